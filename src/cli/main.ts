@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { loadConfig } from '../config/load.js';
+import { SluiceError } from '../errors.js';
+import { createLogger } from '../observability/logger.js';
+import { parseMessage, SipParseError } from '../sip/index.js';
+import { startStatelessEdge } from './stateless-edge.js';
+
+const USAGE = `usage:
+  sluice start [--config FILE]     start Sluice (default config: config/sluice.yaml)
+  sluice check-config FILE         validate a configuration file and exit
+  sluice parse FILE                parse a SIP message file and print what the parser sees`;
+
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  switch (command) {
+    case 'start': {
+      const config = loadConfig(option(args, '--config') ?? 'config/sluice.yaml');
+      const log = createLogger({ level: config.log.level }).child({ node: config.node.id });
+      const edge = await startStatelessEdge(config, log.child({ module: 'edge' }));
+      log.info('Sluice started');
+      const stop = (signal: string): void => {
+        log.info({ signal, ...edge.counters }, 'stopping');
+        void edge.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      return -1; // keep running
+    }
+    case 'check-config': {
+      const file = args[0];
+      if (!file) break;
+      loadConfig(file);
+      console.log(`${file}: ok`);
+      return 0;
+    }
+    case 'parse': {
+      const file = args[0];
+      if (!file) break;
+      try {
+        const m = parseMessage(readFileSync(file), { mode: 'all' });
+        const head = m.kind === 'request' ? { method: m.method, uri: m.uriText } : { status: m.status, reason: m.reason };
+        console.log(JSON.stringify({ ...head, headers: m.headers.map((h) => [h.name, h.value]), bodyBytes: m.body.length }, null, 2));
+        return 0;
+      } catch (e) {
+        if (e instanceof SipParseError) {
+          console.error(`${file}: ${e.status} ${e.reason}`);
+          return 1;
+        }
+        throw e;
+      }
+    }
+    default:
+      break;
+  }
+  console.error(USAGE);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (e: unknown) => {
+    if (e instanceof SluiceError) {
+      console.error(`sluice: ${e.message} [${e.code}]`);
+      process.exit(1);
+    }
+    throw e;
+  },
+);

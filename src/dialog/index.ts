@@ -1,0 +1,49 @@
+/** `src/dialog`: RFC 3261 section 12 dialogs as plain records. Pure: no I/O, no timers. */
+export { dialogId, dialogKey, keyOf, type DialogId, type DialogRecord, type DialogRole, type DialogState } from './record.js';
+export { DialogError, DialogErrorCode } from './errors.js';
+export {
+  createUacDialog,
+  createUasDialog,
+  uacDialogBase,
+  uacDialogFromResponse,
+  type UacDialogBase,
+  type UacDialogOptions,
+  type UasDialogOptions,
+} from './create.js';
+export {
+  advanceLocalSeq,
+  checkRemoteSeq,
+  confirmDialog,
+  isTargetRefresh,
+  refreshRemoteTarget,
+  responseEndsDialog,
+  terminateDialog,
+  updateEarlyDialog,
+  withLocalTarget,
+  type RemoteSeqOptions,
+  type RemoteSeqResult,
+} from './update.js';
+export { dialogKeyOfIncomingRequest, dialogKeyOfResponse, isInDialog } from './match.js';
+export {
+  createAckFor2xx,
+  createCancel,
+  createInDialogRequest,
+  createNon2xxAck,
+  requestTarget,
+  viaValue,
+  type AckOptions,
+  type InDialogRequestOptions,
+  type RequestOptions,
+  type RequestTarget,
+  type ViaSpec,
+} from './requests.js';
+export {
+  createInviteDialogSet,
+  findDialog,
+  liveDialogs,
+  onInviteResponse,
+  replaceDialog,
+  terminateEarlyDialogs,
+  type InviteDialogSet,
+  type InviteResponseOutcome,
+} from './invite-dialog-set.js';

@@ -1,0 +1,73 @@
+/**
+ * The dialog state of RFC 3261 12 as plain data: strings, numbers, booleans and arrays only, so a
+ * record goes through JSON (the Redis store) and back unchanged, and every update returns a new
+ * record (the pure-layer rule of DESIGN.md, "State as data").
+ */
+
+export type DialogRole = 'uac' | 'uas';
+
+/** RFC 3261 12: early (after a 1xx with a To tag), confirmed (after a 2xx), terminated. */
+export type DialogState = 'early' | 'confirmed' | 'terminated';
+
+export interface DialogRecord {
+  /** Which side of the dialog-creating request we were. */
+  readonly role: DialogRole;
+  readonly state: DialogState;
+  /** Dialog ID part 1 (RFC 3261 12): compared case-sensitively. */
+  readonly callId: string;
+  /** Our tag: the From tag of our requests (UAC), the To tag we put in our response (UAS). */
+  readonly localTag: string;
+  /** The peer's tag; null for an RFC 2543 peer that sent none (RFC 3261 12.1.1, 12.1.2). */
+  readonly remoteTag: string | null;
+  /**
+   * Our From value for requests in the dialog (12.2.1.1), tag included, exactly as it goes on the
+   * wire (the INVITE's From for a UAC, the response's To for a UAS).
+   */
+  readonly localUri: string;
+  /** The peer's name-addr, tag included: the To value of our requests in the dialog. */
+  readonly remoteUri: string;
+  /** Our Contact URI (what the peer uses as its remote target). */
+  readonly localTarget: string;
+  /** The peer's Contact URI: the Request-URI (or last Route) of our requests (12.2.1.1). */
+  readonly remoteTarget: string;
+  /**
+   * Route values in the order they go into Route header fields (name-addr text, e.g.
+   * `<sip:p1.example.com;lr>`); empty for no route set.
+   */
+  readonly routeSet: readonly string[];
+  /** CSeq of the last request we sent in the dialog; 0 means "empty" (a UAS that sent none yet). */
+  readonly localSeq: number;
+  /** CSeq of the last request the peer sent in the dialog; null while empty (12.2.2). */
+  readonly remoteSeq: number | null;
+  /** RFC 3261 12.1.1 / 12.1.2: the creating request was sent over TLS with a sips Request-URI. */
+  readonly secure: boolean;
+  /** CSeq number of the request that created the dialog (the INVITE that a 2xx ACK repeats). */
+  readonly inviteSeq: number;
+  /** Method of the dialog-creating request: INVITE, or SUBSCRIBE / REFER for RFC 6665 dialogs. */
+  readonly method: string;
+}
+
+/** The dialog ID of RFC 3261 12: Call-ID, local tag, remote tag. */
+export interface DialogId {
+  readonly callId: string;
+  readonly localTag: string;
+  readonly remoteTag: string | null;
+}
+
+export function dialogId(record: DialogRecord): DialogId {
+  return { callId: record.callId, localTag: record.localTag, remoteTag: record.remoteTag };
+}
+
+/**
+ * A table key for a dialog ID. '|' occurs in neither a Call-ID (RFC 3261 25.1 `word`) nor a tag
+ * (`token`), so the key is unambiguous; a null remote tag is written as nothing (a tag is never
+ * empty: `token` is 1*).
+ */
+export function dialogKey(callId: string, localTag: string, remoteTag: string | null): string {
+  return `${callId}|${localTag}|${remoteTag ?? ''}`;
+}
+
+/** dialogKey() of a record. */
+export function keyOf(record: DialogRecord): string {
+  return dialogKey(record.callId, record.localTag, record.remoteTag);
+}

@@ -1,0 +1,71 @@
+/**
+ * Address literal checks, written by hand (no backtracking regexes on peer text, and no
+ * node:net in a pure layer).
+ */
+
+/** Dotted-quad IPv4 without leading zeros (which some stacks read as octal). */
+export function isIpv4Literal(s: string): boolean {
+  const parts = s.split('.');
+  if (parts.length !== 4) return false;
+  for (const p of parts) {
+    if (p.length === 0 || p.length > 3) return false;
+    if (p.length > 1 && p.charCodeAt(0) === 0x30) return false;
+    for (let i = 0; i < p.length; i++) {
+      const c = p.charCodeAt(i);
+      if (c < 0x30 || c > 0x39) return false;
+    }
+    if (Number(p) > 255) return false;
+  }
+  return true;
+}
+
+function isHexGroup(g: string): boolean {
+  if (g.length === 0 || g.length > 4) return false;
+  for (let i = 0; i < g.length; i++) {
+    const c = g.charCodeAt(i);
+    const hex = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+    if (!hex) return false;
+  }
+  return true;
+}
+
+/** Counts the groups of one side of '::' (an embedded IPv4 counts as two), or -1 if malformed. */
+function countGroups(side: string, mayEndWithIpv4: boolean): number {
+  if (side === '') return 0;
+  const groups = side.split(':');
+  let count = 0;
+  for (let i = 0; i < groups.length; i++) {
+    const g = groups[i] as string;
+    if (i === groups.length - 1 && mayEndWithIpv4 && g.includes('.')) {
+      if (!isIpv4Literal(g)) return -1;
+      count += 2;
+    } else if (isHexGroup(g)) {
+      count += 1;
+    } else {
+      return -1;
+    }
+  }
+  return count;
+}
+
+/** RFC 4291 text form (with '::' compression and an embedded IPv4 tail); no zone id. */
+export function isIpv6Literal(s: string): boolean {
+  if (s.length < 2 || s.length > 45) return false;
+  const halves = s.split('::');
+  if (halves.length > 2) return false;
+  if (halves.length === 1) return countGroups(s, true) === 8;
+  const left = countGroups(halves[0] as string, false);
+  const right = countGroups(halves[1] as string, true);
+  return left >= 0 && right >= 0 && left + right <= 7;
+}
+
+/** 0.0.0.0 (in any literal spelling of zeros) for IP4, the unspecified address :: for IP6. */
+export function isZeroAddress(addrtype: 'IP4' | 'IP6', address: string): boolean {
+  if (addrtype === 'IP4') return isIpv4Literal(address) && address === '0.0.0.0';
+  if (!isIpv6Literal(address)) return false;
+  for (let i = 0; i < address.length; i++) {
+    const c = address.charCodeAt(i);
+    if (c !== 0x30 && c !== 0x3a && c !== 0x2e) return false;
+  }
+  return true;
+}

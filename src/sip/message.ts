@@ -1,0 +1,513 @@
+import { SipParseError } from './errors.js';
+import { canonicalName, displayName } from './header-names.js';
+import {
+  HEADER_VALUE_PARSERS,
+  parseCallId,
+  parseContact,
+  parseContentType,
+  parseCSeq,
+  parseMaxForwards,
+} from './header-values.js';
+import { parseNameAddr } from './name-addr.js';
+import type { ContentType, CSeq, NameAddr, Uri, Via } from './types.js';
+import { parseUri, serializeUri } from './uri.js';
+import { parseVia, serializeVia } from './via.js';
+
+/**
+ * One header field line. `value` is unfolded and trimmed; `start`/`end` locate the field's
+ * original text (folds included) in the message's header section, so an unchanged field is
+ * written back byte for byte. A field added or changed through the API has start = -1.
+ */
+export interface HeaderField {
+  /** Canonical lower-case long name ('via' for 'v' and 'VIA'). */
+  readonly key: string;
+  /** The name as written, or the canonical display form for a field made here. */
+  readonly name: string;
+  readonly value: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+const EMPTY_BODY = Buffer.alloc(0);
+const NOT_PARSED = undefined;
+
+/**
+ * What RFC 3261 section 7 requests and responses share. Header values are byte strings (see
+ * types.ts). Structured views (via, from, cseq, ...) are parsed on first use and cached; any
+ * change through the API drops the cache of that header and marks the message changed, so the
+ * serializer regenerates it instead of returning the received bytes.
+ */
+export abstract class SipMessage {
+  abstract readonly kind: 'request' | 'response';
+  /** The fields in wire order. Treat as read-only: change them through the methods below. */
+  readonly headers: HeaderField[];
+  /** Exactly the bytes this message was parsed from, while nothing has changed. */
+  protected wire: Buffer | null;
+  /** The header section text (latin1) that field offsets point into. */
+  protected head: string;
+  private _body: Buffer;
+  private _via: Via[] | undefined = NOT_PARSED;
+  private _from: NameAddr | undefined = NOT_PARSED;
+  private _to: NameAddr | undefined = NOT_PARSED;
+  private _callId: string | undefined = NOT_PARSED;
+  private _cseq: CSeq | undefined = NOT_PARSED;
+  private _maxForwards: number | null | undefined = NOT_PARSED;
+  private _contact: '*' | NameAddr[] | undefined = NOT_PARSED;
+  private _contentType: ContentType | null | undefined = NOT_PARSED;
+  private _other: Map<string, unknown> | null = null;
+
+  protected constructor(headers: HeaderField[], body: Buffer, head: string, wire: Buffer | null) {
+    this.headers = headers;
+    this._body = body;
+    this.head = head;
+    this.wire = wire;
+  }
+
+  /** True while the message is exactly what was received (serializes to the same bytes). */
+  get unchanged(): boolean {
+    return this.wire !== null;
+  }
+
+  /** The received bytes, or null once anything changed. */
+  get wireBytes(): Buffer | null {
+    return this.wire;
+  }
+
+  /** Original text of a field (name, colon, value, folds) if it came from the wire. */
+  rawField(field: HeaderField): string | null {
+    return field.start < 0 ? null : this.head.slice(field.start, field.end);
+  }
+
+  get body(): Buffer {
+    return this._body;
+  }
+
+  /** Replaces the body; Content-Length follows it. */
+  set body(body: Buffer) {
+    this._body = body;
+    this.setHeader('content-length', String(body.length));
+  }
+
+  // ---- raw access ------------------------------------------------------------------------
+
+  /** First value of a header (any name form: 'Call-ID', 'i', 'call-id'), or undefined. */
+  header(name: string): string | undefined {
+    const key = canonicalName(name);
+    for (const f of this.headers) if (f.key === key) return f.value;
+    return undefined;
+  }
+
+  /** Every field value of a header, in order (a comma-separated field is one value here). */
+  headerValues(name: string): string[] {
+    const key = canonicalName(name);
+    const out: string[] = [];
+    for (const f of this.headers) if (f.key === key) out.push(f.value);
+    return out;
+  }
+
+  has(name: string): boolean {
+    return this.header(name) !== undefined;
+  }
+
+  /**
+   * The parsed value of any header the grammar knows (see HEADER_VALUE_PARSERS), cached; all
+   * fields of a list header are joined first. Undefined when the header is absent or has no
+   * parser. Throws SipParseError for a malformed value.
+   */
+  parsed<T = unknown>(name: string): T | undefined {
+    const key = canonicalName(name);
+    if (this._other?.has(key)) return this._other.get(key) as T;
+    const parse = HEADER_VALUE_PARSERS.get(key);
+    if (parse === undefined) return undefined;
+    const values = this.headerValues(key);
+    if (values.length === 0) return undefined;
+    const value = parse(values.length === 1 ? values[0]! : values.join(', ')) as T;
+    (this._other ??= new Map()).set(key, value);
+    return value;
+  }
+
+  // ---- mutation ----------------------------------------------------------------------------
+
+  /** Replaces every field of `name` with one field (at the first one's place, else at the end). */
+  setHeader(name: string, value: string): void {
+    const key = canonicalName(name);
+    const field = made(key, value);
+    const i = this.headers.findIndex((f) => f.key === key);
+    if (i < 0) this.headers.push(field);
+    else {
+      this.headers[i] = field;
+      for (let j = this.headers.length - 1; j > i; j--) if (this.headers[j]!.key === key) this.headers.splice(j, 1);
+    }
+    this.changed(key);
+  }
+
+  /** Adds a field after the last field of the same name, else at the end. */
+  appendHeader(name: string, value: string): void {
+    const key = canonicalName(name);
+    let at = this.headers.length;
+    for (let j = this.headers.length - 1; j >= 0; j--) {
+      if (this.headers[j]!.key === key) {
+        at = j + 1;
+        break;
+      }
+    }
+    this.headers.splice(at, 0, made(key, value));
+    this.changed(key);
+  }
+
+  /** Adds a field before the first field of the same name (a new top Via), else at the start. */
+  prependHeader(name: string, value: string): void {
+    const key = canonicalName(name);
+    const i = this.headers.findIndex((f) => f.key === key);
+    this.headers.splice(i < 0 ? 0 : i, 0, made(key, value));
+    this.changed(key);
+  }
+
+  /** Removes every field of `name`; returns how many went. */
+  removeHeader(name: string): number {
+    const key = canonicalName(name);
+    let n = 0;
+    for (let j = this.headers.length - 1; j >= 0; j--) {
+      if (this.headers[j]!.key === key) {
+        this.headers.splice(j, 1);
+        n++;
+      }
+    }
+    if (n > 0) this.changed(key);
+    return n;
+  }
+
+  /**
+   * Removes the first value of a list header (the top Via of a response a proxy forwards):
+   * the first value of the first field, keeping the field's other comma-separated values.
+   */
+  removeFirstValue(name: string): boolean {
+    const key = canonicalName(name);
+    const i = this.headers.findIndex((f) => f.key === key);
+    if (i < 0) return false;
+    if (key === 'via') {
+      const vias = parseVia(this.headers[i]!.value);
+      if (vias.length > 1) this.headers[i] = made(key, vias.slice(1).map(serializeVia).join(', '));
+      else this.headers.splice(i, 1);
+    } else this.headers.splice(i, 1);
+    this.changed(key);
+    return true;
+  }
+
+  /**
+   * Replaces the top Via value (a server stamping received/rport, RFC 3261 18.2.1 and RFC 3581),
+   * leaving the other values of its field as they were.
+   */
+  setTopVia(via: Via): void {
+    const i = this.headers.findIndex((f) => f.key === 'via');
+    if (i < 0) {
+      this.headers.unshift(made('via', serializeVia(via)));
+    } else {
+      const field = this.headers[i]!;
+      const vias = parseVia(field.value);
+      vias[0] = via;
+      this.headers[i] = { key: 'via', name: field.name, value: vias.map(serializeVia).join(', '), start: -1, end: -1 };
+    }
+    this.changed('via');
+  }
+
+  /** Drops cached views of a header and forgets the received bytes. */
+  protected changed(key: string): void {
+    this.wire = null;
+    switch (key) {
+      case 'via':
+        this._via = NOT_PARSED;
+        break;
+      case 'from':
+        this._from = NOT_PARSED;
+        break;
+      case 'to':
+        this._to = NOT_PARSED;
+        break;
+      case 'call-id':
+        this._callId = NOT_PARSED;
+        break;
+      case 'cseq':
+        this._cseq = NOT_PARSED;
+        break;
+      case 'max-forwards':
+        this._maxForwards = NOT_PARSED;
+        break;
+      case 'contact':
+        this._contact = NOT_PARSED;
+        break;
+      case 'content-type':
+        this._contentType = NOT_PARSED;
+        break;
+      default:
+        break;
+    }
+    this._other?.delete(key);
+  }
+
+  /** Marks the start line changed (subclasses call it from their setters). */
+  protected startLineChanged(): void {
+    this.wire = null;
+  }
+
+  // ---- structured views of the headers routing needs ----------------------------------------
+
+  /** Every Via value in order, across fields. */
+  get via(): Via[] {
+    if (this._via === NOT_PARSED) {
+      const out: Via[] = [];
+      for (const f of this.headers) {
+        if (f.key !== 'via') continue;
+        const vias = parseVia(f.value);
+        for (let i = 0; i < vias.length; i++) out.push(vias[i]!);
+      }
+      this._via = out;
+    }
+    return this._via;
+  }
+
+  get topVia(): Via | undefined {
+    return this.via[0];
+  }
+
+  get from(): NameAddr {
+    return (this._from ??= nameAddrOf(this.required('from'), 'from'));
+  }
+
+  get to(): NameAddr {
+    return (this._to ??= nameAddrOf(this.required('to'), 'to'));
+  }
+
+  get callId(): string {
+    return (this._callId ??= parseCallId(this.required('call-id')));
+  }
+
+  get cseq(): CSeq {
+    return (this._cseq ??= parseCSeq(this.required('cseq')));
+  }
+
+  /** Max-Forwards, or null when absent (RFC 2543 peers send none). */
+  get maxForwards(): number | null {
+    let mf = this._maxForwards;
+    if (mf === undefined) {
+      const v = this.header('max-forwards');
+      mf = v === undefined ? null : parseMaxForwards(v);
+      this._maxForwards = mf;
+    }
+    return mf;
+  }
+
+  /** Contact values across fields; '*' only for a REGISTER that removes every binding. */
+  get contact(): '*' | NameAddr[] {
+    if (this._contact === NOT_PARSED) this._contact = this.parseContacts();
+    return this._contact;
+  }
+
+  private parseContacts(): '*' | NameAddr[] {
+    const values = this.headerValues('contact');
+    if (values.length === 0) return [];
+    if (values.length === 1) return parseContact(values[0]!);
+    const all: NameAddr[] = [];
+    for (const v of values) {
+      const c = parseContact(v);
+      if (c === '*') throw new SipParseError("Contact '*' mixed with other contacts", { header: 'contact' });
+      all.push(...c);
+    }
+    return all;
+  }
+
+  get contentType(): ContentType | null {
+    let ct = this._contentType;
+    if (ct === undefined) {
+      const v = this.header('content-type');
+      ct = v === undefined ? null : parseContentType(v);
+      this._contentType = ct;
+    }
+    return ct;
+  }
+
+  /** The To tag, or null outside a dialog. */
+  get toTag(): string | null {
+    return tagOf(this.to);
+  }
+
+  get fromTag(): string | null {
+    return tagOf(this.from);
+  }
+
+  private required(key: string): string {
+    const v = this.header(key);
+    if (v === undefined) throw new SipParseError(`Missing ${displayName(key)} header`, { header: key });
+    return v;
+  }
+
+  /** Parses what routing needs now, so a malformed one is refused at the edge. */
+  parseRoutingHeaders(): void {
+    void this.via;
+    void this.from;
+    void this.to;
+    void this.callId;
+    void this.cseq;
+    void this.maxForwards;
+    void this.contact;
+  }
+
+  /** Parses every header the grammar knows (the 'all' parse mode). */
+  parseAllHeaders(): void {
+    this.parseRoutingHeaders();
+    void this.contentType;
+    const seen = new Set<string>();
+    for (const f of this.headers) {
+      if (seen.has(f.key)) continue;
+      seen.add(f.key);
+      this.parsed(f.key);
+    }
+  }
+}
+
+/** From and To: one name-addr or addr-spec; the error names the header it came from. */
+function nameAddrOf(value: string, key: string): NameAddr {
+  try {
+    return parseNameAddr(value);
+  } catch (e) {
+    if (e instanceof SipParseError && e.header === undefined) {
+      throw new SipParseError(`${displayName(key)}: ${e.reason}`, { header: key, status: e.status ?? 400 });
+    }
+    throw e;
+  }
+}
+
+function tagOf(na: NameAddr): string | null {
+  for (const p of na.params) if (p.name.length === 3 && p.name.toLowerCase() === 'tag') return p.value;
+  return null;
+}
+
+function made(key: string, value: string): HeaderField {
+  return { key, name: displayName(key), value, start: -1, end: -1 };
+}
+
+export class SipRequest extends SipMessage {
+  readonly kind = 'request' as const;
+  private _method: string;
+  private _uriText: string;
+  private _uri: Uri | undefined;
+  private _version: string;
+
+  constructor(
+    method: string,
+    uri: string | Uri,
+    headers: HeaderField[] = [],
+    body: Buffer = EMPTY_BODY,
+    version = 'SIP/2.0',
+    head = '',
+    wire: Buffer | null = null,
+  ) {
+    super(headers, body, head, wire);
+    this._method = method;
+    if (typeof uri === 'string') {
+      this._uriText = uri;
+      this._uri = undefined;
+    } else {
+      this._uri = uri;
+      this._uriText = serializeUri(uri);
+    }
+    this._version = version;
+  }
+
+  get method(): string {
+    return this._method;
+  }
+
+  set method(m: string) {
+    this._method = m;
+    this.startLineChanged();
+  }
+
+  /** The Request-URI as written. */
+  get uriText(): string {
+    return this._uriText;
+  }
+
+  /** The Request-URI, parsed on first use (no <>, no headers, no spaces). */
+  get uri(): Uri {
+    return (this._uri ??= parseUri(this._uriText, { requestUri: true }));
+  }
+
+  set uri(uri: Uri) {
+    this._uri = uri;
+    this._uriText = serializeUri(uri);
+    this.startLineChanged();
+  }
+
+  get version(): string {
+    return this._version;
+  }
+
+  get startLine(): string {
+    return `${this._method} ${this._uriText} ${this._version}`;
+  }
+
+  override parseRoutingHeaders(): void {
+    void this.uri;
+    super.parseRoutingHeaders();
+  }
+}
+
+export class SipResponse extends SipMessage {
+  readonly kind = 'response' as const;
+  private _status: number;
+  private _reason: string;
+  private _version: string;
+
+  constructor(
+    status: number,
+    reason: string,
+    headers: HeaderField[] = [],
+    body: Buffer = EMPTY_BODY,
+    version = 'SIP/2.0',
+    head = '',
+    wire: Buffer | null = null,
+  ) {
+    super(headers, body, head, wire);
+    this._status = status;
+    this._reason = reason;
+    this._version = version;
+  }
+
+  get status(): number {
+    return this._status;
+  }
+
+  set status(s: number) {
+    this._status = s;
+    this.startLineChanged();
+  }
+
+  /** The reason phrase, a byte string (decode with utf8() to show it). */
+  get reason(): string {
+    return this._reason;
+  }
+
+  set reason(r: string) {
+    this._reason = r;
+    this.startLineChanged();
+  }
+
+  get version(): string {
+    return this._version;
+  }
+
+  get startLine(): string {
+    return `${this._version} ${this._status} ${this._reason}`;
+  }
+}
+
+export type AnySipMessage = SipRequest | SipResponse;
+
+export function isRequest(m: SipMessage): m is SipRequest {
+  return m.kind === 'request';
+}
+
+export function isResponse(m: SipMessage): m is SipResponse {
+  return m.kind === 'response';
+}

@@ -1,0 +1,257 @@
+import { latin1Slice } from './bytes.js';
+import { SipParseError } from './errors.js';
+import { canonicalName, isValidHeaderName, SINGLE_VALUED } from './header-names.js';
+import { parseContentLength } from './header-values.js';
+import { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
+import { SipRequest, SipResponse, type HeaderField } from './message.js';
+
+/**
+ * How much of a message to parse before returning it:
+ * - 'framing': start line, header lines and Content-Length only;
+ * - 'routing' (default): also the Request-URI, Via, From, To, Call-ID, CSeq, Max-Forwards and
+ *   Contact, and the checks RFC 3261 makes of them, so a malformed one is refused at once;
+ *   other headers are parsed when first read;
+ * - 'all': every header the grammar knows.
+ */
+export type ParseMode = 'framing' | 'routing' | 'all';
+
+export interface ParseOptions {
+  mode?: ParseMode;
+  /**
+   * 'datagram' (default): extra bytes after Content-Length are ignored and a missing
+   * Content-Length means the rest of the datagram (RFC 3261 18.3). 'stream': the bytes given
+   * must be exactly one message with its Content-Length.
+   */
+  transport?: 'datagram' | 'stream';
+  limits?: Partial<ParseLimits>;
+}
+
+const CR = 13;
+const LF = 10;
+const SP = 32;
+const HT = 9;
+const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
+const FOLD = /\r?\n/g;
+
+/**
+ * Parses one SIP message from bytes. Throws SipParseError, and nothing else, for any input
+ * that is not a message this parser accepts; the error's `status` and `reason` are what a UAS
+ * would answer with.
+ */
+export function parseMessage(bytes: Uint8Array, options?: ParseOptions): SipRequest | SipResponse {
+  const limits = options?.limits === undefined ? DEFAULT_LIMITS : { ...DEFAULT_LIMITS, ...options.limits };
+  const mode = options?.mode ?? 'routing';
+  const stream = options?.transport === 'stream';
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const len = buf.length;
+  if (len > limits.maxMessageBytes) {
+    throw new SipParseError(`Message larger than ${limits.maxMessageBytes} bytes`, { status: 413 });
+  }
+
+  // RFC 3261 7.5: CRLFs before the start line are ignored.
+  let start = 0;
+  while (start < len && (buf[start] === CR || buf[start] === LF)) start++;
+  if (start === len) throw new SipParseError('Empty message');
+
+  // The header section ends at the first empty line; a CRLF message is found natively, and the
+  // line loop below also finds an earlier LF-only empty line.
+  const sep = buf.indexOf(CRLFCRLF, start);
+  const head = latin1Slice(buf, start, sep < 0 ? len : sep + 4);
+
+  // ---- start line ----
+  const firstNl = head.indexOf('\n');
+  if (firstNl < 0) throw new SipParseError('Header section not terminated');
+  const firstEnd = firstNl > 0 && head.charCodeAt(firstNl - 1) === CR ? firstNl - 1 : firstNl;
+  if (firstEnd > limits.maxLineBytes) throw new SipParseError('Start line too long');
+  const startLine = head.slice(0, firstEnd);
+
+  // ---- header fields ----
+  const fields: HeaderField[] = [];
+  let single: string[] | null = null;
+  let contentLengthValue: string | undefined;
+  let pos = firstNl + 1;
+  let bodyAt = -1;
+  const headLen = head.length;
+  while (pos < headLen) {
+    let nl = head.indexOf('\n', pos);
+    if (nl < 0) break;
+    let lineEnd = nl > pos && head.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
+    if (lineEnd === pos) {
+      bodyAt = nl + 1;
+      break;
+    }
+    const c0 = head.charCodeAt(pos);
+    if (c0 === SP || c0 === HT) throw new SipParseError('Header line starts with white space');
+    // Folding (RFC 3261 7.3.1): a line that starts with SP or HTAB continues the one before.
+    let folded = false;
+    for (;;) {
+      const next = head.charCodeAt(nl + 1);
+      if (next !== SP && next !== HT) break;
+      const more = head.indexOf('\n', nl + 1);
+      if (more < 0) break;
+      folded = true;
+      nl = more;
+      lineEnd = head.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
+    }
+    if (lineEnd - pos > limits.maxLineBytes) throw new SipParseError('Header line too long');
+    const colon = head.indexOf(':', pos);
+    if (colon < 0 || colon >= lineEnd) throw new SipParseError('Header line without a colon');
+    let nameEnd = colon;
+    while (nameEnd > pos && isWs(head.charCodeAt(nameEnd - 1))) nameEnd--;
+    const name = head.slice(pos, nameEnd);
+    if (!isValidHeaderName(name)) throw new SipParseError('Invalid header name');
+    let vs = colon + 1;
+    while (vs < lineEnd && isLws(head.charCodeAt(vs))) vs++;
+    let ve = lineEnd;
+    while (ve > vs && isLws(head.charCodeAt(ve - 1))) ve--;
+    let value = head.slice(vs, ve);
+    if (folded) value = value.replace(FOLD, '');
+    const key = canonicalName(name);
+    if (SINGLE_VALUED.has(key)) {
+      if (single === null) single = [key];
+      else if (single.includes(key)) throw new SipParseError(`More than one ${name} header`, { header: key });
+      else single.push(key);
+      if (key === 'content-length') contentLengthValue = value;
+    }
+    fields.push({ key, name, value, start: pos, end: lineEnd });
+    if (fields.length > limits.maxHeaders) throw new SipParseError(`More than ${limits.maxHeaders} headers`);
+    pos = nl + 1;
+  }
+  if (bodyAt < 0) throw new SipParseError('Header section not terminated');
+
+  // ---- body, framed by Content-Length only (never by scanning its bytes) ----
+  const bodyStart = start + bodyAt;
+  let bodyEnd: number;
+  if (contentLengthValue === undefined) {
+    if (stream) throw new SipParseError('Missing Content-Length on a stream transport', { header: 'content-length' });
+    bodyEnd = len; // RFC 3261 18.3: the rest of the datagram
+  } else {
+    const cl = parseContentLength(contentLengthValue);
+    bodyEnd = bodyStart + cl;
+    if (bodyEnd > len) throw new SipParseError('Content-Length larger than the message', { header: 'content-length' });
+    if (stream && bodyEnd !== len) throw new SipParseError('Bytes after the message body', { header: 'content-length' });
+  }
+  const body = buf.subarray(bodyStart, bodyEnd);
+  const wire = buf.subarray(start, bodyEnd);
+  const headText = bodyAt === headLen ? head : head.slice(0, bodyAt);
+
+  const message = startLine.charCodeAt(0) === 83 /* S */ && startLine.startsWith('SIP/')
+    ? parseStatusLine(startLine, fields, body, headText, wire)
+    : parseRequestLine(startLine, fields, body, headText, wire);
+
+  if (mode !== 'framing') {
+    if (mode === 'all') message.parseAllHeaders();
+    else message.parseRoutingHeaders();
+    checkMandatory(message);
+  }
+  return message;
+}
+
+function isWs(c: number): boolean {
+  return c === SP || c === HT;
+}
+
+/** White space within a (possibly folded) value. */
+function isLws(c: number): boolean {
+  return c === SP || c === HT || c === CR || c === LF;
+}
+
+function parseRequestLine(
+  line: string,
+  fields: HeaderField[],
+  body: Buffer,
+  head: string,
+  wire: Buffer,
+): SipRequest {
+  // Method SP Request-URI SP SIP-Version, single spaces (RFC 3261 7.1; RFC 4475 3.1.2.9/10).
+  const sp1 = line.indexOf(' ');
+  const sp2 = line.lastIndexOf(' ');
+  if (sp1 <= 0 || sp2 === sp1) throw new SipParseError('Malformed request line');
+  const method = line.slice(0, sp1);
+  if (!isToken(method)) throw new SipParseError('Invalid method');
+  const uri = line.slice(sp1 + 1, sp2);
+  if (uri.length === 0 || uri.indexOf(' ') >= 0 || uri.indexOf('\t') >= 0) {
+    throw new SipParseError('Malformed request line');
+  }
+  const version = line.slice(sp2 + 1);
+  checkVersion(version);
+  return new SipRequest(method, uri, fields, body, version, head, wire);
+}
+
+function parseStatusLine(
+  line: string,
+  fields: HeaderField[],
+  body: Buffer,
+  head: string,
+  wire: Buffer,
+): SipResponse {
+  // SIP-Version SP Status-Code SP Reason-Phrase (RFC 3261 7.2); the reason may be empty.
+  const sp1 = line.indexOf(' ');
+  if (sp1 < 0) throw new SipParseError('Malformed status line');
+  const version = line.slice(0, sp1);
+  checkVersion(version);
+  let i = sp1 + 1;
+  let status = 0;
+  const digitsStart = i;
+  while (i < line.length) {
+    const c = line.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    if (i - digitsStart >= 3) throw new SipParseError('Malformed status code');
+    status = status * 10 + (c - 48);
+    i++;
+  }
+  if (i - digitsStart !== 3 || status < 100 || status > 699) throw new SipParseError('Malformed status code');
+  let reason = '';
+  if (i < line.length) {
+    if (line.charCodeAt(i) !== SP) throw new SipParseError('Malformed status line');
+    reason = line.slice(i + 1);
+    for (let k = 0; k < reason.length; k++) {
+      const c = reason.charCodeAt(k);
+      if (c < 32 ? c !== HT : c === 127) throw new SipParseError('Control character in reason phrase');
+    }
+  }
+  return new SipResponse(status, reason, fields, body, version, head, wire);
+}
+
+function checkVersion(version: string): void {
+  if (version === 'SIP/2.0') return;
+  // SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT; a well-formed other version is 505.
+  if (version.length > 4 && version.slice(0, 4).toUpperCase() === 'SIP/') {
+    const v = version.slice(4);
+    const dot = v.indexOf('.');
+    if (dot > 0 && dot < v.length - 1 && allDigits(v, 0, dot) && allDigits(v, dot + 1, v.length)) {
+      if (v === '2.0') return;
+      throw new SipParseError('Version Not Supported', { status: 505 });
+    }
+  }
+  throw new SipParseError('Malformed SIP version');
+}
+
+function allDigits(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+const TOKEN = new Uint8Array(256);
+for (const c of "-.!%*_+`'~") TOKEN[c.charCodeAt(0)] = 1;
+for (let c = 48; c <= 57; c++) TOKEN[c] = 1;
+for (let c = 65; c <= 90; c++) TOKEN[c] = 1;
+for (let c = 97; c <= 122; c++) TOKEN[c] = 1;
+
+function isToken(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) if (TOKEN[s.charCodeAt(i)] !== 1) return false;
+  return true;
+}
+
+/** RFC 3261 8.1.1 and 8.2.2: what every request and response must carry. */
+function checkMandatory(m: SipRequest | SipResponse): void {
+  if (m.via.length === 0) throw new SipParseError('Missing Via header', { header: 'via' });
+  // from, to, call-id and cseq were read by parseRoutingHeaders and throw when absent.
+  if (m.kind === 'request' && m.cseq.method !== m.method) {
+    throw new SipParseError('CSeq method does not match the request method', { header: 'cseq' });
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * What the four transaction state machines share: the transition-table dispatch, run-to-
+ * completion of events, timers through the injected clock, and termination.
+ */
+import type { TimerHandle } from '../clock.js';
+import type { SipRequest } from '../sip/index.js';
+import { TransactionError } from './errors.js';
+import type { TimerValues } from './timers.js';
+import type { SendCallback, Transaction, TransactionHost, TransactionKind } from './types.js';
+
+/** The handler of one (state, event) cell. */
+export type Handler<T, I> = (tx: T, input: I) => void;
+
+/**
+ * state -> event -> handler. A missing cell means the RFC gives that state no transition for
+ * that event: a network event is then dropped (and counted), a TU event is a programmer error.
+ */
+export type TransitionTable<T, S extends string, P> = {
+  readonly [K in S]: { readonly [E in keyof P]?: Handler<T, P[E]> };
+};
+
+/** Every machine has a transport-error event: a failed send (17.1.4, 17.2.4). */
+export interface BaseInputs {
+  transportError: Error;
+}
+
+export abstract class TransactionMachine<S extends string, P extends BaseInputs> {
+  abstract readonly kind: TransactionKind;
+  /** The matching key (matching.ts): unique among live transactions of its side. */
+  readonly id: string;
+  /** The request that created the transaction. */
+  readonly request: SipRequest;
+  protected _state: S;
+  protected readonly host: TransactionHost;
+  protected readonly t: TimerValues;
+  /** One send callback per transaction, shared by every send (no closure per message). */
+  protected readonly sendDone: SendCallback;
+  /** Nesting of handlers running now; a send error raised inside one waits for it to finish. */
+  private depth = 0;
+  private deferredError: Error | null = null;
+
+  protected constructor(id: string, request: SipRequest, initial: S, host: TransactionHost, timers: TimerValues) {
+    this.id = id;
+    this.request = request;
+    this._state = initial;
+    this.host = host;
+    this.t = timers;
+    this.sendDone = (error) => {
+      if (error === null || error === undefined) return;
+      this.host.stats.transportErrors++;
+      if (this.depth > 0) this.deferredError ??= error;
+      else this.fireSafely('transportError', error);
+    };
+  }
+
+  get state(): S {
+    return this._state;
+  }
+
+  get terminated(): boolean {
+    return this._state === 'terminated';
+  }
+
+  /** Ends the transaction at once: timers cleared, dropped from the layer, no callbacks. */
+  dispose(): void {
+    this.close();
+  }
+
+  protected abstract cell<E extends keyof P>(event: E): Handler<this, P[E]> | undefined;
+  protected abstract clearTimers(): void;
+  protected abstract notifyTerminated(): void;
+
+  /**
+   * Runs the handler of (state, event); false when the cell is empty. Events run to completion:
+   * a transport error reported synchronously by a send inside a handler is handled after it.
+   */
+  protected fire<E extends keyof P>(event: E, input: P[E]): boolean {
+    const handler = this.cell(event);
+    if (handler === undefined) return false;
+    this.depth++;
+    try {
+      handler(this, input);
+    } finally {
+      if (--this.depth === 0 && this.deferredError !== null) {
+        const error = this.deferredError;
+        this.deferredError = null;
+        this.fireSafely('transportError', error);
+      }
+    }
+    return true;
+  }
+
+  /** A network event: an empty cell drops the message (counted, logged at debug). */
+  protected fireNetwork<E extends keyof P>(event: E, input: P[E]): void {
+    if (!this.fire(event, input)) {
+      this.host.stats.dropped++;
+      this.host.log.debug({ tx: this.id, state: this._state, event }, 'no transition for this message; dropped');
+    }
+  }
+
+  /** A TU event: an empty cell is the TU's mistake. */
+  protected fireTu<E extends keyof P>(event: E, input: P[E]): void {
+    if (!this.fire(event, input)) {
+      throw new TransactionError(
+        'SLUICE_ERR_TRANSACTION_STATE',
+        `${this.kind} transaction ${this.id}: ${String(event)} is not allowed in state ${this._state}`,
+      );
+    }
+  }
+
+  /** Entry from the event loop (timers, late send errors): nothing may escape into it. */
+  protected fireSafely<E extends keyof P>(event: E, input: P[E]): void {
+    try {
+      this.fire(event, input);
+    } catch (err) {
+      this.host.stats.errors++;
+      this.host.log.error({ err, tx: this.id, state: this._state, event }, 'transaction user threw');
+    }
+  }
+
+  protected arm(ms: number, fn: () => void): TimerHandle {
+    return this.host.clock.setTimer(ms, fn);
+  }
+
+  /** Clears a timer; returns null for the caller to store. */
+  protected disarm(handle: TimerHandle | null): null {
+    if (handle !== null) this.host.clock.clearTimer(handle);
+    return null;
+  }
+
+  /** Moves to Terminated without callbacks; false if it already was. */
+  protected close(): boolean {
+    if (this._state === 'terminated') return false;
+    this.clearTimers();
+    this._state = 'terminated' as S;
+    this.host.released(this as unknown as Transaction);
+    return true;
+  }
+
+  /** Moves to Terminated and tells the user (17.1.1.2 etc.: "destroyed the instant it enters"). */
+  protected terminate(): void {
+    if (this.close()) this.notifyTerminated();
+  }
+
+  /** A status code the TU may send (RFC 3261 7.2: 100 to 699). */
+  protected checkStatus(status: number): void {
+    if (!(Number.isInteger(status) && status >= 100 && status <= 699)) {
+      throw new TransactionError('SLUICE_ERR_TRANSACTION_RESPONSE', `${this.kind} transaction ${this.id}: status ${status} is not 100-699`);
+    }
+  }
+
+  /** A message the state absorbs on purpose (a retransmission), as the RFC asks. */
+  protected absorbed(): void {
+    this.host.stats.absorbed++;
+  }
+}

@@ -1,0 +1,370 @@
+import type { RemoteInfo } from 'node:dgram';
+import { connect as netConnect, createServer as createNetServer, isIPv6, type Server, type Socket } from 'node:net';
+import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import type { Logger } from '../observability/logger.js';
+import { silentLogger } from '../observability/logger.js';
+import {
+  createResponse,
+  parseMessage,
+  serializeMessage,
+  SipParseError,
+  type SipRequest,
+  type SipResponse,
+} from '../sip/index.js';
+import { DEFAULT_LIMITS, type ParseLimits } from '../sip/limits.js';
+import { StreamConnection, type ConnectionEvents } from './connection.js';
+import { TransportError, type Destination, type LocalAddress, type MessageSource, type TransportProtocol } from './types.js';
+import { UdpListener } from './udp.js';
+import { responseDestination, stampReceived } from './via.js';
+
+export interface ListenerConfig {
+  transport: TransportProtocol;
+  address: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  /** TLS only: PEM certificate chain and key. */
+  tls?: { cert: string | Buffer; key: string | Buffer; ca?: string | Buffer; requestCert?: boolean };
+}
+
+export interface TransportOptions {
+  listeners: ListenerConfig[];
+  limits?: Partial<ParseLimits>;
+  /** Idle TCP/TLS connections close after this long (default 10 minutes). */
+  idleTimeoutMs?: number;
+  /** TLS client side: trust these CAs (default: the system's) and whether to verify the peer. */
+  tlsClient?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
+  logger?: Logger;
+}
+
+/** The layer above: gets every parsed message with its true source. */
+export interface TransportUser {
+  onMessage(message: SipRequest | SipResponse, source: MessageSource): void;
+}
+
+export interface TransportCounters {
+  received: number;
+  sent: number;
+  malformed: number;
+  answered400: number;
+  dropped: number;
+  keepalives: number;
+  sendErrors: number;
+  connectionsOpened: number;
+  connectionsClosed: number;
+}
+
+type SendDone = (err: TransportError | null) => void;
+
+/**
+ * Sluice's SIP transports: UDP over IPv4/IPv6, TCP and TLS with stream framing and connection
+ * reuse. It parses what arrives (answering a malformed request 400 where a response can be
+ * addressed, dropping and counting what cannot), stamps received/rport, and sends requests and
+ * responses by RFC 3261 18 and RFC 3581. Send failures come back through callbacks, never as
+ * exceptions into the event loop.
+ */
+export class TransportLayer {
+  readonly counters: TransportCounters = {
+    received: 0,
+    sent: 0,
+    malformed: 0,
+    answered400: 0,
+    dropped: 0,
+    keepalives: 0,
+    sendErrors: 0,
+    connectionsOpened: 0,
+    connectionsClosed: 0,
+  };
+  private user: TransportUser | null = null;
+  private readonly limits: ParseLimits;
+  private readonly log: Logger;
+  private readonly idleTimeoutMs: number;
+  private readonly udp: UdpListener[] = [];
+  private readonly servers: { server: Server; transport: TransportProtocol; local: LocalAddress }[] = [];
+  /** Open stream connections by id, and by "transport|address|port" for reuse. */
+  private readonly connections = new Map<string, StreamConnection>();
+  private readonly byPeer = new Map<string, StreamConnection>();
+  private nextConnection = 1;
+  private readonly connEvents: ConnectionEvents;
+
+  constructor(private readonly options: TransportOptions) {
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.log = options.logger ?? silentLogger;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 600_000;
+    this.connEvents = {
+      onMessage: (bytes, conn) =>
+        this.receive(bytes, {
+          transport: conn.transport,
+          address: conn.remoteAddress,
+          port: conn.remotePort,
+          connectionId: conn.id,
+          reliable: true,
+        }, (b) => conn.write(b)),
+      onFramingError: (err, conn) => {
+        this.counters.malformed++;
+        this.log.warn({ reason: err.reason, peer: `${conn.remoteAddress}:${conn.remotePort}` }, 'stream framing error; closing');
+      },
+      onClose: (conn) => {
+        this.counters.connectionsClosed++;
+        this.connections.delete(conn.id);
+        const key = peerKey(conn.transport, conn.remoteAddress, conn.remotePort);
+        if (this.byPeer.get(key) === conn) this.byPeer.delete(key);
+      },
+    };
+  }
+
+  setUser(user: TransportUser): void {
+    this.user = user;
+  }
+
+  async start(): Promise<void> {
+    for (const l of this.options.listeners) {
+      if (l.transport === 'UDP') {
+        const u = new UdpListener(l.address, l.port, (b, r, lst) => this.onDatagram(b, r, lst), (err) => this.log.error({ err }, 'UDP socket error'));
+        await u.start();
+        this.udp.push(u);
+        this.log.info({ transport: 'UDP', ...u.local }, 'listening');
+      } else {
+        await this.listenStream(l);
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.connections.values()) c.destroy();
+    await Promise.all(this.udp.map((u) => u.stop()));
+    await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.server.close(() => resolve()))));
+    this.udp.length = 0;
+    this.servers.length = 0;
+  }
+
+  /** Bound addresses, for tests and for building Via/Contact: one per listener. */
+  get locals(): { transport: TransportProtocol; address: string; port: number }[] {
+    return [
+      ...this.udp.map((u) => ({ transport: 'UDP' as const, ...u.local })),
+      ...this.servers.map((s) => ({ transport: s.transport, ...s.local })),
+    ];
+  }
+
+  /** The local address a request to `destination` leaves from (for its Via sent-by). */
+  localFor(destination: Destination): LocalAddress {
+    const family = isIPv6(destination.address) ? 6 : 4;
+    if (destination.transport === 'UDP') {
+      const u = this.pickUdp(family, destination.local);
+      if (u) return u.local;
+    } else {
+      const s = this.servers.find((x) => x.transport === destination.transport && isIPv6(x.local.address) === (family === 6)) ??
+        this.servers.find((x) => x.transport === destination.transport);
+      if (s) return s.local;
+    }
+    const any = this.locals[0];
+    if (!any) throw new TransportError('no listener to send from');
+    return { address: any.address, port: any.port };
+  }
+
+  get openConnections(): number {
+    return this.connections.size;
+  }
+
+  // ---- sending -----------------------------------------------------------------------------
+
+  sendRequest(request: SipRequest, destination: Destination, done: SendDone = noop): void {
+    this.sendBytes(serializeMessage(request), destination, done);
+  }
+
+  sendResponse(response: SipResponse, requestSource: MessageSource, done: SendDone = noop): void {
+    this.sendBytes(serializeMessage(response), responseDestination(response, requestSource), done);
+  }
+
+  /** Sends bytes to a destination; `done` is called once, asynchronously on failure. */
+  sendBytes(bytes: Buffer, destination: Destination, done: SendDone = noop): void {
+    const fail = (msg: string, cause?: unknown): void => {
+      this.counters.sendErrors++;
+      const err = new TransportError(msg, { cause });
+      queueMicrotask(() => done(err));
+    };
+    if (destination.transport === 'UDP') {
+      if (bytes.length > 65_507) return fail(`message of ${bytes.length} bytes too large for UDP`);
+      const u = this.pickUdp(isIPv6(destination.address) ? 6 : 4, destination.local);
+      if (!u) return fail(`no UDP listener for ${destination.address}`);
+      u.send(bytes, destination.port, destination.address, (err) => {
+        if (err) {
+          this.counters.sendErrors++;
+          done(new TransportError(`UDP send to ${destination.address}:${destination.port} failed: ${err.message}`, { cause: err }));
+        } else {
+          this.counters.sent++;
+          done(null);
+        }
+      });
+      return;
+    }
+    let conn = destination.connectionId ? this.connections.get(destination.connectionId) : undefined;
+    if (!conn || conn.isClosed) conn = this.byPeer.get(peerKey(destination.transport, destination.address, destination.port));
+    if (!conn || conn.isClosed) {
+      try {
+        conn = this.connect(destination, done);
+      } catch (err) {
+        return fail(`cannot connect to ${destination.address}:${destination.port}: ${(err as Error).message}`, err);
+      }
+    }
+    if (conn.write(bytes)) {
+      this.counters.sent++;
+      queueMicrotask(() => done(null));
+    } else fail(`connection to ${destination.address}:${destination.port} is closed`);
+  }
+
+  private pickUdp(family: 4 | 6, local?: LocalAddress): UdpListener | undefined {
+    if (local) {
+      const exact = this.udp.find((u) => u.local.port === local.port && u.local.address === local.address);
+      if (exact) return exact;
+    }
+    return this.udp.find((u) => u.family === family);
+  }
+
+  private connect(d: Destination, done: SendDone): StreamConnection {
+    const id = `c${this.nextConnection++}`;
+    const socket: Socket | TLSSocket =
+      d.transport === 'TLS'
+        ? tlsConnect({
+            host: d.address,
+            port: d.port,
+            servername: d.serverName && !isIpLiteral(d.serverName) ? d.serverName : undefined,
+            ca: this.options.tlsClient?.ca,
+            rejectUnauthorized: this.options.tlsClient?.rejectUnauthorized ?? true,
+          })
+        : netConnect({ host: d.address, port: d.port });
+    const conn = new StreamConnection(socket, {
+      id,
+      transport: d.transport,
+      remoteAddress: d.address,
+      remotePort: d.port,
+      connected: false,
+      idleTimeoutMs: this.idleTimeoutMs,
+      limits: this.limits,
+      events: {
+        ...this.connEvents,
+        onClose: (c, err) => {
+          this.connEvents.onClose(c, err);
+          if (err) {
+            this.counters.sendErrors++;
+            done(new TransportError(`connection to ${d.address}:${d.port} failed: ${err.message}`, { cause: err }));
+          }
+        },
+      },
+    });
+    this.counters.connectionsOpened++;
+    this.connections.set(id, conn);
+    this.byPeer.set(peerKey(d.transport, d.address, d.port), conn);
+    return conn;
+  }
+
+  // ---- receiving ---------------------------------------------------------------------------
+
+  private async listenStream(l: ListenerConfig): Promise<void> {
+    const onSocket = (socket: Socket | TLSSocket): void => {
+      const id = `c${this.nextConnection++}`;
+      const remoteAddress = stripMapped(socket.remoteAddress ?? '');
+      const conn = new StreamConnection(socket, {
+        id,
+        transport: l.transport,
+        remoteAddress,
+        remotePort: socket.remotePort ?? 0,
+        connected: true,
+        idleTimeoutMs: this.idleTimeoutMs,
+        limits: this.limits,
+        events: this.connEvents,
+      });
+      this.counters.connectionsOpened++;
+      this.connections.set(id, conn);
+      this.byPeer.set(peerKey(l.transport, remoteAddress, conn.remotePort), conn);
+    };
+    let server: Server;
+    if (l.transport === 'TLS') {
+      if (!l.tls) throw new TransportError(`TLS listener on ${l.address}:${l.port} has no certificate and key`);
+      server = createTlsServer({ cert: l.tls.cert, key: l.tls.key, ca: l.tls.ca, requestCert: l.tls.requestCert ?? false }, onSocket);
+      server.on('tlsClientError', (err) => this.log.debug({ err: err.message }, 'TLS handshake failed'));
+    } else {
+      server = createNetServer(onSocket);
+    }
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: l.address, port: l.port, ipv6Only: isIPv6(l.address) }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.log.error({ err }, 'listener error'));
+    const a = server.address();
+    if (a === null || typeof a === 'string') throw new TransportError('listener has no address');
+    const local = { address: a.address, port: a.port };
+    this.servers.push({ server, transport: l.transport, local });
+    this.log.info({ transport: l.transport, ...local }, 'listening');
+  }
+
+  private onDatagram(bytes: Buffer, rinfo: RemoteInfo, listener: UdpListener): void {
+    // Keepalives (CRLF runs) over UDP: counted, never parsed or answered.
+    if (bytes.length <= 4 && bytes.every((b) => b === 13 || b === 10)) {
+      this.counters.keepalives++;
+      return;
+    }
+    this.receive(
+      bytes,
+      { transport: 'UDP', address: stripMapped(rinfo.address), port: rinfo.port, local: listener.local, reliable: false },
+      (b) => listener.send(b, rinfo.port, rinfo.address, noop),
+    );
+  }
+
+  private receive(bytes: Buffer, source: MessageSource, reply: (b: Buffer) => void): void {
+    this.counters.received++;
+    let message: SipRequest | SipResponse;
+    try {
+      message = parseMessage(bytes, { limits: this.limits, transport: source.reliable ? 'stream' : 'datagram' });
+    } catch (err) {
+      if (!(err instanceof SipParseError)) throw err;
+      this.counters.malformed++;
+      this.answerMalformed(bytes, err, reply);
+      return;
+    }
+    if (message.kind === 'request') stampReceived(message, source);
+    if (this.user === null) {
+      this.counters.dropped++;
+      return;
+    }
+    this.user.onMessage(message, source);
+  }
+
+  /**
+   * A request that failed to parse gets 400 (505 for another version) with the parser's reason,
+   * if enough of it survives to address a response; otherwise it is dropped and counted.
+   * A malformed response or ACK is never answered.
+   */
+  private answerMalformed(bytes: Buffer, err: SipParseError, reply: (b: Buffer) => void): void {
+    try {
+      const framing = parseMessage(bytes, { mode: 'framing', limits: { ...this.limits, maxMessageBytes: Math.max(this.limits.maxMessageBytes, bytes.length) } });
+      if (framing.kind !== 'request' || framing.method === 'ACK' || framing.via.length === 0) throw err;
+      // The response copies these as written (a bad CSeq is echoed as the peer sent it).
+      for (const h of ['call-id', 'cseq', 'from', 'to']) if (!framing.has(h)) throw err;
+      const status = err.status === 505 || err.status === 413 ? err.status : 400;
+      const res = createResponse(framing, status, err.reason);
+      reply(serializeMessage(res));
+      this.counters.answered400++;
+    } catch {
+      this.counters.dropped++;
+      this.log.debug({ reason: err.reason }, 'malformed message dropped');
+    }
+  }
+}
+
+function noop(): void {}
+
+function peerKey(t: TransportProtocol, address: string, port: number): string {
+  return `${t}|${address}|${port}`;
+}
+
+/** '::ffff:192.0.2.1' as a dual-stack socket reports an IPv4 peer: keep the IPv4 form. */
+function stripMapped(a: string): string {
+  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
+}
+
+function isIpLiteral(s: string): boolean {
+  return /^[\d.]+$/.test(s) || s.includes(':');
+}

@@ -1,0 +1,72 @@
+import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseMessage, type SipResponse } from '../../src/sip/index.js';
+
+// `sluice start` as a user runs it (through tsx, so no build is needed), on free loopback ports.
+describe('sluice start', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-start-'));
+  const config = join(dir, 'sluice.yaml');
+  let port = 0;
+  let child: ReturnType<typeof spawn>;
+
+  beforeAll(async () => {
+    const probe = createSocket('udp4');
+    await new Promise<void>((r) => probe.bind(0, '127.0.0.1', () => r()));
+    port = probe.address().port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    writeFileSync(config, `realms:\n  inside:\n    listen:\n      - { transport: udp, address: 127.0.0.1, port: ${port} }\nlog:\n  level: info\n`);
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('Sluice started')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+    });
+  });
+
+  afterAll(() => {
+    child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function ask(text: string): Promise<SipResponse> {
+    const s = createSocket('udp4');
+    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+    const reply = new Promise<Buffer>((r) => s.once('message', r));
+    s.send(Buffer.from(text), port, '127.0.0.1');
+    const res = parseMessage(await reply) as SipResponse;
+    s.close();
+    return res;
+  }
+
+  const req = (method: string, cseq = `1 ${method}`) =>
+    [`${method} sip:sluice@127.0.0.1 SIP/2.0`, 'Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKs1;rport', 'From: <sip:a@example.com>;tag=1', 'To: <sip:b@example.com>',
+      'Call-ID: start-1', `CSeq: ${cseq}`, 'Max-Forwards: 70', 'Content-Length: 0', '', ''].join('\r\n');
+
+  it('answers OPTIONS 200, other requests 503, and a malformed request 400 with the reason', async () => {
+    expect((await ask(req('OPTIONS'))).status).toBe(200);
+    const busy = await ask(req('INVITE'));
+    expect(busy.status).toBe(503);
+    expect(busy.header('retry-after')).toBe('60');
+    const bad = await ask(req('OPTIONS', '1 INVITE'));
+    expect(bad.status).toBe(400);
+    expect(bad.reason).toMatch(/CSeq/);
+  });
+
+  it('check-config names the bad key', async () => {
+    const badFile = join(dir, 'bad.yaml');
+    writeFileSync(badFile, 'realms:\n  inside:\n    listen:\n      - { transport: udp, address: nowhere, port: 5060 }\n');
+    const run = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'check-config', badFile]);
+    let err = '';
+    run.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const code = await new Promise((r) => run.on('exit', r));
+    expect(code).toBe(1);
+    expect(err).toContain('realms.inside.listen[0].address: expected an IPv4 or IPv6 address');
+  });
+});

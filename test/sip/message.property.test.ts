@@ -1,0 +1,126 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseMessage, serializeMessage, SipParseError, type SipRequest } from '../../src/sip/index.js';
+
+const alnum = fc.stringMatching(/^[a-z0-9]{1,12}$/);
+const token = fc.stringMatching(/^[A-Za-z0-9\-.!%*_+`'~]{1,16}$/);
+const host = fc.oneof(
+  fc.tuple(alnum, alnum).map(([a, b]) => `${a}.${b}.example`),
+  fc.ipV4(),
+  fc.ipV6().map((a) => `[${a}]`),
+);
+const port = fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined });
+const hostport = fc.tuple(host, port).map(([h, p]) => (p === undefined ? h : `${h}:${p}`));
+const extValue = fc.stringMatching(/^[\x21-\x7e]([\x20-\x7e]{0,40}[\x21-\x7e])?$/);
+const extName = fc.stringMatching(/^X-[A-Za-z0-9-]{1,12}$/);
+
+const message = fc.record({
+  method: fc.oneof(fc.constantFrom('INVITE', 'ACK', 'BYE', 'OPTIONS', 'REGISTER', 'INFO'), token.filter((t) => t !== 'SIP')),
+  user: alnum,
+  target: hostport,
+  vias: fc.array(fc.tuple(fc.constantFrom('UDP', 'TCP', 'TLS'), hostport, alnum), { minLength: 1, maxLength: 4 }),
+  fromTag: alnum,
+  toTag: fc.option(alnum, { nil: undefined }),
+  callId: fc.tuple(alnum, host).map(([a, h]) => `${a}@${h.replace(/[[\]]/g, '')}`),
+  seq: fc.integer({ min: 0, max: 0xffffffff }),
+  maxForwards: fc.integer({ min: 0, max: 255 }),
+  ext: fc.array(fc.tuple(extName, extValue), { maxLength: 6 }),
+  compact: fc.boolean(),
+  body: fc.uint8Array({ maxLength: 300 }),
+});
+
+type Gen = typeof message extends fc.Arbitrary<infer T> ? T : never;
+
+function build(g: Gen): Buffer {
+  const lines = [
+    `${g.method} sip:${g.user}@${g.target} SIP/2.0`,
+    ...g.vias.map(([t, hp, b]) => `${g.compact ? 'v' : 'Via'}: SIP/2.0/${t} ${hp};branch=z9hG4bK${b}`),
+    `${g.compact ? 'f' : 'From'}: <sip:${g.user}@${g.target}>;tag=${g.fromTag}`,
+    `${g.compact ? 't' : 'To'}: <sip:${g.user}@${g.target}>${g.toTag === undefined ? '' : `;tag=${g.toTag}`}`,
+    `${g.compact ? 'i' : 'Call-ID'}: ${g.callId}`,
+    `CSeq: ${g.seq} ${g.method}`,
+    `Max-Forwards: ${g.maxForwards}`,
+    ...g.ext.map(([n, v]) => `${n}: ${v}`),
+    `${g.compact ? 'l' : 'Content-Length'}: ${g.body.length}`,
+    '',
+    '',
+  ];
+  return Buffer.concat([Buffer.from(lines.join('\r\n'), 'latin1'), g.body]);
+}
+
+describe('SIP message properties', () => {
+  it('generated messages parse to their values and serialize back to the same bytes', () => {
+    fc.assert(
+      fc.property(message, (g) => {
+        const bytes = build(g);
+        const m = parseMessage(bytes, { mode: 'all' }) as SipRequest;
+        expect(m.method).toBe(g.method);
+        expect(m.via.map((v) => v.branch)).toEqual(g.vias.map(([, , b]) => `z9hG4bK${b}`));
+        expect(m.fromTag).toBe(g.fromTag);
+        expect(m.toTag).toBe(g.toTag ?? null);
+        expect(m.callId).toBe(g.callId);
+        expect(m.cseq).toEqual({ seq: g.seq, method: g.method });
+        expect(m.maxForwards).toBe(g.maxForwards);
+        for (const [n, v] of g.ext) expect(m.headerValues(n)).toContain(v);
+        expect(Buffer.from(m.body).equals(Buffer.from(g.body))).toBe(true);
+        expect(serializeMessage(m).equals(bytes)).toBe(true);
+        // Regenerated after a change, it still carries the same values.
+        m.setHeader('Max-Forwards', String(Math.max(0, g.maxForwards - 1)));
+        const again = parseMessage(serializeMessage(m), { mode: 'all' }) as SipRequest;
+        expect(again.maxForwards).toBe(Math.max(0, g.maxForwards - 1));
+        expect(again.callId).toBe(g.callId);
+        expect(again.via).toEqual(m.via);
+        expect(Buffer.from(again.body).equals(Buffer.from(g.body))).toBe(true);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  const mutation = fc.oneof(
+    fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
+    fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }) }),
+    fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), n: fc.integer({ min: 1, max: 16 }) }),
+    fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
+    fc.record({ kind: fc.constant('repeat' as const), at: fc.nat(), n: fc.integer({ min: 1, max: 64 }) }),
+    fc.record({
+      kind: fc.constant('splice' as const),
+      at: fc.nat(),
+      text: fc.constantFrom(';', ',', '"', '<', '>', '\\', ':', '%', '%0', '[', ']', '\r\n', '\r\n ', '\x00', '=', '@', ' ', '99999999999999999999'),
+    }),
+  );
+  type Mutation = typeof mutation extends fc.Arbitrary<infer T> ? T : never;
+
+  function mutate(src: Buffer, muts: Mutation[]): Buffer {
+    let b = Buffer.from(src);
+    for (const m of muts) {
+      const at = b.length === 0 ? 0 : m.at % b.length;
+      if (m.kind === 'flip') {
+        if (b.length > 0) b[at] = m.byte;
+      } else if (m.kind === 'insert') b = Buffer.concat([b.subarray(0, at), m.bytes, b.subarray(at)]);
+      else if (m.kind === 'delete') b = Buffer.concat([b.subarray(0, at), b.subarray(at + m.n)]);
+      else if (m.kind === 'truncate') b = b.subarray(0, at);
+      else if (m.kind === 'repeat') b = Buffer.concat([b.subarray(0, at + m.n), b.subarray(at)]);
+      else b = Buffer.concat([b.subarray(0, at), Buffer.from(m.text, 'latin1'), b.subarray(at)]);
+    }
+    return b;
+  }
+
+  it('random mutations of valid messages throw nothing but SipParseError', () => {
+    fc.assert(
+      fc.property(message, fc.array(mutation, { minLength: 1, maxLength: 6 }), (g, muts) => {
+        const bytes = mutate(build(g), muts);
+        for (const mode of ['framing', 'routing', 'all'] as const) {
+          try {
+            const m = parseMessage(bytes, { mode });
+            // Whatever was accepted must also serialize and read back without surprises.
+            parseMessage(serializeMessage(m), { mode: 'framing' });
+          } catch (e) {
+            if (!(e instanceof SipParseError)) throw e;
+            expect(e.reason).toMatch(/^[\x20-\x7e]+$/);
+          }
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
