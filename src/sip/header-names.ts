@@ -121,3 +121,46 @@ export function isValidHeaderName(name: string): boolean {
   for (let i = 0; i < n; i++) if ((CHAR[name.charCodeAt(i)]! & TOKEN) === 0) return false;
   return true;
 }
+
+/** A header name as most peers write it, with its canonical key: the parser's fast path. */
+export interface CommonName {
+  readonly written: string;
+  readonly key: string;
+  readonly single: boolean;
+}
+
+const COMMON_WRITTEN = [
+  'Via', 'From', 'To', 'Call-ID', 'CSeq', 'Contact', 'Max-Forwards', 'Content-Type', 'Content-Length',
+  'Route', 'Record-Route', 'Allow', 'Supported', 'Require', 'User-Agent', 'Server', 'Expires', 'Event',
+  'Subscription-State', 'Authorization', 'Proxy-Authorization', 'WWW-Authenticate', 'Proxy-Authenticate',
+  'Session-Expires', 'Min-SE', 'RSeq', 'RAck', 'Accept', 'Allow-Events', 'Content-Disposition', 'Date',
+  'P-Asserted-Identity', 'Privacy', 'Reason', 'Refer-To', 'Referred-By', 'Replaces', 'Call-Info', 'Alert-Info',
+  'Remote-Party-ID', 'Diversion', 'Organization', 'Subject', 'Warning', 'Retry-After', 'Min-Expires',
+  'Path', 'Timestamp', 'Unsupported', 'Proxy-Require', 'Accept-Language', 'Accept-Encoding', 'Content-Encoding',
+  'Session-ID', 'P-Preferred-Identity', 'v', 'f', 't', 'i', 'm', 'l', 'c', 'k', 'o', 'u', 'x', 'r', 'b', 's', 'e',
+];
+
+/** By length, then by first character: at most a few candidates to compare. */
+const COMMON_BY_LENGTH: CommonName[][][] = [];
+for (const written of COMMON_WRITTEN) {
+  const key = canonicalName(written);
+  const entry: CommonName = { written, key, single: SINGLE_VALUED.has(key) };
+  const byFirst = (COMMON_BY_LENGTH[written.length] ??= []);
+  (byFirst[written.charCodeAt(0) & 0x7f] ??= []).push(entry);
+}
+
+/**
+ * The common header name written exactly at text[start, end), or null. Comparing in place
+ * spares the parser a string slice and a hash lookup for the names nearly every message uses.
+ */
+export function commonName(text: string, start: number, end: number): CommonName | null {
+  const byFirst = COMMON_BY_LENGTH[end - start];
+  if (byFirst === undefined) return null;
+  const candidates = byFirst[text.charCodeAt(start) & 0x7f];
+  if (candidates === undefined) return null;
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!;
+    if (text.startsWith(c.written, start)) return c;
+  }
+  return null;
+}

@@ -304,7 +304,10 @@ export abstract class SipMessage {
   }
 
   private parseContacts(): '*' | NameAddr[] {
-    const values = this.headerValues('contact');
+    return this.parseContactValues(this.headerValues('contact'));
+  }
+
+  private parseContactValues(values: string[]): '*' | NameAddr[] {
     if (values.length === 0) return [];
     if (values.length === 1) return parseContact(values[0]!);
     const all: NameAddr[] = [];
@@ -343,7 +346,47 @@ export abstract class SipMessage {
 
   /** Parses what routing needs now, so a malformed one is refused at the edge. */
   parseRoutingHeaders(): void {
-    void this.via;
+    // One pass over the fields (the hot path of every received message); the getters below
+    // then only check presence, and throw the "Missing ..." errors.
+    if (this._via === NOT_PARSED) {
+      const via: Via[] = [];
+      let contacts: string[] | null = null;
+      let mf: number | null = null;
+      const headers = this.headers;
+      for (let k = 0; k < headers.length; k++) {
+        const f = headers[k]!;
+        switch (f.key) {
+          case 'via': {
+            const vias = parseVia(f.value);
+            for (let i = 0; i < vias.length; i++) via.push(vias[i]!);
+            break;
+          }
+          case 'from':
+            this._from ??= nameAddrOf(f.value, 'from');
+            break;
+          case 'to':
+            this._to ??= nameAddrOf(f.value, 'to');
+            break;
+          case 'call-id':
+            this._callId ??= parseCallId(f.value);
+            break;
+          case 'cseq':
+            this._cseq ??= parseCSeq(f.value);
+            break;
+          case 'max-forwards':
+            mf = parseMaxForwards(f.value);
+            break;
+          case 'contact':
+            (contacts ??= []).push(f.value);
+            break;
+          default:
+            break;
+        }
+      }
+      this._via = via;
+      if (this._maxForwards === NOT_PARSED) this._maxForwards = mf;
+      if (this._contact === NOT_PARSED) this._contact = contacts === null ? [] : this.parseContactValues(contacts);
+    }
     void this.from;
     void this.to;
     void this.callId;

@@ -137,8 +137,9 @@ function parseSip(s: string, p: number, end: number, scheme: 'sip' | 'sips', req
     }
     params.push({ name, value });
   }
-  const headers: Param[] = [];
+  let headers: Param[] = NO_HEADERS;
   if (i < end && s.charCodeAt(i) === 0x3f) {
+    headers = [];
     if (requestUri) fail('Headers not allowed in Request-URI', header);
     do {
       const ns = i + 1;
@@ -152,6 +153,9 @@ function parseSip(s: string, p: number, end: number, scheme: 'sip' | 'sips', req
   if (i !== end) fail('Invalid character in URI', header);
   return { scheme, user, password, host, hostKind: kind, port, params, headers };
 }
+
+/** Shared by every URI without `?headers` (nearly all): never mutated, frozen to be sure. */
+const NO_HEADERS: Param[] = Object.freeze([]) as unknown as Param[];
 
 /** After a host at s[i] = ':', true when what follows reads as more IPv6 groups, not a port. */
 function looksLikeBareIPv6(s: string, i: number, end: number): boolean {
