@@ -13,6 +13,7 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/interop/**', 'test/cluster/**'],
           testTimeout: 20_000,
+          globalSetup: ['test/conformance/global-setup.ts'],
         },
       },
       {
