@@ -5,11 +5,13 @@ import { SluiceError } from '../errors.js';
 import { createLogger } from '../observability/logger.js';
 import { parseMessage, SipParseError } from '../sip/index.js';
 import { startStatelessEdge } from './stateless-edge.js';
+import { runUaTool } from './ua-tool.js';
 
 const USAGE = `usage:
   sluice start [--config FILE]     start Sluice (default config: config/sluice.yaml)
   sluice check-config FILE         validate a configuration file and exit
-  sluice parse FILE                parse a SIP message file and print what the parser sees`;
+  sluice parse FILE                parse a SIP message file and print what the parser sees
+  sluice ua answer|call ...        Sluice's SIP stack as a bare user agent (see src/cli/ua-tool.ts)`;
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -32,6 +34,8 @@ async function main(argv: string[]): Promise<number> {
       process.once('SIGTERM', stop);
       return -1; // keep running
     }
+    case 'ua':
+      return runUaTool(args, createLogger({ level: process.env.SLUICE_LOG_LEVEL ?? 'warn', destination: process.stderr }).child({ module: 'ua' }));
     case 'check-config': {
       const file = args[0];
       if (!file) break;

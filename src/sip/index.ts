@@ -14,7 +14,7 @@ export {
   type AnySipMessage,
   type HeaderField,
 } from './message.js';
-export { parseUri, serializeUri, uriEquals } from './uri.js';
+export { isSipUri, isTelUri, parseUri, serializeUri, uriEquals } from './uri.js';
 export { parseNameAddr, serializeNameAddr } from './name-addr.js';
 export { parseVia, serializeVia } from './via.js';
 export { getParam } from './params.js';

@@ -1,0 +1,10 @@
+/** `src/ua`: the UAC/UAS core over transactions and dialogs (DESIGN.md row `ua/`). */
+export { UserAgent, ALLOW, SUPPORTED, type UaHandler, type OutOfDialogOptions } from './user-agent.js';
+export { Session, IncomingOffer, type SessionHandler } from './session.js';
+export { IncomingCall, type ProgressParts } from './incoming-call.js';
+export { OutgoingCall, type CallOptions } from './outgoing-call.js';
+export { IncomingRequest, type ResponseParts } from './incoming-request.js';
+export { UaError, UaErrorCode, CallFailed } from './errors.js';
+export { glareDelayMs, randomIds } from './ids.js';
+export { DEFAULT_SESSION_TIMER, resolveSessionTimer, timerState, uasDecide, uacFromResponse } from './session-timer.js';
+export type * from './types.js';

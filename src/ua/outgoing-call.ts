@@ -1,0 +1,274 @@
+/**
+ * A call we place (UAC core, RFC 3261 13.2): the INVITE, early dialogs from 1xx (one per fork),
+ * PRACK for reliable provisionals (RFC 3262), the ACK of every 2xx, BYE for forks we do not
+ * keep, digest retries on 401/407, a retry with a larger interval on 422 (RFC 4028), and CANCEL.
+ */
+import {
+  createCancel,
+  createInviteDialogSet,
+  onInviteResponse,
+  type DialogRecord,
+  type InviteDialogSet,
+} from '../dialog/index.js';
+import { parseRSeq, SipRequest, type SipResponse } from '../sip/index.js';
+import type { Destination } from '../transaction/index.js';
+import { answer401 } from './digest-client.js';
+import { CallFailed } from './errors.js';
+import { addParts, bodyText } from './incoming-request.js';
+import { Session } from './session.js';
+import { minSEOf, requestHeaders, requires } from './session-timer.js';
+import type { MessageParts, SessionRecord } from './types.js';
+import type { UserAgent } from './user-agent.js';
+
+export interface CallOptions extends MessageParts {
+  /** Request-URI. */
+  uri: string;
+  /** From name-addr without tag. */
+  from: string;
+  /** To name-addr (default: the Request-URI). */
+  to?: string;
+  /** Send here instead of resolving the Request-URI (outbound proxy, trunk). */
+  destination?: Destination;
+  /** RFC 3262: offer 100rel (default), require it, or neither. */
+  reliableProvisional?: 'none' | 'supported' | 'required';
+}
+
+export class OutgoingCall {
+  /** The session of the first 2xx; rejects with CallFailed on a final non-2xx, timeout or error. */
+  readonly answered: Promise<Session>;
+  /** Every provisional response, with the early session it made or updated (null for 100). */
+  onProvisional: ((response: SipResponse, session: Session | null) => void) | null = null;
+  session: Session | null = null;
+  readonly callId: string;
+  readonly fromTag: string;
+  private resolve!: (s: Session) => void;
+  private reject!: (e: CallFailed) => void;
+  private invite: SipRequest | null = null;
+  private set: InviteDialogSet | null = null;
+  private destination: Destination | null = null;
+  private readonly early = new Map<string, Session>();
+  private readonly lastRSeq = new Map<string, number>();
+  private seq = 1;
+  private auth: [string, string][] = [];
+  private readonly tried = new Set<string>();
+  private sessionExpires: number | null;
+  private provisionalSeen = false;
+  private cancelWanted = false;
+  private done = false;
+
+  constructor(
+    private readonly ua: UserAgent,
+    private readonly options: CallOptions,
+  ) {
+    this.callId = `${ua.newTag()}${ua.newTag()}@sluice`;
+    this.fromTag = ua.newTag();
+    this.sessionExpires = ua.sessionTimer?.interval ?? null;
+    this.answered = new Promise<Session>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    // An application that only uses callbacks must not crash the process on a rejection.
+    this.answered.catch(() => undefined);
+  }
+
+  /** @internal */
+  start(): void {
+    void this.send();
+  }
+
+  /** CANCEL (9.1): at once after a provisional response, else as soon as one comes. */
+  cancel(): void {
+    if (this.done) return;
+    this.cancelWanted = true;
+    if (this.provisionalSeen) this.sendCancel();
+  }
+
+  private async send(): Promise<void> {
+    try {
+      this.destination ??= this.options.destination ?? (await this.ua.destinationFor(this.options.uri));
+    } catch (err) {
+      this.fail(503, `No route to ${this.options.uri}: ${(err as Error).message}`);
+      return;
+    }
+    const dest = this.destination;
+    const ua = this.ua;
+    const inv = new SipRequest('INVITE', this.options.uri);
+    inv.appendHeader('Via', `SIP/2.0/${dest.transport} ${hostPort(ua.viaFor(dest))};branch=${ua.transactions.newBranch()}${dest.transport === 'UDP' ? ';rport' : ''}`);
+    inv.appendHeader('Max-Forwards', '70');
+    inv.appendHeader('From', `${this.options.from};tag=${this.fromTag}`);
+    inv.appendHeader('To', this.options.to ?? `<${this.options.uri}>`);
+    inv.appendHeader('Call-ID', this.callId);
+    inv.appendHeader('CSeq', `${this.seq} INVITE`);
+    inv.appendHeader('Contact', `<${ua.contactFor(dest)}>`);
+    for (const [n, v] of ua.standardHeaders()) inv.appendHeader(n, v);
+    if (this.options.reliableProvisional === 'required') inv.appendHeader('Require', '100rel');
+    if (ua.sessionTimer !== null && this.sessionExpires !== null) {
+      for (const [n, v] of requestHeaders(ua.sessionTimer, this.sessionExpires)) inv.appendHeader(n, v);
+    }
+    for (const [n, v] of this.auth) inv.appendHeader(n, v);
+    addParts(inv, this.options);
+    this.invite = inv;
+    this.set = createInviteDialogSet(inv, { overTls: dest.transport === 'TLS' });
+    try {
+      ua.transactions.createClientTransaction(inv, dest, {
+        onProvisional: (r) => this.provisional(r),
+        onFinal: (r) => this.final(r),
+        onTimeout: () => this.fail(408, 'Request Timeout'),
+        onTransportError: (e) => this.fail(503, `Transport error: ${e.message}`),
+      });
+    } catch (err) {
+      this.fail(503, (err as Error).message);
+    }
+  }
+
+  private provisional(response: SipResponse): void {
+    this.provisionalSeen = true;
+    if (this.cancelWanted) this.sendCancel();
+    if (this.set === null) return;
+    const { set, outcome } = onInviteResponse(this.set, response);
+    this.set = set;
+    let session: Session | null = null;
+    if (outcome.kind === 'early') {
+      const tag = outcome.dialog.remoteTag ?? '';
+      session = this.early.get(tag) ?? null;
+      if (session === null) {
+        session = new Session(this.ua, this.record(outcome.dialog));
+        this.early.set(tag, session);
+      } else {
+        session.record.dialog = merged(session.record.dialog, outcome.dialog);
+      }
+      const sdp = bodyText(response);
+      if (sdp !== null) session.record.remoteSdp = sdp; // early media (183 with the answer)
+      this.prack(response, session, tag);
+    }
+    this.onProvisional?.(response, session);
+  }
+
+  /** RFC 3262 4: PRACK each new reliable provisional (RSeq higher than the last of that dialog). */
+  private prack(response: SipResponse, session: Session, tag: string): void {
+    if (!requires(response, '100rel')) return;
+    const raw = response.header('rseq');
+    if (raw === undefined) return;
+    let rseq: number;
+    try {
+      rseq = parseRSeq(raw);
+    } catch {
+      return;
+    }
+    const last = this.lastRSeq.get(tag);
+    if (last !== undefined && rseq <= last) return; // a retransmission
+    this.lastRSeq.set(tag, rseq);
+    const cseq = response.cseq.seq;
+    session.request('PRACK', { headers: [['RAck', `${rseq} ${cseq} INVITE`]] }).catch((err: unknown) => {
+      this.ua.log.debug({ err }, 'PRACK not sent');
+    });
+  }
+
+  private final(response: SipResponse): void {
+    if (this.set === null || this.invite === null || this.destination === null) return;
+    const status = response.status;
+    if (status >= 200 && status < 300) {
+      const { set, outcome } = onInviteResponse(this.set, response);
+      this.set = set;
+      if (outcome.kind === 'retransmission') {
+        this.early.get(outcome.dialog.remoteTag ?? '')?.ack(this.invite, response, this.destination);
+        return;
+      }
+      if (outcome.kind !== 'confirmed') return;
+      const tag = outcome.dialog.remoteTag ?? '';
+      let session = this.early.get(tag);
+      if (session === undefined) {
+        session = new Session(this.ua, this.record(outcome.dialog));
+        this.early.set(tag, session);
+      } else {
+        session.record.dialog = merged(session.record.dialog, outcome.dialog);
+      }
+      const sdp = bodyText(response);
+      if (sdp !== null) session.record.remoteSdp = sdp;
+      session.record.answeredAt = this.ua.clock.wallNow();
+      session.ack(this.invite, response, this.destination);
+      if (this.session !== null || this.cancelWanted || this.done) {
+        // 13.2.2.4: a second fork answered (or we cancelled): ACK it, then end it.
+        void session.bye(this.cancelWanted ? 'cancel' : 'fork-dropped');
+        return;
+      }
+      this.session = session;
+      this.done = true;
+      session.timerFromResponse(response);
+      for (const [t, s] of this.early) if (t !== tag && s.state === 'early') s.finish({ by: 'remote', cause: 'fork-dropped' });
+      this.resolve(session);
+      return;
+    }
+    if ((status === 401 || status === 407) && !this.done && !this.cancelWanted) {
+      const a = answer401(this.invite, response, this.ua.credentials, this.tried);
+      if (a !== null) {
+        this.tried.add(a.realm);
+        this.auth = [...this.auth.filter(([n]) => n !== a.header), [a.header, a.value]];
+        this.retry();
+        return;
+      }
+    }
+    if (status === 422 && !this.done && this.ua.sessionTimer !== null) {
+      // RFC 4028 7.4: ask again with at least the Min-SE the UAS wants.
+      const wanted = minSEOf(response);
+      if (this.sessionExpires === null || wanted > this.sessionExpires) {
+        this.sessionExpires = wanted;
+        this.retry();
+        return;
+      }
+    }
+    this.fail(status, response.reason);
+  }
+
+  private retry(): void {
+    for (const s of this.early.values()) s.finish({ by: 'remote', cause: 'rejected' });
+    this.early.clear();
+    this.lastRSeq.clear();
+    this.provisionalSeen = false;
+    this.seq++;
+    void this.send();
+  }
+
+  private sendCancel(): void {
+    if (this.invite === null || this.destination === null || this.done) return;
+    const cancel = createCancel(this.invite);
+    this.cancelWanted = true;
+    this.provisionalSeen = false; // one CANCEL per INVITE
+    void this.ua.transact(cancel, this.destination);
+  }
+
+  private fail(status: number, reason: string): void {
+    for (const s of this.early.values()) if (s.state !== 'terminated') s.finish({ by: 'remote', cause: 'rejected', status });
+    if (this.done) return;
+    this.done = true;
+    this.reject(new CallFailed(status, reason));
+  }
+
+  private record(dialog: DialogRecord): SessionRecord {
+    return {
+      dialog,
+      localSdp: this.invite === null ? null : bodyText(this.invite),
+      remoteSdp: null,
+      sessionTimer: null,
+      createdAt: this.ua.clock.wallNow(),
+      answeredAt: null,
+    };
+  }
+}
+
+/**
+ * The dialog set's view of a dialog (state, route set, target from the latest response) with
+ * the sequence numbers the session moved meanwhile (PRACK, UPDATE in the early dialog).
+ */
+function merged(current: DialogRecord, fromSet: DialogRecord): DialogRecord {
+  return {
+    ...fromSet,
+    localSeq: Math.max(current.localSeq, fromSet.localSeq),
+    remoteSeq: current.remoteSeq ?? fromSet.remoteSeq,
+  };
+}
+
+function hostPort(via: { host: string; port: number }): string {
+  const host = via.host.includes(':') && !via.host.startsWith('[') ? `[${via.host}]` : via.host;
+  return `${host}:${via.port}`;
+}

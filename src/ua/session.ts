@@ -1,0 +1,551 @@
+/**
+ * A session: one INVITE dialog usage (RFC 3261 12-15), early or confirmed. It answers requests
+ * in the dialog (CSeq check, BYE, re-INVITE and UPDATE with glare rules, PRACK through its call,
+ * the rest through the application), retransmits our 2xx until the ACK comes (13.3.1.4), ACKs
+ * the 2xx to our INVITEs (13.2.2.4), sends requests in the dialog, and keeps the RFC 4028
+ * session timer. What must outlive the process is in `record`; timers are re-armed from it.
+ */
+import type { TimerHandle } from '../clock.js';
+import {
+  checkRemoteSeq,
+  createAckFor2xx,
+  createInDialogRequest,
+  keyOf,
+  refreshRemoteTarget,
+  requestTarget,
+  responseEndsDialog,
+  terminateDialog,
+  type DialogRecord,
+} from '../dialog/index.js';
+import { createResponse, parseNameAddr, serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
+import type { Destination, InviteServerTransaction, ServerTransaction } from '../transaction/index.js';
+import { answer401 } from './digest-client.js';
+import { UaError, UaErrorCode } from './errors.js';
+import { addParts, bodyText, IncomingRequest, type ResponseParts } from './incoming-request.js';
+import { requestHeaders, responseHeaders, timerState, uacFromResponse, uasDecide, type UasDecision } from './session-timer.js';
+import type { MessageParts, SessionEnd, SessionRecord } from './types.js';
+import type { UserAgent } from './user-agent.js';
+
+export interface SessionHandler {
+  /** A request in the dialog other than BYE, INVITE, UPDATE, PRACK, ACK. Default: OPTIONS 200, else 405/501. */
+  onRequest?(incoming: IncomingRequest, session: Session): void;
+  /** A re-INVITE or UPDATE (offer or not). Default: accept, answering with our last SDP. */
+  onOffer?(offer: IncomingOffer, session: Session): void;
+  /** The ACK for our 2xx (carrying the answer when our 2xx carried the offer). */
+  onAck?(ack: SipRequest, session: Session): void;
+  onTerminated?(end: SessionEnd, session: Session): void;
+}
+
+/** A re-INVITE or UPDATE from the peer, to accept (2xx, with our answer) or reject. */
+export class IncomingOffer extends IncomingRequest {
+  constructor(
+    request: SipRequest,
+    tx: ServerTransaction,
+    toTag: string,
+    private readonly session: Session,
+    private readonly timer: UasDecision,
+  ) {
+    super(request, tx.source, tx, toTag);
+  }
+
+  /** The SDP of the request: an offer, or null (a re-INVITE without SDP asks us for one). */
+  get sdp(): string | null {
+    return bodyText(this.request);
+  }
+
+  accept(parts?: ResponseParts): void {
+    if (this.response !== null) return;
+    const response = this.build(200, parts);
+    this.session.accepted(this, response, this.timer, parts);
+    this.tx.respond(response);
+  }
+
+  reject(status = 488, parts?: ResponseParts): void {
+    if (this.response !== null) return;
+    this.session.rejected(this);
+    this.respond(status, parts);
+  }
+
+  /** @internal */
+  markAnswered(response: SipResponse): void {
+    (this as unknown as { _response: SipResponse })._response = response;
+  }
+}
+
+interface AwaitingAck {
+  seq: number;
+  response: SipResponse;
+  tx: InviteServerTransaction;
+  interval: number;
+  resend: TimerHandle | null;
+  giveUp: TimerHandle | null;
+}
+
+const KNOWN_IN_DIALOG = new Set(['INFO', 'MESSAGE', 'NOTIFY', 'REFER', 'SUBSCRIBE', 'OPTIONS', 'PUBLISH', 'REGISTER']);
+
+export class Session {
+  record: SessionRecord;
+  handler: SessionHandler = {};
+  /** Where requests in the dialog go instead of the remote target (a NATed peer's flow). */
+  flow: Destination | null = null;
+  /** @internal PRACKs of an early UAS dialog go to its call. */
+  prackHandler: ((prack: SipRequest, tx: ServerTransaction) => void) | null = null;
+  private readonly key: string;
+  private ended: SessionEnd | null = null;
+  private outInvite = false;
+  private outUpdate = false;
+  private inInvite: ServerTransaction | null = null;
+  private inUpdate = false;
+  private awaiting: AwaitingAck | null = null;
+  private lastAck: { seq: number; ack: SipRequest; destination: Destination } | null = null;
+  private sessionTimer: TimerHandle | null = null;
+  private readonly destinations = new Map<string, Destination>();
+
+  constructor(
+    private readonly ua: UserAgent,
+    record: SessionRecord,
+  ) {
+    this.record = record;
+    this.key = keyOf(record.dialog);
+    ua.addSession(this.key, this);
+  }
+
+  get dialog(): DialogRecord {
+    return this.record.dialog;
+  }
+
+  get state(): 'early' | 'confirmed' | 'terminated' {
+    return this.ended !== null ? 'terminated' : this.record.dialog.state;
+  }
+
+  get end(): SessionEnd | null {
+    return this.ended;
+  }
+
+  // ---- requests from the peer ----------------------------------------------------------------
+
+  /** @internal A request in this dialog, with its server transaction. */
+  receiveRequest(request: SipRequest, tx: ServerTransaction): void {
+    const method = request.method;
+    if (this.ended !== null) {
+      this.respond(request, tx, 481);
+      return;
+    }
+    const seq = checkRemoteSeq(this.record.dialog, request, { random: this.ua.random });
+    if (!seq.ok) {
+      this.respond(request, tx, 500, [['Retry-After', String(seq.retryAfter)]]);
+      return;
+    }
+    this.record.dialog = seq.dialog;
+    switch (method) {
+      case 'BYE':
+        this.respond(request, tx, 200);
+        this.finish({ by: 'remote', cause: 'bye' });
+        return;
+      case 'INVITE':
+      case 'UPDATE':
+        this.receiveOffer(request, tx);
+        return;
+      case 'PRACK':
+        if (this.prackHandler !== null) this.prackHandler(request, tx);
+        else this.respond(request, tx, 481);
+        return;
+      default: {
+        const incoming = new IncomingRequest(request, tx.source, tx, this.record.dialog.localTag, this.ua.standardHeaders());
+        if (this.handler.onRequest) this.handler.onRequest(incoming, this);
+        else if (method === 'OPTIONS') incoming.respond(200);
+        else incoming.respond(KNOWN_IN_DIALOG.has(method) ? 405 : 501);
+      }
+    }
+  }
+
+  private receiveOffer(request: SipRequest, tx: ServerTransaction): void {
+    const isInvite = request.method === 'INVITE';
+    // RFC 3261 14.2 and RFC 3311 5.2: an offer crossing ours is glare (491); a second one of
+    // theirs while the first is open gets 500 with Retry-After.
+    if (this.outInvite || this.outUpdate) {
+      this.respond(request, tx, 491);
+      return;
+    }
+    if (this.inInvite !== null || this.inUpdate || (isInvite && this.awaiting !== null)) {
+      this.respond(request, tx, 500, [['Retry-After', String(Math.floor(this.ua.random() * 11))]]);
+      return;
+    }
+    let timer: UasDecision;
+    try {
+      timer = uasDecide(request, this.ua.sessionTimer);
+    } catch {
+      this.respond(request, tx, 400);
+      return;
+    }
+    if (timer.kind === 'too-small') {
+      this.respond(request, tx, 422, [['Min-SE', String(timer.minSE)]]);
+      return;
+    }
+    if (isInvite) this.inInvite = tx;
+    else this.inUpdate = true;
+    const offer = new IncomingOffer(request, tx, this.record.dialog.localTag, this, timer);
+    if (this.handler.onOffer) this.handler.onOffer(offer, this);
+    else offer.accept(this.record.localSdp === null ? undefined : { body: this.record.localSdp });
+  }
+
+  /** @internal An IncomingOffer accepted: our 2xx goes out; the dialog and record follow. */
+  accepted(offer: IncomingOffer, response: SipResponse, timer: UasDecision, parts: MessageParts | undefined): void {
+    const request = offer.request;
+    response.appendHeader('Contact', `<${this.record.dialog.localTarget}>`);
+    for (const [n, v] of this.ua.standardHeaders()) response.appendHeader(n, v);
+    if (timer.kind === 'timer') for (const [n, v] of responseHeaders(timer)) response.appendHeader(n, v);
+    offer.markAnswered(response);
+    if (request.has('contact')) this.record.dialog = refreshRemoteTarget(this.record.dialog, request);
+    const offered = bodyText(request);
+    if (offered !== null) this.record.remoteSdp = offered;
+    if (parts?.body !== undefined) this.record.localSdp = bodyText(response);
+    if (timer.kind === 'timer') this.setSessionTimer(timer.interval, timer.refresher === 'uas');
+    if (request.method === 'INVITE') this.awaitAck(request.cseq.seq, response, offer.transaction as InviteServerTransaction);
+    else this.inUpdate = false;
+  }
+
+  /** @internal An IncomingOffer rejected: the dialog is as before. */
+  rejected(offer: IncomingOffer): void {
+    if (offer.request.method === 'INVITE') this.inInvite = null;
+    else this.inUpdate = false;
+  }
+
+  /** @internal The ACK of a 2xx in this dialog. */
+  receiveAck(ack: SipRequest): void {
+    const a = this.awaiting;
+    if (a === null || ack.cseq.seq !== a.seq) return; // a retransmitted ACK, or a stale one
+    this.clearAwaiting();
+    this.inInvite = null;
+    const answer = bodyText(ack);
+    if (answer !== null) this.record.remoteSdp = answer;
+    this.handler.onAck?.(ack, this);
+  }
+
+  /** @internal 13.3.1.4: resend our 2xx at T1, 2T1 ... T2 until the ACK; BYE after 64*T1. */
+  awaitAck(seq: number, response: SipResponse, tx: InviteServerTransaction): void {
+    this.clearAwaiting();
+    const a: AwaitingAck = { seq, response, tx, interval: this.ua.t1, resend: null, giveUp: null };
+    this.awaiting = a;
+    const clock = this.ua.clock;
+    const t2 = this.ua.transactions.timers.t2;
+    const resend = (): void => {
+      if (this.awaiting !== a) return;
+      a.tx.respond(a.response);
+      a.interval = Math.min(2 * a.interval, t2);
+      a.resend = clock.setTimer(a.interval, resend);
+    };
+    a.resend = clock.setTimer(a.interval, resend);
+    a.giveUp = clock.setTimer(64 * this.ua.t1, () => {
+      if (this.awaiting !== a) return;
+      this.clearAwaiting();
+      this.inInvite = null;
+      void this.bye('no-ack');
+    });
+  }
+
+  private clearAwaiting(): void {
+    const a = this.awaiting;
+    if (a === null) return;
+    this.ua.clock.clearTimer(a.resend);
+    this.ua.clock.clearTimer(a.giveUp);
+    this.awaiting = null;
+  }
+
+  // ---- requests we send --------------------------------------------------------------------
+
+  /** Sends a request in the dialog (INFO, MESSAGE, OPTIONS, REFER, NOTIFY ...); resolves with its final response. */
+  async request(method: string, parts?: MessageParts): Promise<SipResponse> {
+    if (method === 'INVITE' || method === 'BYE' || method === 'ACK' || method === 'CANCEL') {
+      throw new UaError(UaErrorCode.state, `${method} has its own method on Session`);
+    }
+    this.live();
+    const response = await this.send(method, parts);
+    if (responseEndsDialog(response.status) && this.ended === null) {
+      // 12.2.1.2: 481 or 408 to a request in the dialog ends it.
+      if (response.status === 408) void this.bye('timeout');
+      else this.finish({ by: 'remote', cause: 'dialog-gone', status: response.status });
+    }
+    return response;
+  }
+
+  /** A re-INVITE (an offer in `parts.body`, or none to ask the peer for one). Retries after 491 (14.1). */
+  async reinvite(parts?: MessageParts): Promise<SipResponse> {
+    this.live();
+    if (this.outInvite || this.inInvite !== null || this.awaiting !== null) {
+      throw new UaError(UaErrorCode.pending, 'An INVITE transaction is already in progress in this dialog');
+    }
+    this.outInvite = true;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const response = await this.sendInvite(parts);
+        if (response.status === 491 && attempt < 3 && this.ended === null) {
+          // 14.1: while we wait, the peer's own re-INVITE must get through, not another 491.
+          this.outInvite = false;
+          await this.sleep(this.ua.glareDelay(this.record.dialog.role === 'uac'));
+          while (this.ended === null && (this.inInvite !== null || this.awaiting !== null)) await this.sleep(100);
+          if (this.ended !== null) return response;
+          this.outInvite = true;
+          continue;
+        }
+        if (responseEndsDialog(response.status) && this.ended === null) void this.bye(response.status === 408 ? 'timeout' : 'dialog-gone');
+        return response;
+      }
+    } finally {
+      this.outInvite = false;
+    }
+  }
+
+  /** An UPDATE (RFC 3311), early or confirmed. Retries after 491. */
+  async update(parts?: MessageParts): Promise<SipResponse> {
+    this.live();
+    if (this.outUpdate || this.inUpdate) throw new UaError(UaErrorCode.pending, 'An UPDATE is already in progress in this dialog');
+    this.outUpdate = true;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        const response = await this.send('UPDATE', parts, true);
+        if (response.status === 491 && attempt < 3 && this.ended === null) {
+          this.outUpdate = false;
+          await this.sleep(this.ua.glareDelay(this.record.dialog.role === 'uac'));
+          while (this.ended === null && this.inUpdate) await this.sleep(100);
+          if (this.ended !== null) return response;
+          this.outUpdate = true;
+          continue;
+        }
+        if (response.status >= 200 && response.status < 300) this.refreshed(response, parts);
+        return response;
+      }
+    } finally {
+      this.outUpdate = false;
+    }
+  }
+
+  /** Ends the session with BYE (the session is over at once; the BYE's response is returned). */
+  async bye(cause: SessionEnd['cause'] = 'bye'): Promise<SipResponse | null> {
+    if (this.ended !== null) return null;
+    let dialog = this.record.dialog;
+    this.finish({ by: 'local', cause });
+    const destination = await this.destination();
+    return this.ua.sendWithAuth((auth) => {
+      const made = createInDialogRequest(dialog, 'BYE', {
+        branch: this.ua.transactions.newBranch(),
+        via: this.ua.viaFor(destination),
+        extraHeaders: auth,
+      });
+      dialog = made.dialog;
+      return made.request;
+    }, destination);
+  }
+
+  /** Ends at once with no message (process shutdown, tests). */
+  dispose(): void {
+    this.finish({ by: 'local', cause: 'disposed' });
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private async send(method: string, parts: MessageParts | undefined, contact = false): Promise<SipResponse> {
+    const destination = await this.destination();
+    const extra = [...this.ua.standardHeaders(), ...(parts?.headers ?? [])];
+    return this.ua.sendWithAuth((auth) => this.build(method, destination, parts, [...extra, ...auth], contact), destination);
+  }
+
+  private build(method: string, destination: Destination, parts: MessageParts | undefined, headers: readonly (readonly [string, string])[], contact: boolean): SipRequest {
+    const body = parts?.body;
+    const made = createInDialogRequest(this.record.dialog, method, {
+      branch: this.ua.transactions.newBranch(),
+      via: this.ua.viaFor(destination),
+      contact: contact || undefined,
+      extraHeaders: headers,
+      ...(body !== undefined && body.length > 0 ? { body, contentType: parts?.contentType ?? 'application/sdp' } : {}),
+    });
+    this.record.dialog = made.dialog;
+    return made.request;
+  }
+
+  private async sendInvite(parts: MessageParts | undefined): Promise<SipResponse> {
+    const destination = await this.destination();
+    const st = this.ua.sessionTimer;
+    const timerHeaders = st !== null ? requestHeaders(st, this.record.sessionTimer?.interval ?? st.interval, 'uac') : [];
+    const headers: (readonly [string, string])[] = [...this.ua.standardHeaders(), ...timerHeaders, ...(parts?.headers ?? [])];
+    const tried = new Set<string>();
+    let auth: [string, string][] = [];
+    for (let attempt = 0; ; attempt++) {
+      const request = this.build('INVITE', destination, parts, [...headers, ...auth], true);
+      const response = await this.inviteTransaction(request, destination, parts);
+      if ((response.status === 401 || response.status === 407) && attempt < 2) {
+        const a = answer401(request, response, this.ua.credentials, tried);
+        if (a !== null) {
+          tried.add(a.realm);
+          auth = [...auth.filter(([n]) => n !== a.header), [a.header, a.value]];
+          continue;
+        }
+      }
+      return response;
+    }
+  }
+
+  private inviteTransaction(request: SipRequest, destination: Destination, parts: MessageParts | undefined): Promise<SipResponse> {
+    return new Promise((resolve) => {
+      let settled = false;
+      const settle = (r: SipResponse): void => {
+        if (!settled) {
+          settled = true;
+          resolve(r);
+        }
+      };
+      try {
+        this.ua.transactions.createClientTransaction(request, destination, {
+          onFinal: (response) => {
+            if (response.status >= 200 && response.status < 300) {
+              if (!settled) this.refreshed(response, parts, request);
+              this.ack(request, response, destination);
+            }
+            settle(response);
+          },
+          onTimeout: () => settle(createResponse(request, 408)),
+          onTransportError: () => settle(createResponse(request, 503)),
+        });
+      } catch {
+        settle(createResponse(request, 503));
+      }
+    });
+  }
+
+  /** @internal 13.2.2.4: ACK each 2xx to our INVITE (a retransmitted 2xx gets the same ACK again). */
+  ack(invite: SipRequest, response: SipResponse, destination: Destination): void {
+    const seq = invite.cseq.seq;
+    if (this.lastAck !== null && this.lastAck.seq === seq) {
+      this.ua.sendAck(this.lastAck.ack, this.lastAck.destination);
+      return;
+    }
+    // An INVITE without an offer got one in the 2xx: the ACK carries our answer (the last SDP
+    // we have; an application that wants another answers through reinvite's caller).
+    const answer = invite.body.length === 0 && response.body.length > 0 ? this.record.localSdp : null;
+    const ack = createAckFor2xx(this.record.dialog, seq, {
+      branch: this.ua.transactions.newBranch(),
+      via: this.ua.viaFor(destination),
+      invite,
+      ...(answer !== null ? { body: answer, contentType: 'application/sdp' } : {}),
+    });
+    this.lastAck = { seq, ack, destination };
+    this.ua.sendAck(ack, destination);
+  }
+
+  /** A 2xx to our re-INVITE or UPDATE: target refresh, SDP in force, session timer. */
+  private refreshed(response: SipResponse, parts: MessageParts | undefined, invite?: SipRequest): void {
+    if (invite !== undefined && response.has('contact')) this.record.dialog = refreshRemoteTarget(this.record.dialog, response);
+    if (parts?.body !== undefined && parts.body.length > 0) this.record.localSdp = typeof parts.body === 'string' ? parts.body : parts.body.toString('utf8');
+    const remote = bodyText(response);
+    if (remote !== null) this.record.remoteSdp = remote;
+    this.timerFromResponse(response);
+  }
+
+  /** @internal The session timer a 2xx to our (re-)INVITE or UPDATE sets (RFC 4028 7.2). */
+  timerFromResponse(response: SipResponse): void {
+    if (this.ua.sessionTimer === null) return;
+    let st: ReturnType<typeof uacFromResponse>;
+    try {
+      st = uacFromResponse(response);
+    } catch {
+      st = null;
+    }
+    if (st === null) {
+      this.clearSessionTimer();
+      return;
+    }
+    this.setSessionTimer(st.interval, st.refresher === 'uac');
+  }
+
+  /** @internal */
+  setSessionTimer(interval: number, weRefresh: boolean): void {
+    this.record.sessionTimer = timerState(interval, weRefresh, this.ua.clock.wallNow());
+    this.armSessionTimer();
+  }
+
+  /** Arms the timer from the record's deadline (also after a takeover by another instance). */
+  armSessionTimer(): void {
+    this.ua.clock.clearTimer(this.sessionTimer);
+    this.sessionTimer = null;
+    const st = this.record.sessionTimer;
+    if (st === null || this.ended !== null) return;
+    const delay = Math.max(0, st.deadline - this.ua.clock.wallNow());
+    this.sessionTimer = this.ua.clock.setTimer(delay, () => {
+      this.sessionTimer = null;
+      void this.sessionTimerFired();
+    });
+  }
+
+  private clearSessionTimer(): void {
+    this.ua.clock.clearTimer(this.sessionTimer);
+    this.sessionTimer = null;
+    this.record.sessionTimer = null;
+  }
+
+  private async sessionTimerFired(): Promise<void> {
+    const st = this.record.sessionTimer;
+    const config = this.ua.sessionTimer;
+    if (st === null || config === null || this.ended !== null) return;
+    if (!st.weRefresh) {
+      // RFC 4028 10: no refresh came in time: the session is over.
+      await this.bye('session-expired');
+      return;
+    }
+    try {
+      const headers = requestHeaders(config, st.interval, 'uac');
+      const response =
+        config.refreshWith === 'UPDATE'
+          ? await this.update({ headers })
+          : await this.reinvite(this.record.localSdp === null ? undefined : { body: this.record.localSdp });
+      if (response.status >= 300 && this.ended === null) this.setSessionTimer(st.interval, true);
+    } catch {
+      // An offer exchange is in progress: it refreshes the session itself; try again soon.
+      if (this.ended === null) {
+        this.record.sessionTimer = { ...st, deadline: this.ua.clock.wallNow() + 2000 };
+        this.armSessionTimer();
+      }
+    }
+  }
+
+  /** Where requests in the dialog go: the flow, else the first route or the remote target (RFC 3263). */
+  async destination(): Promise<Destination> {
+    if (this.flow !== null) return this.flow;
+    const target = requestTarget(this.record.dialog);
+    const first = target.routes[0];
+    const uri = first === undefined ? target.requestUri : serializeUri(parseNameAddr(first).uri);
+    const hit = this.destinations.get(uri);
+    if (hit !== undefined) return hit;
+    const d = await this.ua.destinationFor(uri);
+    this.destinations.set(uri, d);
+    return d;
+  }
+
+  private respond(request: SipRequest, tx: ServerTransaction, status: number, headers: [string, string][] = []): void {
+    const response = createResponse(request, status, undefined, this.record.dialog.localTag);
+    for (const [n, v] of headers) response.appendHeader(n, v);
+    tx.respond(response);
+  }
+
+  private live(): void {
+    if (this.ended !== null) throw new UaError(UaErrorCode.state, 'The session has ended');
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.ua.clock.setTimer(ms, resolve));
+  }
+
+  /** @internal Ends the session: timers cleared, out of the table, the application told once. */
+  finish(end: SessionEnd): void {
+    if (this.ended !== null) return;
+    this.ended = end;
+    this.clearAwaiting();
+    this.ua.clock.clearTimer(this.sessionTimer);
+    this.sessionTimer = null;
+    this.prackHandler = null;
+    this.record.dialog = terminateDialog(this.record.dialog);
+    this.ua.removeSession(this.key, this);
+    this.handler.onTerminated?.(end, this);
+  }
+}
+
+export { addParts };

@@ -1,0 +1,355 @@
+/**
+ * The UA core (RFC 3261 8, 12-15 over 17): owns the transaction layer, the table of sessions
+ * (INVITE dialog usages) and the incoming INVITEs being answered, and routes what the
+ * transactions hand up: new INVITEs to the application, requests in a dialog to their session,
+ * the rest to the application or to RFC defaults. It also sends requests: outside a dialog with
+ * digest retries, and for calls through OutgoingCall.
+ */
+import type { Clock } from '../clock.js';
+import { dialogKeyOfIncomingRequest, type ViaSpec } from '../dialog/index.js';
+import { isIP } from 'node:net';
+import { createResponse, isSipUri, parseUri, SipRequest, type SipResponse, type SipUri } from '../sip/index.js';
+import {
+  TransactionLayer,
+  type ClientTransaction,
+  type Destination,
+  type InviteServerTransaction,
+  type MessageSource,
+  type NonInviteServerTransaction,
+  type ServerTransaction,
+  type TransactionCore,
+  type TransactionLogger,
+} from '../transaction/index.js';
+import { answer401 } from './digest-client.js';
+import { UaError, UaErrorCode } from './errors.js';
+import { glareDelayMs, randomIds } from './ids.js';
+import { IncomingCall } from './incoming-call.js';
+import { addParts, IncomingRequest } from './incoming-request.js';
+import { OutgoingCall, type CallOptions } from './outgoing-call.js';
+import type { Session } from './session.js';
+import { resolveSessionTimer, requires } from './session-timer.js';
+import type { CredentialLookup, MessageParts, SessionTimerConfig, UaOptions, UaTransport } from './types.js';
+
+/** What the application decides. Without a handler: INVITE 480, OPTIONS 200, others 405 or 501. */
+export interface UaHandler {
+  onInvite?(call: IncomingCall): void;
+  /** A request outside any dialog other than INVITE, ACK, CANCEL. */
+  onRequest?(incoming: IncomingRequest): void;
+}
+
+export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, PRACK, UPDATE, INFO, MESSAGE, REFER, NOTIFY, SUBSCRIBE';
+export const SUPPORTED = ['100rel', 'timer'];
+const KNOWN_METHODS = new Set([...ALLOW.split(', '), 'REGISTER', 'PUBLISH']);
+
+export interface OutOfDialogOptions extends MessageParts {
+  /** Request-URI. */
+  uri: string;
+  /** From name-addr without tag (a tag is added). */
+  from: string;
+  /** To name-addr (default: the Request-URI). */
+  to?: string;
+  /** Send here instead of resolving the Request-URI (an outbound proxy, a trunk). */
+  destination?: Destination;
+}
+
+export class UserAgent implements TransactionCore {
+  readonly transactions: TransactionLayer;
+  readonly clock: Clock;
+  readonly transport: UaTransport;
+  readonly random: () => number;
+  readonly sessionTimer: SessionTimerConfig | null;
+  readonly t1: number;
+  readonly log: TransactionLogger;
+  readonly credentials: CredentialLookup | undefined;
+  handler: UaHandler;
+  private readonly ids: () => string;
+  private readonly contactUser: string;
+  private readonly product: string | undefined;
+  private readonly options: UaOptions;
+  private readonly sessions = new Map<string, Session>();
+  /** Incoming INVITEs not yet answered finally, by server transaction. */
+  private readonly pendingCalls = new Map<InviteServerTransaction, IncomingCall>();
+  private disposed = false;
+
+  constructor(options: UaOptions, handler: UaHandler = {}) {
+    this.options = options;
+    this.clock = options.clock;
+    this.transport = options.transport;
+    this.random = options.random ?? Math.random;
+    this.ids = options.ids ?? randomIds();
+    this.contactUser = options.contactUser ?? 'sluice';
+    this.product = options.product;
+    this.sessionTimer = resolveSessionTimer(options.sessionTimer);
+    this.credentials = options.credentials;
+    this.log = options.logger ?? { debug() {}, warn() {}, error() {} };
+    this.handler = handler;
+    this.transactions = new TransactionLayer({
+      clock: options.clock,
+      transport: options.transport,
+      core: this,
+      timers: options.timers,
+      trying: options.trying,
+      logger: options.logger,
+      branchIds: this.ids,
+    });
+    this.t1 = this.transactions.timers.t1;
+  }
+
+  /** Feed for the transport (its TransportUser). */
+  onMessage(message: SipRequest | SipResponse, source: MessageSource): void {
+    this.transactions.onMessage(message, source);
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  get pendingCallCount(): number {
+    return this.pendingCalls.size;
+  }
+
+  newTag(): string {
+    return this.ids();
+  }
+
+  glareDelay(ownsCallId: boolean): number {
+    return glareDelayMs(ownsCallId, this.random);
+  }
+
+  // ---- TransactionCore ----------------------------------------------------------------------
+
+  onRequest(request: SipRequest, tx: ServerTransaction): void {
+    if (this.disposed) return;
+    const key = dialogKeyOfIncomingRequest(request);
+    if (key !== null) {
+      const session = this.sessions.get(key);
+      if (session === undefined) {
+        // 12.2.2: a request for a dialog we do not know.
+        this.respondPlain(request, tx, 481);
+        return;
+      }
+      session.receiveRequest(request, tx);
+      return;
+    }
+    const unsupported = this.unsupportedRequired(request);
+    if (unsupported.length > 0) {
+      // 8.2.2.3: an extension we do not support is required.
+      this.respondPlain(request, tx, 420, [['Unsupported', unsupported.join(', ')]]);
+      return;
+    }
+    if (request.method === 'INVITE') {
+      const call = new IncomingCall(this, request, tx as InviteServerTransaction);
+      this.pendingCalls.set(call.tx, call);
+      if (this.handler.onInvite) this.handler.onInvite(call);
+      else call.reject(480);
+      return;
+    }
+    const incoming = new IncomingRequest(request, tx.source, tx, this.newTag(), this.standardHeaders());
+    if (this.handler.onRequest) {
+      this.handler.onRequest(incoming);
+      return;
+    }
+    if (request.method === 'OPTIONS') incoming.respond(200, { headers: [['Accept', 'application/sdp']] });
+    else incoming.respond(KNOWN_METHODS.has(request.method) ? 405 : 501);
+  }
+
+  onAck(ack: SipRequest): void {
+    const key = dialogKeyOfIncomingRequest(ack);
+    const session = key === null ? undefined : this.sessions.get(key);
+    if (session === undefined) {
+      this.log.debug({ callId: ack.callId }, 'ACK for no dialog dropped');
+      return;
+    }
+    session.receiveAck(ack);
+  }
+
+  onCancel(cancel: SipRequest, tx: NonInviteServerTransaction, invite: InviteServerTransaction | undefined): void {
+    // 9.2: 481 when no transaction matches; else 200 to the CANCEL, then 487 to the INVITE if
+    // it has no final response yet.
+    const call = invite === undefined ? undefined : this.pendingCalls.get(invite);
+    if (invite === undefined) {
+      this.respondPlain(cancel, tx, 481);
+      return;
+    }
+    this.respondPlain(cancel, tx, 200, [], invite.responseToTag ?? call?.localTag);
+    call?.cancelled();
+  }
+
+  // ---- for sessions and calls -----------------------------------------------------------------
+
+  /** @internal */
+  addSession(key: string, session: Session): void {
+    this.sessions.set(key, session);
+  }
+
+  /** @internal */
+  removeSession(key: string, session: Session): void {
+    if (this.sessions.get(key) === session) this.sessions.delete(key);
+  }
+
+  /** @internal An incoming INVITE got its final response. */
+  callSettled(call: IncomingCall): void {
+    this.pendingCalls.delete(call.tx);
+  }
+
+  /** Allow, Supported and User-Agent: what our requests and responses carry. */
+  standardHeaders(): [string, string][] {
+    const h: [string, string][] = [['Allow', ALLOW], ['Supported', SUPPORTED.join(', ')]];
+    if (this.product !== undefined) h.push(['User-Agent', this.product]);
+    return h;
+  }
+
+  viaFor(destination: Destination): ViaSpec {
+    const local = this.transport.localFor(destination);
+    return { transport: destination.transport, host: local.address, port: local.port, rport: destination.transport === 'UDP' };
+  }
+
+  /** Our Contact URI for messages to or from `peer` (the local address that talks to it). */
+  contactFor(peer: Destination | MessageSource): string {
+    const local = peer.local ?? this.transport.localFor({ ...peer, reliable: peer.transport !== 'UDP' });
+    const host = local.address.includes(':') ? `[${local.address}]` : local.address;
+    const transport = peer.transport === 'UDP' ? '' : `;transport=${peer.transport.toLowerCase()}`;
+    return `sip:${this.contactUser}@${host}:${local.port}${transport}`;
+  }
+
+  /** RFC 3263 for a URI (`<...>` allowed): numeric hosts directly, names through options.resolve. */
+  async destinationFor(uriText: string): Promise<Destination> {
+    const text = uriText.startsWith('<') ? uriText.slice(1, uriText.indexOf('>')) : uriText;
+    const uri = parseUri(text);
+    if (!isSipUri(uri)) throw new UaError(UaErrorCode.target, `Cannot send to a ${uri.scheme}: URI`);
+    const direct = numericDestination(uri);
+    if (direct !== null) return direct;
+    const found = this.options.resolve ? await this.options.resolve(uri) : [];
+    const first = found[0];
+    if (first === undefined) throw new UaError(UaErrorCode.target, `No address for ${uri.host}`);
+    return first;
+  }
+
+  /** Sends a non-INVITE request in a client transaction; resolves with the final response (408/503 made here on timeout or transport error). */
+  transact(request: SipRequest, destination: Destination, onProvisional?: (r: SipResponse) => void): Promise<SipResponse> {
+    return new Promise((resolve) => {
+      try {
+        this.transactions.createClientTransaction(request, destination, {
+          onProvisional: onProvisional ? (r) => onProvisional(r) : undefined,
+          onFinal: (r: SipResponse) => resolve(r),
+          onTimeout: () => resolve(createResponse(request, 408)),
+          onTransportError: () => resolve(createResponse(request, 503)),
+        });
+      } catch (err) {
+        this.log.warn({ err }, 'request not sent');
+        resolve(createResponse(request, 503));
+      }
+    });
+  }
+
+  /**
+   * Sends a request made by `make` and answers digest challenges (401/407) with the configured
+   * credentials, at most once per realm; `make` is called again for each attempt (new CSeq,
+   * new branch) with the credentials fields to add.
+   */
+  async sendWithAuth(make: (auth: [string, string][]) => SipRequest, destination: Destination): Promise<SipResponse> {
+    const tried = new Set<string>();
+    let auth: [string, string][] = [];
+    for (let attempt = 0; ; attempt++) {
+      const request = make(auth);
+      const response = await this.transact(request, destination);
+      if ((response.status === 401 || response.status === 407) && attempt < 3) {
+        const a = answer401(request, response, this.credentials, tried);
+        if (a !== null) {
+          tried.add(a.realm);
+          auth = [...auth.filter(([n]) => n !== a.header), [a.header, a.value]];
+          continue;
+        }
+      }
+      return response;
+    }
+  }
+
+  /** Sends a request outside any dialog (OPTIONS, MESSAGE, SUBSCRIBE ...). */
+  async request(method: string, options: OutOfDialogOptions): Promise<SipResponse> {
+    if (method === 'INVITE' || method === 'ACK' || method === 'CANCEL') {
+      throw new UaError(UaErrorCode.state, `${method} is not sent with request(): use invite()`);
+    }
+    const destination = options.destination ?? (await this.destinationFor(options.uri));
+    const callId = `${this.ids()}@sluice`;
+    const fromTag = this.newTag();
+    let seq = 1;
+    return this.sendWithAuth((auth) => {
+      const r = new SipRequest(method, options.uri);
+      r.appendHeader('Via', viaText(this.viaFor(destination), this.transactions.newBranch()));
+      r.appendHeader('Max-Forwards', '70');
+      r.appendHeader('From', `${options.from};tag=${fromTag}`);
+      r.appendHeader('To', options.to ?? `<${options.uri}>`);
+      r.appendHeader('Call-ID', callId);
+      r.appendHeader('CSeq', `${seq++} ${method}`);
+      r.appendHeader('Contact', `<${this.contactFor(destination)}>`);
+      for (const h of this.standardHeaders()) r.appendHeader(h[0], h[1]);
+      for (const h of auth) r.appendHeader(h[0], h[1]);
+      addParts(r, options);
+      return r;
+    }, destination);
+  }
+
+  /** Places a call: an INVITE outside any dialog. */
+  invite(options: CallOptions): OutgoingCall {
+    if (this.disposed) throw new UaError(UaErrorCode.state, 'User agent disposed');
+    const call = new OutgoingCall(this, options);
+    call.start();
+    return call;
+  }
+
+  /** Sends an ACK (no transaction of its own: 17.1.1.3); failures are logged. */
+  sendAck(ack: SipRequest, destination: Destination): void {
+    this.transport.sendRequest(ack, destination, (err) => {
+      if (err) this.log.debug({ err: err.message }, 'ACK not sent');
+    });
+  }
+
+  /** Ends everything at once: timers cleared, no messages sent, sessions told 'disposed'. */
+  dispose(): void {
+    this.disposed = true;
+    for (const s of [...this.sessions.values()]) s.dispose();
+    for (const c of [...this.pendingCalls.values()]) c.dispose();
+    this.sessions.clear();
+    this.pendingCalls.clear();
+    this.transactions.dispose();
+  }
+
+  private respondPlain(request: SipRequest, tx: ServerTransaction, status: number, headers: [string, string][] = [], toTag?: string): void {
+    const response = createResponse(request, status, undefined, toTag ?? (request.toTag === null ? this.newTag() : undefined));
+    if (status === 405 || status === 420) response.appendHeader('Allow', ALLOW);
+    for (const [n, v] of headers) response.appendHeader(n, v);
+    tx.respond(response);
+  }
+
+  private unsupportedRequired(request: SipRequest): string[] {
+    if (!request.has('require') || request.method === 'ACK' || request.method === 'CANCEL') return [];
+    const out: string[] = [];
+    for (const v of request.headerValues('require')) {
+      for (const t of v.split(',')) {
+        const opt = t.trim().toLowerCase();
+        if (opt !== '' && !SUPPORTED.includes(opt)) out.push(t.trim());
+      }
+    }
+    return out;
+  }
+
+  /** @internal Used by calls and sessions for the Require check of responses. */
+  static requires = requires;
+}
+
+function numericDestination(uri: SipUri): Destination | null {
+  const transportParam = uri.params.find((p) => p.name.toLowerCase() === 'transport')?.value?.toUpperCase();
+  const transport = uri.scheme === 'sips' ? 'TLS' : transportParam === 'TCP' ? 'TCP' : transportParam === 'TLS' ? 'TLS' : 'UDP';
+  const maddr = uri.params.find((p) => p.name.toLowerCase() === 'maddr')?.value ?? null;
+  const host = maddr ?? uri.host;
+  if (isIP(host) === 0) return null;
+  return { transport, address: host, port: uri.port ?? (transport === 'TLS' ? 5061 : 5060), reliable: transport !== 'UDP' };
+}
+
+function viaText(via: ViaSpec, branch: string): string {
+  const host = via.host.includes(':') && !via.host.startsWith('[') ? `[${via.host}]` : via.host;
+  return `SIP/2.0/${via.transport} ${host}:${via.port};branch=${branch}${via.rport === true ? ';rport' : ''}`;
+}
+
+export type { ClientTransaction };

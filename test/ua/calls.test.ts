@@ -1,0 +1,197 @@
+import { describe as group, expect, it } from 'vitest';
+import { createChallenge, verifyCredentials, type AuthValue } from '../../src/sip/index.js';
+import { CallFailed, type IncomingCall, type Session, type SessionEnd } from '../../src/ua/index.js';
+import { ANSWER, Network, OFFER } from './wire.js';
+
+const A = '10.0.0.1';
+const B = '10.0.0.2';
+const callB = (net: Network, a = net.ua(A)) => a.invite({ uri: `sip:bob@${B}:5060`, from: '<sip:alice@example.com>', body: OFFER });
+
+group('UAC and UAS cores', () => {
+  it('places a call: INVITE, 180, 200, ACK; then BYE ends both sides', async () => {
+    const net = new Network();
+    const b = net.ua(B);
+    let incoming: IncomingCall | undefined;
+    let bSession: Session | undefined;
+    const ends: SessionEnd[] = [];
+    let acked = 0;
+    b.handler = {
+      onInvite(call) {
+        incoming = call;
+        call.progress(180);
+        bSession = call.accept({ body: ANSWER });
+        bSession.handler = { onAck: () => acked++, onTerminated: (e) => ends.push(e) };
+      },
+    };
+    const call = callB(net);
+    await net.settle();
+    const session = await call.answered;
+    expect(incoming?.offer).toBe(OFFER);
+    expect(session.state).toBe('confirmed');
+    expect(session.record.remoteSdp).toBe(ANSWER);
+    expect(bSession?.record.remoteSdp).toBe(OFFER);
+    expect(acked).toBe(1);
+    expect(net.sent('100 INVITE')).toHaveLength(1);
+    expect(net.sent('180 INVITE')).toHaveLength(1);
+    expect(net.sent('ACK 1')).toHaveLength(1);
+    const bye = session.bye();
+    await net.settle();
+    expect((await bye)?.status).toBe(200);
+    expect(ends).toEqual([{ by: 'remote', cause: 'bye' }]);
+    expect(b.sessionCount).toBe(0);
+    // Retransmissions of the 2xx stopped at the ACK: none after.
+    await net.run(40_000, 1000);
+    expect(net.sent('200 INVITE')).toHaveLength(1);
+  });
+
+  it('retransmits the 2xx at T1, 2T1 ... T2 until the ACK, and sends BYE after 64*T1 without one', async () => {
+    const net = new Network();
+    const b = net.ua(B);
+    const ends: SessionEnd[] = [];
+    b.handler = { onInvite: (call) => (call.accept({ body: ANSWER }).handler = { onTerminated: (e) => ends.push(e) }) };
+    net.drop = (s) => s.message.kind === 'request' && s.message.method === 'ACK';
+    const call = callB(net);
+    await net.settle();
+    await call.answered;
+    await net.run(33_000, 250);
+    const times = net.sent('200 INVITE', B).map((s) => s.at);
+    // 0, 0.5, 1.5, 3.5, 7.5, 11.5, 15.5 ... every 4 s (T2) until 32 s.
+    expect(times.slice(0, 6)).toEqual([0, 500, 1500, 3500, 7500, 11500]);
+    expect(times.every((t, i) => i === 0 || t - times[i - 1]! <= 4000)).toBe(true);
+    expect(net.sent('BYE', B)).toHaveLength(1);
+    expect(net.sent('BYE', B)[0]!.at).toBe(32_000);
+    expect(ends).toEqual([{ by: 'local', cause: 'no-ack' }]);
+    // The UAC ACKed every 2xx it got (13.2.2.4), each ACK the same.
+    expect(net.sent('ACK', A).length).toBe(times.length);
+  });
+
+  it('reports a rejection as CallFailed with the status, the ACK sent by the transaction', async () => {
+    const net = new Network();
+    const b = net.ua(B);
+    b.handler = { onInvite: (call) => call.reject(486) };
+    const call = callB(net);
+    await net.settle();
+    await expect(call.answered).rejects.toMatchObject({ status: 486 });
+    expect(net.sent('ACK 1', A)).toHaveLength(1);
+  });
+
+  it('cancels a ringing call: 200 to CANCEL, 487 to the INVITE, both sides told', async () => {
+    const net = new Network();
+    const b = net.ua(B);
+    let cancelled = 0;
+    b.handler = {
+      onInvite(call) {
+        call.onCancel = () => cancelled++;
+        call.progress(180);
+      },
+    };
+    const call = callB(net);
+    await net.settle();
+    call.cancel();
+    await net.settle();
+    await expect(call.answered).rejects.toBeInstanceOf(CallFailed);
+    await expect(call.answered).rejects.toMatchObject({ status: 487 });
+    expect(net.sent('200 CANCEL')).toHaveLength(1);
+    expect(cancelled).toBe(1);
+    expect(b.pendingCallCount).toBe(0);
+  });
+
+  it('does PRACK for a reliable 183 with early media (RFC 3262), and stops its retransmission', async () => {
+    const net = new Network();
+    const b = net.ua(B);
+    let pracked = 0;
+    let call2: IncomingCall | undefined;
+    b.handler = {
+      onInvite(call) {
+        call2 = call;
+        call.onPrack = () => pracked++;
+        call.progress(183, { reliable: true, body: ANSWER });
+      },
+    };
+    const call = callB(net);
+    const early: (Session | null)[] = [];
+    call.onProvisional = (_r, s) => early.push(s);
+    await net.settle();
+    expect(pracked).toBe(1);
+    expect(net.sent('PRACK')).toHaveLength(1);
+    expect(net.sent('200 PRACK')).toHaveLength(1);
+    expect(net.sent('183 INVITE')[0]!.message.header('rseq')).toBeDefined();
+    expect(early.at(-1)?.record.remoteSdp).toBe(ANSWER);
+    await net.run(5000, 250);
+    expect(net.sent('183 INVITE')).toHaveLength(1);
+    call2!.accept({ body: ANSWER });
+    await net.settle();
+    const s = await call.answered;
+    expect(s.state).toBe('confirmed');
+  });
+
+  it('retransmits an unacknowledged reliable provisional and rejects the INVITE with 5xx after 64*T1', async () => {
+    const net = new Network();
+    const b = net.ua(B);
+    b.handler = { onInvite: (call) => call.progress(180, { reliable: true }) };
+    net.drop = (s) => s.message.kind === 'request' && s.message.method === 'PRACK';
+    const call = callB(net);
+    await net.settle();
+    await net.run(33_000, 250);
+    const times = net.sent('180 INVITE', B).map((s) => s.at);
+    expect(times.slice(0, 5)).toEqual([0, 500, 1500, 3500, 7500]);
+    await expect(call.answered).rejects.toMatchObject({ status: 500 });
+  });
+
+  it('answers a late-offer INVITE with an offer in the 2xx; the ACK carries the answer', async () => {
+    const net = new Network();
+    const b = net.ua(B);
+    let bSession: Session | undefined;
+    b.handler = { onInvite: (call) => (bSession = call.accept({ body: ANSWER })) };
+    const a = net.ua(A);
+    const call = a.invite({ uri: `sip:bob@${B}:5060`, from: '<sip:alice@example.com>' });
+    await net.settle();
+    const s = await call.answered;
+    expect(s.record.remoteSdp).toBe(ANSWER);
+    // Our UAC has no SDP of its own here, so the ACK carries none; the UAS still sees the ACK.
+    expect(net.sent('ACK 1')).toHaveLength(1);
+    expect(bSession?.record.localSdp).toBe(ANSWER);
+  });
+
+  it('retries with digest credentials after a 401 (RFC 3261 22.2)', async () => {
+    const net = new Network();
+    const b = net.ua(B);
+    const a = net.ua(A, { credentials: (realm) => (realm === 'trunk.example' ? { username: 'alice', password: 's3cret' } : undefined) });
+    let checked = false;
+    b.handler = {
+      onInvite(call) {
+        const auth = call.request.parsed<AuthValue[]>('authorization')?.[0];
+        if (auth === undefined) {
+          call.reject(401, { headers: [['WWW-Authenticate', createChallenge({ realm: 'trunk.example', nonce: 'n0nce', algorithm: 'SHA-256', qop: 'auth' })]] });
+          return;
+        }
+        const v = verifyCredentials({ credentials: auth, method: 'INVITE', realm: 'trunk.example', password: 's3cret', body: call.request.body });
+        checked = v.ok;
+        call.accept({ body: ANSWER });
+      },
+    };
+    const call = callB(net, a);
+    await net.settle();
+    const s = await call.answered;
+    expect(checked).toBe(true);
+    expect(s.state).toBe('confirmed');
+    expect(net.sent('INVITE 2')).toHaveLength(1);
+  });
+
+  it('answers OPTIONS 200, an unknown method 501, an unknown dialog 481 and a required unknown extension 420', async () => {
+    const net = new Network();
+    net.ua(B);
+    const a = net.ua(A);
+    const opts = a.request('OPTIONS', { uri: `sip:${B}`, from: '<sip:alice@example.com>' });
+    const odd = a.request('FROBNICATE', { uri: `sip:${B}`, from: '<sip:alice@example.com>' });
+    const ext = a.request('MESSAGE', { uri: `sip:${B}`, from: '<sip:alice@example.com>', headers: [['Require', 'foo']] });
+    const stray = a.request('INFO', { uri: `sip:${B}`, from: '<sip:alice@example.com>', to: `<sip:${B}>;tag=nosuch` });
+    await net.settle();
+    expect((await opts).status).toBe(200);
+    expect((await odd).status).toBe(501);
+    const e = await ext;
+    expect([e.status, e.header('unsupported')]).toEqual([420, 'foo']);
+    expect((await stray).status).toBe(481);
+  });
+});
+
