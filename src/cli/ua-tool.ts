@@ -1,10 +1,12 @@
 /**
  * `sluice ua`: Sluice's own SIP stack as a bare user agent, for testing a network or a peer
  * (and for the interop tests and bench:stack, which drive it against sipp).
- *   sluice ua answer --listen udp:IP:PORT [--listen tcp:IP:PORT] [--ring] [--exit-after N] [--max-seconds S]
+ *   sluice ua answer --listen udp:IP:PORT [--listen tcp:IP:PORT] [--listen tls:IP:PORT --cert F --key F] [--ring] [--exit-after N] [--max-seconds S]
  *   sluice ua call --listen udp:IP:PORT --target URI [--calls N] [--rate R] [--hold-ms D] [--max-seconds S]
- * Prints one JSON line of counters when it ends (SIGINT/SIGTERM, --exit-after, or the calls are done).
+ * Both take --linger-ms L: stay that long after the end, so the transactions still answer a
+ * peer's retransmissions (a lost 200 to BYE) before the process goes. Prints one JSON line of counters when it ends (SIGINT/SIGTERM, --exit-after, or the calls are done).
  */
+import { readFileSync } from 'node:fs';
 import { SystemClock } from '../clock.js';
 import type { Logger } from '../observability/logger.js';
 import { TransportLayer, type ListenerConfig, type TransportProtocol } from '../transport/index.js';
@@ -20,11 +22,16 @@ function option(args: string[], name: string, fallback: string): string {
   return options(args, name)[0] ?? fallback;
 }
 
-function listener(spec: string): ListenerConfig {
-  const m = /^(udp|tcp):(.+):(\d+)$/i.exec(spec);
-  if (m === null) throw new Error(`--listen wants udp:ADDRESS:PORT or tcp:ADDRESS:PORT, got ${spec}`);
+function listener(spec: string, args: string[]): ListenerConfig {
+  const m = /^(udp|tcp|tls):(.+):(\d+)$/i.exec(spec);
+  if (m === null) throw new Error(`--listen wants udp:, tcp: or tls:ADDRESS:PORT, got ${spec}`);
   const address = m[2]!.replace(/^\[|\]$/g, '');
-  return { transport: m[1]!.toUpperCase() as TransportProtocol, address, port: Number(m[3]) };
+  const transport = m[1]!.toUpperCase() as TransportProtocol;
+  if (transport !== 'TLS') return { transport, address, port: Number(m[3]) };
+  const cert = options(args, '--cert')[0];
+  const key = options(args, '--key')[0];
+  if (cert === undefined || key === undefined) throw new Error('a tls: listener needs --cert FILE and --key FILE (PEM)');
+  return { transport, address, port: Number(m[3]), tls: { cert: readFileSync(cert), key: readFileSync(key) } };
 }
 
 function sdp(address: string): string {
@@ -35,7 +42,7 @@ function sdp(address: string): string {
 export async function runUaTool(args: string[], log: Logger): Promise<number> {
   const mode = args[0];
   if (mode !== 'answer' && mode !== 'call') throw new Error('sluice ua answer|call ... (see src/cli/ua-tool.ts)');
-  const listeners = options(args, '--listen').map(listener);
+  const listeners = options(args, '--listen').map((l) => listener(l, args));
   if (listeners.length === 0) throw new Error('--listen is required');
   const transport = new TransportLayer({ listeners, logger: log });
   const clock = new SystemClock();
@@ -109,6 +116,8 @@ export async function runUaTool(args: string[], log: Logger): Promise<number> {
 
   const code = await finished;
   clearTimeout(stopTimer);
+  const linger = Number(option(args, '--linger-ms', '0'));
+  if (linger > 0) await new Promise((r) => setTimeout(r, linger));
   console.log(JSON.stringify({ mode, ...counters, transport: transport.counters, transactions: ua.transactions.stats }));
   ua.dispose();
   await transport.stop();

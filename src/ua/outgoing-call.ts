@@ -7,6 +7,7 @@ import {
   createCancel,
   createInviteDialogSet,
   onInviteResponse,
+  viaValue,
   type DialogRecord,
   type InviteDialogSet,
 } from '../dialog/index.js';
@@ -93,7 +94,7 @@ export class OutgoingCall {
     const dest = this.destination;
     const ua = this.ua;
     const inv = new SipRequest('INVITE', this.options.uri);
-    inv.appendHeader('Via', `SIP/2.0/${dest.transport} ${hostPort(ua.viaFor(dest))};branch=${ua.transactions.newBranch()}${dest.transport === 'UDP' ? ';rport' : ''}`);
+    inv.appendHeader('Via', viaValue(ua.viaFor(dest), ua.transactions.newBranch()));
     inv.appendHeader('Max-Forwards', '70');
     inv.appendHeader('From', `${this.options.from};tag=${this.fromTag}`);
     inv.appendHeader('To', this.options.to ?? `<${this.options.uri}>`);
@@ -266,9 +267,4 @@ function merged(current: DialogRecord, fromSet: DialogRecord): DialogRecord {
     localSeq: Math.max(current.localSeq, fromSet.localSeq),
     remoteSeq: current.remoteSeq ?? fromSet.remoteSeq,
   };
-}
-
-function hostPort(via: { host: string; port: number }): string {
-  const host = via.host.includes(':') && !via.host.startsWith('[') ? `[${via.host}]` : via.host;
-  return `${host}:${via.port}`;
 }

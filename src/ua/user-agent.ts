@@ -6,12 +6,11 @@
  * digest retries, and for calls through OutgoingCall.
  */
 import type { Clock } from '../clock.js';
-import { dialogKeyOfIncomingRequest, type ViaSpec } from '../dialog/index.js';
+import { dialogKeyOfIncomingRequest, viaValue, type ViaSpec } from '../dialog/index.js';
 import { isIP } from 'node:net';
 import { createResponse, isSipUri, parseUri, SipRequest, type SipResponse, type SipUri } from '../sip/index.js';
 import {
   TransactionLayer,
-  type ClientTransaction,
   type Destination,
   type InviteServerTransaction,
   type MessageSource,
@@ -27,7 +26,7 @@ import { IncomingCall } from './incoming-call.js';
 import { addParts, IncomingRequest } from './incoming-request.js';
 import { OutgoingCall, type CallOptions } from './outgoing-call.js';
 import type { Session } from './session.js';
-import { resolveSessionTimer, requires } from './session-timer.js';
+import { resolveSessionTimer } from './session-timer.js';
 import type { CredentialLookup, MessageParts, SessionTimerConfig, UaOptions, UaTransport } from './types.js';
 
 /** What the application decides. Without a handler: INVITE 480, OPTIONS 200, others 405 or 501. */
@@ -276,7 +275,7 @@ export class UserAgent implements TransactionCore {
     let seq = 1;
     return this.sendWithAuth((auth) => {
       const r = new SipRequest(method, options.uri);
-      r.appendHeader('Via', viaText(this.viaFor(destination), this.transactions.newBranch()));
+      r.appendHeader('Via', viaValue(this.viaFor(destination), this.transactions.newBranch()));
       r.appendHeader('Max-Forwards', '70');
       r.appendHeader('From', `${options.from};tag=${fromTag}`);
       r.appendHeader('To', options.to ?? `<${options.uri}>`);
@@ -333,9 +332,6 @@ export class UserAgent implements TransactionCore {
     }
     return out;
   }
-
-  /** @internal Used by calls and sessions for the Require check of responses. */
-  static requires = requires;
 }
 
 function numericDestination(uri: SipUri): Destination | null {
@@ -347,9 +343,4 @@ function numericDestination(uri: SipUri): Destination | null {
   return { transport, address: host, port: uri.port ?? (transport === 'TLS' ? 5061 : 5060), reliable: transport !== 'UDP' };
 }
 
-function viaText(via: ViaSpec, branch: string): string {
-  const host = via.host.includes(':') && !via.host.startsWith('[') ? `[${via.host}]` : via.host;
-  return `SIP/2.0/${via.transport} ${host}:${via.port};branch=${branch}${via.rport === true ? ';rport' : ''}`;
-}
 
-export type { ClientTransaction };
