@@ -16,7 +16,7 @@ const arg = (name: string, fallback: string): string => {
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
 };
 const seconds = Number(arg('--seconds', '20'));
-const rates = arg('--rates', '250,500,1000,1500,2000,2500,3000,3500,4000,5000').split(',').map(Number);
+const rates = arg('--rates', '500,1000,2000,3000,4000,5000,6000,7000,8000').split(',').map(Number);
 const callMs = Number(arg('--call-ms', '100'));
 
 if (!hasBinary('sipp')) {
