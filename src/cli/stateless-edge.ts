@@ -11,7 +11,7 @@ import { TransportLayer, type TransportCounters } from '../transport/index.js';
  */
 export async function startStatelessEdge(config: SluiceConfig, log: Logger): Promise<{ counters: TransportCounters; close(): Promise<void> }> {
   const listeners = Object.values(config.realms).flatMap((r) =>
-    r.listen.map((l) => ({ transport: 'UDP' as const, address: l.address, port: l.port })),
+    r.listen.filter((l) => l.transport === 'udp').map((l) => ({ transport: 'UDP' as const, address: l.address, port: l.port })),
   );
   const transport = new TransportLayer({ listeners, limits: { maxMessageBytes: config.sip.maxMessageBytes }, logger: log });
   transport.setUser({

@@ -4,14 +4,42 @@ export interface SluiceConfig {
   log: { level: string };
   sip: { maxMessageBytes: number };
   realms: Record<string, RealmConfig>;
+  /** Routing rules and trunks (a folder of YAML files, relative to the configuration file). */
+  dialplan: string;
+  store: { kind: 'memory' };
+  calls: CallsConfig;
 }
 
 export interface ListenConfig {
-  transport: 'udp';
+  transport: 'udp' | 'tcp' | 'tls';
   address: string;
   port: number;
+  /** TLS only: PEM files, relative to the configuration file. */
+  cert?: string;
+  key?: string;
 }
 
+/** One side of the SBC: its listeners, what it advertises, its media ports and who may talk to it. */
 export interface RealmConfig {
   listen: ListenConfig[];
+  /** The address put in Via, Contact and SDP when the host sits behind 1:1 NAT (a cloud VM); default the listen address. */
+  advertise?: string;
+  media: { address: string; advertise?: string; portMin: number; portMax: number };
+  /** Source networks allowed to send signalling (CIDR); empty means anyone. */
+  allow: string[];
+  /** Phones REGISTER here (the local registrar serves this realm). */
+  registrar: boolean;
+}
+
+export interface CallsConfig {
+  /** CDR file (one JSON line per call); empty = no CDRs. Relative to the configuration file. */
+  cdrFile: string;
+  /** A call longer than this ends with BYE on both legs (0 = no limit). */
+  maxDurationSeconds: number;
+  /** No RTP/RTCP from either party for this long ends the call (0 = never). */
+  mediaTimeoutSeconds: number;
+  /** Release relay ports while a call is on hold (resume allocates again). */
+  releaseOnHold: boolean;
+  /** Strict latching: media is accepted only from the IP the SDP named. */
+  strictMedia: boolean;
 }
