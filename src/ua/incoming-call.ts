@@ -28,8 +28,8 @@ interface Reliable {
 
 export class IncomingCall {
   readonly localTag: string;
-  /** Our Contact URI for this call's dialog. */
-  readonly contact: string;
+  /** Our Contact URI for this call's dialog (see useContactUser). */
+  contact: string;
   /** The early or confirmed session, once a response with our tag went out. */
   session: Session | null = null;
   /** The caller cancelled (the 487 is out). */
@@ -57,6 +57,12 @@ export class IncomingCall {
       timer = { kind: 'none' };
     }
     this.timer = timer;
+  }
+
+  /** Puts `user` (e.g. an opaque leg key) in our Contact; only before the first response with our tag. */
+  useContactUser(user: string): void {
+    if (this.session !== null) throw new UaError(UaErrorCode.state, 'The dialog exists already: its Contact is fixed');
+    this.contact = this.ua.contactFor(this.tx.source, user);
   }
 
   get source(): MessageSource {

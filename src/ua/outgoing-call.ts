@@ -32,6 +32,10 @@ export interface CallOptions extends MessageParts {
   destination?: Destination;
   /** RFC 3262: offer 100rel (default), require it, or neither. */
   reliableProvisional?: 'none' | 'supported' | 'required';
+  /** User part of our Contact (an opaque leg key); default the UA's. */
+  contactUser?: string;
+  /** From tag to use (default a fresh one): lets a caller key its records before sending. */
+  fromTag?: string;
 }
 
 export class OutgoingCall {
@@ -62,7 +66,7 @@ export class OutgoingCall {
     private readonly options: CallOptions,
   ) {
     this.callId = `${ua.newTag()}${ua.newTag()}@sluice`;
-    this.fromTag = ua.newTag();
+    this.fromTag = options.fromTag ?? ua.newTag();
     this.sessionExpires = ua.sessionTimer?.interval ?? null;
     this.answered = new Promise<Session>((resolve, reject) => {
       this.resolve = resolve;
@@ -100,7 +104,7 @@ export class OutgoingCall {
     inv.appendHeader('To', this.options.to ?? `<${this.options.uri}>`);
     inv.appendHeader('Call-ID', this.callId);
     inv.appendHeader('CSeq', `${this.seq} INVITE`);
-    inv.appendHeader('Contact', `<${ua.contactFor(dest)}>`);
+    inv.appendHeader('Contact', `<${ua.contactFor(dest, this.options.contactUser)}>`);
     for (const [n, v] of ua.standardHeaders()) inv.appendHeader(n, v);
     if (this.options.reliableProvisional === 'required') inv.appendHeader('Require', '100rel');
     if (ua.sessionTimer !== null && this.sessionExpires !== null) {

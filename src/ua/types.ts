@@ -41,8 +41,10 @@ export interface UaOptions {
   resolve?: ResolveTarget;
   timers?: Partial<TimerConfig>;
   trying?: TryingPolicy;
-  /** The user part of our Contact (default 'sluice'). */
+  /** The user part of our Contact (default 'sluice'); calls may set their own (a leg key). */
   contactUser?: string;
+  /** The address put in Via and Contact instead of the socket's (a host behind 1:1 NAT). */
+  advertise?: string;
   /** Value of User-Agent / Server (default none). */
   product?: string;
   /** Session timers; false turns them off (default on with the defaults above). */

@@ -200,15 +200,16 @@ export class UserAgent implements TransactionCore {
 
   viaFor(destination: Destination): ViaSpec {
     const local = this.transport.localFor(destination);
-    return { transport: destination.transport, host: local.address, port: local.port, rport: destination.transport === 'UDP' };
+    return { transport: destination.transport, host: this.options.advertise ?? local.address, port: local.port, rport: destination.transport === 'UDP' };
   }
 
   /** Our Contact URI for messages to or from `peer` (the local address that talks to it). */
-  contactFor(peer: Destination | MessageSource): string {
+  contactFor(peer: Destination | MessageSource, user = this.contactUser): string {
     const local = peer.local ?? this.transport.localFor({ ...peer, reliable: peer.transport !== 'UDP' });
-    const host = local.address.includes(':') ? `[${local.address}]` : local.address;
+    const address = this.options.advertise ?? local.address;
+    const host = address.includes(':') ? `[${address}]` : address;
     const transport = peer.transport === 'UDP' ? '' : `;transport=${peer.transport.toLowerCase()}`;
-    return `sip:${this.contactUser}@${host}:${local.port}${transport}`;
+    return `sip:${user}@${host}:${local.port}${transport}`;
   }
 
   /** RFC 3263 for a URI (`<...>` allowed): numeric hosts directly, names through options.resolve. */
