@@ -4,7 +4,7 @@ import { loadConfig } from '../config/load.js';
 import { SluiceError } from '../errors.js';
 import { createLogger } from '../observability/logger.js';
 import { parseMessage, SipParseError } from '../sip/index.js';
-import { startStatelessEdge } from './stateless-edge.js';
+import { startSluice } from './start.js';
 import { runUaTool } from './ua-tool.js';
 
 const USAGE = `usage:
@@ -24,11 +24,11 @@ async function main(argv: string[]): Promise<number> {
     case 'start': {
       const config = loadConfig(option(args, '--config') ?? 'config/sluice.yaml');
       const log = createLogger({ level: config.log.level }).child({ node: config.node.id });
-      const edge = await startStatelessEdge(config, log.child({ module: 'edge' }));
-      log.info('Sluice started');
+      const engine = await startSluice(config, log);
+      log.info({ realms: [...engine.realms.values()].map((r) => ({ realm: r.name, listen: r.transport.locals })) }, 'Sluice started');
       const stop = (signal: string): void => {
-        log.info({ signal, ...edge.counters }, 'stopping');
-        void edge.close().then(() => process.exit(0));
+        log.info({ signal, activeCalls: engine.activeCalls }, 'stopping');
+        void engine.stop().then(() => process.exit(0));
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

@@ -320,11 +320,24 @@ export class Session {
     }
   }
 
-  /** Ends the session with BYE (the session is over at once; the BYE's response is returned). */
+  /**
+   * Ends the session with BYE (the session is over at once; the BYE's final response is
+   * returned, or null when it could not be sent: callers may fire and forget, it never rejects).
+   */
   async bye(cause: SessionEnd['cause'] = 'bye'): Promise<SipResponse | null> {
     if (this.ended !== null) return null;
-    let dialog = this.record.dialog;
+    const dialog = this.record.dialog;
     this.finish({ by: 'local', cause });
+    try {
+      return await this.sendBye(dialog);
+    } catch (err) {
+      this.ua.log.warn({ err: (err as Error).message, callId: dialog.callId }, 'BYE not sent');
+      return null;
+    }
+  }
+
+  private async sendBye(start: DialogRecord): Promise<SipResponse> {
+    let dialog = start;
     const destination = await this.destination();
     return this.ua.sendWithAuth((auth) => {
       const made = createInDialogRequest(dialog, 'BYE', {

@@ -3,6 +3,7 @@ import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMessage, type SipResponse } from '../../src/sip/index.js';
 
@@ -18,7 +19,13 @@ describe('sluice start', () => {
     await new Promise<void>((r) => probe.bind(0, '127.0.0.1', () => r()));
     port = probe.address().port;
     await new Promise<void>((r) => probe.close(() => r()));
-    writeFileSync(config, `realms:\n  inside:\n    listen:\n      - { transport: udp, address: 127.0.0.1, port: ${port} }\nlog:\n  level: info\n`);
+    const dialplan = fileURLToPath(new URL('../../dialplan', import.meta.url));
+    writeFileSync(
+      config,
+      `realms:\n  inside:\n    listen:\n      - { transport: udp, address: 127.0.0.1, port: ${port} }\n    media: { address: 127.0.0.1, portMin: 31000, portMax: 31100 }\n    registrar: true\n` +
+        `  outside:\n    listen:\n      - { transport: udp, address: 127.0.0.1, port: 0 }\n    media: { address: 127.0.0.1, portMin: 31100, portMax: 31200 }\n` +
+        `dialplan: ${dialplan}\nlog:\n  level: info\n`,
+    );
     child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
     await new Promise<void>((resolve, reject) => {
       let out = '';
@@ -35,12 +42,18 @@ describe('sluice start', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** Sends one request and returns the final response (provisional ones are skipped). */
   async function ask(text: string): Promise<SipResponse> {
     const s = createSocket('udp4');
     await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
-    const reply = new Promise<Buffer>((r) => s.once('message', r));
+    const reply = new Promise<SipResponse>((resolve) => {
+      s.on('message', (b) => {
+        const res = parseMessage(b, { mode: 'framing' }) as SipResponse;
+        if (res.status >= 200) resolve(res);
+      });
+    });
     s.send(Buffer.from(text), port, '127.0.0.1');
-    const res = parseMessage(await reply) as SipResponse;
+    const res = await reply;
     s.close();
     return res;
   }
@@ -49,11 +62,10 @@ describe('sluice start', () => {
     [`${method} sip:sluice@127.0.0.1 SIP/2.0`, 'Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKs1;rport', 'From: <sip:a@example.com>;tag=1', 'To: <sip:b@example.com>',
       'Call-ID: start-1', `CSeq: ${cseq}`, 'Max-Forwards: 70', 'Content-Length: 0', '', ''].join('\r\n');
 
-  it('answers OPTIONS 200, other requests 503, and a malformed request 400 with the reason', async () => {
+  it('answers OPTIONS 200, an INVITE for nobody 404 (dialplan), and a malformed request 400 with the reason', async () => {
     expect((await ask(req('OPTIONS'))).status).toBe(200);
-    const busy = await ask(req('INVITE'));
-    expect(busy.status).toBe(503);
-    expect(busy.header('retry-after')).toBe('60');
+    const invite = req('INVITE').replace('Content-Length: 0', 'Contact: <sip:a@127.0.0.1:9>\r\nContent-Length: 0');
+    expect((await ask(invite)).status).toBe(404);
     const bad = await ask(req('OPTIONS', '1 INVITE'));
     expect(bad.status).toBe(400);
     expect(bad.reason).toMatch(/CSeq/);

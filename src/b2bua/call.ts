@@ -1,0 +1,303 @@
+/**
+ * One call through the SBC: the caller's leg (an IncomingCall, then a Session) and the callee's
+ * (an OutgoingCall, then a Session), bridged. Each leg is a full UA dialog of its own realm: own
+ * Call-ID, tags, Via, Contact (with the leg key) and SDP (regenerated, media toward the relay).
+ * Requests on one leg become requests on the other; nothing of one side's topology crosses.
+ */
+import type { TimerHandle } from '../clock.js';
+import type { Side } from '../media/index.js';
+import type { SipResponse } from '../sip/index.js';
+import type { Destination } from '../transaction/index.js';
+import { CallFailed, type IncomingCall, type IncomingOffer, type IncomingRequest, type OutgoingCall, type Session, type SessionEnd } from '../ua/index.js';
+import type { CallContext } from './context.js';
+import { MediaPlan, MediaUnavailable } from './media-plan.js';
+import type { CallRecord } from './records.js';
+import { newOrigin, regenerate, type OriginState } from './sdp-bridge.js';
+
+/** Where the dialplan sent the call. */
+export interface CallTarget {
+  realm: string;
+  uri: string;
+  destination?: Destination;
+  media: 'anchor' | 'direct';
+  route: NonNullable<CallRecord['route']>;
+}
+
+const PASS_THROUGH = new Set(['INFO', 'MESSAGE', 'OPTIONS', 'NOTIFY']);
+
+export class Call {
+  readonly record: CallRecord;
+  private media: MediaPlan | null = null;
+  private readonly origin: Record<Side, OriginState>;
+  private readonly sessions: Partial<Record<Side, Session>> = {};
+  private out: OutgoingCall | null = null;
+  private target: CallTarget | null = null;
+  private timers: TimerHandle[] = [];
+  private over = false;
+
+  constructor(
+    private readonly ctx: CallContext,
+    private readonly realm: string,
+    private readonly incoming: IncomingCall,
+  ) {
+    const r = incoming.request;
+    this.record = {
+      id: ctx.newId(),
+      state: 'routing',
+      caller: { realm, callId: r.callId, from: r.header('from') ?? '', to: r.header('to') ?? '', source: `${incoming.source.address}:${incoming.source.port}` },
+      callee: null,
+      route: null,
+      media: 'anchor',
+      startedAt: ctx.clock.wallNow(),
+      answeredAt: null,
+      endedAt: null,
+      endReason: null,
+      endedBy: null,
+      status: null,
+      deadlines: { maxDuration: null },
+    };
+    this.origin = { a: newOrigin(Math.random), b: newOrigin(Math.random) };
+  }
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  /** Routes the INVITE and places the callee's leg. Never throws: failures answer the caller. */
+  async start(): Promise<void> {
+    try {
+      await this.run();
+    } catch (err) {
+      this.ctx.log.error({ err, call: this.id }, 'call failed');
+      this.fail(err instanceof MediaUnavailable ? 503 : 500, err instanceof MediaUnavailable ? 'No media ports' : undefined);
+    }
+  }
+
+  private async run(): Promise<void> {
+    const { ctx, incoming } = this;
+    incoming.useContactUser(`${this.id}a`);
+    incoming.onCancel = () => {
+      this.out?.cancel();
+      this.finish('cancelled', 'caller', 487);
+    };
+    await this.save();
+    const target = await ctx.route(this.realm, incoming.request);
+    if (this.over) return;
+    if ('reject' in target) {
+      this.fail(target.reject, target.reason);
+      return;
+    }
+    this.target = target;
+    this.record.route = target.route;
+    this.record.media = target.media;
+    this.media = new MediaPlan(ctx.relay, this.id, { a: this.realm, b: target.realm }, target.media === 'anchor', !ctx.calls.releaseOnHold);
+    const offer = incoming.offer;
+    // A late-offer INVITE (no SDP) goes on without one; the callee's 2xx then carries the offer.
+    const body = offer === null ? undefined : await this.bridge('a', offer);
+    const ua = ctx.ua(target.realm);
+    const fromUser = userOf(incoming.request.from.uri) ?? 'anonymous';
+    const display = incoming.request.from.displayName;
+    const ours = ctx.signallingAddress(target.realm);
+    const out = ua.invite({
+      uri: target.uri,
+      from: `${display === null ? '' : `"${display.replace(/["\\]/g, '')}" `}<sip:${fromUser}@${ours}>`,
+      to: `<${target.uri}>`,
+      ...(target.destination ? { destination: target.destination } : {}),
+      ...(body === undefined ? {} : { body }),
+      contactUser: `${this.id}b`,
+    });
+    this.out = out;
+    this.record.callee = { realm: target.realm, callId: out.callId, target: target.uri };
+    this.record.state = 'ringing';
+    out.onProvisional = (response) => void this.provisional(response);
+    let session: Session;
+    try {
+      session = await out.answered;
+    } catch (err) {
+      if (this.over) return;
+      this.fail(err instanceof CallFailed ? (err.status ?? 500) : 500, err instanceof CallFailed ? err.reason : undefined);
+      return;
+    }
+    if (this.over) {
+      void session.bye();
+      return;
+    }
+    await this.answered(session, offer !== null);
+  }
+
+  private async provisional(response: SipResponse): Promise<void> {
+    if (this.over || response.status === 100 || this.incoming.answered) return;
+    const sdp = response.body.length > 0 ? response.body.toString('utf8') : null;
+    // Early media: the answer in a 183 goes to the caller toward the relay.
+    const body = sdp === null ? undefined : await this.bridge('b', sdp);
+    this.incoming.progress(response.status === 180 || response.status === 181 || response.status === 182 ? response.status : 183, body === undefined ? undefined : { body });
+  }
+
+  private async answered(b: Session, hadOffer: boolean): Promise<void> {
+    const answer = b.record.remoteSdp;
+    let body: string | undefined;
+    if (answer !== null) body = await this.bridge('b', answer);
+    if (!hadOffer && answer !== null) {
+      // Late offer: our ACK toward the callee carried no answer; the caller's answer comes in its ACK.
+      this.ctx.log.debug({ call: this.id }, 'late offer bridged without an answer toward the callee');
+    }
+    if (this.over) {
+      void b.bye();
+      return;
+    }
+    const a = this.incoming.accept(body === undefined ? undefined : { body });
+    // Far-end NAT: requests in each dialog go back where that party's messages really come
+    // from (the caller's INVITE source, the callee's registered flow), not to a private Contact.
+    const src = this.incoming.source;
+    a.flow = { transport: src.transport, address: src.address, port: src.port, reliable: src.reliable, ...(src.local ? { local: src.local } : {}), ...(src.connectionId ? { connectionId: src.connectionId } : {}) };
+    if (this.target?.route.kind === 'registered' && this.target.destination !== undefined) b.flow = this.target.destination;
+    this.sessions.a = a;
+    this.sessions.b = b;
+    this.record.state = 'answered';
+    this.record.answeredAt = this.ctx.clock.wallNow();
+    for (const side of ['a', 'b'] as const) {
+      const s = this.sessions[side]!;
+      s.handler = {
+        onOffer: (offer) => void this.reoffer(side, offer),
+        onRequest: (req) => void this.passRequest(side, req),
+        onTerminated: (end) => this.legEnded(side, end),
+      };
+    }
+    this.armTimers();
+    await this.save();
+  }
+
+  /** An SDP from `from` regenerated for the other party (relay streams opened or updated). */
+  private async bridge(from: Side, sdp: string): Promise<string> {
+    const to: Side = from === 'a' ? 'b' : 'a';
+    const media = this.media!;
+    const targets = await media.apply(from, sdp);
+    const origin = this.origin[to];
+    const body = regenerate(sdp, origin, this.ctx.mediaAddress(to === 'a' ? this.realm : this.target!.realm), targets, media.anchored);
+    origin.version++;
+    return body;
+  }
+
+  /** A re-INVITE or UPDATE on one leg goes to the other; its answer comes back the same way. */
+  private async reoffer(from: Side, offer: IncomingOffer): Promise<void> {
+    const other = this.sessions[from === 'a' ? 'b' : 'a'];
+    const mine = this.sessions[from];
+    if (other === undefined || mine === undefined || other.state !== 'confirmed') {
+      offer.reject(491);
+      return;
+    }
+    const sdp = offer.sdp;
+    if (sdp === null) {
+      // An offerless re-INVITE asks us for an offer: our current SDP toward this party.
+      offer.accept(mine.record.localSdp === null ? undefined : { body: mine.record.localSdp });
+      return;
+    }
+    try {
+      const body = await this.bridge(from, sdp);
+      const response = offer.method === 'UPDATE' ? await other.update({ body }) : await other.reinvite({ body });
+      if (response.status >= 200 && response.status < 300 && other.record.remoteSdp !== null) {
+        offer.accept({ body: await this.bridge(from === 'a' ? 'b' : 'a', other.record.remoteSdp) });
+      } else {
+        offer.reject(response.status >= 300 ? response.status : 500);
+      }
+    } catch (err) {
+      this.ctx.log.warn({ err, call: this.id }, 're-offer failed');
+      offer.reject(err instanceof MediaUnavailable ? 488 : 500);
+    }
+  }
+
+  /** INFO (DTMF), MESSAGE, OPTIONS, NOTIFY cross to the far leg; the far final comes back. */
+  private async passRequest(from: Side, incoming: IncomingRequest): Promise<void> {
+    const other = this.sessions[from === 'a' ? 'b' : 'a'];
+    if (!PASS_THROUGH.has(incoming.method) || other === undefined || other.state === 'terminated') {
+      incoming.respond(incoming.method === 'REFER' || incoming.method === 'SUBSCRIBE' ? 501 : 405);
+      return;
+    }
+    const r = incoming.request;
+    const headers: [string, string][] = [];
+    for (const name of ['Content-Type', 'Event', 'Subscription-State', 'Info-Package']) {
+      const v = r.header(name);
+      if (v !== undefined && name !== 'Content-Type') headers.push([name, v]);
+    }
+    try {
+      const response = await other.request(incoming.method, {
+        headers,
+        ...(r.body.length > 0 ? { body: r.body, contentType: r.header('content-type') ?? 'application/octet-stream' } : {}),
+      });
+      incoming.respond(response.status, response.body.length > 0 ? { body: response.body, contentType: response.header('content-type') ?? 'application/octet-stream' } : undefined);
+    } catch {
+      incoming.respond(500);
+    }
+  }
+
+  private legEnded(side: Side, end: SessionEnd): void {
+    if (this.over) return;
+    const other = this.sessions[side === 'a' ? 'b' : 'a'];
+    const by = end.by === 'remote' ? (side === 'a' ? 'caller' : 'callee') : 'sluice';
+    // Recorded before the far leg's BYE, whose own end would otherwise be taken for the cause.
+    this.finish(end.cause === 'bye' ? 'bye' : end.cause, by, null);
+    void other?.bye();
+  }
+
+  /** Maximum duration and media inactivity, as deadlines in the record (re-armed by whoever holds the call). */
+  private armTimers(): void {
+    const { calls, clock } = this.ctx;
+    if (calls.maxDurationSeconds > 0) {
+      this.record.deadlines.maxDuration = clock.wallNow() + calls.maxDurationSeconds * 1000;
+      this.timers.push(clock.setTimer(calls.maxDurationSeconds * 1000, () => this.hangUp('max-duration')));
+    }
+    if (calls.mediaTimeoutSeconds > 0 && this.media?.anchored) {
+      const limit = calls.mediaTimeoutSeconds * 1000;
+      const check = (): void => {
+        const idle = this.media?.idleMs() ?? null;
+        if (idle !== null && idle >= limit) this.hangUp('media-timeout');
+        else if (!this.over) this.timers.push(clock.setTimer(Math.max(1000, limit - (idle ?? 0)), check));
+      };
+      this.timers.push(clock.setTimer(limit, check));
+    }
+  }
+
+  /** Ends the call from here: BYE on both legs, with the reason recorded. */
+  hangUp(reason: string): void {
+    if (this.over) return;
+    this.finish(reason, 'sluice', null);
+    void this.sessions.a?.bye();
+    void this.sessions.b?.bye();
+    this.out?.cancel();
+  }
+
+  private fail(status: number, reason?: string): void {
+    if (this.over) return;
+    this.incoming.reject(status >= 300 && status < 700 ? status : 500, reason === undefined ? undefined : { reason });
+    this.finish('rejected', 'callee', status);
+  }
+
+  private finish(reason: string, by: NonNullable<CallRecord['endedBy']>, status: number | null): void {
+    if (this.over) return;
+    this.over = true;
+    for (const t of this.timers) this.ctx.clock.clearTimer(t);
+    this.timers = [];
+    this.record.state = 'ended';
+    this.record.endedAt = this.ctx.clock.wallNow();
+    this.record.endReason = reason;
+    this.record.endedBy = by;
+    this.record.status = status;
+    const media = this.media?.stats() ?? [];
+    this.media?.close();
+    this.ctx.cdr?.write(this.record, media);
+    void this.save(60_000);
+    this.ctx.ended(this);
+  }
+
+  private async save(ttlMs?: number): Promise<void> {
+    try {
+      await this.ctx.store.put('call', this.id, this.record, ttlMs);
+    } catch (err) {
+      this.ctx.log.warn({ err, call: this.id }, 'call record not saved');
+    }
+  }
+}
+
+function userOf(uri: { scheme: string } & Partial<{ user: string | null }>): string | null {
+  return typeof uri.user === 'string' && uri.user.length > 0 ? uri.user : null;
+}

@@ -1,0 +1,219 @@
+/**
+ * The SBC's call engine: one SIP stack (transport + UA core) per realm, the dialplan, the local
+ * registrar, the media relay, the store and the CDR writer, wired so that every INVITE becomes a
+ * Call and every REGISTER reaches the registrar of its realm.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Clock } from '../clock.js';
+import type { CallsConfig, RealmConfig, SluiceConfig } from '../config/types.js';
+import { MediaRelay } from '../media/index.js';
+import type { Logger } from '../observability/logger.js';
+import type { Binding, Registrar } from '../registrar/index.js';
+import { Dialplan } from '../routing/index.js';
+import type { SipRequest } from '../sip/index.js';
+import type { Store } from '../state/index.js';
+import { TransportLayer, type ListenerConfig } from '../transport/index.js';
+import { UserAgent, type IncomingRequest } from '../ua/index.js';
+import { AllowList } from './allow.js';
+import { Call, type CallTarget } from './call.js';
+import { CdrWriter } from './cdr.js';
+import type { CallContext } from './context.js';
+
+export interface RealmRuntime {
+  name: string;
+  config: RealmConfig;
+  transport: TransportLayer;
+  ua: UserAgent;
+  allow: AllowList;
+  dropped: number;
+}
+
+export interface EngineParts {
+  config: SluiceConfig;
+  clock: Clock;
+  log: Logger;
+  store: Store;
+  dialplan: Dialplan;
+  /** Registrars by realm (realms with `registrar: true`). */
+  registrars: Map<string, Registrar>;
+}
+
+export class Engine implements CallContext {
+  readonly realms = new Map<string, RealmRuntime>();
+  readonly relay: MediaRelay | null;
+  readonly cdr: CdrWriter | null;
+  readonly clock: Clock;
+  readonly store: Store;
+  readonly calls: CallsConfig;
+  readonly log: Logger;
+  private readonly dialplan: Dialplan;
+  private readonly registrars: Map<string, Registrar>;
+  private readonly active = new Map<string, Call>();
+
+  constructor(parts: EngineParts) {
+    const { config } = parts;
+    this.clock = parts.clock;
+    this.store = parts.store;
+    this.calls = config.calls;
+    this.log = parts.log;
+    this.dialplan = parts.dialplan;
+    this.registrars = parts.registrars;
+    this.cdr = config.calls.cdrFile === '' ? null : new CdrWriter(config.calls.cdrFile);
+    const media: Record<string, { address: string; advertise?: string; portMin: number; portMax: number }> = {};
+    for (const [name, r] of Object.entries(config.realms)) media[name] = r.media;
+    this.relay = new MediaRelay({ realms: media, strict: config.calls.strictMedia, clock: parts.clock, logger: parts.log.child({ module: 'media' }) });
+    for (const [name, r] of Object.entries(config.realms)) this.realms.set(name, this.realmRuntime(name, r, config));
+  }
+
+  private realmRuntime(name: string, r: RealmConfig, config: SluiceConfig): RealmRuntime {
+    const listeners: ListenerConfig[] = r.listen.map((l) => ({
+      transport: l.transport === 'udp' ? 'UDP' : l.transport === 'tcp' ? 'TCP' : 'TLS',
+      address: l.address,
+      port: l.port,
+      ...(l.transport === 'tls' && l.cert && l.key ? { tls: { cert: readFileSync(l.cert), key: readFileSync(l.key) } } : {}),
+    }));
+    const log = this.log.child({ realm: name });
+    const transport = new TransportLayer({ listeners, limits: { maxMessageBytes: config.sip.maxMessageBytes }, logger: log });
+    const ua = new UserAgent({
+      clock: this.clock,
+      transport,
+      logger: log,
+      ...(r.advertise ? { advertise: r.advertise } : {}),
+      credentials: (_authRealm, request) => this.trunkCredentials(request),
+    });
+    const runtime: RealmRuntime = { name, config: r, transport, ua, allow: new AllowList(r.allow), dropped: 0 };
+    transport.setUser({
+      onMessage: (message, source) => {
+        if (!runtime.allow.admits(source.address)) {
+          runtime.dropped++;
+          return;
+        }
+        ua.onMessage(message, source);
+      },
+    });
+    ua.handler = {
+      onInvite: (call) => {
+        const c = new Call(this, name, call);
+        this.active.set(c.id, c);
+        void c.start();
+      },
+      onRequest: (incoming) => void this.outOfDialog(name, incoming),
+    };
+    return runtime;
+  }
+
+  async start(): Promise<void> {
+    for (const r of this.realms.values()) await r.transport.start();
+  }
+
+  async stop(): Promise<void> {
+    for (const c of [...this.active.values()]) c.hangUp('shutdown');
+    for (const r of this.realms.values()) {
+      r.ua.dispose();
+      await r.transport.stop();
+    }
+    await this.relay?.close();
+    await this.cdr?.flush();
+  }
+
+  get activeCalls(): number {
+    return this.active.size;
+  }
+
+  // ---- CallContext -----------------------------------------------------------------------------
+
+  newId(): string {
+    return randomBytes(8).toString('hex');
+  }
+
+  ua(realm: string): UserAgent {
+    const r = this.realms.get(realm);
+    if (r === undefined) throw new Error(`no realm ${realm}`);
+    return r.ua;
+  }
+
+  mediaAddress(realm: string): string {
+    const m = this.realms.get(realm)!.config.media;
+    return m.advertise ?? m.address;
+  }
+
+  signallingAddress(realm: string): string {
+    const r = this.realms.get(realm)!;
+    return r.config.advertise ?? r.config.listen[0]!.address;
+  }
+
+  ended(call: Call): void {
+    this.active.delete(call.id);
+  }
+
+  async route(realm: string, invite: SipRequest): Promise<CallTarget | { reject: number; reason?: string }> {
+    const uri = invite.uri;
+    const user = 'user' in uri && typeof uri.user === 'string' ? uri.user : '';
+    const from = invite.from.uri;
+    const fromUser = 'user' in from && typeof from.user === 'string' ? from.user : '';
+    const decision = await this.dialplan.route({ realm, user, fromUser, registered: async (u) => (await this.bindings(u)).length > 0 });
+    if (decision.kind === 'reject') return { reject: decision.status, ...(decision.reason ? { reason: decision.reason } : {}) };
+    if (decision.kind === 'registered') {
+      const b = (await this.bindings(decision.user))[0];
+      if (b === undefined) return { reject: 480, reason: 'Not registered' };
+      const flow = b.flow;
+      return {
+        realm: b.realm,
+        uri: b.contact,
+        destination: { transport: flow.transport, address: flow.address, port: flow.port, reliable: flow.transport !== 'UDP', ...(flow.local ? { local: flow.local } : {}), ...(flow.connectionId ? { connectionId: flow.connectionId } : {}) },
+        media: decision.media,
+        route: { rule: decision.rule, kind: 'registered', user: decision.user },
+      };
+    }
+    const t = decision.trunk;
+    const transport = t.transport ?? 'udp';
+    const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+    return {
+      realm: t.realm,
+      uri: `sip:${decision.user}@${host}${t.port ? `:${t.port}` : ''}${transport === 'udp' ? '' : `;transport=${transport}`}`,
+      media: decision.media,
+      route: { rule: decision.rule, kind: 'trunk', trunk: t.name, user: decision.user },
+    };
+  }
+
+  private async bindings(user: string): Promise<Binding[]> {
+    for (const r of this.registrars.values()) {
+      const found = await r.lookup(user);
+      if (found.length > 0) return found;
+    }
+    return [];
+  }
+
+  private trunkCredentials(request: SipRequest): { username: string; password: string } | undefined {
+    const uri = request.uri;
+    const host = 'host' in uri ? uri.host : '';
+    for (const t of this.dialplan.trunks.values()) {
+      if (t.host === host && t.username !== undefined && t.password !== undefined) return { username: t.username, password: t.password };
+    }
+    return undefined;
+  }
+
+  private async outOfDialog(realm: string, incoming: IncomingRequest): Promise<void> {
+    const method = incoming.method;
+    if (method === 'REGISTER') {
+      const registrar = this.registrars.get(realm);
+      if (registrar === undefined) {
+        incoming.respond(405, { headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS']] });
+        return;
+      }
+      try {
+        await registrar.handle(incoming);
+      } catch (err) {
+        this.log.error({ err }, 'registrar failed');
+        incoming.respond(500);
+      }
+      return;
+    }
+    if (method === 'OPTIONS') {
+      incoming.respond(200, { headers: [['Accept', 'application/sdp']] });
+      return;
+    }
+    incoming.respond(method === 'MESSAGE' || method === 'SUBSCRIBE' || method === 'NOTIFY' || method === 'PUBLISH' || method === 'REFER' ? 405 : 501);
+  }
+}

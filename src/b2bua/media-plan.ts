@@ -1,0 +1,102 @@
+/**
+ * The media of one call: which relay stream serves each m= line, kept in step with every offer
+ * and answer from either party, and the stream targets each leg's SDP gets. Anchored media opens
+ * a relay stream per active m= line (new streams get ports, removed ones free them); direct media
+ * hands each party the other's own address.
+ */
+import type { MediaRelay, RelayStream, Side } from '../media/index.js';
+import { parseSdp } from '../sdp/index.js';
+import { signalledStreams, type StreamTarget } from './sdp-bridge.js';
+
+export class MediaUnavailable extends Error {
+  readonly code = 'SLUICE_ERR_MEDIA_PORTS';
+}
+
+export class MediaPlan {
+  private readonly streams: (RelayStream | null)[] = [];
+  /** What each party last signalled, per stream (direct media needs the other's). */
+  private readonly signalled: Record<Side, ReturnType<typeof signalledStreams>> = { a: [], b: [] };
+
+  constructor(
+    private readonly relay: MediaRelay | null,
+    private readonly id: string,
+    private readonly realms: Record<Side, string>,
+    readonly anchored: boolean,
+    /** Keep ports while a stream is on hold (false: release them; resume opens again). */
+    private readonly keepOnHold = true,
+  ) {}
+
+  /**
+   * Applies an SDP (offer or answer) that party `from` sent and returns the targets for the SDP
+   * the other party gets. Throws MediaUnavailable when a stream finds no free port pair (the
+   * caller answers 488/503); streams already open stay as they were.
+   */
+  async apply(from: Side, sdpText: string): Promise<StreamTarget[]> {
+    const to: Side = from === 'a' ? 'b' : 'a';
+    const streams = signalledStreams(parseSdp(sdpText));
+    this.signalled[from] = streams;
+    const targets: StreamTarget[] = [];
+    for (const s of streams) {
+      if (s.port === null) {
+        this.closeStream(s.index);
+        targets.push({ kind: 'disabled' });
+        continue;
+      }
+      if (!this.anchored || this.relay === null) {
+        targets.push({ kind: 'direct', address: s.address ?? '0.0.0.0', rtpPort: s.port, rtcpPort: s.rtcpPort });
+        continue;
+      }
+      if (s.zeroAddress && !this.keepOnHold) {
+        this.closeStream(s.index);
+        targets.push({ kind: 'relay', address: '0.0.0.0', rtpPort: 9, rtcpPort: 10 });
+        continue;
+      }
+      let stream = this.streams[s.index] ?? null;
+      if (stream === null) {
+        stream = await this.relay.open(`${this.id}:${s.index}`, { realm: this.realms[from], rtcpMux: s.rtcpMux }, { realm: this.realms[to], rtcpMux: s.rtcpMux });
+        if (stream === null) throw new MediaUnavailable(`no free media port pair for stream ${s.index} of call ${this.id}`);
+        // The relay's sides are fixed at open: side 'a' faces the party that opened it.
+        this.streams[s.index] = stream;
+        this.orientation[s.index] = from;
+      }
+      const facing = this.sideOf(s.index, from);
+      stream.setRemote(facing, s.address === null ? null : { address: s.address, rtpPort: s.port, rtcpPort: s.rtcpMux ? null : s.rtcpPort });
+      const local = stream.local(this.sideOf(s.index, to));
+      targets.push({ kind: 'relay', address: local.address, rtpPort: local.rtpPort, rtcpPort: local.rtcpPort });
+    }
+    return targets;
+  }
+
+  /** Which relay side faces party `party` for stream i (the opener's party is relay side 'a'). */
+  private sideOf(index: number, party: Side): Side {
+    return this.orientation[index] === party ? 'a' : 'b';
+  }
+
+  private readonly orientation: Side[] = [];
+
+  private closeStream(index: number): void {
+    this.streams[index]?.close();
+    this.streams[index] = null;
+  }
+
+  /** Per-stream statistics, for the CDR: what each party sent. */
+  stats(): { index: number; fromCaller: unknown; fromCallee: unknown }[] {
+    const out: { index: number; fromCaller: unknown; fromCallee: unknown }[] = [];
+    this.streams.forEach((s, index) => {
+      if (s === null) return;
+      out.push({ index, fromCaller: s.stats(this.sideOf(index, 'a')), fromCallee: s.stats(this.sideOf(index, 'b')) });
+    });
+    return out;
+  }
+
+  /** ms since the last packet on any stream; null when nothing is anchored. */
+  idleMs(): number | null {
+    let min: number | null = null;
+    for (const s of this.streams) if (s !== null) min = min === null ? s.idleMs() : Math.min(min, s.idleMs());
+    return min;
+  }
+
+  close(): void {
+    for (let i = 0; i < this.streams.length; i++) this.closeStream(i);
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * SDP regeneration for one leg (pure): what a party sent becomes what the far party sees, with
+ * nothing of the sender's topology left. Each leg has its own o= line (our username, session id
+ * and version, bumped on every change: RFC 3264 8), our media address in every c=, and each
+ * stream's port replaced by the relay's (or by the far party's own, for direct media). ICE
+ * candidates are dropped when media is anchored: they name the sender's addresses and would
+ * steer the far party around the relay.
+ */
+import { isIPv6 } from 'node:net';
+import {
+  effectiveConnection,
+  getMediaLine,
+  getRtcp,
+  hasRtcpMux,
+  isZeroAddress,
+  parseSdp,
+  serializeSdp,
+  setMediaAddress,
+  setMediaPort,
+  setOrigin,
+  setRtcp,
+  setSessionAddress,
+  type Sdp,
+} from '../sdp/index.js';
+
+/** The o= state of one leg's SDP as we write it (kept in the leg record). */
+export interface OriginState {
+  sessId: string;
+  version: number;
+}
+
+/** What one stream of the far party's SDP turns into on this leg. */
+export type StreamTarget =
+  /** Anchored: the relay's endpoint on this leg's side. */
+  | { kind: 'relay'; address: string; rtpPort: number; rtcpPort: number }
+  /** Direct media: the other party's own address (corrected by latching knowledge if any). */
+  | { kind: 'direct'; address: string; rtpPort: number; rtcpPort: number | null }
+  /** A disabled stream (port 0) stays disabled. */
+  | { kind: 'disabled' };
+
+/** What a party signalled for one stream: where it wants to receive. */
+export interface SignalledStream {
+  index: number;
+  media: string;
+  /** null: the stream is disabled (port 0). */
+  port: number | null;
+  address: string | null;
+  /** c=0.0.0.0 (or ::): RFC 2543 hold. */
+  zeroAddress: boolean;
+  rtcpPort: number | null;
+  rtcpMux: boolean;
+}
+
+/** The streams of an SDP, as the relay needs them. */
+export function signalledStreams(sdp: Sdp): SignalledStream[] {
+  return sdp.media.map((_m, index) => {
+    const line = getMediaLine(sdp, index);
+    const conn = effectiveConnection(sdp, index);
+    const rtcp = getRtcp(sdp, index);
+    const zero = conn !== null && isZeroAddress(conn.addrtype, conn.address);
+    return {
+      index,
+      media: line.media,
+      port: line.port === 0 ? null : line.port,
+      address: conn === null || zero ? null : conn.address,
+      zeroAddress: zero,
+      rtcpPort: rtcp?.port ?? null,
+      rtcpMux: hasRtcpMux(sdp, index),
+    };
+  });
+}
+
+const ICE_ATTRIBUTES = new Set(['candidate', 'ice-ufrag', 'ice-pwd', 'ice-options', 'ice-lite', 'remote-candidates', 'end-of-candidates']);
+
+/**
+ * The SDP the far party gets: `text` (what this party sent) with our origin, our address and
+ * the targets' ports. `targets[i]` is for stream i.
+ */
+export function regenerate(text: string, origin: OriginState, ourAddress: string, targets: readonly StreamTarget[], anchored: boolean): string {
+  const sdp = parseSdp(text);
+  const addrtype = isIPv6(ourAddress) ? 'IP6' : 'IP4';
+  setOrigin(sdp, { username: 'sluice', sessId: origin.sessId, sessVersion: String(origin.version), addrtype, address: ourAddress });
+  const zeroSession = sdp.session.some((l) => l.type === 'c' && / (0\.0\.0\.0|::)$/.test(l.value));
+  setSessionAddress(sdp, { addrtype, address: zeroSession ? (addrtype === 'IP6' ? '::' : '0.0.0.0') : ourAddress });
+  if (anchored) sdp.session = sdp.session.filter((l) => !(l.type === 'a' && ICE_ATTRIBUTES.has(attrName(l.value))));
+  sdp.media.forEach((m, i) => {
+    const target = targets[i] ?? { kind: 'disabled' };
+    const held = effectiveConnectionIsZero(sdp, i);
+    if (target.kind === 'disabled') {
+      setMediaPort(sdp, i, 0);
+      return;
+    }
+    if (anchored) m.lines = m.lines.filter((l) => !(l.type === 'a' && ICE_ATTRIBUTES.has(attrName(l.value))));
+    const address = held ? (addrtype === 'IP6' ? '::' : '0.0.0.0') : target.address;
+    const spec = { addrtype: isIPv6(address) ? ('IP6' as const) : ('IP4' as const), address };
+    setMediaAddress(sdp, i, spec);
+    setMediaPort(sdp, i, target.rtpPort);
+    if (getRtcp(sdp, i) !== null) setRtcp(sdp, i, target.rtcpPort === null ? null : { port: target.rtcpPort, address: spec });
+  });
+  return serializeSdp(sdp);
+}
+
+function effectiveConnectionIsZero(sdp: Sdp, index: number): boolean {
+  const c = effectiveConnection(sdp, index);
+  return c !== null && isZeroAddress(c.addrtype, c.address);
+}
+
+function attrName(value: string): string {
+  const colon = value.indexOf(':');
+  return colon < 0 ? value : value.slice(0, colon);
+}
+
+/** A fresh origin for a leg: a random 63-bit session id in decimal, version 1. */
+export function newOrigin(random: () => number): OriginState {
+  return { sessId: String(Math.floor(random() * 2 ** 52) + 1), version: 1 };
+}

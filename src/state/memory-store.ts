@@ -1,0 +1,135 @@
+/**
+ * The single-node store: a map per kind in this process. Values are copied in and out with
+ * structuredClone so a caller can never mutate a stored record behind the store's back (the
+ * Redis store gets the same guarantee from serialisation).
+ */
+import { SystemClock, type Clock, type TimerHandle } from '../clock.js';
+import { StoreError, StoreErrorCode } from './errors.js';
+import { assertPlainData, assertTtl } from './plain-data.js';
+import type { RecordKind, Store } from './store.js';
+
+interface Entry {
+  value: unknown;
+  /** Wall-clock ms at which the record disappears, or null for none. */
+  expiresAt: number | null;
+}
+
+export interface MemoryStoreOptions {
+  clock?: Clock;
+  /** How often expired records are purged in the background (default 30 s); reads never see them anyway. */
+  sweepIntervalMs?: number;
+}
+
+const DEFAULT_SWEEP_MS = 30_000;
+
+export class MemoryStore implements Store {
+  private readonly clock: Clock;
+  private readonly sweepMs: number;
+  private readonly kinds = new Map<RecordKind, Map<string, Entry>>();
+  private sweepTimer: TimerHandle | null = null;
+  private closed = false;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.clock = options.clock ?? new SystemClock();
+    this.sweepMs = options.sweepIntervalMs ?? DEFAULT_SWEEP_MS;
+    if (!(this.sweepMs > 0) || !Number.isFinite(this.sweepMs)) {
+      throw new StoreError(StoreErrorCode.ttl, `sweepIntervalMs must be a positive number of milliseconds (got ${this.sweepMs})`);
+    }
+  }
+
+  async get<T>(kind: RecordKind, key: string): Promise<T | null> {
+    this.open();
+    const entry = this.live(kind, key);
+    return entry === null ? null : (structuredClone(entry.value) as T);
+  }
+
+  async put<T>(kind: RecordKind, key: string, value: T, ttlMs?: number): Promise<void> {
+    this.open();
+    assertTtl(ttlMs);
+    assertPlainData(value, `${kind} ${JSON.stringify(key)}`);
+    const expiresAt = ttlMs === undefined ? null : this.clock.wallNow() + ttlMs;
+    this.table(kind).set(key, { value: structuredClone(value), expiresAt });
+    if (expiresAt !== null) this.armSweep();
+  }
+
+  async delete(kind: RecordKind, key: string): Promise<void> {
+    this.open();
+    this.kinds.get(kind)?.delete(key);
+  }
+
+  async list<T>(kind: RecordKind, prefix = ''): Promise<{ key: string; value: T }[]> {
+    this.open();
+    const table = this.kinds.get(kind);
+    if (table === undefined) return [];
+    const now = this.clock.wallNow();
+    const out: { key: string; value: T }[] = [];
+    for (const [key, entry] of table) {
+      if (!key.startsWith(prefix)) continue;
+      if (expired(entry, now)) table.delete(key);
+      else out.push({ key, value: structuredClone(entry.value) as T });
+    }
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.clock.clearTimer(this.sweepTimer);
+    this.sweepTimer = null;
+    this.kinds.clear();
+  }
+
+  /** Records held, expired ones not yet purged included (for tests of the sweep). */
+  get size(): number {
+    let n = 0;
+    for (const table of this.kinds.values()) n += table.size;
+    return n;
+  }
+
+  private open(): void {
+    if (this.closed) throw new StoreError(StoreErrorCode.closed, 'The store is closed: the process is shutting down, or a stale reference was kept');
+  }
+
+  private table(kind: RecordKind): Map<string, Entry> {
+    let t = this.kinds.get(kind);
+    if (t === undefined) this.kinds.set(kind, (t = new Map()));
+    return t;
+  }
+
+  /** The entry if present and unexpired; an expired one is purged on the way. */
+  private live(kind: RecordKind, key: string): Entry | null {
+    const table = this.kinds.get(kind);
+    const entry = table?.get(key);
+    if (entry === undefined) return null;
+    if (expired(entry, this.clock.wallNow())) {
+      table!.delete(key);
+      return null;
+    }
+    return entry;
+  }
+
+  /** The sweep runs only while some record has a TTL, so an idle store holds no timer. */
+  private armSweep(): void {
+    if (this.sweepTimer !== null || this.closed) return;
+    this.sweepTimer = this.clock.setTimer(this.sweepMs, () => {
+      this.sweepTimer = null;
+      if (this.sweep()) this.armSweep();
+    });
+  }
+
+  /** Purges expired records; true while records with a TTL remain. */
+  private sweep(): boolean {
+    const now = this.clock.wallNow();
+    let pending = false;
+    for (const table of this.kinds.values()) {
+      for (const [key, entry] of table) {
+        if (expired(entry, now)) table.delete(key);
+        else if (entry.expiresAt !== null) pending = true;
+      }
+    }
+    return pending;
+  }
+}
+
+function expired(entry: Entry, now: number): boolean {
+  return entry.expiresAt !== null && entry.expiresAt <= now;
+}

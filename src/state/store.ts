@@ -1,0 +1,29 @@
+/**
+ * The contract every store implements (DESIGN.md "State as data"): records are plain data kept by
+ * kind and key, optionally with a TTL. The in-memory store is the single-node default; the Redis
+ * store implements the same contract for a cluster, and test/state/store-contract.ts checks both.
+ */
+export type RecordKind = 'call' | 'leg' | 'media' | 'registration' | 'cdr';
+
+export const RECORD_KINDS: readonly RecordKind[] = ['call', 'leg', 'media', 'registration', 'cdr'];
+
+export interface Store {
+  /** The record, or null when absent or expired. Never aliases what was put. */
+  get<T>(kind: RecordKind, key: string): Promise<T | null>;
+  /**
+   * Writes a record, replacing any previous one and its TTL (like Redis SET): without ttlMs the
+   * record lives until deleted. `value` must be plain JSON-compatible data (assertPlainData),
+   * else StoreError SLUICE_ERR_STORE_VALUE; a ttlMs that is not a positive finite number gives
+   * SLUICE_ERR_STORE_TTL.
+   */
+  put<T>(kind: RecordKind, key: string, value: T, ttlMs?: number): Promise<void>;
+  /** Removes a record; removing an absent one is not an error. */
+  delete(kind: RecordKind, key: string): Promise<void>;
+  /**
+   * Every live record of a kind whose key starts with prefix (registrar lookups, tests), in key
+   * order (UTF-16 code units, as JS sorts strings).
+   */
+  list<T>(kind: RecordKind, prefix?: string): Promise<{ key: string; value: T }[]>;
+  /** Releases timers and connections; idempotent. Later calls reject with SLUICE_ERR_STORE_CLOSED. */
+  close(): Promise<void>;
+}
