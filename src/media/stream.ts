@@ -9,7 +9,8 @@ import type { MediaEndpoint, RemoteAddress, Side, SideStats } from './types.js';
 
 /** One party's side of a stream: the relay's pair facing it, what it signalled, what it latched. */
 export class Leg {
-  // Signalled (setRemote). hold: the party asked for nothing (null or c=0.0.0.0).
+  // Signalled (setRemote). hold: the party asked for nothing (null or c=0.0.0.0); remoteAddr is
+  // then the last address it signalled.
   hold = false;
   remoteAddr: string | null = null;
   remoteRtpPort = 0;
@@ -81,10 +82,12 @@ export class RelayStream {
   }
 
   /**
-   * What party `side` signalled in its SDP. Re-opens latching for that side once; until a new
-   * packet latches, replies go to the signalled address (the old latch belonged to the old SDP).
+   * What party `side` signalled in its SDP. Re-opens latching for that side once: the next
+   * acceptable packet (any source; strict: from the signalled IP) becomes the latch. Until then,
+   * replies go to the signalled address, or to the old latch when the SDP is unchanged (refresh).
    * null, 0.0.0.0 or :: is hold: nothing is sent to that party (what it sends is still relayed).
-   * Throws MediaError SLUICE_ERR_MEDIA_REMOTE (488) for an address of the wrong family or a bad port.
+   * A no-op once the stream is closed. Throws MediaError SLUICE_ERR_MEDIA_REMOTE (488) for an
+   * address of the wrong family (or a host name) or a port outside 1-65535.
    */
   setRemote(side: Side, remote: RemoteAddress | null): void {
     if (this.closed) return;
@@ -92,8 +95,8 @@ export class RelayStream {
     const before = leg.hold ? null : leg.remoteAddr;
     const beforePorts = leg.remoteRtpPort * 65536 + leg.remoteRtcpPort;
     if (remote === null || remote.address === '0.0.0.0' || remote.address === '::') {
+      // remoteAddr stays: in strict mode the holder may still send (music on hold) from its IP.
       leg.hold = true;
-      leg.remoteAddr = null;
     } else {
       const { address, rtpPort, rtcpPort } = remote;
       const family = leg.pool.family;

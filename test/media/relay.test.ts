@@ -162,6 +162,10 @@ describe('media relay over loopback', () => {
     expect((await B.rtp.next()).msg.readUInt16BE(2)).toBe(3);
     expect(s.stats('a')).toMatchObject({ packets: 1, dropped: 2, latched: { address: LO4, port: otherPort.port } });
     expect(B.rtp.received).toBe(0);
+    // On hold (c=0.0.0.0) the holder's music still comes from its last signalled IP.
+    s.setRemote('a', null);
+    await A.rtp.send(rtp(4), s.local('a').rtpPort);
+    expect((await B.rtp.next()).msg.readUInt16BE(2)).toBe(4);
   });
 
   it('rtcp-mux: RTCP on the mux side’s RTP port crosses to the other side’s RTCP port and back', async () => {
