@@ -105,6 +105,8 @@ export class Call {
       ...(target.destination ? { destination: target.destination } : {}),
       ...(body === undefined ? {} : { body }),
       contactUser: `${this.id}b`,
+      // Late offer: the callee's 2xx brings the offer; its ACK waits for the caller's answer.
+      deferAck: offer === null,
     });
     this.out = out;
     this.record.callee = { realm: target.realm, callId: out.callId, target: target.uri };
@@ -137,10 +139,6 @@ export class Call {
     const answer = b.record.remoteSdp;
     let body: string | undefined;
     if (answer !== null) body = await this.bridge('b', answer);
-    if (!hadOffer && answer !== null) {
-      // Late offer: our ACK toward the callee carried no answer; the caller's answer comes in its ACK.
-      this.ctx.log.debug({ call: this.id }, 'late offer bridged without an answer toward the callee');
-    }
     if (this.over) {
       void b.bye();
       return;
@@ -163,8 +161,21 @@ export class Call {
         onTerminated: (end) => this.legEnded(side, end),
       };
     }
+    if (!hadOffer && b.ackPending) {
+      // Late offer: the caller's ACK carries the answer, bridged into the ACK the callee waits for.
+      a.handler.onAck = (ack) => void this.lateAnswer(ack.body.length > 0 ? ack.body.toString('utf8') : null, b);
+    }
     this.armTimers();
     await this.save();
+  }
+
+  private async lateAnswer(answer: string | null, b: Session): Promise<void> {
+    try {
+      b.acknowledge(answer === null ? undefined : { body: await this.bridge('a', answer) });
+    } catch (err) {
+      this.ctx.log.warn({ err, call: this.id }, 'late answer not bridged');
+      b.acknowledge();
+    }
   }
 
   /** An SDP from `from` regenerated for the other party (relay streams opened or updated). */

@@ -36,6 +36,12 @@ export interface CallOptions extends MessageParts {
   contactUser?: string;
   /** From tag to use (default a fresh one): lets a caller key its records before sending. */
   fromTag?: string;
+  /**
+   * Late offer (an INVITE without SDP): hold the ACK of the 2xx, which carries the offer, until
+   * the application has the answer and calls session.acknowledge(answer) (a B2BUA waits for the
+   * other leg's ACK). Without it the ACK goes at once with the session's last SDP, if any.
+   */
+  deferAck?: boolean;
 }
 
 export class OutgoingCall {
@@ -191,7 +197,7 @@ export class OutgoingCall {
       const sdp = bodyText(response);
       if (sdp !== null) session.record.remoteSdp = sdp;
       session.record.answeredAt = this.ua.clock.wallNow();
-      session.ack(this.invite, response, this.destination);
+      session.ack(this.invite, response, this.destination, this.options.deferAck === true && this.session === null && !this.cancelWanted && !this.done);
       if (this.session !== null || this.cancelWanted || this.done) {
         // 13.2.2.4: a second fork answered (or we cancelled): ACK it, then end it.
         void session.bye(this.cancelWanted ? 'cancel' : 'fork-dropped');

@@ -98,6 +98,7 @@ export class Session {
   private inUpdate = false;
   private awaiting: AwaitingAck | null = null;
   private lastAck: { seq: number; ack: SipRequest; destination: Destination } | null = null;
+  private pendingAck: { invite: SipRequest; destination: Destination } | null = null;
   private sessionTimer: TimerHandle | null = null;
   private readonly destinations = new Map<string, Destination>();
 
@@ -425,11 +426,18 @@ export class Session {
     });
   }
 
-  /** @internal 13.2.2.4: ACK each 2xx to our INVITE (a retransmitted 2xx gets the same ACK again). */
-  ack(invite: SipRequest, response: SipResponse, destination: Destination): void {
+  /**
+   * @internal 13.2.2.4: ACK each 2xx to our INVITE (a retransmitted 2xx gets the same ACK again).
+   * With `defer`, a 2xx carrying the offer to our offerless INVITE waits for acknowledge(answer).
+   */
+  ack(invite: SipRequest, response: SipResponse, destination: Destination, defer = false): void {
     const seq = invite.cseq.seq;
     if (this.lastAck !== null && this.lastAck.seq === seq) {
       this.ua.sendAck(this.lastAck.ack, this.lastAck.destination);
+      return;
+    }
+    if (defer && invite.body.length === 0 && response.body.length > 0) {
+      this.pendingAck = { invite, destination };
       return;
     }
     // An INVITE without an offer got one in the 2xx: the ACK carries our answer (the last SDP
@@ -443,6 +451,31 @@ export class Session {
     });
     this.lastAck = { seq, ack, destination };
     this.ua.sendAck(ack, destination);
+  }
+
+  /**
+   * Sends the ACK held back for a late offer (see CallOptions.deferAck), with our answer. Later
+   * retransmissions of the 2xx get this same ACK.
+   */
+  acknowledge(parts?: MessageParts): void {
+    const p = this.pendingAck;
+    if (p === null) return;
+    this.pendingAck = null;
+    const body = parts?.body;
+    const ack = createAckFor2xx(this.record.dialog, p.invite.cseq.seq, {
+      branch: this.ua.transactions.newBranch(),
+      via: this.ua.viaFor(p.destination),
+      invite: p.invite,
+      ...(body !== undefined && body.length > 0 ? { body, contentType: parts?.contentType ?? 'application/sdp' } : {}),
+    });
+    if (body !== undefined && body.length > 0) this.record.localSdp = typeof body === 'string' ? body : body.toString('utf8');
+    this.lastAck = { seq: p.invite.cseq.seq, ack, destination: p.destination };
+    this.ua.sendAck(ack, p.destination);
+  }
+
+  /** True while a late-offer ACK waits for acknowledge(). */
+  get ackPending(): boolean {
+    return this.pendingAck !== null;
   }
 
   /** A 2xx to our re-INVITE or UPDATE: target refresh, SDP in force, session timer. */

@@ -201,6 +201,34 @@ describe('B2BUA call engine', () => {
     await until(() => engine.activeCalls === 0);
   });
 
+  it('bridges a late offer: the callee offers in its 200, the caller answers in its ACK, and media flows', async () => {
+    const alice = await phone('alice4');
+    const bob = await phone('bob4');
+    await register(bob, 'bob4');
+    let acked: string | null = null;
+    bob.ua.handler = {
+      onInvite(c) {
+        expect(c.offer).toBeNull();
+        c.accept({ body: bob.sdp() }).handler = { onAck: (ack) => (acked = ack.body.toString('utf8')) };
+      },
+    };
+    const call = alice.ua.invite({ uri: `sip:bob4@127.0.0.1:${insidePort}`, from: '<sip:alice4@sluice.test>', deferAck: true });
+    const s = await call.answered;
+    const offerToAlice = mediaOf(s.record.remoteSdp!);
+    expect(offerToAlice.port).toBeGreaterThanOrEqual(base);
+    s.acknowledge({ body: alice.sdp() });
+    await until(() => acked !== null);
+    const answerToBob = mediaOf(acked!);
+    expect(answerToBob.port).toBeGreaterThanOrEqual(base);
+    expect(acked).not.toContain(String(alice.rtpPort));
+    alice.rtp.send(rtpPacket(7), offerToAlice.port, '127.0.0.1');
+    await until(() => bob.received.length >= 1);
+    bob.rtp.send(rtpPacket(8), answerToBob.port, '127.0.0.1');
+    await until(() => alice.received.length >= 1);
+    await s.bye();
+    await until(() => engine.activeCalls === 0);
+  });
+
   it('answers 404 for an unknown user, by the dialplan', async () => {
     const alice = await phone('alice3');
     await expect(alice.ua.invite({ uri: `sip:nobody@127.0.0.1:${insidePort}`, from: '<sip:alice3@sluice.test>', body: alice.sdp() }).answered).rejects.toMatchObject({ status: 404 });
