@@ -10,7 +10,7 @@ import type { SipResponse } from '../sip/index.js';
 import type { Destination } from '../transaction/index.js';
 import { CallFailed, type IncomingCall, type IncomingOffer, type IncomingRequest, type OutgoingCall, type Session, type SessionEnd } from '../ua/index.js';
 import type { CallContext } from './context.js';
-import { MediaPlan, MediaUnavailable } from './media-plan.js';
+import { MediaPlan, MediaRefused, MediaUnavailable } from './media-plan.js';
 import type { CallRecord } from './records.js';
 import { newOrigin, regenerate, type OriginState } from './sdp-bridge.js';
 
@@ -69,7 +69,8 @@ export class Call {
       await this.run();
     } catch (err) {
       this.ctx.log.error({ err, call: this.id }, 'call failed');
-      this.fail(err instanceof MediaUnavailable ? 503 : 500, err instanceof MediaUnavailable ? 'No media ports' : undefined);
+      if (err instanceof MediaUnavailable || err instanceof MediaRefused) this.fail(err.status ?? 500, err instanceof MediaUnavailable ? 'No media ports' : 'Media not acceptable');
+      else this.fail(500);
     }
   }
 
@@ -130,8 +131,14 @@ export class Call {
   private async provisional(response: SipResponse): Promise<void> {
     if (this.over || response.status === 100 || this.incoming.answered) return;
     const sdp = response.body.length > 0 ? response.body.toString('utf8') : null;
-    // Early media: the answer in a 183 goes to the caller toward the relay.
-    const body = sdp === null ? undefined : await this.bridge('b', sdp);
+    let body: string | undefined;
+    try {
+      // Early media: the answer in a 183 goes to the caller toward the relay.
+      body = sdp === null ? undefined : await this.bridge('b', sdp);
+    } catch (err) {
+      this.ctx.log.warn({ err, call: this.id }, 'early media not bridged');
+    }
+    if (this.over || this.incoming.answered) return;
     this.incoming.progress(response.status === 180 || response.status === 181 || response.status === 182 ? response.status : 183, body === undefined ? undefined : { body });
   }
 
@@ -213,7 +220,7 @@ export class Call {
       }
     } catch (err) {
       this.ctx.log.warn({ err, call: this.id }, 're-offer failed');
-      offer.reject(err instanceof MediaUnavailable ? 488 : 500);
+      offer.reject(err instanceof MediaUnavailable || err instanceof MediaRefused ? 488 : 500);
     }
   }
 

@@ -5,11 +5,22 @@
  * hands each party the other's own address.
  */
 import type { MediaRelay, RelayStream, Side } from '../media/index.js';
+import { SluiceError } from '../errors.js';
 import { parseSdp } from '../sdp/index.js';
 import { signalledStreams, type StreamTarget } from './sdp-bridge.js';
 
-export class MediaUnavailable extends Error {
-  readonly code = 'SLUICE_ERR_MEDIA_PORTS';
+/** No free port pair for a stream: the offer fails cleanly (503 on a new call, 488 on a re-offer). */
+export class MediaUnavailable extends SluiceError {
+  constructor(message: string) {
+    super('SLUICE_ERR_MEDIA_PORTS', message, 503);
+  }
+}
+
+/** An SDP whose media the relay cannot use (a host name in c=, another address family): 488. */
+export class MediaRefused extends SluiceError {
+  constructor(message: string) {
+    super('SLUICE_ERR_MEDIA_REFUSED', message, 488);
+  }
 }
 
 export class MediaPlan {
@@ -60,7 +71,11 @@ export class MediaPlan {
         this.orientation[s.index] = from;
       }
       const facing = this.sideOf(s.index, from);
-      stream.setRemote(facing, s.address === null ? null : { address: s.address, rtpPort: s.port, rtcpPort: s.rtcpMux ? null : s.rtcpPort });
+      try {
+        stream.setRemote(facing, s.address === null ? null : { address: s.address, rtpPort: s.port, rtcpPort: s.rtcpMux ? null : s.rtcpPort });
+      } catch (err) {
+        throw new MediaRefused(`stream ${s.index}: ${(err as Error).message}`);
+      }
       const local = stream.local(this.sideOf(s.index, to));
       targets.push({ kind: 'relay', address: local.address, rtpPort: local.rtpPort, rtcpPort: local.rtcpPort });
     }

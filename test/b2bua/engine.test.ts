@@ -3,45 +3,23 @@
  * to the `inside` realm, one calls the other through the B2BUA, RTP crosses the relay both ways,
  * nothing of one leg's topology reaches the other, and when the call ends every port is back.
  */
-import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../src/b2bua/index.js';
-import { SystemClock } from '../../src/clock.js';
-import { validateConfig } from '../../src/config/load.js';
-import { silentLogger } from '../../src/observability/logger.js';
-import { Registrar } from '../../src/registrar/index.js';
-import { Dialplan } from '../../src/routing/index.js';
-import { parseSdp, getMediaLine, effectiveConnection } from '../../src/sdp/index.js';
+import type { Engine } from '../../src/b2bua/index.js';
 import { serializeMessage } from '../../src/sip/index.js';
-import { MemoryStore } from '../../src/state/index.js';
-import { TransportLayer } from '../../src/transport/index.js';
-import { CallFailed, UserAgent, type IncomingCall, type Session, type SessionEnd } from '../../src/ua/index.js';
+import { CallFailed, type IncomingCall, type Session, type SessionEnd } from '../../src/ua/index.js';
+import { mediaOf, phone, register, rtpPacket, startEngine, stops, until } from './fixtures.js';
 
-const base = 32000 + Math.floor(Math.random() * 50) * 100;
 const dir = mkdtempSync(join(tmpdir(), 'sluice-b2bua-'));
-const cdrFile = join(dir, 'cdr.jsonl');
+let cdrFile = '';
+let base = 0;
 let engine: Engine;
 let insidePort = 0;
-const stops: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  const config = validateConfig({
-    realms: {
-      inside: { listen: [{ transport: 'udp', address: '127.0.0.1', port: 0 }], media: { address: '127.0.0.1', portMin: base, portMax: base + 40 }, registrar: true },
-      outside: { listen: [{ transport: 'udp', address: '127.0.0.1', port: 0 }], media: { address: '127.0.0.1', portMin: base + 50, portMax: base + 90 } },
-    },
-    calls: { cdrFile, mediaTimeoutSeconds: 0 },
-  });
-  const clock = new SystemClock();
-  const store = new MemoryStore({ clock });
-  const dialplan = Dialplan.fromObject({ rules: [{ name: 'to-user', match: { registered: true }, to: 'registered' }, { name: 'nobody', reject: { status: 404 } }] });
-  const registrars = new Map([['inside', new Registrar({ store, clock, realm: 'inside' })]]);
-  engine = new Engine({ config, clock, log: silentLogger, store, dialplan, registrars });
-  await engine.start();
-  insidePort = engine.realms.get('inside')!.transport.locals[0]!.port;
+  ({ engine, insidePort, base, cdrFile } = await startEngine(dir));
 });
 
 afterEach(async () => {
@@ -53,72 +31,11 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Phone {
-  ua: UserAgent;
-  port: number;
-  rtp: Socket;
-  rtpPort: number;
-  received: Buffer[];
-  sdp(extra?: string): string;
-}
-
-async function phone(user: string): Promise<Phone> {
-  const transport = new TransportLayer({ listeners: [{ transport: 'UDP', address: '127.0.0.1', port: 0 }] });
-  const ua = new UserAgent({ clock: new SystemClock(), transport, contactUser: user });
-  transport.setUser(ua);
-  await transport.start();
-  const rtp = createSocket('udp4');
-  await new Promise<void>((r) => rtp.bind(0, '127.0.0.1', () => r()));
-  const received: Buffer[] = [];
-  rtp.on('message', (b) => received.push(b));
-  const rtpPort = rtp.address().port;
-  stops.push(async () => {
-    ua.dispose();
-    await transport.stop();
-    rtp.close();
-  });
-  return {
-    ua,
-    port: transport.locals[0]!.port,
-    rtp,
-    rtpPort,
-    received,
-    sdp: (extra = '') => `v=0\r\no=${user} 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${rtpPort} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n${extra}`,
-  };
-}
-
-async function register(p: Phone, user: string): Promise<void> {
-  const res = await p.ua.request('REGISTER', { uri: `sip:127.0.0.1:${insidePort}`, from: `<sip:${user}@sluice.test>`, to: `<sip:${user}@sluice.test>`, headers: [['Expires', '300']] });
-  expect(res.status).toBe(200);
-}
-
-function rtpPacket(seq: number): Buffer {
-  const b = Buffer.alloc(172);
-  b[0] = 0x80;
-  b.writeUInt16BE(seq, 2);
-  b.writeUInt32BE(seq * 160, 4);
-  b.writeUInt32BE(0x1234abcd, 8);
-  return b;
-}
-
-function mediaOf(sdp: string): { address: string; port: number } {
-  const s = parseSdp(sdp);
-  return { address: effectiveConnection(s, 0)!.address, port: getMediaLine(s, 0).port };
-}
-
-async function until(cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe('B2BUA call engine', () => {
   it('bridges a call between registered phones with media through the relay, topology hidden', async () => {
     const alice = await phone('alice');
     const bob = await phone('bob');
-    await register(bob, 'bob');
+    await register(bob, 'bob', insidePort);
     let incoming: IncomingCall | undefined;
     const bobEnds: SessionEnd[] = [];
     bob.ua.handler = {
@@ -167,7 +84,7 @@ describe('B2BUA call engine', () => {
   it('passes a refusal (486) and a hold re-INVITE, and cancels a ringing call', async () => {
     const alice = await phone('alice2');
     const bob = await phone('bob2');
-    await register(bob, 'bob2');
+    await register(bob, 'bob2', insidePort);
     bob.ua.handler = { onInvite: (c) => c.reject(486) };
     const refused = alice.ua.invite({ uri: `sip:bob2@127.0.0.1:${insidePort}`, from: '<sip:alice2@sluice.test>', body: alice.sdp() });
     await expect(refused.answered).rejects.toMatchObject({ status: 486 });
@@ -204,7 +121,7 @@ describe('B2BUA call engine', () => {
   it('bridges a late offer: the callee offers in its 200, the caller answers in its ACK, and media flows', async () => {
     const alice = await phone('alice4');
     const bob = await phone('bob4');
-    await register(bob, 'bob4');
+    await register(bob, 'bob4', insidePort);
     let acked: string | null = null;
     bob.ua.handler = {
       onInvite(c) {
