@@ -212,7 +212,8 @@ export class Call {
     }
     try {
       const body = await this.bridge(from, sdp);
-      const response = offer.method === 'UPDATE' ? await other.update({ body }) : await other.reinvite({ body });
+      // Glare on the far leg goes back to the offerer as 491, which then retries itself (14.1).
+      const response = offer.method === 'UPDATE' ? await other.update({ body }, { retryGlare: false }) : await other.reinvite({ body }, { retryGlare: false });
       if (response.status >= 200 && response.status < 300 && other.record.remoteSdp !== null) {
         offer.accept({ body: await this.bridge(from === 'a' ? 'b' : 'a', other.record.remoteSdp) });
       } else {

@@ -270,8 +270,12 @@ export class Session {
     return response;
   }
 
-  /** A re-INVITE (an offer in `parts.body`, or none to ask the peer for one). Retries after 491 (14.1). */
-  async reinvite(parts?: MessageParts): Promise<SipResponse> {
+  /**
+   * A re-INVITE (an offer in `parts.body`, or none to ask the peer for one). Retries after 491
+   * (14.1) unless `retryGlare` is false: a B2BUA passes the 491 back to the party that offered.
+   */
+  async reinvite(parts?: MessageParts, options: { retryGlare?: boolean } = {}): Promise<SipResponse> {
+    const retries = options.retryGlare === false ? 0 : 3;
     this.live();
     if (this.outInvite || this.inInvite !== null || this.awaiting !== null) {
       throw new UaError(UaErrorCode.pending, 'An INVITE transaction is already in progress in this dialog');
@@ -280,7 +284,7 @@ export class Session {
     try {
       for (let attempt = 0; ; attempt++) {
         const response = await this.sendInvite(parts);
-        if (response.status === 491 && attempt < 3 && this.ended === null) {
+        if (response.status === 491 && attempt < retries && this.ended === null) {
           // 14.1: while we wait, the peer's own re-INVITE must get through, not another 491.
           this.outInvite = false;
           await this.sleep(this.ua.glareDelay(this.record.dialog.role === 'uac'));
@@ -297,15 +301,16 @@ export class Session {
     }
   }
 
-  /** An UPDATE (RFC 3311), early or confirmed. Retries after 491. */
-  async update(parts?: MessageParts): Promise<SipResponse> {
+  /** An UPDATE (RFC 3311), early or confirmed. Retries after 491 unless `retryGlare` is false. */
+  async update(parts?: MessageParts, options: { retryGlare?: boolean } = {}): Promise<SipResponse> {
+    const retries = options.retryGlare === false ? 0 : 3;
     this.live();
     if (this.outUpdate || this.inUpdate) throw new UaError(UaErrorCode.pending, 'An UPDATE is already in progress in this dialog');
     this.outUpdate = true;
     try {
       for (let attempt = 0; ; attempt++) {
         const response = await this.send('UPDATE', parts, true);
-        if (response.status === 491 && attempt < 3 && this.ended === null) {
+        if (response.status === 491 && attempt < retries && this.ended === null) {
           this.outUpdate = false;
           await this.sleep(this.ua.glareDelay(this.record.dialog.role === 'uac'));
           while (this.ended === null && this.inUpdate) await this.sleep(100);

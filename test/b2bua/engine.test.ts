@@ -151,3 +151,33 @@ describe('B2BUA call engine', () => {
     await expect(alice.ua.invite({ uri: `sip:nobody@127.0.0.1:${insidePort}`, from: '<sip:alice3@sluice.test>', body: alice.sdp() }).answered).rejects.toMatchObject({ status: 404 });
   });
 });
+
+describe('B2BUA in-dialog requests', () => {
+  it('carries INFO (DTMF) and MESSAGE across, and resolves re-INVITE glare between the phones', async () => {
+    const alice = await phone('ga');
+    const bob = await phone('gb');
+    await register(bob, 'gb', insidePort);
+    const infos: string[] = [];
+    let bobSession: Session | undefined;
+    bob.ua.handler = {
+      onInvite(c) {
+        bobSession = c.accept({ body: bob.sdp() });
+        bobSession.handler = {
+          onRequest(r) {
+            infos.push(`${r.method} ${r.request.body.toString()}`);
+            r.respond(r.method === 'MESSAGE' ? 202 : 200);
+          },
+        };
+      },
+    };
+    const s = await alice.ua.invite({ uri: `sip:gb@127.0.0.1:${insidePort}`, from: '<sip:ga@sluice.test>', body: alice.sdp() }).answered;
+    expect((await s.request('INFO', { body: 'Signal=5\r\nDuration=160\r\n', contentType: 'application/dtmf-relay' })).status).toBe(200);
+    expect((await s.request('MESSAGE', { body: 'hello', contentType: 'text/plain' })).status).toBe(202);
+    expect(infos).toEqual(['INFO Signal=5\r\nDuration=160\r\n', 'MESSAGE hello']);
+    // Both phones re-INVITE at once: each gets 491 from Sluice or the far phone and retries (14.1).
+    const [ra, rb] = await Promise.all([s.reinvite({ body: alice.sdp('a=sendonly\r\n') }), bobSession!.reinvite({ body: bob.sdp('a=sendonly\r\n') })]);
+    expect([ra.status, rb.status]).toEqual([200, 200]);
+    await s.bye();
+    await until(() => engine.activeCalls === 0);
+  }, 20_000);
+});
