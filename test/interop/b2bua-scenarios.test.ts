@@ -1,0 +1,79 @@
+/**
+ * Offer/answer shapes through Sluice with sipp scenarios of the project's own (in scenarios/):
+ * a late offer (the caller's INVITE has no SDP; the offer comes in the 200, the answer in the
+ * ACK) and early media in a reliable 183 with PRACK (RFC 3262) on the callee's side.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../src/b2bua/index.js';
+import { SystemClock } from '../../src/clock.js';
+import { validateConfig } from '../../src/config/load.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { Dialplan } from '../../src/routing/index.js';
+import { MemoryStore } from '../../src/state/index.js';
+import { requireOrSkip } from './harness/prereq.js';
+import { freePort, runSipp, startSipp } from './harness/sipp.js';
+
+const CALLS = 3;
+const scenario = (name: string): string => fileURLToPath(new URL(`scenarios/${name}`, import.meta.url));
+const skip = requireOrSkip(['sipp']);
+
+describe.skipIf(skip)('offer/answer shapes through Sluice (sipp scenarios)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-scenarios-'));
+  let engine: Engine;
+  let insidePort = 0;
+  let trunkPort = 0;
+
+  beforeAll(async () => {
+    trunkPort = await freePort('udp');
+    const base = 38000 + Math.floor(Math.random() * 40) * 100;
+    const config = validateConfig({
+      realms: {
+        inside: { listen: [{ transport: 'udp', address: '127.0.0.1', port: 0 }], media: { address: '127.0.0.1', portMin: base, portMax: base + 40 } },
+        outside: { listen: [{ transport: 'udp', address: '127.0.0.1', port: 0 }], media: { address: '127.0.0.1', portMin: base + 50, portMax: base + 90 } },
+      },
+      calls: { cdrFile: join(dir, 'cdr.jsonl'), mediaTimeoutSeconds: 0 },
+    });
+    const clock = new SystemClock();
+    const dialplan = Dialplan.fromObject({
+      trunks: [{ name: 'peer', realm: 'outside', host: '127.0.0.1', port: trunkPort, transport: 'udp' }],
+      rules: [{ name: 'out', match: { realm: 'inside' }, trunk: 'peer' }],
+    });
+    engine = new Engine({ config, clock, log: silentLogger, store: new MemoryStore({ clock }), dialplan, registrars: new Map() });
+    await engine.start();
+    insidePort = engine.realms.get('inside')!.transport.locals[0]!.port;
+  });
+
+  afterAll(async () => {
+    await engine?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function through(uacArgs: string[], uasArgs: string[]): Promise<void> {
+    const uas = await startSipp({ args: [...uasArgs, '-p', String(trunkPort), '-m', String(CALLS), '-trace_msg', '-message_file', join(dir, 'uas.log')], timeoutMs: 60_000 });
+    const uac = await runSipp({ args: [...uacArgs, `127.0.0.1:${insidePort}`, '-s', '0123', '-m', String(CALLS), '-r', '5', '-trace_msg', '-message_file', join(dir, 'uac.log')], timeoutMs: 60_000 });
+    const u = await uas.done;
+    expect(uac, uac.errors).toMatchObject({ successful: CALLS, failed: 0, unexpected: 0 });
+    expect(u, u.errors).toMatchObject({ successful: CALLS, failed: 0 });
+  }
+
+  it('bridges a late offer: SDP in the 200 toward the caller and in the ACK toward the callee', async () => {
+    await through(['-sf', scenario('uac-late-offer.xml')], ['-sn', 'uas']);
+    const atUas = readFileSync(join(dir, 'uas.log'), 'latin1');
+    // The ACKs the callee got carry the caller's answer, regenerated toward the relay.
+    const acks = atUas.split(/\n(?=[A-Z]+ sip:|SIP\/2\.0)/).filter((m) => m.startsWith('ACK '));
+    expect(acks.length).toBeGreaterThanOrEqual(CALLS);
+    for (const a of acks.slice(0, CALLS)) expect(a).toContain('o=sluice ');
+  });
+
+  it('bridges early media in a reliable 183: Sluice sends the PRACK, the caller gets the 183 with SDP toward the relay', async () => {
+    await through(['-sn', 'uac'], ['-sf', scenario('uas-prack.xml')]);
+    const atUac = readFileSync(join(dir, 'uac.log'), 'latin1');
+    expect(atUac).toMatch(/SIP\/2\.0 183[^]*?o=sluice /);
+    const atUas = readFileSync(join(dir, 'uas.log'), 'latin1');
+    expect(atUas).toMatch(/PRACK sip:[^]*?RAck: 1 1 INVITE/);
+  });
+});
