@@ -57,11 +57,15 @@ export class MediaPlan {
         targets.push({ kind: 'direct', address: s.address ?? '0.0.0.0', rtpPort: s.port, rtcpPort: s.rtcpPort });
         continue;
       }
-      if (s.zeroAddress && !this.keepOnHold) {
+      // Release on hold: a c=0.0.0.0 hold frees the stream's ports, the answer to it does not
+      // take them again; the holder's next SDP with an address (resume) allocates anew.
+      if (!this.keepOnHold && (s.zeroAddress || (this.heldBy[s.index] !== undefined && this.heldBy[s.index] !== from))) {
+        if (s.zeroAddress) this.heldBy[s.index] = from;
         this.closeStream(s.index);
         targets.push({ kind: 'relay', address: '0.0.0.0', rtpPort: 9, rtcpPort: 10 });
         continue;
       }
+      delete this.heldBy[s.index];
       let stream = this.streams[s.index] ?? null;
       if (stream === null) {
         stream = await this.relay.open(`${this.id}:${s.index}`, { realm: this.realms[from], rtcpMux: s.rtcpMux }, { realm: this.realms[to], rtcpMux: s.rtcpMux });
@@ -88,6 +92,8 @@ export class MediaPlan {
   }
 
   private readonly orientation: Side[] = [];
+  /** Streams released for a c=0.0.0.0 hold, and by whom. */
+  private readonly heldBy: Side[] = [];
 
   private closeStream(index: number): void {
     this.streams[index]?.close();

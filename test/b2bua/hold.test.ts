@@ -1,0 +1,93 @@
+/**
+ * Hold and resume through the B2BUA: sendonly, recvonly, inactive and c=0.0.0.0 reach the far
+ * phone as sent (regenerated), media flows again after resume, and with `releaseOnHold` the
+ * relay's ports go back to the pool while on hold and are allocated again on resume.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Engine } from '../../src/b2bua/index.js';
+import type { Session } from '../../src/ua/index.js';
+import { mediaOf, phone, register, rtpPacket, startEngine, stops, until, type Phone } from './fixtures.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sluice-b2bua-hold-'));
+const engines: Engine[] = [];
+afterEach(async () => {
+  for (const s of stops.splice(0)) await s();
+});
+afterAll(async () => {
+  for (const e of engines) await e.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** RTP both ways through the relay, given the SDP each phone last got. */
+async function mediaFlows(alice: Phone, bob: Phone, toAlice: string, toBob: string): Promise<void> {
+  const [a, b] = [alice.received.length, bob.received.length];
+  alice.rtp.send(rtpPacket(1), mediaOf(toAlice).port, '127.0.0.1');
+  await until(() => bob.received.length > b);
+  bob.rtp.send(rtpPacket(2), mediaOf(toBob).port, '127.0.0.1');
+  await until(() => alice.received.length > a);
+}
+
+async function call(engine: Engine, insidePort: number, tag: string): Promise<{ alice: Phone; bob: Phone; s: Session; lastToBob: () => string }> {
+  const alice = await phone(`${tag}a`);
+  const bob = await phone(`${tag}b`);
+  await register(bob, `${tag}b`, insidePort);
+  let toBob = '';
+  bob.ua.handler = {
+    onInvite(c) {
+      toBob = c.offer!;
+      c.accept({ body: bob.sdp() }).handler = {
+        onOffer(o) {
+          toBob = o.sdp!;
+          // Answer as a phone does: recvonly to sendonly, inactive to inactive, else sendrecv.
+          const dir = /a=sendonly/.test(toBob) ? 'a=recvonly\r\n' : /a=inactive/.test(toBob) ? 'a=inactive\r\n' : '';
+          o.accept({ body: bob.sdp(dir) });
+        },
+      };
+    },
+  };
+  const s = await alice.ua.invite({ uri: `sip:${tag}b@127.0.0.1:${insidePort}`, from: `<sip:${tag}a@sluice.test>`, body: alice.sdp() }).answered;
+  return { alice, bob, s, lastToBob: () => toBob };
+}
+
+describe('hold and resume', () => {
+  it('passes each hold variant and resumes with media both ways', async () => {
+    const { engine, insidePort } = await startEngine(dir);
+    engines.push(engine);
+    const { alice, bob, s, lastToBob } = await call(engine, insidePort, 'h1');
+    await mediaFlows(alice, bob, s.record.remoteSdp!, lastToBob());
+    for (const [variant, expectBob, expectAlice] of [
+      ['a=sendonly\r\n', 'a=sendonly', 'a=recvonly'],
+      ['a=recvonly\r\n', 'a=recvonly', null],
+      ['a=inactive\r\n', 'a=inactive', 'a=inactive'],
+    ] as const) {
+      expect((await s.reinvite({ body: alice.sdp(variant) })).status).toBe(200);
+      expect(lastToBob()).toContain(expectBob);
+      if (expectAlice !== null) expect(s.record.remoteSdp).toContain(expectAlice);
+    }
+    expect((await s.reinvite({ body: alice.sdp().replace(/c=IN IP4 127\.0\.0\.1/, 'c=IN IP4 0.0.0.0') })).status).toBe(200);
+    expect(lastToBob()).toContain('c=IN IP4 0.0.0.0');
+    // Resume: sendrecv again, and media flows both ways.
+    expect((await s.reinvite({ body: alice.sdp() })).status).toBe(200);
+    expect(lastToBob()).not.toMatch(/a=(sendonly|recvonly|inactive)|0\.0\.0\.0/);
+    await mediaFlows(alice, bob, s.record.remoteSdp!, lastToBob());
+    await s.bye();
+    await until(() => engine.activeCalls === 0 && engine.relay!.poolStats().inside!.used === 0);
+  });
+
+  it('releases the relay ports on a c=0.0.0.0 hold when configured, and allocates again on resume', async () => {
+    const { engine, insidePort } = await startEngine(dir, { calls: { releaseOnHold: true } });
+    engines.push(engine);
+    const { alice, bob, s, lastToBob } = await call(engine, insidePort, 'h2');
+    expect(engine.relay!.poolStats().inside!.used).toBe(2);
+    expect((await s.reinvite({ body: alice.sdp().replace(/c=IN IP4 127\.0\.0\.1/, 'c=IN IP4 0.0.0.0') })).status).toBe(200);
+    expect(engine.relay!.poolStats().inside!.used).toBe(0);
+    expect((await s.reinvite({ body: alice.sdp() })).status).toBe(200);
+    expect(engine.relay!.poolStats().inside!.used).toBe(2);
+    await mediaFlows(alice, bob, s.record.remoteSdp!, lastToBob());
+    await s.bye();
+    await until(() => engine.activeCalls === 0 && engine.relay!.poolStats().inside!.used === 0);
+  });
+});
