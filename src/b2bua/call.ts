@@ -216,6 +216,7 @@ export class Call {
       const response = offer.method === 'UPDATE' ? await other.update({ body }, { retryGlare: false }) : await other.reinvite({ body }, { retryGlare: false });
       if (response.status >= 200 && response.status < 300 && other.record.remoteSdp !== null) {
         offer.accept({ body: await this.bridge(from === 'a' ? 'b' : 'a', other.record.remoteSdp) });
+        await this.save();
       } else {
         offer.reject(response.status >= 300 ? response.status : 500);
       }
@@ -308,9 +309,19 @@ export class Call {
     this.ctx.ended(this);
   }
 
+  /**
+   * The call, its legs (each dialog with the SDP in force and the session timer deadline) and its
+   * media (the relay's endpoints per stream) as records (DESIGN.md "State as data").
+   */
   private async save(ttlMs?: number): Promise<void> {
+    const { store } = this.ctx;
     try {
-      await this.ctx.store.put('call', this.id, this.record, ttlMs);
+      await store.put('call', this.id, this.record, ttlMs);
+      for (const side of ['a', 'b'] as const) {
+        const s = this.sessions[side];
+        if (s !== undefined) await store.put('leg', `${this.id}${side}`, { call: this.id, side, realm: side === 'a' ? this.realm : this.target?.realm, session: s.record, origin: this.origin[side] }, ttlMs);
+      }
+      if (this.media !== null) await store.put('media', this.id, this.media.toRecord(), ttlMs);
     } catch (err) {
       this.ctx.log.warn({ err, call: this.id }, 'call record not saved');
     }

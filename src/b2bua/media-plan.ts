@@ -23,6 +23,12 @@ export class MediaRefused extends SluiceError {
   }
 }
 
+interface MediaEndpointRecord {
+  address: string;
+  rtpPort: number;
+  rtcpPort: number;
+}
+
 export class MediaPlan {
   private readonly streams: (RelayStream | null)[] = [];
   /** What each party last signalled, per stream (direct media needs the other's). */
@@ -115,6 +121,16 @@ export class MediaPlan {
     let min: number | null = null;
     for (const s of this.streams) if (s !== null) min = min === null ? s.idleMs() : Math.min(min, s.idleMs());
     return min;
+  }
+
+  /** The pinholes as plain data: per stream, the relay endpoint facing each party. */
+  toRecord(): { anchored: boolean; streams: ({ index: number; caller: MediaEndpointRecord; callee: MediaEndpointRecord } | null)[] } {
+    return {
+      anchored: this.anchored,
+      streams: this.streams.map((s, index) =>
+        s === null ? null : { index, caller: { ...s.local(this.sideOf(index, 'a')) }, callee: { ...s.local(this.sideOf(index, 'b')) } },
+      ),
+    };
   }
 
   close(): void {

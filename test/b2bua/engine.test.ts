@@ -64,6 +64,14 @@ describe('B2BUA call engine', () => {
     expect(toBob.port % 2).toBe(0);
     expect(session.record.remoteSdp).not.toContain(String(bob.rtpPort));
 
+    // The call, both legs and the pinholes are records in the store (plain data).
+    const calls = await engine.store.list<{ state: string }>('call');
+    expect(calls.some((c) => c.value.state === 'answered')).toBe(true);
+    const legs = await engine.store.list<{ session: { dialog: { callId: string } } }>('leg');
+    expect(legs.map((l) => l.value.session.dialog.callId)).toEqual(expect.arrayContaining([call.callId, inv.callId]));
+    const pinholes = await engine.store.list<{ streams: { caller: { rtpPort: number } }[] }>('media');
+    expect(pinholes.some((p) => p.value.streams[0]?.caller.rtpPort === toAlice.port)).toBe(true);
+
     // RTP both ways through the relay.
     for (let i = 0; i < 5; i++) alice.rtp.send(rtpPacket(i), toAlice.port, '127.0.0.1');
     await until(() => bob.received.length >= 5);
