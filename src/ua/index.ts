@@ -1,6 +1,7 @@
 /** `src/ua`: the UAC/UAS core over transactions and dialogs (DESIGN.md row `ua/`). */
 export { UserAgent, ALLOW, SUPPORTED, type UaHandler, type OutOfDialogOptions } from './user-agent.js';
-export { Session, IncomingOffer, type SessionHandler } from './session.js';
+export { Session, type SessionHandler } from './session.js';
+export { IncomingOffer } from './incoming-offer.js';
 export { IncomingCall, type ProgressParts } from './incoming-call.js';
 export { OutgoingCall, type CallOptions } from './outgoing-call.js';
 export { IncomingRequest, type ResponseParts } from './incoming-request.js';

@@ -21,7 +21,9 @@ import { createResponse, parseNameAddr, serializeUri, type SipRequest, type SipR
 import type { Destination, InviteServerTransaction, ServerTransaction } from '../transaction/index.js';
 import { answer401 } from './digest-client.js';
 import { UaError, UaErrorCode } from './errors.js';
-import { addParts, bodyText, IncomingRequest, type ResponseParts } from './incoming-request.js';
+import { AckWait } from './ack-wait.js';
+import { IncomingOffer } from './incoming-offer.js';
+import { addParts, bodyText, IncomingRequest } from './incoming-request.js';
 import { requestHeaders, responseHeaders, timerState, uacFromResponse, uasDecide, type UasDecision } from './session-timer.js';
 import type { MessageParts, SessionEnd, SessionRecord } from './types.js';
 import type { UserAgent } from './user-agent.js';
@@ -34,51 +36,6 @@ export interface SessionHandler {
   /** The ACK for our 2xx (carrying the answer when our 2xx carried the offer). */
   onAck?(ack: SipRequest, session: Session): void;
   onTerminated?(end: SessionEnd, session: Session): void;
-}
-
-/** A re-INVITE or UPDATE from the peer, to accept (2xx, with our answer) or reject. */
-export class IncomingOffer extends IncomingRequest {
-  constructor(
-    request: SipRequest,
-    tx: ServerTransaction,
-    toTag: string,
-    private readonly session: Session,
-    private readonly timer: UasDecision,
-  ) {
-    super(request, tx.source, tx, toTag);
-  }
-
-  /** The SDP of the request: an offer, or null (a re-INVITE without SDP asks us for one). */
-  get sdp(): string | null {
-    return bodyText(this.request);
-  }
-
-  accept(parts?: ResponseParts): void {
-    if (this.response !== null) return;
-    const response = this.build(200, parts);
-    this.session.accepted(this, response, this.timer, parts);
-    this.tx.respond(response);
-  }
-
-  reject(status = 488, parts?: ResponseParts): void {
-    if (this.response !== null) return;
-    this.session.rejected(this);
-    this.respond(status, parts);
-  }
-
-  /** @internal */
-  markAnswered(response: SipResponse): void {
-    (this as unknown as { _response: SipResponse })._response = response;
-  }
-}
-
-interface AwaitingAck {
-  seq: number;
-  response: SipResponse;
-  tx: InviteServerTransaction;
-  interval: number;
-  resend: TimerHandle | null;
-  giveUp: TimerHandle | null;
 }
 
 const KNOWN_IN_DIALOG = new Set(['INFO', 'MESSAGE', 'NOTIFY', 'REFER', 'SUBSCRIBE', 'OPTIONS', 'PUBLISH', 'REGISTER']);
@@ -96,7 +53,7 @@ export class Session {
   private outUpdate = false;
   private inInvite: ServerTransaction | null = null;
   private inUpdate = false;
-  private awaiting: AwaitingAck | null = null;
+  private awaiting: AckWait | null = null;
   private lastAck: { seq: number; ack: SipRequest; destination: Destination } | null = null;
   private pendingAck: { invite: SipRequest; destination: Destination } | null = null;
   private sessionTimer: TimerHandle | null = null;
@@ -225,31 +182,16 @@ export class Session {
 
   /** @internal 13.3.1.4: resend our 2xx at T1, 2T1 ... T2 until the ACK; BYE after 64*T1. */
   awaitAck(seq: number, response: SipResponse, tx: InviteServerTransaction): void {
-    this.clearAwaiting();
-    const a: AwaitingAck = { seq, response, tx, interval: this.ua.t1, resend: null, giveUp: null };
-    this.awaiting = a;
-    const clock = this.ua.clock;
-    const t2 = this.ua.transactions.timers.t2;
-    const resend = (): void => {
-      if (this.awaiting !== a) return;
-      a.tx.respond(a.response);
-      a.interval = Math.min(2 * a.interval, t2);
-      a.resend = clock.setTimer(a.interval, resend);
-    };
-    a.resend = clock.setTimer(a.interval, resend);
-    a.giveUp = clock.setTimer(64 * this.ua.t1, () => {
-      if (this.awaiting !== a) return;
-      this.clearAwaiting();
+    this.awaiting?.stop();
+    this.awaiting = new AckWait(this.ua.clock, this.ua.t1, this.ua.transactions.timers.t2, seq, response, tx, () => {
+      this.awaiting = null;
       this.inInvite = null;
       void this.bye('no-ack');
     });
   }
 
   private clearAwaiting(): void {
-    const a = this.awaiting;
-    if (a === null) return;
-    this.ua.clock.clearTimer(a.resend);
-    this.ua.clock.clearTimer(a.giveUp);
+    this.awaiting?.stop();
     this.awaiting = null;
   }
 
