@@ -91,3 +91,22 @@ describe('hold and resume', () => {
     await until(() => engine.activeCalls === 0 && engine.relay!.poolStats().inside!.used === 0);
   });
 });
+
+describe('answers and hang-ups', () => {
+  it('carries an answer without media (inactive) and a BYE from the callee to the caller', async () => {
+    const { engine, insidePort } = await startEngine(dir);
+    engines.push(engine);
+    const alice = await phone('ia1');
+    const bob = await phone('ib1');
+    await register(bob, 'ib1', insidePort);
+    let bobSession: Session | undefined;
+    bob.ua.handler = { onInvite: (c) => void (bobSession = c.accept({ body: bob.sdp('a=inactive\r\n') })) };
+    const s = await alice.ua.invite({ uri: `sip:ib1@127.0.0.1:${insidePort}`, from: '<sip:ia1@sluice.test>', body: alice.sdp() }).answered;
+    expect(s.record.remoteSdp).toContain('a=inactive');
+    const ended: string[] = [];
+    s.handler = { onTerminated: (e) => ended.push(`${e.by} ${e.cause}`) };
+    expect((await bobSession!.bye())?.status).toBe(200);
+    await until(() => ended.length === 1 && engine.activeCalls === 0);
+    expect(ended).toEqual(['remote bye']);
+  });
+});
