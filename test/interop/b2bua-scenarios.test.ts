@@ -3,7 +3,7 @@
  * a late offer (the caller's INVITE has no SDP; the offer comes in the 200, the answer in the
  * ACK) and early media in a reliable 183 with PRACK (RFC 3262) on the callee's side.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,9 +52,9 @@ describe.skipIf(skip)('offer/answer shapes through Sluice (sipp scenarios)', () 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function through(uacArgs: string[], uasArgs: string[]): Promise<void> {
+  async function through(uacArgs: string[], uasArgs: string[], cwd?: string): Promise<void> {
     const uas = await startSipp({ args: [...uasArgs, '-p', String(trunkPort), '-m', String(CALLS), '-trace_msg', '-message_file', join(dir, 'uas.log')], timeoutMs: 60_000 });
-    const uac = await runSipp({ args: [...uacArgs, `127.0.0.1:${insidePort}`, '-s', '0123', '-m', String(CALLS), '-r', '5', '-trace_msg', '-message_file', join(dir, 'uac.log')], timeoutMs: 60_000 });
+    const uac = await runSipp({ args: [...uacArgs, `127.0.0.1:${insidePort}`, '-s', '0123', '-m', String(CALLS), '-r', '5', '-trace_msg', '-message_file', join(dir, 'uac.log')], timeoutMs: 60_000, ...(cwd ? { cwd } : {}) });
     const u = await uas.done;
     expect(uac, uac.errors).toMatchObject({ successful: CALLS, failed: 0, unexpected: 0 });
     expect(u, u.errors).toMatchObject({ successful: CALLS, failed: 0 });
@@ -75,5 +75,25 @@ describe.skipIf(skip)('offer/answer shapes through Sluice (sipp scenarios)', () 
     expect(atUac).toMatch(/SIP\/2\.0 183[^]*?o=sluice /);
     const atUas = readFileSync(join(dir, 'uas.log'), 'latin1');
     expect(atUas).toMatch(/PRACK sip:[^]*?RAck: 1 1 INVITE/);
+  });
+
+  it('passes each hold variant (sendonly, recvonly, inactive, c=0.0.0.0) and resumes with media both ways', async () => {
+    const work = join(dir, 'hold');
+    mkdirSync(join(work, 'pcap'), { recursive: true });
+    for (const f of readdirSync('/usr/share/sip-tester').filter((n) => n.endsWith('.pcap'))) symlinkSync(join('/usr/share/sip-tester', f), join(work, 'pcap', f));
+    await through(['-sf', scenario('uac-hold.xml'), '-mp', String(await freePort('udp'))], ['-sf', scenario('uas-reinvite.xml'), '-rtp_echo', '-mp', String(await freePort('udp'))], work);
+    const atUas = readFileSync(join(dir, 'uas.log'), 'latin1');
+    expect(atUas).toContain('a=sendonly');
+    expect(atUas).toContain('a=recvonly');
+    expect(atUas).toContain('a=inactive');
+    expect(atUas).toContain('c=IN IP4 0.0.0.0');
+    // After the resume the pcap audio went to the callee and its echo came back, per call.
+    await engine.cdr!.flush();
+    const cdrs = readFileSync(join(dir, 'cdr.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { route: { rule: string }; media: { fromCaller: { packets: number }; fromCallee: { packets: number } }[] });
+    const last = cdrs.slice(-CALLS);
+    for (const c of last) {
+      expect(c.media[0]!.fromCaller.packets).toBeGreaterThan(50);
+      expect(c.media[0]!.fromCallee.packets).toBeGreaterThan(50);
+    }
   });
 });
