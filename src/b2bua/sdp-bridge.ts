@@ -3,8 +3,7 @@
  * nothing of the sender's topology left. Each leg has its own o= line (our username, session id
  * and version, bumped on every change: RFC 3264 8), our media address in every c=, and each
  * stream's port replaced by the relay's (or by the far party's own, for direct media). ICE
- * candidates are dropped when media is anchored: they name the sender's addresses and would
- * steer the far party around the relay.
+ * and a=ssrc lines are dropped when media is anchored (see ICE_ATTRIBUTES).
  */
 import { isIPv6 } from 'node:net';
 import {
@@ -70,7 +69,12 @@ export function signalledStreams(sdp: Sdp): SignalledStream[] {
   });
 }
 
-const ICE_ATTRIBUTES = new Set(['candidate', 'ice-ufrag', 'ice-pwd', 'ice-options', 'ice-lite', 'remote-candidates', 'end-of-candidates']);
+/**
+ * Dropped when media is anchored: ICE names the sender's addresses and would steer the far party
+ * around the relay; a=ssrc carries a cname that phones fill with their Contact (baresip:
+ * `cname:sip:bob-0x...@10.0.0.5:5060`), an address of the other side.
+ */
+const ICE_ATTRIBUTES = new Set(['candidate', 'ice-ufrag', 'ice-pwd', 'ice-options', 'ice-lite', 'remote-candidates', 'end-of-candidates', 'ssrc', 'ssrc-group']);
 
 /**
  * The SDP the far party gets: `text` (what this party sent) with our origin, our address and

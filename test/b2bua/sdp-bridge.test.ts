@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { regenerate, signalledStreams } from '../../src/b2bua/index.js';
+import { parseSdp } from '../../src/sdp/index.js';
+
+const OFFER = [
+  'v=0', 'o=bob 123 456 IN IP4 10.202.1.2', 's=-', 'c=IN IP4 10.202.1.2', 't=0 0',
+  'a=ice-ufrag:abcd', 'm=audio 4000 RTP/AVP 0 101', 'a=rtpmap:0 PCMU/8000', 'a=rtcp:4001',
+  'a=candidate:1 1 UDP 2130706431 10.202.1.2 4000 typ host', 'a=ssrc:1335173084 cname:sip:bob-0x55@10.202.1.2:5060', 'a=sendonly',
+  'm=video 0 RTP/AVP 96', '',
+].join('\r\n');
+
+describe('SDP regeneration for a leg', () => {
+  it('puts our origin, address and relay ports in, drops ICE and a=ssrc, keeps the rest', () => {
+    const out = regenerate(OFFER, { sessId: '77', version: 3 }, '192.0.2.10', [{ kind: 'relay', address: '192.0.2.10', rtpPort: 30000, rtcpPort: 30001 }, { kind: 'disabled' }], true);
+    expect(out).toContain('o=sluice 77 3 IN IP4 192.0.2.10');
+    expect(out).toContain('m=audio 30000 RTP/AVP 0 101');
+    expect(out).toContain('a=rtcp:30001 IN IP4 192.0.2.10');
+    expect(out).toContain('a=sendonly');
+    expect(out).toContain('m=video 0 RTP/AVP 96');
+    expect(out).not.toContain('10.202.1.2');
+    expect(out).not.toMatch(/a=(candidate|ssrc|ice-ufrag)/);
+  });
+
+  it('keeps a c=0.0.0.0 hold as a hold, and reads the streams a party signalled', () => {
+    const held = OFFER.replace('c=IN IP4 10.202.1.2', 'c=IN IP4 0.0.0.0');
+    const out = regenerate(held, { sessId: '1', version: 1 }, '192.0.2.10', [{ kind: 'relay', address: '192.0.2.10', rtpPort: 30000, rtcpPort: 30001 }, { kind: 'disabled' }], true);
+    expect(out).toContain('c=IN IP4 0.0.0.0');
+    expect(signalledStreams(parseSdp(held))[0]).toMatchObject({ zeroAddress: true, address: null, port: 4000 });
+    expect(signalledStreams(parseSdp(OFFER))[1]).toMatchObject({ port: null, media: 'video' });
+  });
+});
