@@ -63,6 +63,11 @@ export class Call {
     return this.record.id;
   }
 
+  /** Work started from an event handler: a failure is logged with the call, never left unhandled. */
+  private guard(work: Promise<void>, what: string): void {
+    work.catch((err: unknown) => this.ctx.log.error({ err, call: this.id }, `${what} failed`));
+  }
+
   /** Routes the INVITE and places the callee's leg. Never throws: failures answer the caller. */
   async start(): Promise<void> {
     try {
@@ -112,7 +117,7 @@ export class Call {
     this.out = out;
     this.record.callee = { realm: target.realm, callId: out.callId, target: target.uri };
     this.record.state = 'ringing';
-    out.onProvisional = (response) => void this.provisional(response);
+    out.onProvisional = (response, early) => this.guard(this.provisional(response, early), 'provisional response');
     let session: Session;
     try {
       session = await out.answered;
@@ -128,8 +133,9 @@ export class Call {
     await this.answered(session, offer !== null);
   }
 
-  private async provisional(response: SipResponse): Promise<void> {
+  private async provisional(response: SipResponse, early: Session | null): Promise<void> {
     if (this.over || response.status === 100 || this.incoming.answered) return;
+    if (early !== null) this.linkEarly('b', early);
     const sdp = response.body.length > 0 ? response.body.toString('utf8') : null;
     let body: string | undefined;
     try {
@@ -140,6 +146,14 @@ export class Call {
     }
     if (this.over || this.incoming.answered) return;
     this.incoming.progress(response.status === 180 || response.status === 181 || response.status === 182 ? response.status : 183, body === undefined ? undefined : { body });
+    if (this.incoming.session !== null) this.linkEarly('a', this.incoming.session);
+  }
+
+  /** Early dialogs are bridged too: an UPDATE before the answer (RFC 3311) crosses to the far leg. */
+  private linkEarly(side: Side, session: Session): void {
+    if (this.sessions[side] === session) return;
+    this.sessions[side] = session;
+    session.handler = { onOffer: (offer) => this.guard(this.reoffer(side, offer), 'early re-offer') };
   }
 
   private async answered(b: Session, hadOffer: boolean): Promise<void> {
@@ -163,14 +177,14 @@ export class Call {
     for (const side of ['a', 'b'] as const) {
       const s = this.sessions[side]!;
       s.handler = {
-        onOffer: (offer) => void this.reoffer(side, offer),
-        onRequest: (req) => void this.passRequest(side, req),
+        onOffer: (offer) => this.guard(this.reoffer(side, offer), 're-offer'),
+        onRequest: (req) => this.guard(this.passRequest(side, req), 'in-dialog request'),
         onTerminated: (end) => this.legEnded(side, end),
       };
     }
     if (!hadOffer && b.ackPending) {
       // Late offer: the caller's ACK carries the answer, bridged into the ACK the callee waits for.
-      a.handler.onAck = (ack) => void this.lateAnswer(ack.body.length > 0 ? ack.body.toString('utf8') : null, b);
+      a.handler.onAck = (ack) => this.guard(this.lateAnswer(ack.body.length > 0 ? ack.body.toString('utf8') : null, b), 'late answer');
     }
     this.armTimers();
     await this.save();
@@ -200,7 +214,8 @@ export class Call {
   private async reoffer(from: Side, offer: IncomingOffer): Promise<void> {
     const other = this.sessions[from === 'a' ? 'b' : 'a'];
     const mine = this.sessions[from];
-    if (other === undefined || mine === undefined || other.state !== 'confirmed') {
+    const usable = other?.state === 'confirmed' || (other?.state === 'early' && offer.method === 'UPDATE');
+    if (other === undefined || mine === undefined || !usable) {
       offer.reject(491);
       return;
     }

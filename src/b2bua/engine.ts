@@ -98,7 +98,9 @@ export class Engine implements CallContext {
         this.active.set(c.id, c);
         void c.start();
       },
-      onRequest: (incoming) => void this.outOfDialog(name, incoming),
+      onRequest: (incoming) => {
+        this.outOfDialog(name, incoming).catch((err: unknown) => log.error({ err, method: incoming.method }, 'request failed'));
+      },
     };
     return runtime;
   }

@@ -24,6 +24,9 @@ async function main(argv: string[]): Promise<number> {
     case 'start': {
       const config = loadConfig(option(args, '--config') ?? 'config/sluice.yaml');
       const log = createLogger({ level: config.log.level }).child({ node: config.node.id });
+      // Last line of defence: no input may take the process down (the brief's promise). Every
+      // path is meant to handle its own errors; anything that slips through is logged here.
+      process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
       const engine = await startSluice(config, log);
       log.info({ realms: [...engine.realms.values()].map((r) => ({ realm: r.name, listen: r.transport.locals })) }, 'Sluice started');
       const stop = (signal: string): void => {

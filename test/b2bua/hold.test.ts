@@ -110,3 +110,39 @@ describe('answers and hang-ups', () => {
     expect(ended).toEqual(['remote bye']);
   });
 });
+
+describe('early dialogs', () => {
+  it('carries an UPDATE in the early dialog (RFC 3311) to the callee and its answer back', async () => {
+    const { engine, insidePort } = await startEngine(dir);
+    engines.push(engine);
+    const alice = await phone('ua1');
+    const bob = await phone('ub1');
+    await register(bob, 'ub1', insidePort);
+    let updated = '';
+    let answer: (() => void) | undefined;
+    bob.ua.handler = {
+      onInvite(c) {
+        c.progress(183, { reliable: true, body: bob.sdp() });
+        c.session!.handler = {
+          onOffer(o) {
+            updated = o.sdp ?? '';
+            o.accept({ body: bob.sdp('a=recvonly\r\n') });
+          },
+        };
+        answer = () => void c.accept({ body: bob.sdp() });
+      },
+    };
+    const call = alice.ua.invite({ uri: `sip:ub1@127.0.0.1:${insidePort}`, from: '<sip:ua1@sluice.test>', body: alice.sdp() });
+    let early: Session | null = null;
+    call.onProvisional = (_r, s) => (early = s ?? early);
+    await until(() => early !== null && answer !== undefined);
+    const r = await early!.update({ body: alice.sdp('a=sendonly\r\n') });
+    expect(r.status).toBe(200);
+    expect(updated).toContain('a=sendonly');
+    expect(early!.record.remoteSdp).toContain('a=recvonly');
+    answer!();
+    const s = await call.answered;
+    await s.bye();
+    await until(() => engine.activeCalls === 0);
+  });
+});
