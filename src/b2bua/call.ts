@@ -6,7 +6,7 @@
  */
 import type { TimerHandle } from '../clock.js';
 import type { Side } from '../media/index.js';
-import type { SipResponse } from '../sip/index.js';
+import type { SipRequest, SipResponse } from '../sip/index.js';
 import type { Destination } from '../transaction/index.js';
 import { CallFailed, type IncomingCall, type IncomingOffer, type IncomingRequest, type OutgoingCall, type Session, type SessionEnd } from '../ua/index.js';
 import type { CallContext } from './context.js';
@@ -32,6 +32,8 @@ export class Call {
   private readonly sessions: Partial<Record<Side, Session>> = {};
   private out: OutgoingCall | null = null;
   private target: CallTarget | null = null;
+  /** This party owes an answer in its ACK (we offered in our 2xx to its offerless re-INVITE). */
+  private readonly pendingAnswer: Record<Side, boolean> = { a: false, b: false };
   private timers: TimerHandle[] = [];
   private over = false;
 
@@ -130,7 +132,7 @@ export class Call {
       void session.bye();
       return;
     }
-    await this.answered(session, offer !== null);
+    await this.answered(session);
   }
 
   private async provisional(response: SipResponse, early: Session | null): Promise<void> {
@@ -156,7 +158,7 @@ export class Call {
     session.handler = { onOffer: (offer) => this.guard(this.reoffer(side, offer), 'early re-offer') };
   }
 
-  private async answered(b: Session, hadOffer: boolean): Promise<void> {
+  private async answered(b: Session): Promise<void> {
     const answer = b.record.remoteSdp;
     let body: string | undefined;
     if (answer !== null) body = await this.bridge('b', answer);
@@ -180,11 +182,9 @@ export class Call {
         onOffer: (offer) => this.guard(this.reoffer(side, offer), 're-offer'),
         onRequest: (req) => this.guard(this.passRequest(side, req), 'in-dialog request'),
         onTerminated: (end) => this.legEnded(side, end),
+        // Late offer: the caller's ACK carries the answer, bridged into the ACK the callee waits for.
+        onAck: (ack) => this.guard(this.ackArrived(side, ack), 'ACK'),
       };
-    }
-    if (!hadOffer && b.ackPending) {
-      // Late offer: the caller's ACK carries the answer, bridged into the ACK the callee waits for.
-      a.handler.onAck = (ack) => this.guard(this.lateAnswer(ack.body.length > 0 ? ack.body.toString('utf8') : null, b), 'late answer');
     }
     this.armTimers();
     await this.save();
@@ -221,8 +221,11 @@ export class Call {
     }
     const sdp = offer.sdp;
     if (sdp === null) {
-      // An offerless re-INVITE asks us for an offer: our current SDP toward this party.
-      offer.accept(mine.record.localSdp === null ? undefined : { body: mine.record.localSdp });
+      if (offer.method === 'UPDATE') {
+        offer.accept(); // an UPDATE without SDP only refreshes the session
+        return;
+      }
+      await this.offerlessReinvite(from, offer, other);
       return;
     }
     try {
@@ -239,6 +242,36 @@ export class Call {
       this.ctx.log.warn({ err, call: this.id }, 're-offer failed');
       offer.reject(err instanceof MediaUnavailable || err instanceof MediaRefused ? 488 : 500);
     }
+  }
+
+  /**
+   * A re-INVITE without SDP asks for an offer: the far party is asked the same way, its offer
+   * (in its 2xx) goes to this party regenerated, and this party's answer (in its ACK) updates the
+   * relay. The far party gets our SDP in force as its answer: the relay's endpoints toward it do
+   * not change, so media keeps flowing whatever this party answers.
+   */
+  private async offerlessReinvite(from: Side, offer: IncomingOffer, other: Session): Promise<void> {
+    const response = await other.reinvite(undefined, { retryGlare: false });
+    if (response.status < 200 || response.status >= 300 || other.record.remoteSdp === null) {
+      offer.reject(response.status >= 300 ? response.status : 500);
+      return;
+    }
+    const to: Side = from === 'a' ? 'b' : 'a';
+    this.pendingAnswer[from] = true;
+    offer.accept({ body: await this.bridge(to, other.record.remoteSdp) });
+    await this.save();
+  }
+
+  /** The ACK of our 2xx on one leg: a late-offer answer is bridged, else an answer updates the relay. */
+  private async ackArrived(side: Side, ack: SipRequest): Promise<void> {
+    const body = ack.body.length > 0 ? ack.body.toString('utf8') : null;
+    const b = this.sessions.b;
+    if (side === 'a' && b?.ackPending) {
+      await this.lateAnswer(body, b);
+      return;
+    }
+    if (this.pendingAnswer[side] && body !== null) await this.media?.apply(side, body);
+    this.pendingAnswer[side] = false;
   }
 
   /** INFO (DTMF), MESSAGE, OPTIONS, NOTIFY cross to the far leg; the far final comes back. */

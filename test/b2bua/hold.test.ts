@@ -40,7 +40,7 @@ async function call(engine: Engine, insidePort: number, tag: string): Promise<{ 
       toBob = c.offer!;
       c.accept({ body: bob.sdp() }).handler = {
         onOffer(o) {
-          toBob = o.sdp!;
+          toBob = o.sdp ?? toBob;
           // Answer as a phone does: recvonly to sendonly, inactive to inactive, else sendrecv.
           const dir = /a=sendonly/.test(toBob) ? 'a=recvonly\r\n' : /a=inactive/.test(toBob) ? 'a=inactive\r\n' : '';
           o.accept({ body: bob.sdp(dir) });
@@ -142,6 +142,21 @@ describe('early dialogs', () => {
     expect(early!.record.remoteSdp).toContain('a=recvonly');
     answer!();
     const s = await call.answered;
+    await s.bye();
+    await until(() => engine.activeCalls === 0);
+  });
+});
+
+describe('offerless re-INVITE', () => {
+  it('asks the far phone for an offer, hands it over regenerated, and media still flows after the ACK answer', async () => {
+    const { engine, insidePort } = await startEngine(dir);
+    engines.push(engine);
+    const { alice, bob, s, lastToBob } = await call(engine, insidePort, 'ol');
+    const r = await s.reinvite();
+    expect(r.status).toBe(200);
+    expect(mediaOf(s.record.remoteSdp!).port).toBeGreaterThanOrEqual(20000);
+    expect(s.record.remoteSdp).not.toContain(String(bob.rtpPort));
+    await mediaFlows(alice, bob, s.record.remoteSdp!, lastToBob());
     await s.bye();
     await until(() => engine.activeCalls === 0);
   });
