@@ -1,7 +1,9 @@
 /** Phones (Sluice's own UA with an RTP socket) and small helpers for the B2BUA tests. */
 import { createSocket, type Socket } from 'node:dgram';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, afterEach, expect } from 'vitest';
 import { Engine } from '../../src/b2bua/index.js';
 import { SystemClock } from '../../src/clock.js';
 import { validateConfig } from '../../src/config/load.js';
@@ -98,4 +100,28 @@ export async function startEngine(
   const engine = new Engine({ config, clock, log: silentLogger, store, dialplan, registrars });
   await engine.start();
   return { engine, insidePort: engine.realms.get('inside')!.transport.locals[0]!.port, base, cdrFile };
+}
+
+/**
+ * For a test file: a temporary folder, phones stopped after each test, and engines started with
+ * `start` stopped (and the folder removed) after the file.
+ */
+export function engineSuite(name: string): { dir: string; start: typeof startEngine extends (d: string, ...rest: infer R) => infer T ? (...rest: R) => T : never } {
+  const dir = mkdtempSync(join(tmpdir(), `sluice-${name}-`));
+  const engines: Engine[] = [];
+  afterEach(async () => {
+    for (const s of stops.splice(0)) await s();
+  });
+  afterAll(async () => {
+    for (const e of engines) await e.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    dir,
+    start: async (options = {}) => {
+      const started = await startEngine(dir, options);
+      engines.push(started.engine);
+      return started;
+    },
+  };
 }

@@ -3,23 +3,12 @@
  * phone as sent (regenerated), media flows again after resume, and with `releaseOnHold` the
  * relay's ports go back to the pool while on hold and are allocated again on resume.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/b2bua/index.js';
 import type { Session } from '../../src/ua/index.js';
-import { mediaOf, phone, register, rtpPacket, startEngine, stops, until, type Phone } from './fixtures.js';
+import { mediaOf, phone, register, rtpPacket, engineSuite, until, type Phone } from './fixtures.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'sluice-b2bua-hold-'));
-const engines: Engine[] = [];
-afterEach(async () => {
-  for (const s of stops.splice(0)) await s();
-});
-afterAll(async () => {
-  for (const e of engines) await e.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const suite = engineSuite('b2bua-hold');
 
 /** RTP both ways through the relay, given the SDP each phone last got. */
 async function mediaFlows(alice: Phone, bob: Phone, toAlice: string, toBob: string): Promise<void> {
@@ -54,8 +43,7 @@ async function call(engine: Engine, insidePort: number, tag: string): Promise<{ 
 
 describe('hold and resume', () => {
   it('passes each hold variant and resumes with media both ways', async () => {
-    const { engine, insidePort } = await startEngine(dir);
-    engines.push(engine);
+    const { engine, insidePort } = await suite.start();
     const { alice, bob, s, lastToBob } = await call(engine, insidePort, 'h1');
     await mediaFlows(alice, bob, s.record.remoteSdp!, lastToBob());
     for (const [variant, expectBob, expectAlice] of [
@@ -78,8 +66,7 @@ describe('hold and resume', () => {
   });
 
   it('releases the relay ports on a c=0.0.0.0 hold when configured, and allocates again on resume', async () => {
-    const { engine, insidePort } = await startEngine(dir, { calls: { releaseOnHold: true } });
-    engines.push(engine);
+    const { engine, insidePort } = await suite.start({ calls: { releaseOnHold: true } });
     const { alice, bob, s, lastToBob } = await call(engine, insidePort, 'h2');
     expect(engine.relay!.poolStats().inside!.used).toBe(2);
     expect((await s.reinvite({ body: alice.sdp().replace(/c=IN IP4 127\.0\.0\.1/, 'c=IN IP4 0.0.0.0') })).status).toBe(200);
@@ -94,8 +81,7 @@ describe('hold and resume', () => {
 
 describe('answers and hang-ups', () => {
   it('carries an answer without media (inactive) and a BYE from the callee to the caller', async () => {
-    const { engine, insidePort } = await startEngine(dir);
-    engines.push(engine);
+    const { engine, insidePort } = await suite.start();
     const alice = await phone('ia1');
     const bob = await phone('ib1');
     await register(bob, 'ib1', insidePort);
@@ -113,8 +99,7 @@ describe('answers and hang-ups', () => {
 
 describe('early dialogs', () => {
   it('carries an UPDATE in the early dialog (RFC 3311) to the callee and its answer back', async () => {
-    const { engine, insidePort } = await startEngine(dir);
-    engines.push(engine);
+    const { engine, insidePort } = await suite.start();
     const alice = await phone('ua1');
     const bob = await phone('ub1');
     await register(bob, 'ub1', insidePort);
@@ -149,8 +134,7 @@ describe('early dialogs', () => {
 
 describe('offerless re-INVITE', () => {
   it('asks the far phone for an offer, hands it over regenerated, and media still flows after the ACK answer', async () => {
-    const { engine, insidePort } = await startEngine(dir);
-    engines.push(engine);
+    const { engine, insidePort } = await suite.start();
     const { alice, bob, s, lastToBob } = await call(engine, insidePort, 'ol');
     const r = await s.reinvite();
     expect(r.status).toBe(200);

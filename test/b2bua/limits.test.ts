@@ -2,29 +2,17 @@
  * What ends or refuses calls: no free media ports (503, nothing half-allocated), an SDP the relay
  * cannot use (488), the maximum call duration (BYE on both legs, the reason in the CDR).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Engine } from '../../src/b2bua/index.js';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import type { Session, SessionEnd } from '../../src/ua/index.js';
-import { phone, register, startEngine, stops, until } from './fixtures.js';
+import { engineSuite, phone, register, until } from './fixtures.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'sluice-b2bua-limits-'));
-const engines: Engine[] = [];
-afterEach(async () => {
-  for (const s of stops.splice(0)) await s();
-});
-afterAll(async () => {
-  for (const e of engines) await e.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const suite = engineSuite('b2bua-limits');
 
 describe('call limits', () => {
   it('refuses a call with 503 when no media port pair is free, leaving nothing allocated', async () => {
     // Two pairs inside: a call between two inside phones takes both (one per leg).
-    const { engine, insidePort } = await startEngine(dir, { insidePairs: 2 });
-    engines.push(engine);
+    const { engine, insidePort } = await suite.start({ insidePairs: 2 });
     const alice = await phone('la');
     const bob = await phone('lb');
     await register(bob, 'lb', insidePort);
@@ -38,8 +26,7 @@ describe('call limits', () => {
   });
 
   it('refuses an SDP whose media address the relay cannot use with 488', async () => {
-    const { engine, insidePort } = await startEngine(dir);
-    engines.push(engine);
+    const { engine, insidePort } = await suite.start();
     const alice = await phone('ma');
     const bob = await phone('mb');
     await register(bob, 'mb', insidePort);
@@ -50,8 +37,7 @@ describe('call limits', () => {
   });
 
   it('ends a call at its maximum duration with BYE on both legs, recorded in the CDR', async () => {
-    const { engine, insidePort, cdrFile } = await startEngine(dir, { calls: { maxDurationSeconds: 1 } });
-    engines.push(engine);
+    const { engine, insidePort, cdrFile } = await suite.start({ calls: { maxDurationSeconds: 1 } });
     const alice = await phone('da');
     const bob = await phone('db');
     await register(bob, 'db', insidePort);

@@ -3,24 +3,13 @@
  * ports) and removing it again (ports freed), direct media by dialplan policy, and media
  * inactivity ending the call.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Engine } from '../../src/b2bua/index.js';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { getMediaLine, parseSdp } from '../../src/sdp/index.js';
 import type { SessionEnd } from '../../src/ua/index.js';
-import { phone, register, startEngine, stops, until } from './fixtures.js';
+import { engineSuite, phone, register, until } from './fixtures.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'sluice-b2bua-media-'));
-const engines: Engine[] = [];
-afterEach(async () => {
-  for (const s of stops.splice(0)) await s();
-});
-afterAll(async () => {
-  for (const e of engines) await e.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const suite = engineSuite('b2bua-media');
 
 const streams = (n: number, port: number, extra = ''): string =>
   'v=0\r\no=p 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n' +
@@ -31,8 +20,7 @@ const ports = (sdp: string): number[] => parseSdp(sdp).media.map((_m, i) => getM
 
 describe('media through the B2BUA', () => {
   it('relays 12 m= lines, adds a stream by re-INVITE and frees it again', async () => {
-    const { engine, insidePort } = await startEngine(dir, { insidePairs: 40 });
-    engines.push(engine);
+    const { engine, insidePort } = await suite.start({ insidePairs: 40 });
     const alice = await phone('ma12');
     const bob = await phone('mb12');
     await register(bob, 'mb12', insidePort);
@@ -72,8 +60,7 @@ describe('media through the B2BUA', () => {
   });
 
   it('hands each side the other one\'s address with direct media', async () => {
-    const { engine, insidePort } = await startEngine(dir, { dialplan: { rules: [{ name: 'direct', match: { registered: true }, to: 'registered', media: 'direct' }] } });
-    engines.push(engine);
+    const { engine, insidePort } = await suite.start({ dialplan: { rules: [{ name: 'direct', match: { registered: true }, to: 'registered', media: 'direct' }] } });
     const alice = await phone('da1');
     const bob = await phone('db1');
     await register(bob, 'db1', insidePort);
@@ -88,8 +75,7 @@ describe('media through the B2BUA', () => {
   });
 
   it('ends a call whose media stopped (inactivity), with BYE on both legs', async () => {
-    const { engine, insidePort, cdrFile } = await startEngine(dir, { calls: { mediaTimeoutSeconds: 1 } });
-    engines.push(engine);
+    const { engine, insidePort, cdrFile } = await suite.start({ calls: { mediaTimeoutSeconds: 1 } });
     const alice = await phone('ia');
     const bob = await phone('ib');
     await register(bob, 'ib', insidePort);
