@@ -96,4 +96,18 @@ describe.skipIf(skip)('offer/answer shapes through Sluice (sipp scenarios)', () 
       expect(c.media[0]!.fromCallee.packets).toBeGreaterThan(50);
     }
   });
+
+  it('carries a refusal: the callee\'s 486 reaches the caller as 486', async () => {
+    await through(['-sf', scenario('uac-refused.xml')], ['-sf', scenario('uas-refuse.xml')]);
+    await engine.cdr!.flush();
+    const cdrs = readFileSync(join(dir, 'cdr.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { status: number; endReason: string });
+    expect(cdrs.slice(-CALLS).every((c) => c.status === 486 && c.endReason === 'rejected')).toBe(true);
+  });
+
+  it('carries a BYE from the callee to the caller', async () => {
+    await through(['-sf', scenario('uac-hungup.xml')], ['-sf', scenario('uas-hangup.xml')]);
+    await engine.cdr!.flush();
+    const cdrs = readFileSync(join(dir, 'cdr.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { endedBy: string; endReason: string });
+    expect(cdrs.slice(-CALLS).every((c) => c.endedBy === 'callee' && c.endReason === 'bye')).toBe(true);
+  });
 });
