@@ -110,4 +110,12 @@ describe.skipIf(skip)('offer/answer shapes through Sluice (sipp scenarios)', () 
     const cdrs = readFileSync(join(dir, 'cdr.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { endedBy: string; endReason: string });
     expect(cdrs.slice(-CALLS).every((c) => c.endedBy === 'callee' && c.endReason === 'bye')).toBe(true);
   });
+
+  it('carries a CANCEL of a ringing call: 200 to the CANCEL, 487 to the caller, the callee cancelled too', async () => {
+    await through(['-sf', scenario('uac-cancel.xml')], ['-sf', scenario('uas-ring.xml')]);
+    await engine.cdr!.flush();
+    const cdrs = readFileSync(join(dir, 'cdr.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { endedBy: string; endReason: string; status: number });
+    expect(cdrs.slice(-CALLS).every((c) => c.endedBy === 'caller' && c.endReason === 'cancelled' && c.status === 487)).toBe(true);
+    expect(Object.values(engine.relay!.poolStats()).every((p) => p.used === 0)).toBe(true);
+  });
 });
