@@ -6,7 +6,8 @@
  */
 import type { TimerHandle } from '../clock.js';
 import type { Side } from '../media/index.js';
-import type { SipRequest, SipResponse } from '../sip/index.js';
+import { isIPv6 } from 'node:net';
+import { serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
 import type { Destination } from '../transaction/index.js';
 import { CallFailed, type IncomingCall, type IncomingOffer, type IncomingRequest, type OutgoingCall, type Session, type SessionEnd } from '../ua/index.js';
 import type { CallContext } from './context.js';
@@ -106,9 +107,13 @@ export class Call {
     const fromUser = userOf(incoming.request.from.uri) ?? 'anonymous';
     const display = incoming.request.from.displayName;
     const ours = ctx.signallingAddress(target.realm);
+    // The caller's identity crosses, re-escaped (its user part was unescaped by the parser: a
+    // %0D%0A in it must not become a line break here); its host is ours.
+    const fromUri = serializeUri({ scheme: 'sip', user: fromUser, password: null, host: ours, hostKind: isIPv6(ours) ? 'ipv6' : 'ipv4', port: null, params: [], headers: [] });
+    const name = display === null ? '' : display.replace(/[\x00-\x1f\x7f"\\]/g, '');
     const out = ua.invite({
       uri: target.uri,
-      from: `${display === null ? '' : `"${display.replace(/["\\]/g, '')}" `}<sip:${fromUser}@${ours}>`,
+      from: `${name === '' ? '' : `"${name}" `}<${fromUri}>`,
       to: `<${target.uri}>`,
       ...(target.destination ? { destination: target.destination } : {}),
       ...(body === undefined ? {} : { body }),

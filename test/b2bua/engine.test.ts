@@ -189,3 +189,17 @@ describe('B2BUA in-dialog requests', () => {
     await until(() => engine.activeCalls === 0);
   }, 20_000);
 });
+
+describe('B2BUA identity crossing', () => {
+  it('re-escapes the caller user part and strips control characters from the display name', async () => {
+    const alice = await phone('ea');
+    const bob = await phone('eb');
+    await register(bob, 'eb', insidePort);
+    let from = '';
+    bob.ua.handler = { onInvite: (c) => void ((from = c.request.header('from') ?? ''), c.reject(486)) };
+    const call = alice.ua.invite({ uri: `sip:eb@127.0.0.1:${insidePort}`, from: '"Eve\\\\ \\"x\\"" <sip:evil%0D%0AX-Injected:%201@sluice.test>', body: alice.sdp() });
+    await expect(call.answered).rejects.toMatchObject({ status: 486 });
+    // The user part came unescaped from the parser (CR LF in it); it goes out escaped again.
+    expect(from).toMatch(/^"Eve x" <sip:evil%0D%0AX-Injected@127\.0\.0\.1>;tag=/);
+  });
+});
