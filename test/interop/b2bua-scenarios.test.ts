@@ -118,4 +118,12 @@ describe.skipIf(skip)('offer/answer shapes through Sluice (sipp scenarios)', () 
     expect(cdrs.slice(-CALLS).every((c) => c.endedBy === 'caller' && c.endReason === 'cancelled' && c.status === 487)).toBe(true);
     expect(Object.values(engine.relay!.poolStats()).every((p) => p.used === 0)).toBe(true);
   });
+
+  it('resolves re-INVITE glare: both get 491, both retry, both succeed', async () => {
+    await through(['-sf', scenario('uac-glare.xml')], ['-sf', scenario('uas-glare.xml')]);
+    const atUac = readFileSync(join(dir, 'uac.log'), 'latin1');
+    const atUas = readFileSync(join(dir, 'uas.log'), 'latin1');
+    expect(atUac).toContain('SIP/2.0 491');
+    expect(atUas).toContain('SIP/2.0 491');
+  });
 });
