@@ -126,4 +126,22 @@ describe.skipIf(skip)('offer/answer shapes through Sluice (sipp scenarios)', () 
     expect(atUac).toContain('SIP/2.0 491');
     expect(atUas).toContain('SIP/2.0 491');
   });
+
+  it('carries an answer without media (a=inactive) to the caller', async () => {
+    await through(['-sn', 'uac'], ['-sf', scenario('uas-inactive.xml')]);
+    const atUac = readFileSync(join(dir, 'uac.log'), 'latin1');
+    expect(atUac).toMatch(/SIP\/2\.0 200 OK[^]*?o=sluice [^]*?a=inactive/);
+  });
+
+  it('adds a video stream by re-INVITE: it gets relay ports on both legs', async () => {
+    await through(['-sf', scenario('uac-video.xml')], ['-sf', scenario('uas-video.xml')]);
+    const atUas = readFileSync(join(dir, 'uas.log'), 'latin1');
+    const atUac = readFileSync(join(dir, 'uac.log'), 'latin1');
+    expect(atUas).toMatch(/INVITE sip:[^]*?CSeq: 2 INVITE[^]*?m=video [1-9]\d* RTP\/AVP 96/);
+    expect(atUac).toMatch(/CSeq: 2 INVITE[^]*?m=video [1-9]\d* RTP\/AVP 96/);
+    await engine.cdr!.flush();
+    const cdrs = readFileSync(join(dir, 'cdr.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { media: unknown[] });
+    expect(cdrs.slice(-CALLS).every((c) => c.media.length === 2)).toBe(true);
+    expect(Object.values(engine.relay!.poolStats()).every((p) => p.used === 0)).toBe(true);
+  });
 });
