@@ -8,6 +8,7 @@ import type { TimerHandle } from '../clock.js';
 import type { Side } from '../media/index.js';
 import { isIPv6 } from 'node:net';
 import { serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
+import { SdpParseError } from '../sdp/index.js';
 import type { Destination } from '../transaction/index.js';
 import { CallFailed, type IncomingCall, type IncomingOffer, type IncomingRequest, type OutgoingCall, type Session, type SessionEnd } from '../ua/index.js';
 import type { CallContext } from './context.js';
@@ -78,6 +79,7 @@ export class Call {
     } catch (err) {
       this.ctx.log.error({ err, call: this.id }, 'call failed');
       if (err instanceof MediaUnavailable || err instanceof MediaRefused) this.fail(err.status ?? 500, err instanceof MediaUnavailable ? 'No media ports' : 'Media not acceptable');
+      else if (err instanceof SdpParseError) this.fail(488, 'Unreadable SDP');
       else this.fail(500);
     }
   }
@@ -245,7 +247,7 @@ export class Call {
       }
     } catch (err) {
       this.ctx.log.warn({ err, call: this.id }, 're-offer failed');
-      offer.reject(err instanceof MediaUnavailable || err instanceof MediaRefused ? 488 : 500);
+      offer.reject(err instanceof MediaUnavailable || err instanceof MediaRefused || err instanceof SdpParseError ? 488 : 500);
     }
   }
 

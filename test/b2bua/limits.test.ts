@@ -32,6 +32,8 @@ describe('call limits', () => {
     await register(bob, 'mb', insidePort);
     const hostname = alice.sdp().replace(/c=IN IP4 127\.0\.0\.1/, 'c=IN IP4 phone.example.com');
     await expect(alice.ua.invite({ uri: `sip:mb@127.0.0.1:${insidePort}`, from: '<sip:ma@sluice.test>', body: hostname }).answered).rejects.toMatchObject({ status: 488 });
+    // A body that is no SDP at all gets 488 too, and the engine goes on.
+    await expect(alice.ua.invite({ uri: `sip:mb@127.0.0.1:${insidePort}`, from: '<sip:ma@sluice.test>', body: 'not an SDP\r\n' }).answered).rejects.toMatchObject({ status: 488 });
     await until(() => engine.activeCalls === 0);
     expect(engine.relay!.poolStats().inside!.used).toBe(0);
   });
