@@ -43,7 +43,7 @@ function frameAll(bytes: Buffer, seed: number): Buffer[] {
   const out: Buffer[] = [];
   let x = seed;
   for (let pos = 0; pos < bytes.length; ) {
-    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    x = (Math.imul(x, 1103515245) + 12345) & 0x7fffffff;
     const size = 1 + (x % 1500);
     for (const item of framer.push(bytes.subarray(pos, pos + size))) if (item.kind === 'message') out.push(item.bytes);
     pos += size;
