@@ -2,8 +2,10 @@
  * `npm run bench:calls`: calls through Sluice (B2BUA, media anchored) from `sipp -sn uac` in the
  * inside realm to `sipp -sn uas` behind a trunk in the outside realm, UDP on loopback.
  * 1. The highest call rate sustained for --seconds (default 20) with zero failed calls.
- * 2. Concurrency: long calls (--hold-seconds, default 60) placed at --concurrency-rate (default
- *    100/s) for --seconds; the peak of established calls and RSS growth per call.
+ * 2. Concurrency: long calls (--hold-seconds, default 75) placed at --concurrency-rate (default
+ *    100/s) for --seconds; RSS growth per established call, read once every call is up and the
+ *    INVITE transactions of all of them have ended (32 s after the last answer), so what is
+ *    measured is the established call, not its setup.
  * Prints JSON and a human line. Needs sipp and a built dist/ (the npm script builds it).
  */
 import { spawn } from 'node:child_process';
@@ -21,7 +23,7 @@ const arg = (name: string, fallback: string): string => {
 };
 const seconds = Number(arg('--seconds', '20'));
 const rates = arg('--rates', '100,250,500,750,1000,1500,2000,2500,3000').split(',').map(Number);
-const holdSeconds = Number(arg('--hold-seconds', '60'));
+const holdSeconds = Number(arg('--hold-seconds', '75'));
 const concurrencyRate = Number(arg('--concurrency-rate', '100'));
 
 if (!hasBinary('sipp')) {
@@ -81,11 +83,13 @@ try {
   const before = rssKb(sluice.pid);
   const total = concurrencyRate * seconds;
   const run = runSipp({ args: ['-sn', 'uac', `127.0.0.1:${inside}`, '-r', String(concurrencyRate), '-m', String(total), '-d', String(holdSeconds * 1000), '-l', String(total)], timeoutMs: (seconds + holdSeconds + 60) * 1000 });
-  await new Promise((r) => setTimeout(r, (seconds + 2) * 1000));
+  // Every call placed (seconds) and its transactions over (Timer L/M: 32 s), while all still last.
+  const settle = Math.min(seconds + 35, Math.max(seconds + 2, holdSeconds - 5));
+  await new Promise((r) => setTimeout(r, settle * 1000));
   const peak = rssKb(sluice.pid);
   const done = await run;
   await sluice.stop();
-  result.concurrency = { calls: total, holdSeconds, rssBeforeKb: before, rssPeakKb: peak, kbPerCall: Math.round(((peak - before) / total) * 10) / 10, successful: done.successful, failed: done.failed };
+  result.concurrency = { calls: total, holdSeconds, measuredAtSeconds: settle, rssBeforeKb: before, rssPeakKb: peak, kbPerCall: Math.round(((peak - before) / total) * 10) / 10, successful: done.successful, failed: done.failed };
 } finally {
   await uas.stop(2000);
   rmSync(dir, { recursive: true, force: true });
