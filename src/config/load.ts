@@ -1,26 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
-import { parse } from 'yaml';
 import { ConfigError } from './errors.js';
 import type { CallsConfig, ListenConfig, RealmConfig, SluiceConfig } from './types.js';
+import { readYaml } from './yaml.js';
 
 type Obj = Record<string, unknown>;
 
 /** Reads and validates a configuration file; every problem is a ConfigError naming the key. */
 export function loadConfig(file: string): SluiceConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ConfigError(file, '', `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (e) {
-    throw new ConfigError(file, '', `is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
-  }
+  const doc = readYaml(file, (problem) => {
+    throw new ConfigError(file, '', problem);
+  });
   return validateConfig(doc, file);
 }
 

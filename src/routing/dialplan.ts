@@ -3,10 +3,10 @@
  * INVITE says. Matching is exact or by prefix only: the user parts come from the network, and
  * a pattern engine over attacker-controlled text invites catastrophic backtracking.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { readYaml } from '../config/yaml.js';
 import { DialplanError } from './errors.js';
 import type { DialplanPart, RouteDecision, RouteRequest, Rule, TrunkConfig } from './types.js';
 import { validatePart } from './validate.js';
@@ -86,18 +86,9 @@ export class Dialplan {
   }
 
   private static readPart(file: string): DialplanPart {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new DialplanError(file, '', `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-    }
-    let doc: unknown;
-    try {
-      doc = parse(text);
-    } catch (e) {
-      throw new DialplanError(file, '', `is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
-    }
+    const doc = readYaml(file, (problem) => {
+      throw new DialplanError(file, '', problem);
+    });
     return validatePart(doc, file);
   }
 
