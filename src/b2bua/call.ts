@@ -8,7 +8,7 @@ import type { TimerHandle } from '../clock.js';
 import type { Side } from '../media/index.js';
 import { isIPv6 } from 'node:net';
 import { serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
-import { SdpParseError } from '../sdp/index.js';
+import { parseSdp, SdpParseError } from '../sdp/index.js';
 import type { Destination } from '../transaction/index.js';
 import { CallFailed, type IncomingCall, type IncomingOffer, type IncomingRequest, type OutgoingCall, type Session, type SessionEnd } from '../ua/index.js';
 import type { CallContext } from './context.js';
@@ -210,9 +210,10 @@ export class Call {
   private async bridge(from: Side, sdp: string): Promise<string> {
     const to: Side = from === 'a' ? 'b' : 'a';
     const media = this.media!;
-    const targets = await media.apply(from, sdp);
+    const parsed = parseSdp(sdp); // once: the plan reads it, regenerate then rewrites it
+    const targets = await media.apply(from, parsed);
     const origin = this.origin[to];
-    const body = regenerate(sdp, origin, this.ctx.mediaAddress(to === 'a' ? this.realm : this.target!.realm), targets, media.anchored);
+    const body = regenerate(parsed, origin, this.ctx.mediaAddress(to === 'a' ? this.realm : this.target!.realm), targets, media.anchored);
     origin.version++;
     return body;
   }

@@ -6,7 +6,7 @@
  */
 import type { MediaRelay, RelayStream, Side } from '../media/index.js';
 import { SluiceError } from '../errors.js';
-import { parseSdp } from '../sdp/index.js';
+import { parseSdp, type Sdp } from '../sdp/index.js';
 import { signalledStreams, type StreamTarget } from './sdp-bridge.js';
 
 /** No free port pair for a stream: the offer fails cleanly (503 on a new call, 488 on a re-offer). */
@@ -48,9 +48,9 @@ export class MediaPlan {
    * the other party gets. Throws MediaUnavailable when a stream finds no free port pair (the
    * caller answers 488/503); streams already open stay as they were.
    */
-  async apply(from: Side, sdpText: string): Promise<StreamTarget[]> {
+  async apply(from: Side, sdp: Sdp | string): Promise<StreamTarget[]> {
     const to: Side = from === 'a' ? 'b' : 'a';
-    const streams = signalledStreams(parseSdp(sdpText));
+    const streams = signalledStreams(typeof sdp === 'string' ? parseSdp(sdp) : sdp);
     this.signalled[from] = streams;
     const targets: StreamTarget[] = [];
     for (const s of streams) {

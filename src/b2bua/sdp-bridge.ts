@@ -3,15 +3,17 @@
  * nothing of the sender's topology left. Each leg has its own o= line (our username, session id
  * and version, bumped on every change: RFC 3264 8), our media address in every c=, and each
  * stream's port replaced by the relay's (or by the far party's own, for direct media). ICE
- * and a=ssrc lines are dropped when media is anchored (see ICE_ATTRIBUTES).
+ * and a=ssrc lines are dropped when media is anchored (see ANCHOR_DROPS).
  */
 import { isIPv6 } from 'node:net';
 import {
   effectiveConnection,
   getMediaLine,
   getRtcp,
+  getSessionConnection,
   hasRtcpMux,
   isZeroAddress,
+  parseAttribute,
   parseSdp,
   serializeSdp,
   setMediaAddress,
@@ -20,6 +22,7 @@ import {
   setRtcp,
   setSessionAddress,
   type Sdp,
+  type SdpLine,
 } from '../sdp/index.js';
 
 /** The o= state of one leg's SDP as we write it (kept in the leg record). */
@@ -74,44 +77,36 @@ export function signalledStreams(sdp: Sdp): SignalledStream[] {
  * around the relay; a=ssrc carries a cname that phones fill with their Contact (baresip:
  * `cname:sip:bob-0x...@10.0.0.5:5060`), an address of the other side.
  */
-const ICE_ATTRIBUTES = new Set(['candidate', 'ice-ufrag', 'ice-pwd', 'ice-options', 'ice-lite', 'remote-candidates', 'end-of-candidates', 'ssrc', 'ssrc-group']);
+const ANCHOR_DROPS = new Set(['candidate', 'ice-ufrag', 'ice-pwd', 'ice-options', 'ice-lite', 'remote-candidates', 'end-of-candidates', 'ssrc', 'ssrc-group']);
 
 /**
- * The SDP the far party gets: `text` (what this party sent) with our origin, our address and
- * the targets' ports. `targets[i]` is for stream i.
+ * The SDP the far party gets: what this party sent (text, or already parsed: it is changed in
+ * place) with our origin, our address and the targets' ports. `targets[i]` is for stream i.
  */
-export function regenerate(text: string, origin: OriginState, ourAddress: string, targets: readonly StreamTarget[], anchored: boolean): string {
-  const sdp = parseSdp(text);
+export function regenerate(input: Sdp | string, origin: OriginState, ourAddress: string, targets: readonly StreamTarget[], anchored: boolean): string {
+  const sdp = typeof input === 'string' ? parseSdp(input) : input;
   const addrtype = isIPv6(ourAddress) ? 'IP6' : 'IP4';
+  const zero = addrtype === 'IP6' ? '::' : '0.0.0.0';
   setOrigin(sdp, { username: 'sluice', sessId: origin.sessId, sessVersion: String(origin.version), addrtype, address: ourAddress });
-  const zeroSession = sdp.session.some((l) => l.type === 'c' && / (0\.0\.0\.0|::)$/.test(l.value));
-  setSessionAddress(sdp, { addrtype, address: zeroSession ? (addrtype === 'IP6' ? '::' : '0.0.0.0') : ourAddress });
-  if (anchored) sdp.session = sdp.session.filter((l) => !(l.type === 'a' && ICE_ATTRIBUTES.has(attrName(l.value))));
+  const session = getSessionConnection(sdp);
+  setSessionAddress(sdp, { addrtype, address: session !== null && isZeroAddress(session.addrtype, session.address) ? zero : ourAddress });
+  const dropped = (l: SdpLine): boolean => anchored && l.type === 'a' && ANCHOR_DROPS.has(parseAttribute(l.value).name);
+  sdp.session = sdp.session.filter((l) => !dropped(l));
   sdp.media.forEach((m, i) => {
     const target = targets[i] ?? { kind: 'disabled' };
-    const held = effectiveConnectionIsZero(sdp, i);
     if (target.kind === 'disabled') {
       setMediaPort(sdp, i, 0);
       return;
     }
-    if (anchored) m.lines = m.lines.filter((l) => !(l.type === 'a' && ICE_ATTRIBUTES.has(attrName(l.value))));
-    const address = held ? (addrtype === 'IP6' ? '::' : '0.0.0.0') : target.address;
+    m.lines = m.lines.filter((l) => !dropped(l));
+    const c = effectiveConnection(sdp, i);
+    const address = c !== null && isZeroAddress(c.addrtype, c.address) ? zero : target.address;
     const spec = { addrtype: isIPv6(address) ? ('IP6' as const) : ('IP4' as const), address };
     setMediaAddress(sdp, i, spec);
     setMediaPort(sdp, i, target.rtpPort);
     if (getRtcp(sdp, i) !== null) setRtcp(sdp, i, target.rtcpPort === null ? null : { port: target.rtcpPort, address: spec });
   });
   return serializeSdp(sdp);
-}
-
-function effectiveConnectionIsZero(sdp: Sdp, index: number): boolean {
-  const c = effectiveConnection(sdp, index);
-  return c !== null && isZeroAddress(c.addrtype, c.address);
-}
-
-function attrName(value: string): string {
-  const colon = value.indexOf(':');
-  return colon < 0 ? value : value.slice(0, colon);
 }
 
 /** A fresh origin for a leg: a random 63-bit session id in decimal, version 1. */
