@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { ipv4Value, parseIPv6 } from '../sip/host.js';
 
 /**
  * Source admission by CIDR (a realm's `allow` list): parsed once, checked per message with
@@ -42,15 +43,12 @@ export class AllowList {
 }
 
 function v4(a: string): number {
-  const p = a.split('.').map(Number);
-  return (((p[0]! << 24) | (p[1]! << 16) | (p[2]! << 8) | p[3]!) >>> 0);
+  return ipv4Value(a, 0, a.length);
 }
 
+/** The 128-bit value of an IPv6 address, through the SIP layer's parser (IPv4 tails included). */
 function v6(a: string): bigint {
-  const [head = '', tail] = a.split('::');
-  const parse = (s: string): string[] => (s === '' ? [] : s.split(':'));
-  const h = parse(head);
-  const t = tail === undefined ? [] : parse(tail);
-  const groups = [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
-  return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16) || 0), 0n);
+  const groups: number[] = [];
+  if (!parseIPv6(a, 0, a.length, groups)) return -1n;
+  return groups.reduce((acc, g) => (acc << 16n) | BigInt(g), 0n);
 }

@@ -7,6 +7,7 @@
 import type { TimerHandle } from '../clock.js';
 import type { Side } from '../media/index.js';
 import { isIPv6 } from 'node:net';
+import { userOf } from './users.js';
 import { serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
 import { parseSdp, SdpParseError } from '../sdp/index.js';
 import type { Destination } from '../transaction/index.js';
@@ -106,7 +107,7 @@ export class Call {
     // A late-offer INVITE (no SDP) goes on without one; the callee's 2xx then carries the offer.
     const body = offer === null ? undefined : await this.bridge('a', offer);
     const ua = ctx.ua(target.realm);
-    const fromUser = userOf(incoming.request.from.uri) ?? 'anonymous';
+    const fromUser = userOf(incoming.request.from.uri) || 'anonymous';
     const display = incoming.request.from.displayName;
     const ours = ctx.signallingAddress(target.realm);
     // The caller's identity crosses, re-escaped (its user part was unescaped by the parser: a
@@ -382,8 +383,4 @@ export class Call {
       this.ctx.log.warn({ err, call: this.id }, 'call record not saved');
     }
   }
-}
-
-function userOf(uri: { scheme: string } & Partial<{ user: string | null }>): string | null {
-  return typeof uri.user === 'string' && uri.user.length > 0 ? uri.user : null;
 }

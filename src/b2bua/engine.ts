@@ -16,6 +16,7 @@ import type { Store } from '../state/index.js';
 import { TransportLayer, type ListenerConfig } from '../transport/index.js';
 import { UserAgent, type IncomingRequest } from '../ua/index.js';
 import { AllowList } from './allow.js';
+import { userOf } from './users.js';
 import { Call, type CallTarget } from './call.js';
 import { CdrWriter } from './cdr.js';
 import type { CallContext } from './context.js';
@@ -150,10 +151,8 @@ export class Engine implements CallContext {
   }
 
   async route(realm: string, invite: SipRequest): Promise<CallTarget | { reject: number; reason?: string }> {
-    const uri = invite.uri;
-    const user = 'user' in uri && typeof uri.user === 'string' ? uri.user : '';
-    const from = invite.from.uri;
-    const fromUser = 'user' in from && typeof from.user === 'string' ? from.user : '';
+    const user = userOf(invite.uri);
+    const fromUser = userOf(invite.from.uri);
     const decision = await this.dialplan.route({ realm, user, fromUser, registered: async (u) => (await this.bindings(u)).length > 0 });
     if (decision.kind === 'reject') return { reject: decision.status, ...(decision.reason ? { reason: decision.reason } : {}) };
     if (decision.kind === 'registered') {
