@@ -292,9 +292,9 @@ export class Call {
     }
     const r = incoming.request;
     const headers: [string, string][] = [];
-    for (const name of ['Content-Type', 'Event', 'Subscription-State', 'Info-Package']) {
+    for (const name of ['Event', 'Subscription-State', 'Info-Package']) {
       const v = r.header(name);
-      if (v !== undefined && name !== 'Content-Type') headers.push([name, v]);
+      if (v !== undefined) headers.push([name, v]);
     }
     try {
       const response = await other.request(incoming.method, {

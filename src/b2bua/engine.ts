@@ -14,7 +14,7 @@ import { Dialplan } from '../routing/index.js';
 import type { SipRequest } from '../sip/index.js';
 import type { Store } from '../state/index.js';
 import { TransportLayer, type ListenerConfig } from '../transport/index.js';
-import { UserAgent, type IncomingRequest } from '../ua/index.js';
+import { ALLOW, KNOWN_METHODS, UserAgent, type IncomingRequest } from '../ua/index.js';
 import { AllowList } from './allow.js';
 import { userOf } from './users.js';
 import { Call, type CallTarget } from './call.js';
@@ -200,7 +200,7 @@ export class Engine implements CallContext {
     if (method === 'REGISTER') {
       const registrar = this.registrars.get(realm);
       if (registrar === undefined) {
-        incoming.respond(405, { headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS']] });
+        incoming.respond(405, { headers: [['Allow', ALLOW]] });
         return;
       }
       try {
@@ -215,6 +215,6 @@ export class Engine implements CallContext {
       incoming.respond(200, { headers: [['Accept', 'application/sdp']] });
       return;
     }
-    incoming.respond(method === 'MESSAGE' || method === 'SUBSCRIBE' || method === 'NOTIFY' || method === 'PUBLISH' || method === 'REFER' ? 405 : 501);
+    incoming.respond(KNOWN_METHODS.has(method) ? 405 : 501);
   }
 }

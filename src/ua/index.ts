@@ -1,5 +1,6 @@
 /** `src/ua`: the UAC/UAS core over transactions and dialogs (DESIGN.md row `ua/`). */
-export { UserAgent, ALLOW, SUPPORTED, type UaHandler, type OutOfDialogOptions } from './user-agent.js';
+export { UserAgent, type UaHandler, type OutOfDialogOptions } from './user-agent.js';
+export { ALLOW, KNOWN_METHODS, SUPPORTED } from './methods.js';
 export { Session, type SessionHandler } from './session.js';
 export { IncomingOffer } from './incoming-offer.js';
 export { IncomingCall, type ProgressParts } from './incoming-call.js';

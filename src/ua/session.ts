@@ -19,13 +19,13 @@ import {
 } from '../dialog/index.js';
 import { createResponse, parseNameAddr, serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
 import type { Destination, InviteServerTransaction, ServerTransaction } from '../transaction/index.js';
-import { answer401 } from './digest-client.js';
 import { UaError, UaErrorCode } from './errors.js';
 import { AckWait } from './ack-wait.js';
 import { IncomingOffer } from './incoming-offer.js';
 import { addParts, bodyText, IncomingRequest } from './incoming-request.js';
 import { requestHeaders, responseHeaders, timerState, uacFromResponse, uasDecide, type UasDecision } from './session-timer.js';
 import type { MessageParts, SessionEnd, SessionRecord } from './types.js';
+import { KNOWN_METHODS } from './methods.js';
 import type { UserAgent } from './user-agent.js';
 
 export interface SessionHandler {
@@ -38,7 +38,6 @@ export interface SessionHandler {
   onTerminated?(end: SessionEnd, session: Session): void;
 }
 
-const KNOWN_IN_DIALOG = new Set(['INFO', 'MESSAGE', 'NOTIFY', 'REFER', 'SUBSCRIBE', 'OPTIONS', 'PUBLISH', 'REGISTER']);
 
 export class Session {
   record: SessionRecord;
@@ -112,7 +111,7 @@ export class Session {
         const incoming = new IncomingRequest(request, tx.source, tx, this.record.dialog.localTag, this.ua.standardHeaders());
         if (this.handler.onRequest) this.handler.onRequest(incoming, this);
         else if (method === 'OPTIONS') incoming.respond(200);
-        else incoming.respond(KNOWN_IN_DIALOG.has(method) ? 405 : 501);
+        else incoming.respond(KNOWN_METHODS.has(method) ? 405 : 501);
       }
     }
   }
@@ -329,21 +328,11 @@ export class Session {
     const st = this.ua.sessionTimer;
     const timerHeaders = st !== null ? requestHeaders(st, this.record.sessionTimer?.interval ?? st.interval, 'uac') : [];
     const headers: (readonly [string, string])[] = [...this.ua.standardHeaders(), ...timerHeaders, ...(parts?.headers ?? [])];
-    const tried = new Set<string>();
-    let auth: [string, string][] = [];
-    for (let attempt = 0; ; attempt++) {
-      const request = this.build('INVITE', destination, parts, [...headers, ...auth], true);
-      const response = await this.inviteTransaction(request, destination, parts);
-      if ((response.status === 401 || response.status === 407) && attempt < 2) {
-        const a = answer401(request, response, this.ua.credentials, tried);
-        if (a !== null) {
-          tried.add(a.realm);
-          auth = [...auth.filter(([n]) => n !== a.header), [a.header, a.value]];
-          continue;
-        }
-      }
-      return response;
-    }
+    return this.ua.sendWithAuth(
+      (auth) => this.build('INVITE', destination, parts, [...headers, ...auth], true),
+      destination,
+      (request, d) => this.inviteTransaction(request, d, parts),
+    );
   }
 
   private inviteTransaction(request: SipRequest, destination: Destination, parts: MessageParts | undefined): Promise<SipResponse> {

@@ -8,7 +8,7 @@
 import type { Clock } from '../clock.js';
 import { dialogKeyOfIncomingRequest, viaValue, type ViaSpec } from '../dialog/index.js';
 import { isIP } from 'node:net';
-import { createResponse, isSipUri, parseUri, SipRequest, type SipResponse, type SipUri } from '../sip/index.js';
+import { createResponse, getParam, isSipUri, parseUri, SipRequest, type SipResponse, type SipUri } from '../sip/index.js';
 import {
   TransactionLayer,
   type Destination,
@@ -27,6 +27,7 @@ import { addParts, IncomingRequest } from './incoming-request.js';
 import { OutgoingCall, type CallOptions } from './outgoing-call.js';
 import type { Session } from './session.js';
 import { resolveSessionTimer } from './session-timer.js';
+import { ALLOW, KNOWN_METHODS, SUPPORTED } from './methods.js';
 import type { CredentialLookup, MessageParts, SessionTimerConfig, UaOptions, UaTransport } from './types.js';
 
 /** What the application decides. Without a handler: INVITE 480, OPTIONS 200, others 405 or 501. */
@@ -36,9 +37,6 @@ export interface UaHandler {
   onRequest?(incoming: IncomingRequest): void;
 }
 
-export const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, PRACK, UPDATE, INFO, MESSAGE, REFER, NOTIFY, SUBSCRIBE';
-export const SUPPORTED = ['100rel', 'timer'];
-const KNOWN_METHODS = new Set([...ALLOW.split(', '), 'REGISTER', 'PUBLISH']);
 
 export interface OutOfDialogOptions extends MessageParts {
   /** Request-URI. */
@@ -247,12 +245,17 @@ export class UserAgent implements TransactionCore {
    * credentials, at most once per realm; `make` is called again for each attempt (new CSeq,
    * new branch) with the credentials fields to add.
    */
-  async sendWithAuth(make: (auth: [string, string][]) => SipRequest, destination: Destination): Promise<SipResponse> {
+  async sendWithAuth(
+    make: (auth: [string, string][]) => SipRequest,
+    destination: Destination,
+    /** How one attempt is sent: a non-INVITE transaction by default (a re-INVITE brings its own). */
+    send: (request: SipRequest, destination: Destination) => Promise<SipResponse> = (r, d) => this.transact(r, d),
+  ): Promise<SipResponse> {
     const tried = new Set<string>();
     let auth: [string, string][] = [];
     for (let attempt = 0; ; attempt++) {
       const request = make(auth);
-      const response = await this.transact(request, destination);
+      const response = await send(request, destination);
       if ((response.status === 401 || response.status === 407) && attempt < 3) {
         const a = answer401(request, response, this.credentials, tried);
         if (a !== null) {
@@ -336,9 +339,9 @@ export class UserAgent implements TransactionCore {
 }
 
 function numericDestination(uri: SipUri): Destination | null {
-  const transportParam = uri.params.find((p) => p.name.toLowerCase() === 'transport')?.value?.toUpperCase();
+  const transportParam = getParam(uri.params, 'transport')?.toUpperCase();
   const transport = uri.scheme === 'sips' ? 'TLS' : transportParam === 'TCP' ? 'TCP' : transportParam === 'TLS' ? 'TLS' : 'UDP';
-  const maddr = uri.params.find((p) => p.name.toLowerCase() === 'maddr')?.value ?? null;
+  const maddr = getParam(uri.params, 'maddr') ?? null;
   const host = maddr ?? uri.host;
   if (isIP(host) === 0) return null;
   return { transport, address: host, port: uri.port ?? (transport === 'TLS' ? 5061 : 5060), reliable: transport !== 'UDP' };
