@@ -16,11 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { hasBinary } from '../test/interop/harness/prereq.js';
 import { freePort, runSipp, startSipp } from '../test/interop/harness/sipp.js';
 import { findMaxRate } from './lib/sipp-rate.js';
+import { arg } from './lib/args.js';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
 const seconds = Number(arg('--seconds', '20'));
 const rates = arg('--rates', '100,250,500,750,1000,1500,2000,2500,3000').split(',').map(Number);
 const holdSeconds = Number(arg('--hold-seconds', '75'));

@@ -13,11 +13,8 @@ import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MediaRelay, type RelayStream } from '../src/media/index.js';
 import type { GeneratorReply, GeneratorRequest, GeneratorResult } from './lib/rtp-generator.js';
+import { arg } from './lib/args.js';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
 const seconds = Number(arg('--seconds', '10'));
 const stepsN = arg('--streams', '50,100,200,400,600,800,1000,1200,1600,2000,2400').split(',').map(Number);
 const maxLossPct = Number(arg('--max-loss', '0.1'));

@@ -10,11 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/interop/harness/sipp.js';
 import { hasBinary } from '../test/interop/harness/prereq.js';
 import { findMaxRate } from './lib/sipp-rate.js';
+import { arg } from './lib/args.js';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-};
 const seconds = Number(arg('--seconds', '20'));
 const rates = arg('--rates', '500,1000,2000,3000,4000,5000,6000,7000,8000').split(',').map(Number);
 const callMs = Number(arg('--call-ms', '100'));
