@@ -47,7 +47,7 @@ describe.skipIf(requireOrSkip(['root', 'sipp']))('interop harness: sipp uac to s
   }
 });
 
-describe.skipIf(requireOrSkip(['root', 'sipp', 'ip', 'nft', 'netns']))('interop harness: 10% UDP loss between namespaces', () => {
+describe.skipIf(requireOrSkip(['root', 'sipp', 'ip', 'nft', 'netns']))('interop harness: UDP loss between namespaces', () => {
   let path: LossyPath | undefined;
 
   afterAll(async () => {
@@ -55,8 +55,12 @@ describe.skipIf(requireOrSkip(['root', 'sipp', 'ip', 'nft', 'netns']))('interop 
     path?.destroy();
   });
 
-  it('completes 50 calls at 10/s through a router that drops 10% of UDP', async () => {
-    path = createLossyPath({ lossPercent: 10, tag: 'harness' });
+  // 5%, not the 10% of Sluice's own loss tests: this checks the harness with sipp at both ends.
+  // The uas scenario lingers 4 s after its 200 to BYE; when every 200 in that window is lost, the
+  // uac's later BYE retransmissions go unanswered, and at 10% about one run in ten lost a call to
+  // sipp itself, not to anything under test. (A 10 s linger made Sluice's loss test flaky instead.)
+  it('completes 50 calls at 10/s through a router that drops 5% of UDP', async () => {
+    path = createLossyPath({ lossPercent: 5, tag: 'harness' });
     const { a, b } = path;
     // Not -sn uas: its 180 makes it abort on some INVITE retransmissions under loss (sipp.ts).
     const uas = await startSipp({
