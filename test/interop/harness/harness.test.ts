@@ -55,10 +55,9 @@ describe.skipIf(requireOrSkip(['root', 'sipp', 'ip', 'nft', 'netns']))('interop 
     path?.destroy();
   });
 
-  // 5%, not the 10% of Sluice's own loss tests: this checks the harness with sipp at both ends.
-  // The uas scenario lingers 4 s after its 200 to BYE; when every 200 in that window is lost, the
-  // uac's later BYE retransmissions go unanswered, and at 10% about one run in ten lost a call to
-  // sipp itself, not to anything under test. (A 10 s linger made Sluice's loss test flaky instead.)
+  // 5%, not the 10% of Sluice's own loss tests: this checks the harness with sipp at both ends,
+  // and at 10% sipp's uac gave up on a call (FailedMaxUDPRetrans) about one run in ten: a loss in
+  // sipp against sipp, not in anything under test.
   it('completes 50 calls at 10/s through a router that drops 5% of UDP', async () => {
     path = createLossyPath({ lossPercent: 5, tag: 'harness' });
     const { a, b } = path;
