@@ -2,8 +2,9 @@
  * Time for the pure layers (transaction, dialog, UA core): they never read the system clock or
  * call setTimeout themselves, so their tests drive time by hand and are deterministic.
  */
+/** An armed timer, opaque: only the clock that made it can clear it. */
 export interface TimerHandle {
-  readonly id: number;
+  readonly __timerHandle?: never;
 }
 
 export interface Clock {
@@ -15,11 +16,12 @@ export interface Clock {
   clearTimer(handle: TimerHandle | null | undefined): void;
 }
 
-/** The real clock: performance-based now() and Node timers (unref'd: timers never hold the process). */
+/**
+ * The real clock: performance-based now() and Node timers (unref'd: timers never hold the
+ * process). The handle is Node's own Timeout, with no wrapper or table of its own: a busy SBC
+ * holds several timers per call and per transaction, and each extra object counts.
+ */
 export class SystemClock implements Clock {
-  private next = 1;
-  private readonly timers = new Map<number, NodeJS.Timeout>();
-
   now(): number {
     return performance.now();
   }
@@ -29,29 +31,16 @@ export class SystemClock implements Clock {
   }
 
   setTimer(ms: number, fn: () => void): TimerHandle {
-    const id = this.next++;
-    const t = setTimeout(() => {
-      this.timers.delete(id);
-      fn();
-    }, ms);
-    t.unref();
-    this.timers.set(id, t);
-    return { id };
+    return setTimeout(fn, ms).unref() as TimerHandle;
   }
 
   clearTimer(handle: TimerHandle | null | undefined): void {
-    if (!handle) return;
-    const t = this.timers.get(handle.id);
-    if (t !== undefined) {
-      clearTimeout(t);
-      this.timers.delete(handle.id);
-    }
+    if (handle) clearTimeout(handle as NodeJS.Timeout);
   }
+}
 
-  /** Timers currently armed (for leak checks in tests). */
-  get pending(): number {
-    return this.timers.size;
-  }
+interface FakeHandle extends TimerHandle {
+  readonly id: number;
 }
 
 interface FakeTimer {
@@ -89,11 +78,12 @@ export class FakeClock implements Clock {
   setTimer(ms: number, fn: () => void): TimerHandle {
     const id = this.next++;
     this.timers.set(id, { id, at: this.t + Math.max(0, ms), seq: this.seq++, fn });
-    return { id };
+    const handle: FakeHandle = { id };
+    return handle;
   }
 
   clearTimer(handle: TimerHandle | null | undefined): void {
-    if (handle) this.timers.delete(handle.id);
+    if (handle) this.timers.delete((handle as FakeHandle).id);
   }
 
   /** Moves time forward by `ms`, firing every timer that falls due, in time order. */

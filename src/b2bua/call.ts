@@ -11,7 +11,7 @@ import { userOf } from './users.js';
 import { serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
 import { parseSdp, SdpParseError } from '../sdp/index.js';
 import type { Destination } from '../transaction/index.js';
-import { CallFailed, type IncomingCall, type IncomingOffer, type IncomingRequest, type OutgoingCall, type Session, type SessionEnd } from '../ua/index.js';
+import { CallFailed, type IncomingCall, type IncomingOffer, type IncomingRequest, type OutgoingCall, type Session, type SessionEnd, type SessionHandler } from '../ua/index.js';
 import type { CallContext } from './context.js';
 import { MediaPlan, MediaRefused, MediaUnavailable } from './media-plan.js';
 import type { CallRecord } from './records.js';
@@ -26,6 +26,13 @@ export interface CallTarget {
   route: NonNullable<CallRecord['route']>;
 }
 
+/** A copy of plain data holding only its own strings (no slices of a message's text). */
+function detached<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+const ENDED_CALL_TTL_MS = 60_000;
+
 const PASS_THROUGH = new Set(['INFO', 'MESSAGE', 'OPTIONS', 'NOTIFY']);
 
 export class Call {
@@ -33,6 +40,9 @@ export class Call {
   private media: MediaPlan | null = null;
   private readonly origin: Record<Side, OriginState>;
   private readonly sessions: Partial<Record<Side, Session>> = {};
+  /** The caller's INVITE being answered; let go once answered (it holds the whole INVITE exchange). */
+  private incoming: IncomingCall | null;
+  /** The callee's INVITE; let go once answered, like `incoming`. */
   private out: OutgoingCall | null = null;
   private target: CallTarget | null = null;
   /** This party owes an answer in its ACK (we offered in our 2xx to its offerless re-INVITE). */
@@ -43,10 +53,13 @@ export class Call {
   constructor(
     private readonly ctx: CallContext,
     private readonly realm: string,
-    private readonly incoming: IncomingCall,
+    incoming: IncomingCall,
   ) {
+    this.incoming = incoming;
     const r = incoming.request;
-    this.record = {
+    // Copied through JSON: the header values are slices of the INVITE's text, which the record
+    // (kept for the whole call) must not hold alive.
+    this.record = detached({
       id: ctx.newId(),
       state: 'routing',
       caller: { realm, callId: r.callId, from: r.header('from') ?? '', to: r.header('to') ?? '', source: `${incoming.source.address}:${incoming.source.port}` },
@@ -60,7 +73,7 @@ export class Call {
       endedBy: null,
       status: null,
       deadlines: { maxDuration: null },
-    };
+    });
     this.origin = { a: newOrigin(Math.random), b: newOrigin(Math.random) };
   }
 
@@ -71,6 +84,26 @@ export class Call {
   /** Work started from an event handler: a failure is logged with the call, never left unhandled. */
   private guard(work: Promise<void>, what: string): void {
     work.catch((err: unknown) => this.ctx.log.error({ err, call: this.id }, `${what} failed`));
+  }
+
+  /** @internal A re-INVITE or UPDATE on an answered leg (see LegEvents). */
+  legOffer(side: Side, offer: IncomingOffer): void {
+    this.guard(this.reoffer(side, offer), 're-offer');
+  }
+
+  /** @internal Another request in an answered leg's dialog. */
+  legRequest(side: Side, request: IncomingRequest): void {
+    this.guard(this.passRequest(side, request), 'in-dialog request');
+  }
+
+  /** @internal The ACK of our 2xx on a leg: a late-offer answer crosses into the ACK the callee waits for. */
+  legAck(side: Side, ack: SipRequest): void {
+    this.guard(this.ackArrived(side, ack), 'ACK');
+  }
+
+  /** @internal A leg's session ended. */
+  legTerminated(side: Side, end: SessionEnd): void {
+    this.legEnded(side, end);
   }
 
   /** Routes the INVITE and places the callee's leg. Never throws: failures answer the caller. */
@@ -86,7 +119,8 @@ export class Call {
   }
 
   private async run(): Promise<void> {
-    const { ctx, incoming } = this;
+    const { ctx } = this;
+    const incoming = this.incoming!;
     incoming.useContactUser(`${this.id}a`);
     incoming.onCancel = () => {
       this.out?.cancel();
@@ -99,8 +133,8 @@ export class Call {
       this.fail(target.reject, target.reason);
       return;
     }
-    this.target = target;
-    this.record.route = target.route;
+    this.target = detached(target);
+    this.record.route = this.target.route;
     this.record.media = target.media;
     this.media = new MediaPlan(ctx.relay, this.id, { a: this.realm, b: target.realm }, target.media === 'anchor', !ctx.calls.releaseOnHold);
     const offer = incoming.offer;
@@ -144,7 +178,7 @@ export class Call {
   }
 
   private async provisional(response: SipResponse, early: Session | null): Promise<void> {
-    if (this.over || response.status === 100 || this.incoming.answered) return;
+    if (this.over || response.status === 100 || this.incoming === null || this.incoming.answered) return;
     if (early !== null) this.linkEarly('b', early);
     const sdp = response.body.length > 0 ? response.body.toString('utf8') : null;
     let body: string | undefined;
@@ -154,7 +188,7 @@ export class Call {
     } catch (err) {
       this.ctx.log.warn({ err, call: this.id }, 'early media not bridged');
     }
-    if (this.over || this.incoming.answered) return;
+    if (this.over || this.incoming === null || this.incoming.answered) return;
     this.incoming.progress(response.status === 180 || response.status === 181 || response.status === 182 ? response.status : 183, body === undefined ? undefined : { body });
     if (this.incoming.session !== null) this.linkEarly('a', this.incoming.session);
   }
@@ -174,26 +208,23 @@ export class Call {
       void b.bye();
       return;
     }
-    const a = this.incoming.accept(body === undefined ? undefined : { body });
+    const incoming = this.incoming;
+    if (incoming === null) return;
+    const a = incoming.accept(body === undefined ? undefined : { body });
     // Far-end NAT: requests in each dialog go back where that party's messages really come
     // from (the caller's INVITE source, the callee's registered flow), not to a private Contact.
-    const src = this.incoming.source;
+    const src = incoming.source;
     a.flow = { transport: src.transport, address: src.address, port: src.port, reliable: src.reliable, ...(src.local ? { local: src.local } : {}), ...(src.connectionId ? { connectionId: src.connectionId } : {}) };
     if (this.target?.route.kind === 'registered' && this.target.destination !== undefined) b.flow = this.target.destination;
     this.sessions.a = a;
     this.sessions.b = b;
+    // From here the sessions are the call: the INVITE exchanges go with their transactions.
+    this.incoming = null;
+    this.out = null;
     this.record.state = 'answered';
     this.record.answeredAt = this.ctx.clock.wallNow();
-    for (const side of ['a', 'b'] as const) {
-      const s = this.sessions[side]!;
-      s.handler = {
-        onOffer: (offer) => this.guard(this.reoffer(side, offer), 're-offer'),
-        onRequest: (req) => this.guard(this.passRequest(side, req), 'in-dialog request'),
-        onTerminated: (end) => this.legEnded(side, end),
-        // Late offer: the caller's ACK carries the answer, bridged into the ACK the callee waits for.
-        onAck: (ack) => this.guard(this.ackArrived(side, ack), 'ACK'),
-      };
-    }
+    a.handler = new LegEvents(this, 'a');
+    b.handler = new LegEvents(this, 'b');
     this.armTimers();
     await this.save();
   }
@@ -345,7 +376,7 @@ export class Call {
 
   private fail(status: number, reason?: string): void {
     if (this.over) return;
-    this.incoming.reject(status >= 300 && status < 700 ? status : 500, reason === undefined ? undefined : { reason });
+    this.incoming?.reject(status >= 300 && status < 700 ? status : 500, reason === undefined ? undefined : { reason });
     this.finish('rejected', 'callee', status);
   }
 
@@ -362,25 +393,73 @@ export class Call {
     const media = this.media?.stats() ?? [];
     this.media?.close();
     this.ctx.cdr?.write(this.record, media);
-    void this.save(60_000);
+    void this.saveEnded();
     this.ctx.ended(this);
+  }
+
+  /**
+   * The ended call stays a minute (late retransmissions, a peer asking after it); its legs and
+   * pinholes go at once: nothing can resume them, and at a thousand calls a second a minute of
+   * them is 60,000 records of dialogs and SDP held for nothing.
+   */
+  private async saveEnded(): Promise<void> {
+    const { store } = this.ctx;
+    try {
+      await store.put('call', this.id, this.record, ENDED_CALL_TTL_MS);
+      for (const side of ['a', 'b'] as const) if (this.sessions[side] !== undefined) await store.delete('leg', `${this.id}${side}`);
+      if (this.media !== null) await store.delete('media', this.id);
+    } catch (err) {
+      this.ctx.log.warn({ err, call: this.id }, 'ended call record not saved');
+    }
   }
 
   /**
    * The call, its legs (each dialog with the SDP in force and the session timer deadline) and its
    * media (the relay's endpoints per stream) as records (DESIGN.md "State as data").
    */
-  private async save(ttlMs?: number): Promise<void> {
+  private async save(): Promise<void> {
     const { store } = this.ctx;
     try {
-      await store.put('call', this.id, this.record, ttlMs);
+      // Each step checks the call is still live: one that ended meanwhile has deleted its legs
+      // and media (saveEnded), and a put now would bring them back for good.
+      if (this.over) return;
+      await store.put('call', this.id, this.record);
       for (const side of ['a', 'b'] as const) {
         const s = this.sessions[side];
-        if (s !== undefined) await store.put('leg', `${this.id}${side}`, { call: this.id, side, realm: side === 'a' ? this.realm : this.target?.realm, session: s.record, origin: this.origin[side] }, ttlMs);
+        if (this.over) return;
+        if (s !== undefined) await store.put('leg', `${this.id}${side}`, { call: this.id, side, realm: side === 'a' ? this.realm : this.target?.realm, session: s.record, origin: this.origin[side] });
       }
-      if (this.media !== null) await store.put('media', this.id, this.media.toRecord(), ttlMs);
+      if (this.over) return;
+      if (this.media !== null) await store.put('media', this.id, this.media.toRecord());
     } catch (err) {
       this.ctx.log.warn({ err, call: this.id }, 'call record not saved');
     }
+  }
+}
+
+/**
+ * The events of one answered leg, handed to the call: one small object per leg instead of four
+ * closures (and their contexts) for as long as the call lasts.
+ */
+class LegEvents implements SessionHandler {
+  constructor(
+    private readonly call: Call,
+    private readonly side: Side,
+  ) {}
+
+  onOffer(offer: IncomingOffer): void {
+    this.call.legOffer(this.side, offer);
+  }
+
+  onRequest(request: IncomingRequest): void {
+    this.call.legRequest(this.side, request);
+  }
+
+  onAck(ack: SipRequest): void {
+    this.call.legAck(this.side, ack);
+  }
+
+  onTerminated(end: SessionEnd): void {
+    this.call.legTerminated(this.side, end);
   }
 }

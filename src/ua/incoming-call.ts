@@ -115,6 +115,7 @@ export class IncomingCall {
     const session = this.ensureSession(response);
     session.record.dialog = { ...session.record.dialog, state: 'confirmed' };
     session.record.answeredAt = this.ua.clock.wallNow();
+    session.compact();
     this.tx.respond(response);
     session.awaitAck(this.request.cseq.seq, response, this.tx);
     if (this.timer.kind === 'timer') session.setSessionTimer(this.timer.interval, this.timer.refresher === 'uas');

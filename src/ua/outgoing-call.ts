@@ -126,6 +126,10 @@ export class OutgoingCall {
         onFinal: (r) => this.final(r),
         onTimeout: () => this.fail(408, 'Request Timeout'),
         onTransportError: (e) => this.fail(503, `Transport error: ${e.message}`),
+        // Past Timer M no 2xx retransmission reaches the sessions: their ACKs need not be kept.
+        onTerminated: () => {
+          for (const session of this.early.values()) session.forgetAck(inv.cseq.seq);
+        },
       });
     } catch (err) {
       this.fail(503, (err as Error).message);
@@ -197,6 +201,7 @@ export class OutgoingCall {
       const sdp = bodyText(response);
       if (sdp !== null) session.record.remoteSdp = sdp;
       session.record.answeredAt = this.ua.clock.wallNow();
+      session.compact();
       session.ack(this.invite, response, this.destination, this.options.deferAck === true && this.session === null && !this.cancelWanted && !this.done);
       if (this.session !== null || this.cancelWanted || this.done) {
         // 13.2.2.4: a second fork answered (or we cancelled): ACK it, then end it.

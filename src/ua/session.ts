@@ -17,7 +17,7 @@ import {
   terminateDialog,
   type DialogRecord,
 } from '../dialog/index.js';
-import { createResponse, parseNameAddr, serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
+import { createResponse, parseNameAddr, serializeMessage, serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
 import type { Destination, InviteServerTransaction, ServerTransaction } from '../transaction/index.js';
 import { UaError, UaErrorCode } from './errors.js';
 import { AckWait } from './ack-wait.js';
@@ -53,7 +53,11 @@ export class Session {
   private inInvite: ServerTransaction | null = null;
   private inUpdate = false;
   private awaiting: AckWait | null = null;
-  private lastAck: { seq: number; ack: SipRequest; destination: Destination } | null = null;
+  /**
+   * The ACK of our last 2xx'd INVITE as sent, in latin1 text (one byte per byte): it is kept for
+   * the whole call, and neither a parsed message nor a slice of Buffer's shared 8 KB pool is small.
+   */
+  private lastAck: { seq: number; text: string; destination: Destination } | null = null;
   private pendingAck: { invite: SipRequest; destination: Destination } | null = null;
   private sessionTimer: TimerHandle | null = null;
   private readonly destinations = new Map<string, Destination>();
@@ -63,8 +67,19 @@ export class Session {
     record: SessionRecord,
   ) {
     this.record = record;
-    this.key = keyOf(record.dialog);
+    // Its own characters: keyOf concatenates slices of the message that made the dialog, and the
+    // key lives as long as the session (see compact()).
+    this.key = JSON.parse(JSON.stringify(keyOf(record.dialog))) as string;
     ua.addSession(this.key, this);
+  }
+
+  /**
+   * @internal Called once the session is answered: the record is copied so that it holds only its
+   * own characters. Its strings were cut from the messages (V8 keeps a slice's parent text alive),
+   * so until then every INVITE, 18x and 2xx of the exchange stayed in memory with the call.
+   */
+  compact(): void {
+    this.record = JSON.parse(JSON.stringify(this.record)) as SessionRecord;
   }
 
   get dialog(): DialogRecord {
@@ -174,6 +189,8 @@ export class Session {
     if (a === null || ack.cseq.seq !== a.seq) return; // a retransmitted ACK, or a stale one
     this.clearAwaiting();
     this.inInvite = null;
+    // Acknowledged: a PRACK now could only be stale, and the hook holds the whole INVITE exchange.
+    this.prackHandler = null;
     const answer = bodyText(ack);
     if (answer !== null) this.record.remoteSdp = answer;
     this.handler.onAck?.(ack, this);
@@ -355,6 +372,7 @@ export class Session {
           },
           onTimeout: () => settle(createResponse(request, 408)),
           onTransportError: () => settle(createResponse(request, 503)),
+          onTerminated: () => this.forgetAck(request.cseq.seq),
         });
       } catch {
         settle(createResponse(request, 503));
@@ -369,7 +387,7 @@ export class Session {
   ack(invite: SipRequest, response: SipResponse, destination: Destination, defer = false): void {
     const seq = invite.cseq.seq;
     if (this.lastAck !== null && this.lastAck.seq === seq) {
-      this.ua.sendAck(this.lastAck.ack, this.lastAck.destination);
+      this.ua.sendAckBytes(Buffer.from(this.lastAck.text, 'latin1'), this.lastAck.destination);
       return;
     }
     if (defer && invite.body.length === 0 && response.body.length > 0) {
@@ -385,8 +403,7 @@ export class Session {
       invite,
       ...(answer !== null ? { body: answer, contentType: 'application/sdp' } : {}),
     });
-    this.lastAck = { seq, ack, destination };
-    this.ua.sendAck(ack, destination);
+    this.sendAck(seq, ack, destination);
   }
 
   /**
@@ -405,8 +422,18 @@ export class Session {
       ...(body !== undefined && body.length > 0 ? { body, contentType: parts?.contentType ?? 'application/sdp' } : {}),
     });
     if (body !== undefined && body.length > 0) this.record.localSdp = typeof body === 'string' ? body : body.toString('utf8');
-    this.lastAck = { seq: p.invite.cseq.seq, ack, destination: p.destination };
-    this.ua.sendAck(ack, p.destination);
+    this.sendAck(p.invite.cseq.seq, ack, p.destination);
+  }
+
+  /** @internal The INVITE transaction `seq` is over: no 2xx retransmission will need its ACK again. */
+  forgetAck(seq: number): void {
+    if (this.lastAck?.seq === seq) this.lastAck = null;
+  }
+
+  private sendAck(seq: number, ack: SipRequest, destination: Destination): void {
+    const bytes = serializeMessage(ack);
+    this.lastAck = { seq, text: bytes.toString('latin1'), destination };
+    this.ua.sendAckBytes(bytes, destination);
   }
 
   /** True while a late-offer ACK waits for acknowledge(). */

@@ -303,10 +303,17 @@ export class UserAgent implements TransactionCore {
 
   /** Sends an ACK (no transaction of its own: 17.1.1.3); failures are logged. */
   sendAck(ack: SipRequest, destination: Destination): void {
-    this.transport.sendRequest(ack, destination, (err) => {
-      if (err) this.log.debug({ err: err.message }, 'ACK not sent');
-    });
+    this.transport.sendRequest(ack, destination, this.ackSent);
   }
+
+  /** Sends an ACK already serialized (a session resends the same bytes for each 2xx retransmission). */
+  sendAckBytes(bytes: Buffer, destination: Destination): void {
+    this.transport.sendBytes(bytes, destination, this.ackSent);
+  }
+
+  private readonly ackSent = (err: Error | null): void => {
+    if (err) this.log.debug({ err: err.message }, 'ACK not sent');
+  };
 
   /** Ends everything at once: timers cleared, no messages sent, sessions told 'disposed'. */
   dispose(): void {

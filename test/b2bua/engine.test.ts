@@ -87,6 +87,12 @@ describe('B2BUA call engine', () => {
     await engine.cdr!.flush();
     const cdr = JSON.parse(readFileSync(cdrFile, 'utf8').trim().split('\n').at(-1)!) as Record<string, unknown>;
     expect(cdr).toMatchObject({ callIds: { caller: call.callId, callee: inv.callId }, endReason: 'bye', endedBy: 'caller' });
+
+    // The ended call stays on record; its legs and pinholes are gone.
+    const ended = await engine.store.list<{ state: string; caller: { callId: string } }>('call');
+    expect(ended.find((c) => c.value.caller.callId === call.callId)?.value.state).toBe('ended');
+    expect(await engine.store.list('leg')).toEqual([]);
+    expect(await engine.store.list('media')).toEqual([]);
   });
 
   it('passes a refusal (486) and a hold re-INVITE, and cancels a ringing call', async () => {

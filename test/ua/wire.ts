@@ -28,8 +28,8 @@ export class Network {
   /** A UA at 10.0.0.N:5060. */
   ua(address: string, options: Partial<UaOptions> = {}): UserAgent {
     const local = { address, port: 5060 };
-    const send = (message: SipRequest | SipResponse, d: Destination, done: (e: Error | null) => void): void => {
-      const bytes = serializeMessage(message);
+    const send = (message: SipRequest | SipResponse, d: Destination, done: (e: Error | null) => void): void => sendBytes(serializeMessage(message), d, done);
+    const sendBytes = (bytes: Buffer, d: Destination, done: (e: Error | null) => void): void => {
       const sent: Sent = { from: address, to: d.address, message: parseMessage(bytes), at: this.clock.now() };
       this.log.push(sent);
       if (!this.drop(sent)) {
@@ -43,6 +43,7 @@ export class Network {
       transport: {
         sendRequest: (r, d, done) => send(r, d, done),
         sendResponse: (r, source, done) => send(r, responseDestination(r, source), done),
+        sendBytes,
         localFor: () => local,
       },
       ids: () => `${address.replace(/\./g, '')}x${++n}x${this.counter++}`,
