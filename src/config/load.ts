@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from './errors.js';
 import type { CallsConfig, ListenConfig, RealmConfig, SluiceConfig } from './types.js';
@@ -42,7 +43,7 @@ export function validateConfig(doc: unknown, file = '<config>'): SluiceConfig {
   const c = checker(file);
   const base = file.startsWith('<') ? process.cwd() : dirname(resolve(file));
   const root = c.obj(doc ?? {}, '');
-  c.known(root, '', ['node', 'log', 'sip', 'realms', 'dialplan', 'store', 'calls']);
+  c.known(root, '', ['node', 'log', 'sip', 'realms', 'dialplan', 'store', 'calls', 'media']);
   const node = c.obj(root.node ?? {}, 'node');
   c.known(node, 'node', ['id']);
   const log = c.obj(root.log ?? {}, 'log');
@@ -60,6 +61,8 @@ export function validateConfig(doc: unknown, file = '<config>'): SluiceConfig {
   const store = c.obj(root.store ?? {}, 'store');
   c.known(store, 'store', ['kind']);
   if (store.kind !== undefined && store.kind !== 'memory') c.fail('store.kind', "expected 'memory' (the Redis store comes with clustering)");
+  const media = c.obj(root.media ?? {}, 'media');
+  c.known(media, 'media', ['workers']);
   return {
     node: { id: node.id === undefined ? 'sluice-1' : c.str(node.id, 'node.id') },
     log: { level },
@@ -68,6 +71,8 @@ export function validateConfig(doc: unknown, file = '<config>'): SluiceConfig {
     dialplan: resolve(base, root.dialplan === undefined ? '../dialplan' : c.str(root.dialplan, 'dialplan')),
     store: { kind: 'memory' },
     calls: calls(c, root.calls, base),
+    // One forwarding thread per core by default, as rtpengine runs one per core.
+    media: { workers: c.int(media.workers, 'media.workers', 0, 64, availableParallelism()) },
   };
 }
 

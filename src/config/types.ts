@@ -8,6 +8,16 @@ export interface SluiceConfig {
   dialplan: string;
   store: { kind: 'memory' };
   calls: CallsConfig;
+  /** The media relay as a whole (each realm's ports are in its own `media` section). */
+  media: MediaConfig;
+}
+
+export interface MediaConfig {
+  /**
+   * Worker threads that forward RTP/RTCP, each owning the sockets of the streams placed on it;
+   * 0 forwards in the signalling thread. Default: one per core (os.availableParallelism()).
+   */
+  workers: number;
 }
 
 export interface ListenConfig {

@@ -11,7 +11,9 @@ export type MediaErrorCode =
   /** setRemote() got an address or port that cannot be a media destination. */
   | 'SLUICE_ERR_MEDIA_REMOTE'
   /** The relay was closed. */
-  | 'SLUICE_ERR_MEDIA_CLOSED';
+  | 'SLUICE_ERR_MEDIA_CLOSED'
+  /** A media worker thread died (its streams are closed) or none is running. */
+  | 'SLUICE_ERR_MEDIA_WORKER';
 
 /**
  * A refused media request. `status` is the SIP answer the B2BUA should give when the error comes

@@ -1,58 +1,40 @@
-import { createSocket, type Socket } from 'node:dgram';
-import type { LookupOneOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import type { Logger } from '../observability/logger.js';
 import { MediaError } from './errors.js';
 import type { RealmMedia } from './types.js';
 
-/** One allocated even/odd pair, both sockets bound. */
-export interface PortPair {
-  readonly port: number;
-  readonly rtp: Socket;
-  readonly rtcp: Socket;
-}
-
-// Generous kernel buffers absorb event-loop pauses (GC, a burst of signalling) without loss.
-// Linux clamps to net.core.[rw]mem_max; a refusal only costs headroom, so it is ignored.
-const RECV_BUFFER = 2 << 20;
-const SEND_BUFFER = 1 << 20;
-
-/**
- * dgram resolves every destination through dns.lookup, which for an IP literal still costs a
- * process.nextTick per packet. The relay only ever sends to validated literals, so it answers
- * at once and the send happens synchronously.
- */
-function literalLookup(address: string, _options: LookupOneOptions | number, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
-  callback(null, address, isIP(address));
-}
-
 /** Errors that say "this port is taken", as opposed to "nothing on this address can be bound". */
 const PORT_SPECIFIC = new Set(['EADDRINUSE', 'EACCES']);
 
 /**
- * The RTP/RTCP ports of one realm. Even ports are handed out least-recently-released first (a
+ * The RTP/RTCP port numbers of one realm; whoever forwards (this thread or a worker) binds the
+ * sockets through allocate()'s callback. Even ports are handed out least-recently-released first (a
  * ring), so a port just freed is not reused at once while late packets of the old call may still
  * arrive. A port someone else holds is skipped and put back at the end of the ring.
  */
-export class PortPool {
+export class PortPool implements PoolShape {
   readonly family: 4 | 6;
   readonly address: string;
   readonly advertise: string;
   /** The first even port and the number of pairs. */
-  private readonly first: number;
-  private readonly pairs: number;
+  readonly first: number;
+  readonly pairs: number;
   private readonly ring: Int32Array;
   private head = 0;
   private count: number;
-  /** 1 while a pair is allocated (binding or bound): the loop guard and double-release guard. */
-  private readonly taken: Uint8Array;
+  /**
+   * 1 while a pair is allocated (binding or bound): the loop guard, the double-release guard, and
+   * (shared with worker threads) what isOwnSource reads.
+   */
+  readonly taken: Uint8Array;
   private used = 0;
-  private readonly wildcard: boolean;
+  readonly wildcard: boolean;
 
   constructor(
     readonly realm: string,
     media: RealmMedia,
     private readonly logger: Logger,
+    shared = false,
   ) {
     const family = isIP(media.address);
     if (family === 0) throw new MediaError('SLUICE_ERR_MEDIA_CONFIG', `realm ${realm}: media address ${JSON.stringify(media.address)} is not an IP address`, 500);
@@ -70,7 +52,7 @@ export class PortPool {
     this.ring = new Int32Array(this.pairs);
     for (let i = 0; i < this.pairs; i++) this.ring[i] = this.first + 2 * i;
     this.count = this.pairs;
-    this.taken = new Uint8Array(this.pairs);
+    this.taken = new Uint8Array(shared ? new SharedArrayBuffer(this.pairs) : new ArrayBuffer(this.pairs));
   }
 
   get free(): number {
@@ -82,37 +64,27 @@ export class PortPool {
   }
 
   /**
-   * True when a datagram's source is one of this pool's own sockets. Used before latching: a
-   * party whose SDP points at the relay itself would otherwise make packets circle for ever.
+   * Takes the next free pair whose ports `bind` manages to bind (the caller owns the sockets).
+   * Tries each free pair at most once (bounded) and resolves its even port, or null when none can
+   * be bound. `bind` resolves the bind error (its `code` says whether only that port is taken) or
+   * rejects (no pair is then kept: the rejection passes on).
    */
-  isOwn(address: string, port: number): boolean {
-    const i = port - this.first;
-    if (i < 0 || i >= this.pairs * 2 || this.taken[i >> 1] !== 1) return false;
-    // A wildcard socket sends from whichever local address routes; loopback is the one that loops.
-    return address === this.address || (this.wildcard && (address.startsWith('127.') || address === '::1'));
-  }
-
-  /**
-   * Binds the next free pair. Tries each free pair at most once (bounded), never leaves half a
-   * pair bound, and resolves null when none can be bound.
-   */
-  async allocate(): Promise<PortPair | null> {
+  async allocate(bind: (port: number) => Promise<Error | null>): Promise<number | null> {
     const attempts = this.count;
     for (let n = 0; n < attempts && this.count > 0; n++) {
       const port = this.ring[this.head]!;
       this.head = (this.head + 1) % this.pairs;
       this.count--;
       this.mark(port, 1);
-      const rtp = await this.bind(port);
-      let err: Error;
-      if (rtp instanceof Error) {
-        err = rtp;
-      } else {
-        const rtcp = await this.bind(port + 1);
-        if (!(rtcp instanceof Error)) return { port, rtp, rtcp };
-        closeQuietly(rtp);
-        err = rtcp;
+      let err: Error | null;
+      try {
+        err = await bind(port);
+      } catch (thrown) {
+        this.mark(port, 0);
+        this.push(port);
+        throw thrown;
       }
+      if (err === null) return port;
       this.mark(port, 0);
       this.push(port);
       const code = (err as NodeJS.ErrnoException).code ?? '';
@@ -126,14 +98,12 @@ export class PortPool {
     return null;
   }
 
-  /** Closes both sockets and returns the pair to the end of the ring. Idempotent. */
-  release(pair: PortPair): void {
-    closeQuietly(pair.rtp);
-    closeQuietly(pair.rtcp);
-    const i = (pair.port - this.first) >> 1;
+  /** Returns the pair to the end of the ring (its sockets are the caller's to close). Idempotent. */
+  release(port: number): void {
+    const i = (port - this.first) >> 1;
     if (this.taken[i] !== 1) return;
-    this.mark(pair.port, 0);
-    this.push(pair.port);
+    this.mark(port, 0);
+    this.push(port);
   }
 
   private mark(port: number, v: 0 | 1): void {
@@ -145,34 +115,27 @@ export class PortPool {
     this.ring[(this.head + this.count) % this.pairs] = port;
     this.count++;
   }
-
-  private bind(port: number): Promise<Socket | Error> {
-    const socket = createSocket({ type: this.family === 6 ? 'udp6' : 'udp4', ipv6Only: this.family === 6, lookup: literalLookup });
-    return new Promise((resolve) => {
-      const onError = (err: Error): void => {
-        closeQuietly(socket);
-        resolve(err);
-      };
-      socket.once('error', onError);
-      socket.bind({ port, address: this.address, exclusive: true }, () => {
-        socket.off('error', onError);
-        socket.on('error', (err) => this.logger.warn({ realm: this.realm, port, err }, 'media socket error'));
-        try {
-          socket.setRecvBufferSize(RECV_BUFFER);
-          socket.setSendBufferSize(SEND_BUFFER);
-        } catch {
-          // Clamped or refused: the default buffers still work.
-        }
-        resolve(socket);
-      });
-    });
-  }
 }
 
-function closeQuietly(socket: Socket): void {
-  try {
-    socket.close();
-  } catch {
-    // Already closed.
+/** What isOwnSource needs of a pool; worker threads rebuild it over the shared `taken` array. */
+export interface PoolShape {
+  readonly first: number;
+  readonly pairs: number;
+  readonly address: string;
+  readonly wildcard: boolean;
+  readonly taken: Uint8Array;
+}
+
+/**
+ * True when a datagram's source is one of the relay's own sockets. Used before latching: a party
+ * whose SDP points at the relay itself would otherwise make packets circle for ever.
+ */
+export function isOwnSource(pools: readonly PoolShape[], address: string, port: number): boolean {
+  for (const p of pools) {
+    const i = port - p.first;
+    if (i < 0 || i >= p.pairs * 2 || p.taken[i >> 1] !== 1) continue;
+    // A wildcard socket sends from whichever local address routes; loopback is the one that loops.
+    if (address === p.address || (p.wildcard && (address.startsWith('127.') || address === '::1'))) return true;
   }
+  return false;
 }

@@ -32,55 +32,81 @@ const MAX_DROPOUT = 3000;
 const MAX_MISORDER = 100;
 const SEQ_MOD = 0x10000;
 
+// SeqTracker state, as Float64 values from an offset: in a stream's shared slot (slots.ts), so
+// the main thread can compute loss from what a worker thread tracks.
+const SSRC = 0;
+const BASE = 1;
+const MAX = 2;
+const CYCLES = 3;
+const RECEIVED = 4;
+const LOST_BEFORE = 5;
+export const SEQ_FIELDS = 6;
+
+/** Puts a tracker's state at `o` in `s` to "nothing seen". */
+export function seqReset(s: Float64Array, o: number): void {
+  s.fill(0, o, o + SEQ_FIELDS);
+  s[o + SSRC] = -1;
+}
+
+/** The loss the tracker whose state is at `o` in `s` has counted (see SeqTracker). */
+export function seqLost(s: Float64Array, o: number): number {
+  return s[o + LOST_BEFORE]! + currentLost(s, o);
+}
+
+function currentLost(s: Float64Array, o: number): number {
+  const received = s[o + RECEIVED]!;
+  if (received === 0) return 0;
+  const expected = s[o + CYCLES]! + s[o + MAX]! - s[o + BASE]! + 1;
+  // Duplicates and packets from before the first one can push received above expected.
+  return Math.max(0, expected - received);
+}
+
 /**
  * Loss estimate for one direction: RFC 3550 A.3 "expected - received" for the current SSRC, plus
  * what earlier SSRCs (or restarted sequences) had lost. Only the current SSRC is tracked, so
- * interleaved SSRCs restart counting each time and never show false loss.
+ * interleaved SSRCs restart counting each time and never show false loss. The state lives in a
+ * Float64Array (its own, or a stream slot's).
  */
 export class SeqTracker {
-  private ssrc = -1;
-  private base = 0;
-  private max = 0;
-  private cycles = 0;
-  private received = 0;
-  private lostBefore = 0;
+  constructor(
+    private readonly s: Float64Array = new Float64Array(SEQ_FIELDS).fill(-1, SSRC, SSRC + 1),
+    private readonly o = 0,
+  ) {}
 
-  /** Records one RTP packet. Runs per packet: integer arithmetic only. */
+  /** Records one RTP packet. Runs per packet: arithmetic on the state in place, no allocation. */
   add(seq: number, ssrc: number): void {
-    if (ssrc !== this.ssrc) {
+    const s = this.s;
+    const o = this.o;
+    if (ssrc !== s[o + SSRC]) {
       this.restart(seq);
-      this.ssrc = ssrc;
+      s[o + SSRC] = ssrc;
       return;
     }
-    const delta = (seq - this.max) & 0xffff;
+    const max = s[o + MAX]!;
+    const delta = (seq - max) & 0xffff;
     if (delta < MAX_DROPOUT) {
       // Forward (or a duplicate of the highest); a smaller number means the 16 bits wrapped.
-      if (seq < this.max) this.cycles += SEQ_MOD;
-      this.max = seq;
-      this.received++;
+      if (seq < max) s[o + CYCLES]! += SEQ_MOD;
+      s[o + MAX] = seq;
+      s[o + RECEIVED]!++;
     } else if (delta > SEQ_MOD - MAX_MISORDER) {
-      this.received++;
+      s[o + RECEIVED]!++;
     } else {
       this.restart(seq);
     }
   }
 
   get lost(): number {
-    return this.lostBefore + this.currentLost();
-  }
-
-  private currentLost(): number {
-    if (this.received === 0) return 0;
-    const expected = this.cycles + this.max - this.base + 1;
-    // Duplicates and packets from before the first one can push received above expected.
-    return Math.max(0, expected - this.received);
+    return seqLost(this.s, this.o);
   }
 
   private restart(seq: number): void {
-    this.lostBefore += this.currentLost();
-    this.base = seq;
-    this.max = seq;
-    this.cycles = 0;
-    this.received = 1;
+    const s = this.s;
+    const o = this.o;
+    s[o + LOST_BEFORE]! += currentLost(s, o);
+    s[o + BASE] = seq;
+    s[o + MAX] = seq;
+    s[o + CYCLES] = 0;
+    s[o + RECEIVED] = 1;
   }
 }

@@ -39,9 +39,17 @@ export interface SideStats {
   rtcpPackets: number;
   /** Estimated from sequence gaps per SSRC (RFC 3550 A.3: expected - received). */
   lost: number;
-  /** Datagrams refused because they came from a source other than the latched (or, strict, the signalled) one. */
+  /**
+   * Datagrams the relay refused itself: from its own ports, (strict) from an IP other than the
+   * signalled one, or from another source that reached a socket not connected to its latch (yet).
+   * Once a side has latched, its socket is connected to the latched source and the kernel
+   * refuses anyone else before the relay sees it: those are not counted (and cost no relay CPU).
+   */
   dropped: number;
-  /** clock.now() ms of the last RTP or RTCP packet accepted from the party. */
+  /**
+   * clock.now() ms of the last RTP or RTCP packet accepted from the party. With worker threads
+   * the packet is stamped in real time and mapped onto the relay's clock when read.
+   */
   lastPacketAt: number | null;
   /** The party's latched RTP source. */
   latched: { address: string; port: number } | null;

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/errors.js';
@@ -35,6 +36,14 @@ describe('configuration', () => {
     expect(refused({ realms: { inside: realm }, calls: { maxDurationSeconds: -1 } }).path).toBe('calls.maxDurationSeconds');
     expect(refused({ realms: { inside: realm }, nonsense: 1 }).message).toContain('nonsense: unknown key');
     expect(refused({ realms: { inside: { ...realm, listen: [{ transport: 'tls', address: '127.0.0.1', port: 5061 }] } } }).path).toBe('realms.inside.listen[0].cert');
+  });
+
+  it('runs one media worker per core unless told otherwise, 0 meaning in the signalling thread', () => {
+    expect(validateConfig({ realms: { inside: realm } }).media).toEqual({ workers: availableParallelism() });
+    expect(validateConfig({ realms: { inside: realm }, media: { workers: 0 } }).media.workers).toBe(0);
+    expect(validateConfig({ realms: { inside: realm }, media: { workers: 3 } }).media.workers).toBe(3);
+    for (const workers of [-1, 1.5, 65, 'two']) expect(refused({ realms: { inside: realm }, media: { workers } }).path).toBe('media.workers');
+    expect(refused({ realms: { inside: realm }, media: { threads: 2 } }).message).toContain('media.threads: unknown key');
   });
 
   it('refuses an unreadable file and bad YAML with the file named', () => {
