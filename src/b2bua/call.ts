@@ -11,10 +11,11 @@ import { userOf } from './users.js';
 import { serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
 import { parseSdp, SdpParseError } from '../sdp/index.js';
 import type { Destination } from '../transaction/index.js';
-import { CallFailed, type IncomingCall, type IncomingOffer, type IncomingRequest, type OutgoingCall, type Session, type SessionEnd, type SessionHandler } from '../ua/index.js';
+import { CallFailed, type IncomingCall, type IncomingOffer, type IncomingRequest, type OutgoingCall, type Session, type SessionEnd } from '../ua/index.js';
 import type { CallContext } from './context.js';
 import { MediaPlan, MediaRefused, MediaUnavailable } from './media-plan.js';
 import type { CallRecord } from './records.js';
+import { LegEvents } from './leg-events.js';
 import { newOrigin, regenerate, type OriginState } from './sdp-bridge.js';
 
 /** Where the dialplan sent the call. */
@@ -434,32 +435,5 @@ export class Call {
     } catch (err) {
       this.ctx.log.warn({ err, call: this.id }, 'call record not saved');
     }
-  }
-}
-
-/**
- * The events of one answered leg, handed to the call: one small object per leg instead of four
- * closures (and their contexts) for as long as the call lasts.
- */
-class LegEvents implements SessionHandler {
-  constructor(
-    private readonly call: Call,
-    private readonly side: Side,
-  ) {}
-
-  onOffer(offer: IncomingOffer): void {
-    this.call.legOffer(this.side, offer);
-  }
-
-  onRequest(request: IncomingRequest): void {
-    this.call.legRequest(this.side, request);
-  }
-
-  onAck(ack: SipRequest): void {
-    this.call.legAck(this.side, ack);
-  }
-
-  onTerminated(end: SessionEnd): void {
-    this.call.legTerminated(this.side, end);
   }
 }
