@@ -130,3 +130,14 @@ export async function until(cond: () => boolean, ms = 2_000): Promise<void> {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** True when nobody holds the port (the relay, or its worker, released it). */
+export async function bindable(port: number): Promise<boolean> {
+  const s = createSocket('udp4');
+  const ok = await new Promise<boolean>((resolve) => {
+    s.once('error', () => resolve(false));
+    s.bind(port, LO4, () => resolve(true));
+  });
+  s.close();
+  return ok;
+}

@@ -1,7 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MediaError, MediaRelay, type RelayStream } from '../../src/media/index.js';
-import { freeRange, LO4 } from './helpers.js';
+import { bindable, freeRange, LO4 } from './helpers.js';
 
 const side = (realm: string) => ({ realm, rtcpMux: false });
 
@@ -14,16 +14,6 @@ function occupy(port: number): Promise<Socket> {
   });
 }
 
-/** True when nobody holds the port (the relay released it). */
-async function bindable(port: number): Promise<boolean> {
-  const s = createSocket('udp4');
-  const ok = await new Promise<boolean>((resolve) => {
-    s.once('error', () => resolve(false));
-    s.bind(port, LO4, () => resolve(true));
-  });
-  s.close();
-  return ok;
-}
 
 describe('port pools', () => {
   const cleanup: (() => unknown)[] = [];

@@ -1,19 +1,8 @@
-import { createSocket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MediaRelay, type RelayStream } from '../../src/media/index.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { Endpoint, freeRange, LO4, rtcp, rtp, until } from './helpers.js';
+import { bindable, Endpoint, freeRange, LO4, rtcp, rtp, until } from './helpers.js';
 
-/** True when nobody holds the port (the worker closed it). */
-async function bindable(port: number): Promise<boolean> {
-  const s = createSocket('udp4');
-  const ok = await new Promise<boolean>((resolve) => {
-    s.once('error', () => resolve(false));
-    s.bind(port, LO4, () => resolve(true));
-  });
-  s.close();
-  return ok;
-}
 
 describe('media relay with worker threads', () => {
   const cleanup: (() => unknown)[] = [];

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { printTable, summarize, type BenchReport } from '../../bench/lib/report.js';
+
+const best = (rate: number, cpu: number) => ({ steps: [], elapsedSeconds: 100, best: { rate, seconds: 20, cpuSeconds: (rate * 20 * cpu) / 1000, cpuSecondsPer1000Calls: cpu, otherCpuSecondsPer1000Calls: {} } });
+
+function report(): BenchReport {
+  return {
+    bench: 'sluice-vs-peers',
+    startedAt: '2026-11-30T00:00:00.000Z',
+    machine: { cores: 2, cpu: 'test', node: 'v20', loadavg1mAtStart: 0.1, loadavg1mAtEnd: 1 },
+    quick: false,
+    install: { missing: [], installed: [], problem: null },
+    sippCeiling: { sipp: '3.6.1', rate: best(9000, 0) },
+    kamailio: {
+      kamailio: '5.6.3',
+      plain: { rate: best(4000, 0.2) },
+      topos: { skipped: 'redis-server not installed' },
+      concurrency: { calls: 10_000, established: 10_000, kbPerCallPss: 8, shmKbPerCall: 5 },
+    },
+    sluice: { rate: { rate: best(2000, 0.5) }, concurrency: { calls: 10_000, successful: 10_000, kbPerCallRss: 15.5 } },
+  };
+}
+
+describe('bench report', () => {
+  it('puts Sluice beside Kamailio as ratios and checks the goals', () => {
+    const s = summarize(report());
+    expect(s.callsPerSecond).toEqual({ sippCeiling: 9000, kamailioPlain: 4000, kamailioTopos: null, sluice: 2000 });
+    expect(s.ratios.sluiceVsKamailioPlainCps).toBe(0.5);
+    expect(s.ratios.sluiceVsKamailioToposCps).toBeNull();
+    expect(s.ratios.sluiceVsKamailioPlainCpuPerCall).toBe(2.5);
+    expect(s.ratios.sluiceVsKamailioPlainMemoryPerCall).toBe(1.94);
+    expect(s.goals.cpsAtLeastKamailioPlain).toBe(false);
+    expect(s.goals.memoryAtMost16KbPerCall).toBe(true);
+    expect(s.goals.relayAtLeastRtpengine).toBe('not measured');
+  });
+
+  it('prints a table that says why a part has no figure', () => {
+    const lines: string[] = [];
+    printTable(report(), (l) => lines.push(l));
+    const text = lines.join('\n');
+    expect(text).toMatch(/Kamailio 5\.6\.3 plain\s+4,000\s+0\.2/);
+    expect(text).toContain('skipped: redis-server not installed');
+    expect(text).toMatch(/Sluice \/ Kamailio plain: 0\.5x calls\/s/);
+  });
+});
