@@ -8,6 +8,7 @@ import {
   parseCSeq,
   parseMaxForwards,
 } from './header-values.js';
+import { fit } from './fit.js';
 import { parseNameAddr } from './name-addr.js';
 import type { ContentType, CSeq, NameAddr, Uri, Via } from './types.js';
 import { parseUri, serializeUri } from './uri.js';
@@ -261,9 +262,17 @@ export abstract class SipMessage {
         const vias = parseVia(f.value);
         for (let i = 0; i < vias.length; i++) out.push(vias[i]!);
       }
-      this._via = out;
+      this._via = fit(out);
     }
     return this._via;
+  }
+
+  /**
+   * @internal createResponse: a response's Via fields are copies of the request's, so their
+   * parse is too (spares parsing them again to address every response, RFC 3261 18.2.2).
+   */
+  adoptVia(request: SipMessage): void {
+    if (request._via !== NOT_PARSED) this._via = request._via.slice();
   }
 
   get topVia(): Via | undefined {
@@ -316,7 +325,7 @@ export abstract class SipMessage {
       if (c === '*') throw new SipParseError("Contact '*' mixed with other contacts", { header: 'contact' });
       all.push(...c);
     }
-    return all;
+    return fit(all);
   }
 
   get contentType(): ContentType | null {
@@ -383,7 +392,7 @@ export abstract class SipMessage {
             break;
         }
       }
-      this._via = via;
+      this._via = fit(via);
       if (this._maxForwards === NOT_PARSED) this._maxForwards = mf;
       if (this._contact === NOT_PARSED) this._contact = contacts === null ? [] : this.parseContactValues(contacts);
     }

@@ -7,6 +7,7 @@
 import { isToken, skipWs, trimEnd } from './chars.js';
 import * as chars from './chars.js';
 import { fail } from './fail.js';
+import { fit } from './fit.js';
 import { getParam, quote, scanParams, scanQuoted, serializeParams, unquotePairs } from './params.js';
 import type { NameAddr, Param, Uri } from './types.js';
 import { parseUriRange, serializeUri } from './uri.js';
@@ -46,7 +47,7 @@ export function parseNameAddrList(text: string, header?: string, requireAngle = 
   for (;;) {
     out.push(scan(s, i, end, requireAngle, true, header));
     i = scanEnd;
-    if (i === end) return out;
+    if (i === end) return fit(out);
     i = skipWs(s, i + 1, end); // past the ','
     if (i === end || s.charCodeAt(i) === 0x2c) fail('Empty list element', header);
   }
@@ -116,7 +117,7 @@ function scan(s: string, start: number, end: number, requireAngle: boolean, list
   p = skipWs(s, scanParams(s, p, end, params, header), end);
   if (p !== end && !(list && s.charCodeAt(p) === 0x2c)) fail(lt >= 0 ? 'Invalid text after >' : 'Invalid header parameters', header);
   scanEnd = p;
-  return { displayName, uri, params, angle: lt >= 0 };
+  return { displayName, uri, params: fit(params), angle: lt >= 0 };
 }
 
 function hasWs(s: string, start: number, end: number): boolean {

@@ -29,7 +29,9 @@ export function createResponse(request: SipRequest, status: number, reason?: str
       fields.push(copy(f, needsTag ? `${f.value};tag=${toTag}` : f.value));
     }
   }
-  return new SipResponse(status, reason ?? REASON_PHRASES[status] ?? 'Unknown', fields);
+  const response = new SipResponse(status, reason ?? REASON_PHRASES[status] ?? 'Unknown', fields);
+  response.adoptVia(request);
+  return response;
 }
 
 function hasTag(request: SipRequest): boolean {

@@ -6,6 +6,7 @@
 import { hexValue, lower } from './chars.js';
 import * as chars from './chars.js';
 import { fail } from './fail.js';
+import { fit } from './fit.js';
 import { hostEnd, normalizeHost, parseIPv6, scanHost } from './host.js';
 import type { HostKind, OtherUri, Param, SipUri, TelUri, Uri } from './types.js';
 
@@ -151,7 +152,7 @@ function parseSip(s: string, p: number, end: number, scheme: 'sip' | 'sips', req
     } while (i < end && s.charCodeAt(i) === 0x26);
   }
   if (i !== end) fail('Invalid character in URI', header);
-  return { scheme, user, password, host, hostKind: kind, port, params, headers };
+  return { scheme, user, password, host, hostKind: kind, port, params: fit(params), headers: fit(headers) };
 }
 
 /** Shared by every URI without `?headers` (nearly all): never mutated, frozen to be sure. */
@@ -216,7 +217,7 @@ function parseTel(s: string, p: number, end: number, header?: string): TelUri {
   }
   if (i !== end) fail('Invalid character in tel URI', header);
   if (!global && !context) fail('Local tel number without phone-context', header);
-  return { scheme: 'tel', number, params };
+  return { scheme: 'tel', number, params: fit(params) };
 }
 
 /** Unescapes %HH escapes of s[start, end) to bytes (one char each); an invalid escape throws. */

@@ -8,6 +8,7 @@
 import { matchLower, scanToken, skipWs } from './chars.js';
 import * as chars from './chars.js';
 import { fail } from './fail.js';
+import { fit } from './fit.js';
 import { hostEnd, hostKind, isIPv4, parseIPv6, scanHost } from './host.js';
 import { scanParams, serializeParams } from './params.js';
 import type { HostKind, Param, Via } from './types.js';
@@ -67,9 +68,9 @@ export function parseVia(fieldValue: string): Via[] {
     }
     const params: Param[] = [];
     i = scanParams(s, i, end, params, H, true);
-    out.push(viaOf(protocol, version, transport, host, kind, port, params));
+    out.push(viaOf(protocol, version, transport, host, kind, port, fit(params)));
     i = skipWs(s, i, end);
-    if (i === end) return out;
+    if (i === end) return fit(out);
     if (s.charCodeAt(i) !== 0x2c) fail('Invalid text in Via', H);
     i = skipWs(s, i + 1, end);
     if (i === end || s.charCodeAt(i) === 0x2c) fail('Empty Via value', H);

@@ -34,10 +34,6 @@ export class InviteClientTransaction extends TransactionMachine<InviteClientStat
   private timerB: TimerHandle | null = null;
   /** Timer D in Completed, Timer M in Accepted. */
   private timerDM: TimerHandle | null = null;
-  private readonly onTimerA = (): void => this.fireSafely('timerA', null);
-  private readonly onTimerB = (): void => this.fireSafely('timerB', null);
-  private readonly onTimerD = (): void => this.fireSafely('timerD', null);
-  private readonly onTimerM = (): void => this.fireSafely('timerM', null);
 
   /** @internal Made by TransactionLayer.createClientTransaction. */
   constructor(
@@ -57,9 +53,9 @@ export class InviteClientTransaction extends TransactionMachine<InviteClientStat
   start(): void {
     if (this.t.retransmit > 0) {
       this.interval = this.t.retransmit;
-      this.timerA = this.arm(this.interval, this.onTimerA);
+      this.timerA = this.arm(this.interval, 'timerA');
     }
-    this.timerB = this.arm(this.t.B, this.onTimerB);
+    this.timerB = this.arm(this.t.B, 'timerB');
     this.send(this.request);
   }
 
@@ -116,7 +112,7 @@ export class InviteClientTransaction extends TransactionMachine<InviteClientStat
 
   private retransmit(): void {
     this.interval *= 2;
-    this.timerA = this.arm(this.interval, this.onTimerA);
+    this.timerA = this.arm(this.interval, 'timerA');
     this.host.stats.retransmissions++;
     this.send(this.request);
   }
@@ -140,7 +136,7 @@ export class InviteClientTransaction extends TransactionMachine<InviteClientStat
   private accept(response: SipResponse): void {
     this.stopCalling();
     this._state = 'accepted';
-    this.timerDM = this.arm(this.t.M, this.onTimerM);
+    this.timerDM = this.arm(this.t.M, 'timerM');
     this.user.onFinal(response, this);
   }
 
@@ -151,7 +147,7 @@ export class InviteClientTransaction extends TransactionMachine<InviteClientStat
   private complete(response: SipResponse): void {
     this.stopCalling();
     this._state = 'completed';
-    if (this.t.D > 0) this.timerDM = this.arm(this.t.D, this.onTimerD);
+    if (this.t.D > 0) this.timerDM = this.arm(this.t.D, 'timerD');
     this.ack = buildAckForNon2xx(this.request, response);
     // 17.1.1.3: "sent to the same address, port, and transport to which the original request was sent".
     this.send(this.ack);

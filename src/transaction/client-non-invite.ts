@@ -25,9 +25,6 @@ export class NonInviteClientTransaction extends TransactionMachine<NonInviteClie
   private timerE: TimerHandle | null = null;
   private timerF: TimerHandle | null = null;
   private timerK: TimerHandle | null = null;
-  private readonly onTimerE = (): void => this.fireSafely('timerE', null);
-  private readonly onTimerF = (): void => this.fireSafely('timerF', null);
-  private readonly onTimerK = (): void => this.fireSafely('timerK', null);
 
   /** @internal Made by TransactionLayer.createClientTransaction. */
   constructor(
@@ -47,9 +44,9 @@ export class NonInviteClientTransaction extends TransactionMachine<NonInviteClie
   start(): void {
     if (this.t.retransmit > 0) {
       this.interval = this.t.retransmit;
-      this.timerE = this.arm(this.interval, this.onTimerE);
+      this.timerE = this.arm(this.interval, 'timerE');
     }
-    this.timerF = this.arm(this.t.F, this.onTimerF);
+    this.timerF = this.arm(this.t.F, 'timerF');
     this.host.transport.sendRequest(this.request, this.destination, this.sendDone);
   }
 
@@ -98,7 +95,7 @@ export class NonInviteClientTransaction extends TransactionMachine<NonInviteClie
 
   private retransmit(next: number): void {
     this.interval = next;
-    this.timerE = this.arm(next, this.onTimerE);
+    this.timerE = this.arm(next, 'timerE');
     this.host.stats.retransmissions++;
     this.host.transport.sendRequest(this.request, this.destination, this.sendDone);
   }
@@ -117,7 +114,7 @@ export class NonInviteClientTransaction extends TransactionMachine<NonInviteClie
     this.timerE = this.disarm(this.timerE);
     this.timerF = this.disarm(this.timerF);
     this._state = 'completed';
-    if (this.t.K > 0) this.timerK = this.arm(this.t.K, this.onTimerK);
+    if (this.t.K > 0) this.timerK = this.arm(this.t.K, 'timerK');
     try {
       this.user.onFinal(response, this);
     } finally {

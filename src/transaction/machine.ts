@@ -24,6 +24,9 @@ export interface BaseInputs {
   transportError: Error;
 }
 
+/** The events whose input is null: timers firing. */
+type TimerEvent<P> = { [K in keyof P]: P[K] extends null ? K : never }[keyof P];
+
 export abstract class TransactionMachine<S extends string, P extends BaseInputs> {
   abstract readonly kind: TransactionKind;
   /** The matching key (matching.ts): unique among live transactions of its side. */
@@ -118,8 +121,12 @@ export abstract class TransactionMachine<S extends string, P extends BaseInputs>
     }
   }
 
-  protected arm(ms: number, fn: () => void): TimerHandle {
-    return this.host.clock.setTimer(ms, fn);
+  /**
+   * Arms the timer whose firing is `event`. Its closure is made here, not one per timer up
+   * front: most transactions arm two or three of their four or five timers.
+   */
+  protected arm(ms: number, event: TimerEvent<P>): TimerHandle {
+    return this.host.clock.setTimer(ms, () => this.fireSafely(event, null as P[TimerEvent<P>]));
   }
 
   /** Clears a timer; returns null for the caller to store. */

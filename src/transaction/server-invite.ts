@@ -42,11 +42,6 @@ export class InviteServerTransaction extends TransactionMachine<InviteServerStat
   private timerH: TimerHandle | null = null;
   /** Timer I in Confirmed, Timer L in Accepted. */
   private timerIL: TimerHandle | null = null;
-  private readonly onTimerTrying = (): void => this.fireSafely('timerTrying', null);
-  private readonly onTimerG = (): void => this.fireSafely('timerG', null);
-  private readonly onTimerH = (): void => this.fireSafely('timerH', null);
-  private readonly onTimerI = (): void => this.fireSafely('timerI', null);
-  private readonly onTimerL = (): void => this.fireSafely('timerL', null);
 
   /** @internal Made by the layer for an INVITE that matched no transaction. */
   constructor(id: string, request: SipRequest, source: MessageSource, host: TransactionHost, timers: TimerValues) {
@@ -76,7 +71,7 @@ export class InviteServerTransaction extends TransactionMachine<InviteServerStat
    */
   start(trying: TryingPolicy): void {
     if (trying === 'immediate') this.sendTrying();
-    else if (trying === 'delayed') this.timerTrying = this.arm(TRYING_DELAY_MS, this.onTimerTrying);
+    else if (trying === 'delayed') this.timerTrying = this.arm(TRYING_DELAY_MS, 'timerTrying');
   }
 
   /**
@@ -181,7 +176,9 @@ export class InviteServerTransaction extends TransactionMachine<InviteServerStat
     this.timerTrying = this.disarm(this.timerTrying);
     this._state = 'accepted';
     this.lastFinal = response;
-    this.timerIL = this.arm(this.t.L, this.onTimerL);
+    // Only Proceeding resends it, and lastResponse now shows the final: not kept for Timer L.
+    this.lastProvisional = null;
+    this.timerIL = this.arm(this.t.L, 'timerL');
     this.send(response);
   }
 
@@ -189,17 +186,18 @@ export class InviteServerTransaction extends TransactionMachine<InviteServerStat
     this.timerTrying = this.disarm(this.timerTrying);
     this._state = 'completed';
     this.lastFinal = response;
+    this.lastProvisional = null; // as in accept()
     if (this.t.retransmit > 0) {
       this.interval = this.t.retransmit;
-      this.timerG = this.arm(this.interval, this.onTimerG);
+      this.timerG = this.arm(this.interval, 'timerG');
     }
-    this.timerH = this.arm(this.t.H, this.onTimerH);
+    this.timerH = this.arm(this.t.H, 'timerH');
     this.send(response);
   }
 
   private retransmitFinal(): void {
     this.interval = Math.min(2 * this.interval, this.t.t2);
-    this.timerG = this.arm(this.interval, this.onTimerG);
+    this.timerG = this.arm(this.interval, 'timerG');
     this.host.stats.retransmissions++;
     if (this.lastFinal !== null) this.send(this.lastFinal);
   }
@@ -209,7 +207,7 @@ export class InviteServerTransaction extends TransactionMachine<InviteServerStat
     this.timerH = this.disarm(this.timerH);
     this._state = 'confirmed';
     this.absorbed();
-    if (this.t.I > 0) this.timerIL = this.arm(this.t.I, this.onTimerI);
+    if (this.t.I > 0) this.timerIL = this.arm(this.t.I, 'timerI');
     try {
       this.user?.onAck?.(ack, this);
     } finally {

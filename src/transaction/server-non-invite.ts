@@ -27,7 +27,6 @@ export class NonInviteServerTransaction extends TransactionMachine<NonInviteServ
   private lastProvisional: SipResponse | null = null;
   private lastFinal: SipResponse | null = null;
   private timerJ: TimerHandle | null = null;
-  private readonly onTimerJ = (): void => this.fireSafely('timerJ', null);
 
   /** @internal Made by the layer for a request that matched no transaction. */
   constructor(id: string, request: SipRequest, source: MessageSource, host: TransactionHost, timers: TimerValues) {
@@ -125,7 +124,9 @@ export class NonInviteServerTransaction extends TransactionMachine<NonInviteServ
   private complete(response: SipResponse): void {
     this._state = 'completed';
     this.lastFinal = response;
-    if (this.t.J > 0) this.timerJ = this.arm(this.t.J, this.onTimerJ);
+    // Only Proceeding resends it, and lastResponse now shows the final: not kept for Timer J.
+    this.lastProvisional = null;
+    if (this.t.J > 0) this.timerJ = this.arm(this.t.J, 'timerJ');
     this.send(response);
     // 17.2.2: Timer J is zero for reliable transports: Terminated at once.
     if (this.t.J === 0) this.terminate();

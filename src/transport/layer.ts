@@ -147,7 +147,7 @@ export class TransportLayer {
 
   /** The local address a request to `destination` leaves from (for its Via sent-by). */
   localFor(destination: Destination): LocalAddress {
-    const family = isIPv6(destination.address) ? 6 : 4;
+    const family = familyOf(destination.address);
     if (destination.transport === 'UDP') {
       const u = this.pickUdp(family, destination.local);
       if (u) return u.local;
@@ -177,15 +177,10 @@ export class TransportLayer {
 
   /** Sends bytes to a destination; `done` is called once, asynchronously on failure. */
   sendBytes(bytes: Buffer, destination: Destination, done: SendDone = noop): void {
-    const fail = (msg: string, cause?: unknown): void => {
-      this.counters.sendErrors++;
-      const err = new TransportError(msg, { cause });
-      queueMicrotask(() => done(err));
-    };
     if (destination.transport === 'UDP') {
-      if (bytes.length > 65_507) return fail(`message of ${bytes.length} bytes too large for UDP`);
-      const u = this.pickUdp(isIPv6(destination.address) ? 6 : 4, destination.local);
-      if (!u) return fail(`no UDP listener for ${destination.address}`);
+      if (bytes.length > 65_507) return this.failSend(done, `message of ${bytes.length} bytes too large for UDP`);
+      const u = this.pickUdp(familyOf(destination.address), destination.local);
+      if (!u) return this.failSend(done, `no UDP listener for ${destination.address}`);
       u.send(bytes, destination.port, destination.address, (err) => {
         if (err) {
           this.counters.sendErrors++;
@@ -203,21 +198,33 @@ export class TransportLayer {
       try {
         conn = this.connect(destination, done);
       } catch (err) {
-        return fail(`cannot connect to ${destination.address}:${destination.port}: ${(err as Error).message}`, err);
+        return this.failSend(done, `cannot connect to ${destination.address}:${destination.port}: ${(err as Error).message}`, err);
       }
     }
     if (conn.write(bytes)) {
       this.counters.sent++;
       queueMicrotask(() => done(null));
-    } else fail(`connection to ${destination.address}:${destination.port} is closed`);
+    } else this.failSend(done, `connection to ${destination.address}:${destination.port} is closed`);
   }
 
+  /** A send that failed before it started: counted, and `done` told asynchronously. */
+  private failSend(done: SendDone, msg: string, cause?: unknown): void {
+    this.counters.sendErrors++;
+    const err = new TransportError(msg, { cause });
+    queueMicrotask(() => done(err));
+  }
+
+  // Loops, not find() with a closure: this runs for every datagram sent.
   private pickUdp(family: 4 | 6, local?: LocalAddress): UdpListener | undefined {
+    const udp = this.udp;
     if (local) {
-      const exact = this.udp.find((u) => u.local.port === local.port && u.local.address === local.address);
-      if (exact) return exact;
+      for (let i = 0; i < udp.length; i++) {
+        const u = udp[i]!;
+        if (u.local.port === local.port && u.local.address === local.address) return u;
+      }
     }
-    return this.udp.find((u) => u.family === family);
+    for (let i = 0; i < udp.length; i++) if (udp[i]!.family === family) return udp[i];
+    return undefined;
   }
 
   private connect(d: Destination, done: SendDone): StreamConnection {
@@ -306,14 +313,13 @@ export class TransportLayer {
       this.counters.keepalives++;
       return;
     }
-    this.receive(
-      bytes,
-      { transport: 'UDP', address: stripMapped(rinfo.address), port: rinfo.port, local: listener.local, reliable: false },
-      (b) => listener.send(b, rinfo.port, rinfo.address, noop),
-    );
+    // The listener stands in for a reply function (made only for a malformed request): the
+    // source is rinfo itself, as a UDP socket never reports an IPv4-mapped address (udp6
+    // listeners are IPv6-only).
+    this.receive(bytes, { transport: 'UDP', address: stripMapped(rinfo.address), port: rinfo.port, local: listener.local, reliable: false }, listener);
   }
 
-  private receive(bytes: Buffer, source: MessageSource, reply: (b: Buffer) => void): void {
+  private receive(bytes: Buffer, source: MessageSource, replyBy: UdpListener | ((b: Buffer) => void)): void {
     this.counters.received++;
     let message: SipRequest | SipResponse;
     try {
@@ -321,7 +327,7 @@ export class TransportLayer {
     } catch (err) {
       if (!(err instanceof SipParseError)) throw err;
       this.counters.malformed++;
-      this.answerMalformed(bytes, err, reply);
+      this.answerMalformed(bytes, err, replyBy instanceof UdpListener ? (b) => replyBy.send(b, source.port, source.address, noop) : replyBy);
       return;
     }
     if (message.kind === 'request') stampReceived(message, source);
@@ -355,6 +361,14 @@ export class TransportLayer {
 }
 
 function noop(): void {}
+
+/**
+ * 4 or 6 as net.isIPv6 tells, without its regular expression for what has no ':' (IPv4
+ * literals and names, nearly every destination).
+ */
+function familyOf(address: string): 4 | 6 {
+  return address.indexOf(':') >= 0 && isIPv6(address) ? 6 : 4;
+}
 
 function peerKey(t: TransportProtocol, address: string, port: number): string {
   return `${t}|${address}|${port}`;

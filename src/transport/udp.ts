@@ -1,5 +1,6 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIP, isIPv6 } from 'node:net';
 import type { LocalAddress } from './types.js';
 
 /** One UDP listener: a bound socket that delivers datagrams with their true source. */
@@ -16,7 +17,7 @@ export class UdpListener {
   ) {
     this.family = isIPv6(address) ? 6 : 4;
     // 64 KiB datagrams both ways (RFC 3261 18.1.1 jumbo messages).
-    this.socket = createSocket({ type: this.family === 6 ? 'udp6' : 'udp4', ipv6Only: this.family === 6, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
+    this.socket = createSocket({ type: this.family === 6 ? 'udp6' : 'udp4', ipv6Only: this.family === 6, recvBufferSize: 4 << 20, sendBufferSize: 4 << 20, lookup: literalLookup });
   }
 
   async start(): Promise<LocalAddress> {
@@ -42,7 +43,8 @@ export class UdpListener {
   /** Sends one datagram; the callback gets the error, never a throw. */
   send(bytes: Buffer, port: number, address: string, done: (err: Error | null) => void): void {
     try {
-      this.socket.send(bytes, port, address, (err) => done(err ?? null));
+      // dgram calls back with null on success (and the byte count, which done ignores).
+      this.socket.send(bytes, port, address, done);
     } catch (err) {
       // dgram throws synchronously for a bad port or address family.
       queueMicrotask(() => done(err as Error));
@@ -54,4 +56,18 @@ export class UdpListener {
     this.bound = null;
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
+}
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
+
+/**
+ * dgram resolves every send's address through `lookup`; dns.lookup answers an IP literal (every
+ * SIP destination here, resolved before) on the next tick. This answers at once, so the
+ * datagram goes out within send() without a tick and dns.lookup's option handling per message.
+ * Names still go to dns.lookup.
+ */
+function literalLookup(hostname: string, options: LookupOneOptions | number, callback: LookupCallback): void {
+  const family = isIP(hostname);
+  if (family !== 0) callback(null, hostname, family);
+  else dnsLookup(hostname, options as LookupOneOptions, callback);
 }

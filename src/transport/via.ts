@@ -41,25 +41,30 @@ function normalizeHost(h: string): string {
  * sent-by port), from the socket that received the request.
  */
 export function responseDestination(response: SipResponse, requestSource: MessageSource): Destination {
+  // Built as whole literals, not by spreading a base: this runs for every response sent, and
+  // each spread was a copy through V8's slow clone path.
   const top = response.via[0];
   const transport = requestSource.transport;
   const reliable = isReliable(transport);
-  const base = {
-    transport,
-    reliable,
-    ...(requestSource.local ? { local: requestSource.local } : {}),
-  };
-  if (top === undefined) return { ...base, address: requestSource.address, port: requestSource.port };
-  if (reliable) {
-    return {
-      ...base,
-      address: top.received ?? requestSource.address,
-      port: typeof top.rport === 'number' ? top.rport : requestSource.port,
-      ...(requestSource.connectionId ? { connectionId: requestSource.connectionId } : {}),
-    };
+  const local = requestSource.local;
+  let address: string;
+  let port: number;
+  if (top === undefined) {
+    address = requestSource.address;
+    port = requestSource.port;
+  } else if (reliable) {
+    address = top.received ?? requestSource.address;
+    port = typeof top.rport === 'number' ? top.rport : requestSource.port;
+    const connectionId = requestSource.connectionId;
+    if (connectionId) {
+      return local ? { transport, reliable, local, address, port, connectionId } : { transport, reliable, address, port, connectionId };
+    }
+  } else if (top.maddr !== null) {
+    address = top.maddr;
+    port = top.port ?? defaultPort(top.transport);
+  } else {
+    address = top.received ?? top.host;
+    port = typeof top.rport === 'number' ? top.rport : (top.port ?? defaultPort(top.transport));
   }
-  if (top.maddr !== null) return { ...base, address: top.maddr, port: top.port ?? defaultPort(top.transport) };
-  const address = top.received ?? top.host;
-  const port = typeof top.rport === 'number' ? top.rport : (top.port ?? defaultPort(top.transport));
-  return { ...base, address, port };
+  return local ? { transport, reliable, local, address, port } : { transport, reliable, address, port };
 }
