@@ -3,10 +3,13 @@
  * highest rate at which every call succeeded, with the CPU time a chosen process (the target)
  * spent at each step. Steps run one after another; the search stops at the first step that
  * loses or fails a call, so a rate list of n entries costs at most n * (seconds + 30) s.
+ * searchMaxRate is the bounded variant: short probes, then a full-length confirm, under a cap.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { runSipp } from '../../test/interop/harness/sipp.js';
+import { cpuSecondsOf, cpuSecondsOfAll } from './proc.js';
+
+// Kept here for the benches that import it from this module.
+export { cpuSecondsOf };
 
 export interface RateStep {
   rate: number;
@@ -15,7 +18,7 @@ export interface RateStep {
   attempted: number;
   successful: number;
   failed: number;
-  /** CPU seconds (user + system) the observed pid used during the step; null without a pid. */
+  /** CPU seconds (user + system) the observed pid(s) used during the step; null without any. */
   cpuSeconds: number | null;
   /** sipp's exit code, for diagnosing a failed step. */
   code: number | null;
@@ -32,6 +35,8 @@ export interface RateSearchOptions {
   target: { host: string; port: number; transport: 'udp' | 'tcp' };
   /** Process whose CPU time to report (e.g. the Sluice under test). */
   pid?: number;
+  /** Processes whose CPU time to report as one sum (e.g. Kamailio's main and children); adds to pid. */
+  pids?: number[];
   /** Rising calls per second. */
   rates: number[];
   /** Duration of each step, e.g. 20. */
@@ -46,31 +51,8 @@ export interface RateSearchOptions {
   sippArgs?: string[];
 }
 
-let clockTicks: number | undefined;
-
-function ticksPerSecond(): number {
-  if (clockTicks === undefined) {
-    try {
-      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', timeout: 5_000 }).trim());
-    } catch {
-      clockTicks = NaN;
-    }
-    // 100 is what Linux reports on every common architecture; only used if getconf is missing.
-    if (!Number.isFinite(clockTicks) || clockTicks <= 0) clockTicks = 100;
-  }
-  return clockTicks;
-}
-
-/** utime + stime of a process in seconds, from /proc/PID/stat. Throws if the process is gone. */
-export function cpuSecondsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The command name (field 2) may contain spaces and ')'; fields after the last ')' are fixed.
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // rest[0] is field 3 (state), so utime (field 14) is rest[11] and stime (field 15) rest[12].
-  const utime = Number(rest[11]);
-  const stime = Number(rest[12]);
-  if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error(`cannot parse /proc/${pid}/stat`);
-  return (utime + stime) / ticksPerSecond();
+function observedPids(opts: { pid?: number; pids?: number[] }): number[] {
+  return [...(opts.pid === undefined ? [] : [opts.pid]), ...(opts.pids ?? [])];
 }
 
 function scenarioArgs(scenario: RateSearchOptions['scenario']): string[] {
@@ -85,11 +67,12 @@ export async function findMaxRate(opts: RateSearchOptions): Promise<RateSearchRe
   const callLengthMs = opts.callLengthMs ?? 1_000;
   const steps: RateStep[] = [];
   let best: RateSearchResult['best'] = null;
+  const observed = observedPids(opts);
   // The rate list bounds the loop; 1000 steps is far beyond any sensible search.
   for (const rate of opts.rates.slice(0, 1_000)) {
     if (!(rate > 0)) throw new Error(`rate must be > 0, got ${rate}`);
     const attempted = Math.round(rate * seconds);
-    const before = opts.pid === undefined ? null : cpuSecondsOf(opts.pid);
+    const before = observed.length === 0 ? null : cpuSecondsOfAll(observed);
     const result = await runSipp({
       args: [
         ...scenarioArgs(opts.scenario),
@@ -104,7 +87,7 @@ export async function findMaxRate(opts: RateSearchOptions): Promise<RateSearchRe
       // The step itself plus the last call's length plus room for retransmission timers.
       timeoutMs: (seconds + 30) * 1_000 + callLengthMs,
     });
-    const after = opts.pid === undefined ? null : cpuSecondsOf(opts.pid);
+    const after = observed.length === 0 ? null : cpuSecondsOfAll(observed);
     // Rounded to the millisecond: clock ticks are 10 ms anyway, and this hides float noise.
     const cpuSeconds = before === null || after === null ? null : Math.round((after - before) * 1_000) / 1_000;
     steps.push({
@@ -121,4 +104,266 @@ export async function findMaxRate(opts: RateSearchOptions): Promise<RateSearchRe
     best = { rate, cpuSeconds };
   }
   return { steps, best };
+}
+
+export interface SearchStep {
+  /** 'probe': a short step to find the range; 'confirm': a full-length step that may set best. */
+  kind: 'probe' | 'confirm';
+  rate: number;
+  seconds: number;
+  callLengthMs: number;
+  attempted: number;
+  successful: number;
+  failed: number;
+  retransmissions: number;
+  /** The non-zero Failed*(C) counters, to tell timeouts from unexpected messages. */
+  failures: Record<string, number>;
+  /** Calls neither successful nor failed when the step ended (still running at its time cap). */
+  incomplete: number;
+  /** Non-zero per-message Timeout/Unexp counts of the scenario (-trace_counts), for diagnosis. */
+  anomalies: Record<string, number>;
+  /** The first unexpected message sipp logged (where, and its first line), if any. */
+  firstUnexpected?: string;
+  /** Mean INVITE-to-200 time in ms (sipp's ResponseTime1, rtd on the 200); null if not reported. */
+  responseMs: number | null;
+  /** Every call completed and none failed (and, for a probe, responseMs within maxProbeResponseMs). */
+  passed: boolean;
+  /** CPU seconds of the observed pids during the step (including the tail of its last calls). */
+  cpuSeconds: number | null;
+  cpuSecondsPer1000Calls: number | null;
+  /** CPU seconds of each other group of pids (e.g. { redis: 1.2 }). */
+  otherCpuSeconds: Record<string, number>;
+  wallSeconds: number;
+  code: number | null;
+  timedOut: boolean;
+}
+
+export interface SearchResult {
+  steps: SearchStep[];
+  /** Only from a confirm step that passed. */
+  best: { rate: number; seconds: number; cpuSeconds: number | null; cpuSecondsPer1000Calls: number | null; otherCpuSecondsPer1000Calls: Record<string, number> } | null;
+  elapsedSeconds: number;
+  /** Why the search ended without a confirmed rate or before its plan was done, if it did. */
+  note?: string;
+}
+
+export interface SearchOptions {
+  target: { host: string; port: number; transport: 'udp' | 'tcp' };
+  /** Processes whose summed CPU time is the target's (e.g. Kamailio's main and children). */
+  pids?: number[];
+  /** Further groups whose CPU is reported apart (e.g. { redis: [pid] }). */
+  otherPids?: Record<string, number[]>;
+  /** First probe rate (calls/s). */
+  startRate: number;
+  /** Probe rates rise by this factor (default 1.5). */
+  factor?: number;
+  /** No probe above this rate (default 50000). */
+  maxRate?: number;
+  /** Probe length in seconds (default 5). */
+  probeSeconds?: number;
+  /** Confirm length in seconds (default 20). */
+  confirmSeconds?: number;
+  /** Call length, sipp -d (default 2000 ms). */
+  callLengthMs?: number;
+  /** Probes between the highest passing and the lowest failing rate, each at their geometric mean (default 1). */
+  refine?: number;
+  /**
+   * A probe whose mean INVITE-to-200 time exceeds this fails even with every call completed
+   * (default 200 ms; a healthy loopback path answers in a few ms): with large socket buffers an
+   * overloaded target queues rather than drops, and a short probe would pass what a 20 s step fails.
+   */
+  maxProbeResponseMs?: number;
+  /**
+   * A failed confirm is retried at this fraction of its rate (default 0.85; lower when fewer
+   * calls succeeded, down to half), at most maxStepDowns times (default 2).
+   */
+  stepDown?: number;
+  maxStepDowns?: number;
+  /** Cap on the whole search in seconds (default 300): no step starts that could not end in time. */
+  maxSeconds?: number;
+  /** Pause after a failed step so that retransmissions and stale transactions die out (default 3000 ms). */
+  settleMs?: number;
+  scenario?: { file?: string; sn?: string };
+  ns?: string | null;
+  sippArgs?: string[];
+}
+
+// How long after its nominal end (rate period + call length) a step may run: enough for a few
+// retransmissions (500 ms, 1 s, 2 s, 4 s), short enough that an overloaded step ends soon. A
+// probe gets less: it only has to say pass or fail, and failing probes are the common case.
+const STEP_MARGIN_MS = 10_000;
+const PROBE_MARGIN_MS = 4_000;
+
+const round3 = (x: number): number => Math.round(x * 1_000) / 1_000;
+
+/** sipp's "HH:MM:SS:uuuuuu" duration in ms, or null. */
+function sippDurationMs(v: string | undefined): number | null {
+  const m = /^(\d+):(\d+):(\d+):(\d+)$/.exec(v ?? '');
+  if (m === null) return null;
+  return Number(m[1]) * 3_600_000 + Number(m[2]) * 60_000 + Number(m[3]) * 1_000 + Math.round(Number(m[4]) / 1_000);
+}
+
+/**
+ * Bounded search for the highest call rate sustained with zero failed calls: short probes at
+ * geometrically rising rates from startRate until one fails (falling instead if the first one
+ * fails), `refine` bisecting probes, then a full-length confirm at the highest passing probe
+ * rate, stepping down after a failed confirm. Only a passed confirm sets best.
+ */
+export async function searchMaxRate(opts: SearchOptions): Promise<SearchResult> {
+  const factor = opts.factor ?? 1.5;
+  const maxRate = opts.maxRate ?? 50_000;
+  const probeSeconds = opts.probeSeconds ?? 5;
+  const confirmSeconds = opts.confirmSeconds ?? 20;
+  const callLengthMs = opts.callLengthMs ?? 2_000;
+  const stepDown = opts.stepDown ?? 0.85;
+  const maxStepDowns = opts.maxStepDowns ?? 2;
+  const settleMs = opts.settleMs ?? 3_000;
+  const started = Date.now();
+  const deadline = started + (opts.maxSeconds ?? 300) * 1_000;
+  if (!(opts.startRate >= 1) || !(factor > 1) || !(stepDown > 0 && stepDown < 1) || !(probeSeconds > 0) || !(confirmSeconds > 0)) {
+    throw new Error('searchMaxRate: bad options');
+  }
+  const steps: SearchStep[] = [];
+  const pids = opts.pids ?? [];
+  const others = Object.entries(opts.otherPids ?? {});
+  let note: string | undefined;
+
+  /** Runs one step, or returns null when it could not finish before the deadline. */
+  const confirmMs = confirmSeconds * 1_000 + callLengthMs + 1_000;
+  const step = async (kind: SearchStep['kind'], rate: number, seconds: number): Promise<SearchStep | null> => {
+    const nominalMs = seconds * 1_000 + callLengthMs + 1_000;
+    // A probe must leave room for a confirm and one step-down after it, or the search could
+    // end unconfirmed.
+    const reserveMs = kind === 'probe' ? (1 + Math.min(1, maxStepDowns)) * (confirmMs + settleMs) : 0;
+    if (Date.now() + nominalMs + reserveMs > deadline) {
+      note = `time cap of ${opts.maxSeconds ?? 300} s reached before a ${kind} at ${rate} calls/s`;
+      return null;
+    }
+    const attempted = Math.round(rate * seconds);
+    const t0 = Date.now();
+    const cpu0 = pids.length === 0 ? null : cpuSecondsOfAll(pids);
+    const other0 = others.map(([, p]) => cpuSecondsOfAll(p));
+    const r = await runSipp({
+      args: [
+        ...scenarioArgs(opts.scenario),
+        `${opts.target.host}:${opts.target.port}`,
+        '-t', opts.target.transport === 'tcp' ? 't1' : 'u1',
+        '-r', String(rate),
+        '-m', String(attempted),
+        '-d', String(callLengthMs),
+        // Explicit call limit: every call of the step may be open at once, so sipp never
+        // throttles the rate because of concurrency (its default is 3 x rate x call length).
+        '-l', String(attempted),
+        ...(opts.sippArgs ?? []),
+      ],
+      ns: opts.ns ?? null,
+      timeoutMs: Math.max(1_000, Math.min(nominalMs + (kind === 'probe' ? PROBE_MARGIN_MS : STEP_MARGIN_MS), deadline - reserveMs - Date.now())),
+    });
+    const cpu = cpu0 === null ? null : round3(cpuSecondsOfAll(pids) - cpu0);
+    const otherCpuSeconds: Record<string, number> = {};
+    others.forEach(([name, p], i) => {
+      otherCpuSeconds[name] = round3(cpuSecondsOfAll(p) - (other0[i] ?? 0));
+    });
+    const failures = Object.fromEntries(Object.entries(r.failures).filter(([, n]) => n > 0));
+    const anomalies: Record<string, number> = {};
+    for (const [k, v] of Object.entries(r.counts)) {
+      if (/_(Timeout|Unexp)$/.test(k) && Number(v) > 0) anomalies[k] = Number(v);
+    }
+    const unexpected = /(while [^,]+), received '([^\r\n']*)/.exec(r.errors);
+    const responseMs = sippDurationMs(r.stats['ResponseTime1(C)']);
+    const slow = kind === 'probe' && responseMs !== null && responseMs > (opts.maxProbeResponseMs ?? 200);
+    const passed = r.failed === 0 && r.successful >= attempted && !r.timedOut && !slow;
+    const s: SearchStep = {
+      kind,
+      rate,
+      seconds,
+      callLengthMs,
+      attempted,
+      successful: r.successful,
+      failed: r.failed,
+      retransmissions: r.retransmissions,
+      failures,
+      incomplete: Math.max(0, attempted - r.successful - r.failed),
+      anomalies,
+      ...(unexpected === null ? {} : { firstUnexpected: `${unexpected[1]}: ${unexpected[2]}` }),
+      responseMs,
+      passed,
+      cpuSeconds: cpu,
+      cpuSecondsPer1000Calls: cpu === null || r.successful === 0 ? null : round3((cpu / r.successful) * 1_000),
+      otherCpuSeconds,
+      wallSeconds: Math.round((Date.now() - t0) / 100) / 10,
+      code: r.code,
+      timedOut: r.timedOut,
+    };
+    steps.push(s);
+    if (!passed) await new Promise((res) => setTimeout(res, settleMs));
+    return s;
+  };
+
+  // Probes. Bounded: rising stops at maxRate (a geometric series passes it in < 60 steps from
+  // 1 call/s at factor > 1.2) and falling stops below 1 call/s; the deadline bounds both anyway.
+  let highestPass: number | null = null;
+  let lowestFail: number | null = null;
+  let rate = Math.round(opts.startRate);
+  let falling = false;
+  for (let i = 0; i < 100; i++) {
+    const s = await step('probe', rate, probeSeconds);
+    if (s === null) break;
+    if (s.passed) {
+      highestPass = rate;
+      if (falling) break;
+      const next = Math.round(rate * factor);
+      if (next > maxRate) {
+        note = `probes reached maxRate ${maxRate}`;
+        break;
+      }
+      rate = next;
+    } else {
+      lowestFail = rate;
+      if (highestPass !== null) break;
+      // Even the first probe failed: look below it.
+      falling = true;
+      rate = Math.floor(rate / factor);
+      if (rate < 1) break;
+    }
+  }
+
+  // Narrow the gap the factor leaves (a 1.5 step is coarse) with a few bisecting probes.
+  for (let i = 0; i < (opts.refine ?? 1) && highestPass !== null && lowestFail !== null; i++) {
+    const mid = Math.round(Math.sqrt(highestPass * lowestFail));
+    if (mid <= highestPass || mid >= lowestFail || lowestFail / highestPass < 1.1) break;
+    const s = await step('probe', mid, probeSeconds);
+    if (s === null) break;
+    if (s.passed) highestPass = mid;
+    else lowestFail = mid;
+  }
+
+  let best: SearchResult['best'] = null;
+  if (highestPass === null) {
+    note ??= 'no probe rate passed';
+  } else {
+    let confirmRate = highestPass;
+    for (let i = 0; i <= maxStepDowns && confirmRate >= 1; i++) {
+      const s = await step('confirm', confirmRate, confirmSeconds);
+      if (s === null) break;
+      if (s.passed) {
+        const per1000 = (x: number): number => round3((x / s.successful) * 1_000);
+        best = {
+          rate: s.rate,
+          seconds: s.seconds,
+          cpuSeconds: s.cpuSeconds,
+          cpuSecondsPer1000Calls: s.cpuSecondsPer1000Calls,
+          otherCpuSecondsPer1000Calls: Object.fromEntries(Object.entries(s.otherCpuSeconds).map(([k, v]) => [k, per1000(v)])),
+        };
+        break;
+      }
+      // A confirm that lost many calls was far over the limit: step down by that much at least.
+      const fraction = Math.min(stepDown, Math.max(0.5, s.successful / s.attempted));
+      confirmRate = Math.round(confirmRate * fraction);
+    }
+    if (best === null) note ??= `no confirm passed (${maxStepDowns} step-downs of at least ${Math.round((1 - stepDown) * 100)}%)`;
+  }
+  const result: SearchResult = { steps, best, elapsedSeconds: Math.round((Date.now() - started) / 100) / 10 };
+  if (note !== undefined) result.note = note;
+  return result;
 }

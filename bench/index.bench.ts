@@ -1,0 +1,74 @@
+/**
+ * `npm run bench`: Sluice side by side with what an operator would otherwise run, on this
+ * machine, in one run, so that every figure has its peer's beside it:
+ * 1. signalling: the highest call rate sustained for 20 s with zero failed calls, sipp uac-rr ->
+ *    middle box -> sipp uas-rr (2 s calls, UDP on 127.0.0.1), for no middle box (the generator's
+ *    ceiling), Kamailio 5.6 stateful with dialogs (plain, and topology hiding over Redis) and
+ *    Sluice (B2BUA, media not anchored); CPU seconds per 1,000 calls of each middle box;
+ * 2. concurrency: 10,000 established calls held by Kamailio and by Sluice, memory per call;
+ * 3. media: RTP packets per second relayed with < 0.1% loss by rtpengine (userspace, one thread
+ *    and all threads) and by Sluice's relay, CPU per packet.
+ * Installs what it needs where it can (bench/lib/install.ts). Each part is bounded in time and
+ * reports why it could not run; the rest still runs. Prints JSON, then a table.
+ * Options: --quick (short steps, 2,000 calls: a try-out, not a figure), --parts a,b (signalling,
+ * concurrency, media), --json FILE (also write the JSON there).
+ */
+import { writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { arg } from './lib/args.js';
+import { installPeers } from './lib/install.js';
+import { runKamailioParts, runSippCeiling } from './lib/kamailio-parts.js';
+import { runMediaParts } from './lib/media-parts.js';
+import { runSluiceConcurrency, runSluiceRate } from './lib/sluice-parts.js';
+import { printTable, summarize, type BenchReport } from './lib/report.js';
+
+const quick = process.argv.includes('--quick');
+const parts = arg('--parts', 'signalling,concurrency,media').split(',');
+const jsonFile = arg('--json', '');
+const log = (line: string): void => {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+};
+
+const t0 = Date.now();
+const report: BenchReport = {
+  bench: 'sluice-vs-peers',
+  startedAt: new Date().toISOString(),
+  machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version, loadavg1mAtStart: Math.round((loadavg()[0] ?? 0) * 100) / 100 },
+  quick,
+  install: installPeers(log),
+};
+if (report.install.problem !== null) log(`install: ${report.install.problem} (the parts that need it will say so)`);
+
+// Each search gets a cap that leaves room for its probes, a 20 s confirm and one step down, and
+// starts near where this machine's earlier runs ended, so that the four searches, the two
+// concurrency runs and the media part end within about 12 minutes.
+const rate = { quick, log, refine: 1 };
+const cap = (seconds: number): number => (quick ? 60 : seconds);
+if (parts.includes('signalling')) {
+  log('signalling: sipp -> sipp (the generator alone)');
+  report.sippCeiling = await runSippCeiling({ ...rate, maxSecondsPerSearch: cap(110), startRate: 6_000 });
+  report.kamailio = await runKamailioParts({
+    ...rate,
+    maxSecondsPerSearch: cap(120),
+    parts: parts.includes('concurrency') ? ['plain', 'topos', 'concurrency'] : ['plain', 'topos'],
+    startRates: { plain: 3_000, topos: 600 },
+  });
+  report.sluice = { rate: await runSluiceRate({ ...rate, maxSecondsPerSearch: cap(120), startRate: 700 }) };
+} else if (parts.includes('concurrency')) {
+  report.kamailio = await runKamailioParts({ ...rate, parts: ['concurrency'] });
+}
+if (parts.includes('concurrency')) {
+  report.sluice = { ...(report.sluice ?? {}), concurrency: await runSluiceConcurrency({ quick, log }) };
+}
+if (parts.includes('media')) {
+  // Sluice's relay as `sluice start` runs it: one forwarding worker per core.
+  report.media = await runMediaParts({ log, maxSeconds: quick ? 90 : 170, streams: [200, 400, 600, 800, 1000, 1200, 1500], relayOptions: { workers: availableParallelism() }, ...(quick ? { seconds: 3 } : {}) });
+}
+report.wallSeconds = Math.round((Date.now() - t0) / 1_000);
+report.machine.loadavg1mAtEnd = Math.round((loadavg()[0] ?? 0) * 100) / 100;
+report.summary = summarize(report);
+
+const json = JSON.stringify(report, null, 2);
+console.log(json);
+if (jsonFile !== '') writeFileSync(jsonFile, `${json}\n`);
+printTable(report, (line) => console.log(line));

@@ -1,0 +1,104 @@
+/**
+ * CPU time and memory of processes under test, read from /proc (Linux only). Several pids are
+ * summed because some peers (Kamailio) work as a group of forked processes.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+
+let clockTicks: number | undefined;
+
+function ticksPerSecond(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', timeout: 5_000 }).trim());
+    } catch {
+      clockTicks = NaN;
+    }
+    // 100 is what Linux reports on every common architecture; only used if getconf is missing.
+    if (!Number.isFinite(clockTicks) || clockTicks <= 0) clockTicks = 100;
+  }
+  return clockTicks;
+}
+
+/** Fields after the command name of /proc/PID/stat; rest[0] is field 3 (state). */
+function statFields(pid: number): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may contain spaces and ')'; fields after the last ')' are fixed.
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** utime + stime of a process in seconds, from /proc/PID/stat. Throws if the process is gone. */
+export function cpuSecondsOf(pid: number): number {
+  const rest = statFields(pid);
+  // utime (field 14) is rest[11] and stime (field 15) rest[12].
+  const utime = Number(rest[11]);
+  const stime = Number(rest[12]);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error(`cannot parse /proc/${pid}/stat`);
+  return (utime + stime) / ticksPerSecond();
+}
+
+/**
+ * Sum of utime + stime over pids, in seconds. A pid that has gone away counts 0: a worker that
+ * exits mid-step must not abort the measurement (its time is lost, which the caller accepts).
+ */
+export function cpuSecondsOfAll(pids: number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      total += cpuSecondsOf(pid);
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
+
+/**
+ * Resident and proportional set size summed over pids, in KB, from /proc/PID/smaps_rollup. PSS
+ * splits each shared page among the processes mapping it, so the sum counts Kamailio's shared
+ * memory once, where an RSS sum would count it once per process. Gone pids count 0.
+ */
+export function memoryKb(pids: number[]): { rssKb: number; pssKb: number } {
+  let rssKb = 0;
+  let pssKb = 0;
+  for (const pid of pids) {
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    } catch {
+      continue;
+    }
+    rssKb += Number(/^Rss:\s+(\d+) kB/m.exec(text)?.[1] ?? 0);
+    pssKb += Number(/^Pss:\s+(\d+) kB/m.exec(text)?.[1] ?? 0);
+  }
+  return { rssKb, pssKb };
+}
+
+/** pid and all its descendants (from the PPid of every /proc entry); [] if pid is gone. */
+export function processTree(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  for (const name of entries) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // Field 4 of stat is the parent pid (rest[1]).
+      parentOf.set(Number(name), Number(statFields(Number(name))[1]));
+    } catch {
+      // exited while we looked
+    }
+  }
+  if (!parentOf.has(pid)) return [];
+  const tree = [pid];
+  // Breadth-first over a finite map: each pid is added at most once, so this ends.
+  for (let i = 0; i < tree.length; i++) {
+    for (const [child, parent] of parentOf) {
+      if (parent === tree[i] && !tree.includes(child)) tree.push(child);
+    }
+  }
+  return tree;
+}

@@ -1,0 +1,132 @@
+/**
+ * The result of `npm run bench` and its table: each figure beside its peer's, and the ratios
+ * Sluice / Kamailio and Sluice / rtpengine that the project's goals are written in.
+ */
+import type { InstallReport } from './install.js';
+import type { MediaPartsResult } from './media-parts.js';
+import type { SearchResult } from './sipp-rate.js';
+
+type Part = Record<string, unknown>;
+
+export interface BenchReport {
+  bench: 'sluice-vs-peers';
+  startedAt: string;
+  machine: { cores: number; cpu: string; node: string; loadavg1mAtStart: number; loadavg1mAtEnd?: number };
+  quick: boolean;
+  install: InstallReport;
+  sippCeiling?: Part;
+  kamailio?: Part;
+  sluice?: { rate?: Part; concurrency?: Part };
+  media?: MediaPartsResult;
+  wallSeconds?: number;
+  summary?: Summary;
+}
+
+/** The headline figures and ratios (null where a part did not give its figure). */
+export interface Summary {
+  callsPerSecond: { sippCeiling: number | null; kamailioPlain: number | null; kamailioTopos: number | null; sluice: number | null };
+  cpuSecondsPer1000Calls: { kamailioPlain: number | null; kamailioTopos: number | null; sluice: number | null };
+  kbPerEstablishedCall: { kamailioPlain: number | null; kamailioPlainShm: number | null; sluice: number | null };
+  ratios: {
+    sluiceVsKamailioPlainCps: number | null;
+    sluiceVsKamailioToposCps: number | null;
+    sluiceVsKamailioPlainCpuPerCall: number | null;
+    sluiceVsKamailioPlainMemoryPerCall: number | null;
+  };
+  goals: { cpsAtLeastKamailioPlain: boolean | null; memoryAtMost16KbPerCall: boolean | null; relayAtLeastRtpengine: string };
+}
+
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const ratio = (a: number | null, b: number | null): number | null => (a === null || b === null || b === 0 ? null : Math.round((a / b) * 100) / 100);
+
+function search(part: Part | undefined): SearchResult | null {
+  const r = part?.rate as SearchResult | undefined;
+  return r !== undefined && typeof r === 'object' && 'steps' in r ? r : null;
+}
+
+/** Why a part gave no figure: skipped, error, or the search's own note. */
+function why(part: Part | undefined): string {
+  if (part === undefined) return 'not run';
+  if (typeof part.skipped === 'string') return `skipped: ${part.skipped}`;
+  if (typeof part.error === 'string') return `error: ${part.error}`;
+  return search(part)?.note ?? 'no figure';
+}
+
+export function summarize(r: BenchReport): Summary {
+  const k = r.kamailio ?? {};
+  const plain = k.plain as Part | undefined;
+  const topos = k.topos as Part | undefined;
+  const kc = k.concurrency as Part | undefined;
+  const sc = r.sluice?.concurrency;
+  const cps = {
+    sippCeiling: search(r.sippCeiling)?.best?.rate ?? null,
+    kamailioPlain: search(plain)?.best?.rate ?? null,
+    kamailioTopos: search(topos)?.best?.rate ?? null,
+    sluice: search(r.sluice?.rate)?.best?.rate ?? null,
+  };
+  const cpu = {
+    kamailioPlain: search(plain)?.best?.cpuSecondsPer1000Calls ?? null,
+    kamailioTopos: search(topos)?.best?.cpuSecondsPer1000Calls ?? null,
+    sluice: search(r.sluice?.rate)?.best?.cpuSecondsPer1000Calls ?? null,
+  };
+  const mem = { kamailioPlain: num(kc?.kbPerCallPss), kamailioPlainShm: num(kc?.shmKbPerCall), sluice: num(sc?.kbPerCallRss) };
+  const media = r.media?.ratios;
+  const rtpe = media?.sluiceVsRtpengineAllThreads ?? media?.sluiceVsRtpengine1Thread ?? null;
+  return {
+    callsPerSecond: cps,
+    cpuSecondsPer1000Calls: cpu,
+    kbPerEstablishedCall: mem,
+    ratios: {
+      sluiceVsKamailioPlainCps: ratio(cps.sluice, cps.kamailioPlain),
+      sluiceVsKamailioToposCps: ratio(cps.sluice, cps.kamailioTopos),
+      sluiceVsKamailioPlainCpuPerCall: ratio(cpu.sluice, cpu.kamailioPlain),
+      sluiceVsKamailioPlainMemoryPerCall: ratio(mem.sluice, mem.kamailioPlain),
+    },
+    goals: {
+      cpsAtLeastKamailioPlain: cps.sluice === null || cps.kamailioPlain === null ? null : cps.sluice >= cps.kamailioPlain,
+      memoryAtMost16KbPerCall: mem.sluice === null ? null : mem.sluice <= 16,
+      relayAtLeastRtpengine:
+        rtpe === null
+          ? 'not measured'
+          : rtpe.ppsCappedByGenerator
+            ? `pps capped by the generator for both (${rtpe.pps ?? '-'}x); CPU per packet ${rtpe.cpuPerPacket ?? '-'}x rtpengine's (lower is better)`
+            : `pps ${rtpe.pps ?? '-'}x, CPU per packet ${rtpe.cpuPerPacket ?? '-'}x rtpengine's (${rtpe.ppsNote})`,
+    },
+  };
+}
+
+const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+const lpad = (s: string, n: number): string => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
+const show = (v: number | null | undefined, unit = ''): string => (v === null || v === undefined ? '-' : `${v.toLocaleString('en-US')}${unit}`);
+
+export function printTable(r: BenchReport, out: (line: string) => void): void {
+  const s = r.summary ?? summarize(r);
+  const k = r.kamailio ?? {};
+  const kv = (k.kamailio as string | null | undefined) ?? 'not installed';
+  const row = (name: string, a: string, b: string, note = ''): void => out(`  ${pad(name, 34)}${lpad(a, 10)}${lpad(b, 14)}  ${note}`);
+  out('');
+  out(`Sluice vs peers, ${r.startedAt.slice(0, 19)}Z, ${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, load ${r.machine.loadavg1mAtStart} -> ${r.machine.loadavg1mAtEnd ?? '-'}, ${r.wallSeconds ?? '-'} s${r.quick ? ', QUICK (not figures)' : ''}`);
+  out('Signalling: sipp uac-rr -> middle box -> sipp uas-rr, 2 s calls, UDP loopback; best rate held 20 s with zero failed calls');
+  row('middle box', 'calls/s', 'CPU s/1000', '');
+  const noteOf = (p: Part | undefined): string => (search(p)?.best ? '' : why(p));
+  row(`none (sipp${typeof r.sippCeiling?.sipp === 'string' ? ` ${r.sippCeiling.sipp}` : ''} -> sipp)`, show(s.callsPerSecond.sippCeiling), '-', noteOf(r.sippCeiling));
+  row(`Kamailio ${kv} plain`, show(s.callsPerSecond.kamailioPlain), show(s.cpuSecondsPer1000Calls.kamailioPlain), noteOf(k.plain as Part | undefined));
+  const redisCpu = search(k.topos as Part | undefined)?.best?.otherCpuSecondsPer1000Calls?.redis;
+  row(`Kamailio ${kv} topos (Redis)`, show(s.callsPerSecond.kamailioTopos), show(s.cpuSecondsPer1000Calls.kamailioTopos), redisCpu === undefined ? noteOf(k.topos as Part | undefined) : `+ Redis ${redisCpu} CPU s/1000`);
+  row('Sluice (B2BUA, media direct)', show(s.callsPerSecond.sluice), show(s.cpuSecondsPer1000Calls.sluice), noteOf(r.sluice?.rate));
+  out(`  Sluice / Kamailio plain: ${show(s.ratios.sluiceVsKamailioPlainCps)}x calls/s, ${show(s.ratios.sluiceVsKamailioPlainCpuPerCall)}x CPU per call; / topos: ${show(s.ratios.sluiceVsKamailioToposCps)}x calls/s`);
+  out('Concurrency: established calls held, memory growth per call');
+  const kc = k.concurrency as Part | undefined;
+  const sc = r.sluice?.concurrency;
+  out(`  Kamailio plain: ${show(num(kc?.established))} of ${show(num(kc?.calls))} calls, ${show(s.kbPerEstablishedCall.kamailioPlain, ' KB')} PSS (all processes), ${show(s.kbPerEstablishedCall.kamailioPlainShm, ' KB')} shm per call${kc?.error ? ` (${String(kc.error)})` : kc?.skipped ? ` (skipped: ${String(kc.skipped)})` : ''}`);
+  out(`  Sluice:         ${show(num(sc?.successful))} of ${show(num(sc?.calls))} calls, ${show(s.kbPerEstablishedCall.sluice, ' KB')} RSS per call${sc?.error ? ` (${String(sc.error)})` : sc?.skipped ? ` (skipped: ${String(sc.skipped)})` : ''}`);
+  out(`  Sluice / Kamailio: ${show(s.ratios.sluiceVsKamailioPlainMemoryPerCall)}x memory per call`);
+  const m = r.media;
+  out(m === undefined ? 'Media: not run' : `Media: 20 ms G.711 both ways, best step with < ${m.maxLossPct}% loss (rtpengine ${m.versions.rtpengine ?? 'not installed'})`);
+  for (const p of m?.parts ?? []) {
+    const b = p.best;
+    out(`  ${pad(`${p.name}`, 24)}${lpad(b ? `${b.streams} streams` : '-', 13)}${lpad(b ? `${show(b.forwardedPps)} pps` : '-', 13)}${lpad(b ? `${b.cpuUsPerPacket} us/pkt` : '-', 14)}  ${p.stoppedBy}`);
+  }
+  out(`Goals: cps >= Kamailio plain: ${show(s.ratios.sluiceVsKamailioPlainCps)}x (${String(s.goals.cpsAtLeastKamailioPlain)}); <= 16 KB per call: ${show(s.kbPerEstablishedCall.sluice, ' KB')} (${String(s.goals.memoryAtMost16KbPerCall)}); relay vs rtpengine: ${s.goals.relayAtLeastRtpengine}`);
+  if (r.install.problem !== null) out(`Install: ${r.install.problem}`);
+}

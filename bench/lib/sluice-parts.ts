@@ -1,0 +1,121 @@
+/**
+ * The Sluice side of the Sluice-vs-Kamailio benchmark, on the same generator and scenarios as
+ * Kamailio's (bench/lib/kamailio-parts.ts): sipp uac-rr -> Sluice (inside realm, B2BUA, media not
+ * anchored, like a proxy) -> trunk -> sipp uas-rr, UDP on 127.0.0.1.
+ * - runSluiceRate: the highest rate sustained with zero failed calls, CPU s per 1,000 calls;
+ * - runSluiceConcurrency: established calls held at once and the RSS per call, read once every
+ *   call is up and the INVITE transactions of all of them are over (RFC 6026 Timer L / M, 32 s).
+ */
+import { hasBinary } from '../../test/interop/harness/prereq.js';
+import { freePort, startSipp, type SippServer } from '../../test/interop/harness/sipp.js';
+import { searchOptions as rateSearchOptions, SIPP_BUFFER_ARGS, UAC_RR, UAS_RR, type RateOptions } from './kamailio-parts.js';
+import { memoryKb } from './proc.js';
+import { searchMaxRate } from './sipp-rate.js';
+import { startSluice, type SluiceUnderTest } from './sluice.js';
+
+type PartResult = Record<string, unknown>;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+const SIPP_MISSING = 'sipp not installed (apt-get install sip-tester)';
+
+/** Sluice with the benchmark's configuration, its trunk pointing at a fresh sipp uas. */
+async function startPair(media: 'anchor' | 'direct', uasSeconds: number): Promise<{ sluice: SluiceUnderTest; uas: SippServer }> {
+  const trunk = await freePort('udp');
+  // The same socket buffers as on Kamailio's side (kamailio-parts.ts): sipp's 64 KB drop bursts.
+  const uas = await startSipp({ args: ['-sf', UAS_RR, '-p', String(trunk), ...SIPP_BUFFER_ARGS], timeoutMs: uasSeconds * 1_000 });
+  try {
+    const sluice = await startSluice({ inside: await freePort('udp'), outside: await freePort('udp'), trunk, media });
+    return { sluice, uas };
+  } catch (err) {
+    await uas.stop(1_000);
+    throw err;
+  }
+}
+
+export async function runSluiceRate(o: RateOptions & { media?: 'anchor' | 'direct' } = {}): Promise<PartResult> {
+  if (!hasBinary('sipp')) return { skipped: SIPP_MISSING };
+  const media = o.media ?? 'direct';
+  const so = rateSearchOptions(o, 500);
+  let pair: Awaited<ReturnType<typeof startPair>> | undefined;
+  try {
+    pair = await startPair(media, (so.maxSeconds ?? 170) + 60);
+    o.log?.(`sluice (media ${media}): searching from ${so.startRate} calls/s`);
+    const rate = await searchMaxRate({ ...so, target: { host: '127.0.0.1', port: pair.sluice.inside, transport: 'udp' }, pids: [pair.sluice.pid] });
+    const b = rate.best;
+    o.log?.(b === null ? `sluice: no rate confirmed (${rate.note ?? 'see steps'})` : `sluice: ${b.rate} calls/s for ${b.seconds} s, ${b.cpuSecondsPer1000Calls ?? '-'} CPU s per 1,000 calls`);
+    return { media, processes: 1, rate };
+  } catch (err) {
+    return { error: message(err) };
+  } finally {
+    await pair?.uas.stop(2_000);
+    await pair?.sluice.stop();
+  }
+}
+
+export interface SluiceConcurrencyOptions {
+  quick?: boolean;
+  /** Calls held at once (default 10,000, quick 2,000). */
+  concurrentCalls?: number;
+  /** Rate at which they are placed (default 500/s). */
+  concurrencyRate?: number;
+  media?: 'anchor' | 'direct';
+  log?: (line: string) => void;
+}
+
+/** Time for the INVITE transactions to end after the last answer: Timer L/M (64*T1) and a margin. */
+const TRANSACTIONS_OVER_MS = 35_000;
+
+export async function runSluiceConcurrency(o: SluiceConcurrencyOptions = {}): Promise<PartResult> {
+  if (!hasBinary('sipp')) return { skipped: SIPP_MISSING };
+  const media = o.media ?? 'direct';
+  const calls = o.concurrentCalls ?? (o.quick === true ? 2_000 : 10_000);
+  const rate = o.concurrencyRate ?? 500;
+  const placingMs = (calls / rate) * 1_000;
+  const measureAtMs = placingMs + TRANSACTIONS_OVER_MS;
+  // Every call still up at the measurement, with room for late ones.
+  const holdMs = measureAtMs + 10_000;
+  let pair: Awaited<ReturnType<typeof startPair>> | undefined;
+  let uac: SippServer | undefined;
+  try {
+    pair = await startPair(media, (measureAtMs + holdMs) / 1_000 + 60);
+    await sleep(1_000);
+    const before = memoryKb([pair.sluice.pid]);
+    o.log?.(`sluice concurrency (media ${media}): placing ${calls} calls of ${holdMs / 1_000} s at ${rate}/s, measuring at ${measureAtMs / 1_000} s`);
+    const t0 = Date.now();
+    uac = await startSipp({
+      args: ['-sf', UAC_RR, `127.0.0.1:${pair.sluice.inside}`, '-r', String(rate), '-m', String(calls), '-d', String(holdMs), '-l', String(calls), ...SIPP_BUFFER_ARGS],
+      timeoutMs: placingMs + holdMs + 60_000,
+    });
+    await sleep(Math.max(0, t0 + measureAtMs - Date.now()));
+    const after = memoryKb([pair.sluice.pid]);
+    const measuredAtSeconds = Math.round((Date.now() - t0) / 100) / 10;
+    // Placed, answered, held past the measurement and hung up by the caller: established then.
+    // The hold is ended early (SIGUSR1 lets running calls finish with BYE) to save its remainder.
+    const u = await uac.stop(holdMs);
+    uac = undefined;
+    const perCall = (deltaKb: number): number => Math.round((deltaKb / calls) * 100) / 100;
+    const result: PartResult = {
+      media,
+      calls,
+      ratePerSecond: rate,
+      holdMs,
+      measuredAtSeconds,
+      successful: u.successful,
+      failed: u.failed,
+      allEstablished: u.successful >= calls && u.failed === 0,
+      rssBeforeKb: before.rssKb,
+      rssAfterKb: after.rssKb,
+      kbPerCallRss: perCall(after.rssKb - before.rssKb),
+      kbPerCallPss: perCall(after.pssKb - before.pssKb),
+    };
+    o.log?.(`sluice concurrency: ${u.successful}/${calls} completed, ${String(result.kbPerCallRss)} KB RSS per call`);
+    return result;
+  } catch (err) {
+    return { error: message(err) };
+  } finally {
+    await uac?.stop(1_000);
+    await pair?.uas.stop(2_000);
+    await pair?.sluice.stop();
+  }
+}
