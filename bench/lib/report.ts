@@ -119,7 +119,7 @@ export function printTable(r: BenchReport, out: (line: string) => void): void {
   const kc = k.concurrency as Part | undefined;
   const sc = r.sluice?.concurrency;
   out(`  Kamailio plain: ${show(num(kc?.established))} of ${show(num(kc?.calls))} calls, ${show(s.kbPerEstablishedCall.kamailioPlain, ' KB')} PSS (all processes), ${show(s.kbPerEstablishedCall.kamailioPlainShm, ' KB')} shm per call${kc?.error ? ` (${String(kc.error)})` : kc?.skipped ? ` (skipped: ${String(kc.skipped)})` : ''}`);
-  out(`  Sluice:         ${show(num(sc?.successful))} of ${show(num(sc?.calls))} calls, ${show(s.kbPerEstablishedCall.sluice, ' KB')} RSS per call${sc?.error ? ` (${String(sc.error)})` : sc?.skipped ? ` (skipped: ${String(sc.skipped)})` : ''}`);
+  out(`  Sluice:         ${show(num(sc?.successful))} of ${show(num(sc?.calls))} calls, ${show(s.kbPerEstablishedCall.sluice, ' KB')} RSS per call settled (${show(num(sc?.kbPerCallRssWhenTransactionsOver), ' KB')} as the transactions ended)${sc?.error ? ` (${String(sc.error)})` : sc?.skipped ? ` (skipped: ${String(sc.skipped)})` : ''}`);
   out(`  Sluice / Kamailio: ${show(s.ratios.sluiceVsKamailioPlainMemoryPerCall)}x memory per call`);
   const m = r.media;
   out(m === undefined ? 'Media: not run' : `Media: 20 ms G.711 both ways, best step with < ${m.maxLossPct}% loss (rtpengine ${m.versions.rtpengine ?? 'not installed'})`);
