@@ -2,7 +2,7 @@
  * The single-node store: a map per kind in this process. Values are kept as their JSON text, so
  * a caller can never mutate a stored record behind the store's back (the Redis store gets the
  * same guarantee from serialisation), and a record costs the bytes of its text rather than an
- * object graph (about a third of the memory for a call's records; DESIGN.md's per-call budget).
+ * object graph (a call's records take a few KB of text instead of several times that).
  */
 import { SystemClock, type Clock, type TimerHandle } from '../clock.js';
 import { StoreError, StoreErrorCode } from './errors.js';

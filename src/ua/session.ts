@@ -54,8 +54,9 @@ export class Session {
   private inUpdate = false;
   private awaiting: AckWait | null = null;
   /**
-   * The ACK of our last 2xx'd INVITE as sent, in latin1 text (one byte per byte): it is kept for
-   * the whole call, and neither a parsed message nor a slice of Buffer's shared 8 KB pool is small.
+   * The ACK of our last 2xx'd INVITE as sent, in latin1 text (one byte per byte), until that
+   * INVITE's transaction ends (forgetAck): a parsed message, or a slice that holds one of Buffer's
+   * shared 8 KB pool blocks, would cost several times as much meanwhile.
    */
   private lastAck: { seq: number; text: string; destination: Destination } | null = null;
   private pendingAck: { invite: SipRequest; destination: Destination } | null = null;
