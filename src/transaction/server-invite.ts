@@ -36,6 +36,8 @@ export class InviteServerTransaction extends TransactionMachine<InviteServerStat
   private ackSource: MessageSource;
   private lastProvisional: SipResponse | null = null;
   private lastFinal: SipResponse | null = null;
+  /** The To tag of the final response sent (kept apart: a 2xx itself is not kept, see accept()). */
+  private finalToTag: string | null = null;
   private interval = 0;
   private timerTrying: TimerHandle | null = null;
   private timerG: TimerHandle | null = null;
@@ -55,14 +57,14 @@ export class InviteServerTransaction extends TransactionMachine<InviteServerStat
     return this._source;
   }
 
-  /** The last response sent (final, else provisional), or null. */
+  /** The last response this transaction may still resend (a non-2xx final, else a provisional), or null. */
   get lastResponse(): SipResponse | null {
     return this.lastFinal ?? this.lastProvisional;
   }
 
   /** For RFC 2543 ACK matching (17.2.3): the To tag of the final response sent. */
   get responseToTag(): string | null {
-    return this.lastFinal === null ? null : toTagOf(this.lastFinal);
+    return this.finalToTag;
   }
 
   /**
@@ -175,8 +177,10 @@ export class InviteServerTransaction extends TransactionMachine<InviteServerStat
   private accept(response: SipResponse): void {
     this.timerTrying = this.disarm(this.timerTrying);
     this._state = 'accepted';
-    this.lastFinal = response;
-    // Only Proceeding resends it, and lastResponse now shows the final: not kept for Timer L.
+    // Neither the 2xx nor the last provisional is resent from here (the TU resends its 2xx until
+    // the ACK, RFC 6026 7.1): holding them for Timer L's 32 s would only keep two messages per
+    // call alive, which at thousands of calls a second is most of the heap's churn.
+    this.finalToTag = toTagOf(response);
     this.lastProvisional = null;
     this.timerIL = this.arm(this.t.L, 'timerL');
     this.send(response);
@@ -186,6 +190,7 @@ export class InviteServerTransaction extends TransactionMachine<InviteServerStat
     this.timerTrying = this.disarm(this.timerTrying);
     this._state = 'completed';
     this.lastFinal = response;
+    this.finalToTag = toTagOf(response);
     this.lastProvisional = null; // as in accept()
     if (this.t.retransmit > 0) {
       this.interval = this.t.retransmit;

@@ -150,6 +150,9 @@ describe('INVITE server transaction (RFC 3261 17.2.1, RFC 6026 7.1)', () => {
     b.clock.advance(3000);
     tx.respond(ok);
     expect(tx.state).toBe('accepted');
+    // Nothing is resent from Accepted, so no message is kept for Timer L; the To tag is (2543 ACKs).
+    expect(tx.lastResponse).toBeNull();
+    expect(tx.responseToTag).toBe('uas1');
     b.clock.advance(500);
     // The transaction never retransmits a 2xx itself (13.3.1.4: the TU does, through it).
     expect(b.transport.times('200 INVITE')).toEqual([3000]);
