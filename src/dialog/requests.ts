@@ -2,7 +2,7 @@
  * Requests in a dialog (RFC 3261 12.2.1.1), the ACK of a 2xx (13.2.2.4), and, for the UA core,
  * CANCEL (9.1) and the ACK of a non-2xx final response (17.1.1.3).
  */
-import { SipRequest, splitList, type SipResponse } from '../sip/index.js';
+import { ownUtf8, SipRequest, splitList, type SipResponse } from '../sip/index.js';
 import { DialogError, DialogErrorCode } from './errors.js';
 import { asRequestUri, isLooseRoute, requestUriOf, requiredValue, routeUri } from './headers.js';
 import type { DialogRecord } from './record.js';
@@ -70,7 +70,7 @@ export function requestTarget(dialog: DialogRecord): RequestTarget {
 }
 
 function toBuffer(body: Uint8Array | string): Buffer {
-  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (typeof body === 'string') return ownUtf8(body);
   return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 

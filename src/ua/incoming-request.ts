@@ -2,7 +2,7 @@
  * A request handed to the application with the means to answer it once. Responses are built
  * per RFC 3261 8.2.6 (createResponse) with our To tag where the request is in or makes a dialog.
  */
-import { createResponse, type SipRequest, type SipResponse } from '../sip/index.js';
+import { createResponse, ownUtf8, type SipRequest, type SipResponse } from '../sip/index.js';
 import type { MessageSource, ServerTransaction } from '../transaction/index.js';
 import type { MessageParts } from './types.js';
 
@@ -15,7 +15,7 @@ export function addParts(message: SipRequest | SipResponse, parts: MessageParts 
   if (parts === undefined) return;
   for (const [name, value] of parts.headers ?? []) message.appendHeader(name, value);
   if (parts.body !== undefined) {
-    const body = typeof parts.body === 'string' ? Buffer.from(parts.body, 'utf8') : parts.body;
+    const body = typeof parts.body === 'string' ? ownUtf8(parts.body) : parts.body;
     if (body.length > 0) message.setHeader('Content-Type', parts.contentType ?? 'application/sdp');
     message.body = body;
   }
