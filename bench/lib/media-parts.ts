@@ -9,7 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { procCpuSeconds, round, runSteps, startGenerator, type Generator, type RelayAdapter, type Step, type StepsResult } from './media-steps.js';
+import { round, runSteps, startGenerator, type Generator, type RelayAdapter, type Step, type StepsResult } from './media-steps.js';
+import { cpuSecondsOf } from './proc.js';
 import { startRelayServer, type RelayOptions } from './relay-server.js';
 import { deleteCalls, relayedPackets, rtpengineMissing, rtpengineVersion, setupCalls, startRtpengine, type Rtpengine } from './rtpengine.js';
 
@@ -156,7 +157,7 @@ function rtpengineAdapter(rt: Rtpengine, name: string): RelayAdapter {
       callIds = [];
       await deleteCalls(rt.ng, ids);
     },
-    cpuSeconds: () => procCpuSeconds(rt.pid),
+    cpuSeconds: () => cpuSecondsOf(rt.pid),
     packetsIn: () => relayedPackets(rt.ng),
   };
 }

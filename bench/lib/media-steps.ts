@@ -136,15 +136,6 @@ export async function startGenerator(): Promise<Generator> {
   return gen;
 }
 
-/** CPU seconds (utime + stime, all threads) of a process, from /proc/PID/stat. */
-export function procCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  // The command name may hold spaces and parentheses: fields are counted after its last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 14 and 15 of proc(5) (utime, stime) are at 11 and 12 here; clock ticks are 100/s on Linux.
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 /** Kernel-wide UDP drops (socket buffers full), to tell kernel loss from relay loss. */
 export function udpRcvbufErrors(): number | null {
   try {

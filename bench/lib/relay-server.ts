@@ -9,7 +9,8 @@
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { MediaRelay, MediaRelayOptions, RealmMedia, RelayStream } from '../../src/media/index.js';
-import { IpcChild, procCpuSeconds, type RelayAdapter } from './media-steps.js';
+import { IpcChild, type RelayAdapter } from './media-steps.js';
+import { cpuSecondsOf } from './proc.js';
 
 /**
  * Options passed to MediaRelay as they are (spread after the realms), e.g. a worker count. Only
@@ -139,7 +140,7 @@ export async function startRelayServer(opts: RelayServerOptions): Promise<RelayS
     async teardown() {
       await child.ask({ type: 'close' }, 'closed', 30_000);
     },
-    cpuSeconds: () => procCpuSeconds(child.pid),
+    cpuSeconds: () => cpuSecondsOf(child.pid),
     async packetsIn() {
       return (await child.ask({ type: 'stats' }, 'stats', 10_000)).packetsIn;
     },
