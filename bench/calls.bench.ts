@@ -8,15 +8,12 @@
  *    measured is the established call, not its setup.
  * Prints JSON and a human line. Needs sipp and a built dist/ (the npm script builds it).
  */
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { hasBinary } from '../test/interop/harness/prereq.js';
 import { freePort, runSipp, startSipp } from '../test/interop/harness/sipp.js';
 import { findMaxRate } from './lib/sipp-rate.js';
 import { arg } from './lib/args.js';
+import { memoryKb } from './lib/proc.js';
+import { startSluice, type SluiceUnderTest } from './lib/sluice.js';
 
 const seconds = Number(arg('--seconds', '20'));
 const rates = arg('--rates', '100,250,500,750,1000,1500,2000,2500,3000').split(',').map(Number);
@@ -28,54 +25,22 @@ if (!hasBinary('sipp')) {
   process.exit(0);
 }
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-calls-'));
 const inside = await freePort('udp');
 const outside = await freePort('udp');
 const trunk = await freePort('udp');
-mkdirSync(join(dir, 'dialplan'));
-writeFileSync(join(dir, 'dialplan', 'trunk.yaml'), `trunks:\n  - { name: bench, realm: outside, host: 127.0.0.1, port: ${trunk}, transport: udp }\nrules:\n  - { name: out, match: { realm: inside }, trunk: bench }\n`);
-writeFileSync(
-  join(dir, 'sluice.yaml'),
-  `log: { level: info }\nrealms:\n  inside:\n    listen: [{ transport: udp, address: 127.0.0.1, port: ${inside} }]\n    media: { address: 127.0.0.1, portMin: 20000, portMax: 40000 }\n` +
-    `  outside:\n    listen: [{ transport: udp, address: 127.0.0.1, port: ${outside} }]\n    media: { address: 127.0.0.1, portMin: 40000, portMax: 60000 }\n` +
-    `dialplan: ${join(dir, 'dialplan')}\ncalls: { mediaTimeoutSeconds: 0 }\n`,
-);
-
-async function startSluice(): Promise<{ pid: number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['dist/cli/main.js', 'start', '--config', join(dir, 'sluice.yaml')], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (out.includes('Sluice started')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`sluice exited ${code}`)));
-  });
-  return {
-    pid: child.pid!,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
-    },
-  };
-}
-
-function rssKb(pid: number): number {
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) : 0;
-}
+const start = (): Promise<SluiceUnderTest> => startSluice({ inside, outside, trunk, media: 'anchor' });
+const rssKb = (pid: number): number => memoryKb([pid]).rssKb;
 
 const uas = await startSipp({ args: ['-sn', 'uas', '-p', String(trunk)], timeoutMs: (rates.length * (seconds + 40) + seconds + holdSeconds + 120) * 1000 });
 const result: Record<string, unknown> = { bench: 'calls', node: process.version, transport: 'UDP', media: 'anchored', secondsPerStep: seconds };
 try {
-  let sluice = await startSluice();
+  let sluice = await start();
   const rate = await findMaxRate({ target: { host: '127.0.0.1', port: inside, transport: 'udp' }, pid: sluice.pid, rates, seconds, callLengthMs: 100 });
   result.rate = rate;
   await sluice.stop();
 
   // Concurrency on a fresh process: RSS before, and at the peak of established calls.
-  sluice = await startSluice();
+  sluice = await start();
   await new Promise((r) => setTimeout(r, 1000));
   const before = rssKb(sluice.pid);
   const total = concurrencyRate * seconds;
@@ -89,7 +54,6 @@ try {
   result.concurrency = { calls: total, holdSeconds, measuredAtSeconds: settle, rssBeforeKb: before, rssPeakKb: peak, kbPerCall: Math.round(((peak - before) / total) * 10) / 10, successful: done.successful, failed: done.failed };
 } finally {
   await uas.stop(2000);
-  rmSync(dir, { recursive: true, force: true });
 }
 console.log(JSON.stringify(result, null, 2));
 const r = result.rate as Awaited<ReturnType<typeof findMaxRate>>;
