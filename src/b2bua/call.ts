@@ -8,7 +8,7 @@ import type { TimerHandle } from '../clock.js';
 import type { Side } from '../media/index.js';
 import { isIPv6 } from 'node:net';
 import { userOf } from './users.js';
-import { serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
+import { ownCopy, serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
 import { parseSdp, SdpParseError } from '../sdp/index.js';
 import type { Destination } from '../transaction/index.js';
 import { CallFailed, type IncomingCall, type IncomingOffer, type IncomingRequest, type OutgoingCall, type Session, type SessionEnd } from '../ua/index.js';
@@ -25,11 +25,6 @@ export interface CallTarget {
   destination?: Destination;
   media: 'anchor' | 'direct';
   route: NonNullable<CallRecord['route']>;
-}
-
-/** A copy of plain data holding only its own strings (no slices of a message's text). */
-function detached<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
 }
 
 const ENDED_CALL_TTL_MS = 60_000;
@@ -60,7 +55,7 @@ export class Call {
     const r = incoming.request;
     // Copied through JSON: the header values are slices of the INVITE's text, which the record
     // (kept for the whole call) must not hold alive.
-    this.record = detached({
+    this.record = ownCopy({
       id: ctx.newId(),
       state: 'routing',
       caller: { realm, callId: r.callId, from: r.header('from') ?? '', to: r.header('to') ?? '', source: `${incoming.source.address}:${incoming.source.port}` },
@@ -134,7 +129,7 @@ export class Call {
       this.fail(target.reject, target.reason);
       return;
     }
-    this.target = detached(target);
+    this.target = ownCopy(target);
     this.record.route = this.target.route;
     this.record.media = target.media;
     this.media = new MediaPlan(ctx.relay, this.id, { a: this.realm, b: target.realm }, target.media === 'anchor', !ctx.calls.releaseOnHold);

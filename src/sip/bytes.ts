@@ -26,3 +26,12 @@ export function ownUtf8(text: string): Buffer {
   out.write(text, 0, 'utf8');
   return out;
 }
+
+/**
+ * A copy of plain (JSON) data that holds only its own characters. Values read from a parsed
+ * message are slices of its text, and V8 keeps a slice's whole parent alive: a record or key
+ * kept for a call's lifetime would otherwise keep every message it was read from.
+ */
+export function ownCopy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}

@@ -17,7 +17,7 @@ import {
   terminateDialog,
   type DialogRecord,
 } from '../dialog/index.js';
-import { createResponse, parseNameAddr, serializeMessage, serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
+import { createResponse, ownCopy, parseNameAddr, serializeMessage, serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
 import type { Destination, InviteServerTransaction, ServerTransaction } from '../transaction/index.js';
 import { UaError, UaErrorCode } from './errors.js';
 import { AckWait } from './ack-wait.js';
@@ -70,7 +70,7 @@ export class Session {
     this.record = record;
     // Its own characters: keyOf concatenates slices of the message that made the dialog, and the
     // key lives as long as the session (see compact()).
-    this.key = JSON.parse(JSON.stringify(keyOf(record.dialog))) as string;
+    this.key = ownCopy(keyOf(record.dialog));
     ua.addSession(this.key, this);
   }
 
@@ -80,7 +80,7 @@ export class Session {
    * so until then every INVITE, 18x and 2xx of the exchange stayed in memory with the call.
    */
   compact(): void {
-    this.record = JSON.parse(JSON.stringify(this.record)) as SessionRecord;
+    this.record = ownCopy(this.record);
   }
 
   get dialog(): DialogRecord {
