@@ -136,6 +136,7 @@ export class InviteClientTransaction extends TransactionMachine<InviteClientStat
   private accept(response: SipResponse): void {
     this.stopCalling();
     this._state = 'accepted';
+    this.releaseRequest(); // Accepted sends nothing: the TU ACKs each 2xx
     this.timerDM = this.arm(this.t.M, 'timerM');
     this.user.onFinal(response, this);
   }
@@ -149,6 +150,7 @@ export class InviteClientTransaction extends TransactionMachine<InviteClientStat
     this._state = 'completed';
     if (this.t.D > 0) this.timerDM = this.arm(this.t.D, 'timerD');
     this.ack = buildAckForNon2xx(this.request, response);
+    this.releaseRequest(); // Completed resends the ACK only
     // 17.1.1.3: "sent to the same address, port, and transport to which the original request was sent".
     this.send(this.ack);
     try {

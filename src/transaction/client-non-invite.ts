@@ -114,6 +114,7 @@ export class NonInviteClientTransaction extends TransactionMachine<NonInviteClie
     this.timerE = this.disarm(this.timerE);
     this.timerF = this.disarm(this.timerF);
     this._state = 'completed';
+    this.releaseRequest(); // Completed only absorbs response retransmissions
     if (this.t.K > 0) this.timerK = this.arm(this.t.K, 'timerK');
     try {
       this.user.onFinal(response, this);

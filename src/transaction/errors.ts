@@ -10,7 +10,8 @@ export type TransactionErrorCode =
   | 'SLUICE_ERR_TRANSACTION_REQUEST'
   | 'SLUICE_ERR_TRANSACTION_EXISTS'
   | 'SLUICE_ERR_TRANSACTION_RESPONSE'
-  | 'SLUICE_ERR_TRANSACTION_STATE';
+  | 'SLUICE_ERR_TRANSACTION_STATE'
+  | 'SLUICE_ERR_TRANSACTION_RELEASED';
 
 export class TransactionError extends SluiceError {
   declare readonly code: TransactionErrorCode;

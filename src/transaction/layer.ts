@@ -9,7 +9,7 @@ import { createBranchFactory, counterIdSource, type BranchFactory, type IdSource
 import { InviteClientTransaction } from './client-invite.js';
 import { NonInviteClientTransaction } from './client-non-invite.js';
 import { TransactionError } from './errors.js';
-import { clientKey, isRfc3261Branch, legacyKey, legacyMatches, serverKey } from './matching.js';
+import { clientKey, isRfc3261Branch, LEGACY_ID_PREFIX, legacyKey, legacyMatches, serverKey } from './matching.js';
 import { InviteServerTransaction } from './server-invite.js';
 import { NonInviteServerTransaction } from './server-non-invite.js';
 import { resolveTimerConfig, timerValues, type TimerValues } from './timers.js';
@@ -244,7 +244,7 @@ export class TransactionLayer {
   private newServerTransaction(key: string, compliant: boolean, request: SipRequest, source: MessageSource): void {
     const timers = source.reliable ? this.reliableTimers : this.unreliableTimers;
     const method = request.method;
-    const id = compliant ? key : '2543 ' + key;
+    const id = compliant ? key : LEGACY_ID_PREFIX + key;
     if (method === 'INVITE') {
       const tx = new InviteServerTransaction(id, request, source, this.host, timers);
       this.register(key, compliant, tx);
@@ -296,7 +296,7 @@ export class TransactionLayer {
     } else if (this.servers.get(tx.id) === tx) {
       this.servers.delete(tx.id);
     } else {
-      const key = tx.id.startsWith('2543 ') ? tx.id.slice(5) : tx.id;
+      const key = tx.id.startsWith(LEGACY_ID_PREFIX) ? tx.id.slice(LEGACY_ID_PREFIX.length) : tx.id;
       if (this.legacy.get(key) === tx) this.legacy.delete(key);
     }
   }

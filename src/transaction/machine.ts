@@ -5,6 +5,7 @@
 import type { TimerHandle } from '../clock.js';
 import type { SipRequest } from '../sip/index.js';
 import { TransactionError } from './errors.js';
+import { LEGACY_ID_PREFIX } from './matching.js';
 import type { TimerValues } from './timers.js';
 import type { SendCallback, Transaction, TransactionHost, TransactionKind } from './types.js';
 
@@ -31,8 +32,8 @@ export abstract class TransactionMachine<S extends string, P extends BaseInputs>
   abstract readonly kind: TransactionKind;
   /** The matching key (matching.ts): unique among live transactions of its side. */
   readonly id: string;
-  /** The request that created the transaction. */
-  readonly request: SipRequest;
+  /** The request that created the transaction, until releaseRequest(). */
+  private _request: SipRequest | null;
   protected _state: S;
   protected readonly host: TransactionHost;
   protected readonly t: TimerValues;
@@ -44,7 +45,7 @@ export abstract class TransactionMachine<S extends string, P extends BaseInputs>
 
   protected constructor(id: string, request: SipRequest, initial: S, host: TransactionHost, timers: TimerValues) {
     this.id = id;
-    this.request = request;
+    this._request = request;
     this._state = initial;
     this.host = host;
     this.t = timers;
@@ -58,6 +59,25 @@ export abstract class TransactionMachine<S extends string, P extends BaseInputs>
 
   get state(): S {
     return this._state;
+  }
+
+  /**
+   * The request that created the transaction. Throws TransactionError
+   * (SLUICE_ERR_TRANSACTION_RELEASED) once the transaction has let it go: see releaseRequest.
+   */
+  get request(): SipRequest {
+    if (this._request === null) {
+      throw new TransactionError(
+        'SLUICE_ERR_TRANSACTION_RELEASED',
+        `${this.kind} transaction ${this.id} no longer holds its request (released on leaving its first states); keep the request where it is needed`,
+      );
+    }
+    return this._request;
+  }
+
+  /** False once releaseRequest() let the request go. */
+  get holdsRequest(): boolean {
+    return this._request !== null;
   }
 
   get terminated(): boolean {
@@ -127,6 +147,16 @@ export abstract class TransactionMachine<S extends string, P extends BaseInputs>
    */
   protected arm(ms: number, event: TimerEvent<P>): TimerHandle {
     return this.host.clock.setTimer(ms, () => this.fireSafely(event, null as P[TimerEvent<P>]));
+  }
+
+  /**
+   * Lets the request go on entering a state that neither sends it nor matches by it (Accepted,
+   * Completed): the transaction lives on there for Timer D, J, L or M (32 s on UDP), and a
+   * parsed request held that long per call is most of what a busy node keeps in its heap and
+   * what its garbage collector walks. An RFC 2543 transaction keeps it: its matching reads it.
+   */
+  protected releaseRequest(): void {
+    if (!this.id.startsWith(LEGACY_ID_PREFIX)) this._request = null;
   }
 
   /** Clears a timer; returns null for the caller to store. */

@@ -68,6 +68,12 @@ export function legacyKey(request: SipRequest, via: Via, method: string): string
   );
 }
 
+/**
+ * The id of a server transaction matched by the RFC 2543 rules starts with this (its key
+ * follows). Such a transaction keeps its request to the end: legacyMatches reads it.
+ */
+export const LEGACY_ID_PREFIX = '2543 ';
+
 /** What a server transaction remembers for RFC 2543 matching. */
 export interface LegacyOrigin {
   readonly request: SipRequest;

@@ -182,6 +182,7 @@ export class InviteServerTransaction extends TransactionMachine<InviteServerStat
     // call alive, which at thousands of calls a second is most of the heap's churn.
     this.finalToTag = toTagOf(response);
     this.lastProvisional = null;
+    this.releaseRequest();
     this.timerIL = this.arm(this.t.L, 'timerL');
     this.send(response);
   }
@@ -192,6 +193,7 @@ export class InviteServerTransaction extends TransactionMachine<InviteServerStat
     this.lastFinal = response;
     this.finalToTag = toTagOf(response);
     this.lastProvisional = null; // as in accept()
+    this.releaseRequest(); // Completed resends lastFinal; retransmissions match by the key
     if (this.t.retransmit > 0) {
       this.interval = this.t.retransmit;
       this.timerG = this.arm(this.interval, 'timerG');

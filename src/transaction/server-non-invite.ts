@@ -126,6 +126,7 @@ export class NonInviteServerTransaction extends TransactionMachine<NonInviteServ
     this.lastFinal = response;
     // Only Proceeding resends it, and lastResponse now shows the final: not kept for Timer J.
     this.lastProvisional = null;
+    this.releaseRequest(); // Completed resends lastFinal; retransmissions match by the key
     if (this.t.J > 0) this.timerJ = this.arm(this.t.J, 'timerJ');
     this.send(response);
     // 17.2.2: Timer J is zero for reliable transports: Terminated at once.
