@@ -10,42 +10,57 @@ const MAX_DEPTH = 64;
  * that would not survive Redis's JSON fails on the single-node default too, not first in a cluster.
  */
 export function assertPlainData(value: unknown, what = 'value'): void {
-  check(value, what, 0);
+  const problem = check(value, 0);
+  if (problem !== null) throw new StoreError(StoreErrorCode.value, `Record ${what}${problem.path} ${problem.what}`);
 }
 
-function check(v: unknown, path: string, depth: number): void {
-  if (depth > MAX_DEPTH) fail(path, `is nested deeper than ${MAX_DEPTH} levels (a cycle?)`);
+interface Problem {
+  /** Where, from the record's root: `.dialog.routeSet[2]`. */
+  path: string;
+  what: string;
+}
+
+/**
+ * Null when `v` is plain data, else where and why not. The path is built only on the way back
+ * from a failure: every call's records pass through here, and a path string per property was
+ * most of the check's cost.
+ */
+function check(v: unknown, depth: number): Problem | null {
+  if (depth > MAX_DEPTH) return { path: '', what: `is nested deeper than ${MAX_DEPTH} levels (a cycle?)` };
   switch (typeof v) {
     case 'string':
     case 'boolean':
-      return;
+      return null;
     case 'number':
-      if (!Number.isFinite(v)) fail(path, `is ${v}: only finite numbers survive JSON`);
-      return;
+      return Number.isFinite(v) ? null : { path: '', what: `is ${v}: only finite numbers survive JSON` };
     case 'object': {
-      if (v === null) return;
+      if (v === null) return null;
       if (Array.isArray(v)) {
         for (let i = 0; i < v.length; i++) {
-          if (v[i] === undefined) fail(`${path}[${i}]`, 'is undefined: use null in arrays');
-          check(v[i], `${path}[${i}]`, depth + 1);
+          const x: unknown = v[i];
+          const p = x === undefined ? { path: '', what: 'is undefined: use null in arrays' } : check(x, depth + 1);
+          if (p !== null) return { path: `[${i}]${p.path}`, what: p.what };
         }
-        return;
+        return null;
       }
       const proto: unknown = Object.getPrototypeOf(v);
       if (proto !== Object.prototype && proto !== null) {
         const name = (v as { constructor?: { name?: string } }).constructor?.name ?? 'object';
-        fail(path, `is a ${name}: records hold plain objects, arrays, strings, numbers, booleans and null`);
+        return { path: '', what: `is a ${name}: records hold plain objects, arrays, strings, numbers, booleans and null` };
       }
-      for (const [k, x] of Object.entries(v)) if (x !== undefined) check(x, `${path}.${k}`, depth + 1);
-      return;
+      const o = v as Record<string, unknown>;
+      for (const k in o) {
+        if (!Object.hasOwn(o, k)) continue;
+        const x = o[k];
+        if (x === undefined) continue;
+        const p = check(x, depth + 1);
+        if (p !== null) return { path: `.${k}${p.path}`, what: p.what };
+      }
+      return null;
     }
     default:
-      fail(path, `is a ${typeof v}: records hold plain objects, arrays, strings, numbers, booleans and null`);
+      return { path: '', what: `is a ${typeof v}: records hold plain objects, arrays, strings, numbers, booleans and null` };
   }
-}
-
-function fail(path: string, what: string): never {
-  throw new StoreError(StoreErrorCode.value, `Record ${path} ${what}`);
 }
 
 /** Throws StoreError (SLUICE_ERR_STORE_TTL) for a TTL that is not a positive finite number. */

@@ -164,6 +164,7 @@ export function runStoreContract(name: string, makeStore: () => StoreFixture | P
       cyclic.self = cyclic;
       expect(await codeOf(s.put('call', 'bad', cyclic))).toBe(StoreErrorCode.value);
       await expect(s.put('call', 'bad', { deep: { at: new Date(0) } })).rejects.toThrow(/deep\.at/);
+      await expect(s.put('call', 'bad', { list: [1, { x: Number.NaN }] })).rejects.toThrow(/call "bad"\.list\[1\]\.x is NaN/);
     });
 
     it('reads an undefined property back as absent', async () => {
