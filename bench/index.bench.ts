@@ -11,7 +11,9 @@
  * Installs what it needs where it can (bench/lib/install.ts). Each part is bounded in time and
  * reports why it could not run; the rest still runs. Prints JSON, then a table.
  * Options: --quick (short steps, 2,000 calls: a try-out, not a figure), --parts a,b (signalling,
- * concurrency, media), --json FILE (also write the JSON there).
+ * concurrency, media; and `floor`, not run by default for time: ~2.5 min more, the call rate of a
+ * stateless proxy in Node, the least any Node middle box spends here), --json FILE (also write
+ * the JSON there).
  */
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -19,6 +21,7 @@ import { arg } from './lib/args.js';
 import { installPeers } from './lib/install.js';
 import { runKamailioParts, runSippCeiling } from './lib/kamailio-parts.js';
 import { runMediaParts } from './lib/media-parts.js';
+import { runNodeFloor } from './lib/node-floor-part.js';
 import { runSluiceConcurrency, runSluiceRate } from './lib/sluice-parts.js';
 import { printTable, summarize, type BenchReport } from './lib/report.js';
 
@@ -56,6 +59,10 @@ if (parts.includes('signalling')) {
   report.sluice = { rate: await runSluiceRate({ ...rate, maxSecondsPerSearch: cap(120), startRate: 700 }) };
 } else if (parts.includes('concurrency')) {
   report.kamailio = await runKamailioParts({ ...rate, parts: ['concurrency'] });
+}
+if (parts.includes('floor')) {
+  log('floor: sipp -> stateless proxy in Node -> sipp');
+  report.nodeFloor = await runNodeFloor({ ...rate, maxSecondsPerSearch: cap(110), startRate: 6_000 });
 }
 if (parts.includes('concurrency')) {
   report.sluice = { ...(report.sluice ?? {}), concurrency: await runSluiceConcurrency({ quick, log }) };

@@ -15,6 +15,8 @@ export interface BenchReport {
   quick: boolean;
   install: InstallReport;
   sippCeiling?: Part;
+  /** Opt-in part `floor`: a stateless proxy in Node (bench/lib/node-floor-part.ts). */
+  nodeFloor?: Part;
   kamailio?: Part;
   sluice?: { rate?: Part; concurrency?: Part };
   media?: MediaPartsResult;
@@ -24,14 +26,16 @@ export interface BenchReport {
 
 /** The headline figures and ratios (null where a part did not give its figure). */
 export interface Summary {
-  callsPerSecond: { sippCeiling: number | null; kamailioPlain: number | null; kamailioTopos: number | null; sluice: number | null };
-  cpuSecondsPer1000Calls: { kamailioPlain: number | null; kamailioTopos: number | null; sluice: number | null };
+  callsPerSecond: { sippCeiling: number | null; nodeFloor: number | null; kamailioPlain: number | null; kamailioTopos: number | null; sluice: number | null };
+  cpuSecondsPer1000Calls: { nodeFloor: number | null; kamailioPlain: number | null; kamailioTopos: number | null; sluice: number | null };
   kbPerEstablishedCall: { kamailioPlain: number | null; kamailioPlainShm: number | null; sluice: number | null };
   ratios: {
     sluiceVsKamailioPlainCps: number | null;
     sluiceVsKamailioToposCps: number | null;
     sluiceVsKamailioPlainCpuPerCall: number | null;
     sluiceVsKamailioPlainMemoryPerCall: number | null;
+    /** Sluice's CPU per call over the least any Node middle box spends here (null unless `floor` ran). */
+    sluiceVsNodeFloorCpuPerCall: number | null;
   };
   goals: { cpsAtLeastKamailioPlain: boolean | null; memoryAtMost16KbPerCall: boolean | null; relayAtLeastRtpengine: string };
 }
@@ -60,11 +64,13 @@ export function summarize(r: BenchReport): Summary {
   const sc = r.sluice?.concurrency;
   const cps = {
     sippCeiling: search(r.sippCeiling)?.best?.rate ?? null,
+    nodeFloor: search(r.nodeFloor)?.best?.rate ?? null,
     kamailioPlain: search(plain)?.best?.rate ?? null,
     kamailioTopos: search(topos)?.best?.rate ?? null,
     sluice: search(r.sluice?.rate)?.best?.rate ?? null,
   };
   const cpu = {
+    nodeFloor: search(r.nodeFloor)?.best?.cpuSecondsPer1000Calls ?? null,
     kamailioPlain: search(plain)?.best?.cpuSecondsPer1000Calls ?? null,
     kamailioTopos: search(topos)?.best?.cpuSecondsPer1000Calls ?? null,
     sluice: search(r.sluice?.rate)?.best?.cpuSecondsPer1000Calls ?? null,
@@ -81,6 +87,7 @@ export function summarize(r: BenchReport): Summary {
       sluiceVsKamailioToposCps: ratio(cps.sluice, cps.kamailioTopos),
       sluiceVsKamailioPlainCpuPerCall: ratio(cpu.sluice, cpu.kamailioPlain),
       sluiceVsKamailioPlainMemoryPerCall: ratio(mem.sluice, mem.kamailioPlain),
+      sluiceVsNodeFloorCpuPerCall: ratio(cpu.sluice, cpu.nodeFloor),
     },
     goals: {
       cpsAtLeastKamailioPlain: cps.sluice === null || cps.kamailioPlain === null ? null : cps.sluice >= cps.kamailioPlain,
@@ -110,11 +117,16 @@ export function printTable(r: BenchReport, out: (line: string) => void): void {
   row('middle box', 'calls/s', 'CPU s/1000', '');
   const noteOf = (p: Part | undefined): string => (search(p)?.best ? '' : why(p));
   row(`none (sipp${typeof r.sippCeiling?.sipp === 'string' ? ` ${r.sippCeiling.sipp}` : ''} -> sipp)`, show(s.callsPerSecond.sippCeiling), '-', noteOf(r.sippCeiling));
+  if (r.nodeFloor !== undefined) {
+    const nv = typeof r.nodeFloor.node === 'string' ? ` ${r.nodeFloor.node}` : '';
+    row(`Node floor (stateless proxy, Node${nv})`, show(s.callsPerSecond.nodeFloor), show(s.cpuSecondsPer1000Calls.nodeFloor), noteOf(r.nodeFloor));
+  }
   row(`Kamailio ${kv} plain`, show(s.callsPerSecond.kamailioPlain), show(s.cpuSecondsPer1000Calls.kamailioPlain), noteOf(k.plain as Part | undefined));
   const redisCpu = search(k.topos as Part | undefined)?.best?.otherCpuSecondsPer1000Calls?.redis;
   row(`Kamailio ${kv} topos (Redis)`, show(s.callsPerSecond.kamailioTopos), show(s.cpuSecondsPer1000Calls.kamailioTopos), redisCpu === undefined ? noteOf(k.topos as Part | undefined) : `+ Redis ${redisCpu} CPU s/1000`);
   row('Sluice (B2BUA, media direct)', show(s.callsPerSecond.sluice), show(s.cpuSecondsPer1000Calls.sluice), noteOf(r.sluice?.rate));
   out(`  Sluice / Kamailio plain: ${show(s.ratios.sluiceVsKamailioPlainCps)}x calls/s, ${show(s.ratios.sluiceVsKamailioPlainCpuPerCall)}x CPU per call; / topos: ${show(s.ratios.sluiceVsKamailioToposCps)}x calls/s`);
+  if (r.nodeFloor !== undefined) out(`  Sluice / Node floor: ${show(s.ratios.sluiceVsNodeFloorCpuPerCall)}x CPU per call`);
   out('Concurrency: established calls held, memory growth per call');
   const kc = k.concurrency as Part | undefined;
   const sc = r.sluice?.concurrency;

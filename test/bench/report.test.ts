@@ -24,7 +24,8 @@ function report(): BenchReport {
 describe('bench report', () => {
   it('puts Sluice beside Kamailio as ratios and checks the goals', () => {
     const s = summarize(report());
-    expect(s.callsPerSecond).toEqual({ sippCeiling: 9000, kamailioPlain: 4000, kamailioTopos: null, sluice: 2000 });
+    expect(s.callsPerSecond).toEqual({ sippCeiling: 9000, nodeFloor: null, kamailioPlain: 4000, kamailioTopos: null, sluice: 2000 });
+    expect(s.ratios.sluiceVsNodeFloorCpuPerCall).toBeNull();
     expect(s.ratios.sluiceVsKamailioPlainCps).toBe(0.5);
     expect(s.ratios.sluiceVsKamailioToposCps).toBeNull();
     expect(s.ratios.sluiceVsKamailioPlainCpuPerCall).toBe(2.5);
@@ -41,5 +42,17 @@ describe('bench report', () => {
     expect(text).toMatch(/Kamailio 5\.6\.3 plain\s+4,000\s+0\.2/);
     expect(text).toContain('skipped: redis-server not installed');
     expect(text).toMatch(/Sluice \/ Kamailio plain: 0\.5x calls\/s/);
+  });
+
+  it('shows the Node floor and Sluice over it when the floor part ran, and nothing of it otherwise', () => {
+    const r = { ...report(), nodeFloor: { node: 'v20.1.0', rate: best(11_000, 0.05) } };
+    expect(summarize(r).ratios.sluiceVsNodeFloorCpuPerCall).toBe(10);
+    const lines: string[] = [];
+    printTable(r, (l) => lines.push(l));
+    expect(lines.join('\n')).toMatch(/Node floor \(stateless proxy, Node v20\.1\.0\)\s+11,000\s+0\.05/);
+    expect(lines.join('\n')).toContain('Sluice / Node floor: 10x CPU per call');
+    const plain: string[] = [];
+    printTable(report(), (l) => plain.push(l));
+    expect(plain.join('\n')).not.toContain('Node floor');
   });
 });
