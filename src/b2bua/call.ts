@@ -15,6 +15,8 @@ import { CallFailed, type IncomingCall, type IncomingOffer, type IncomingRequest
 import type { CallContext } from './context.js';
 import { MediaPlan, MediaRefused, MediaUnavailable } from './media-plan.js';
 import type { CallRecord } from './records.js';
+import { saveCall, saveEndedCall, type StoredCall } from './call-store.js';
+import { ackArrived, passRequest, reoffer, type BridgedLegs } from './in-dialog.js';
 import { LegEvents } from './leg-events.js';
 import { newOrigin, regenerate, type OriginState } from './sdp-bridge.js';
 
@@ -26,10 +28,6 @@ export interface CallTarget {
   media: 'anchor' | 'direct';
   route: NonNullable<CallRecord['route']>;
 }
-
-const ENDED_CALL_TTL_MS = 60_000;
-
-const PASS_THROUGH = new Set(['INFO', 'MESSAGE', 'OPTIONS', 'NOTIFY']);
 
 export class Call {
   readonly record: CallRecord;
@@ -84,17 +82,17 @@ export class Call {
 
   /** @internal A re-INVITE or UPDATE on an answered leg (see LegEvents). */
   legOffer(side: Side, offer: IncomingOffer): void {
-    this.guard(this.reoffer(side, offer), 're-offer');
+    this.guard(reoffer(this.legs(), side, offer), 're-offer');
   }
 
   /** @internal Another request in an answered leg's dialog. */
   legRequest(side: Side, request: IncomingRequest): void {
-    this.guard(this.passRequest(side, request), 'in-dialog request');
+    this.guard(passRequest(this.sessions[side === 'a' ? 'b' : 'a'], request), 'in-dialog request');
   }
 
   /** @internal The ACK of our 2xx on a leg: a late-offer answer crosses into the ACK the callee waits for. */
   legAck(side: Side, ack: SipRequest): void {
-    this.guard(this.ackArrived(side, ack), 'ACK');
+    this.guard(ackArrived(this.legs(), side, ack), 'ACK');
   }
 
   /** @internal A leg's session ended. */
@@ -193,7 +191,7 @@ export class Call {
   private linkEarly(side: Side, session: Session): void {
     if (this.sessions[side] === session) return;
     this.sessions[side] = session;
-    session.handler = { onOffer: (offer) => this.guard(this.reoffer(side, offer), 'early re-offer') };
+    session.handler = { onOffer: (offer) => this.guard(reoffer(this.legs(), side, offer), 'early re-offer') };
   }
 
   private async answered(b: Session): Promise<void> {
@@ -225,15 +223,6 @@ export class Call {
     await this.save();
   }
 
-  private async lateAnswer(answer: string | null, b: Session): Promise<void> {
-    try {
-      b.acknowledge(answer === null ? undefined : { body: await this.bridge('a', answer) });
-    } catch (err) {
-      this.ctx.log.warn({ err, call: this.id }, 'late answer not bridged');
-      b.acknowledge();
-    }
-  }
-
   /** An SDP from `from` regenerated for the other party (relay streams opened or updated). */
   private async bridge(from: Side, sdp: string): Promise<string> {
     const to: Side = from === 'a' ? 'b' : 'a';
@@ -244,94 +233,6 @@ export class Call {
     const body = regenerate(parsed, origin, this.ctx.mediaAddress(to === 'a' ? this.realm : this.target!.realm), targets, media.anchored);
     origin.version++;
     return body;
-  }
-
-  /** A re-INVITE or UPDATE on one leg goes to the other; its answer comes back the same way. */
-  private async reoffer(from: Side, offer: IncomingOffer): Promise<void> {
-    const other = this.sessions[from === 'a' ? 'b' : 'a'];
-    const mine = this.sessions[from];
-    const usable = other?.state === 'confirmed' || (other?.state === 'early' && offer.method === 'UPDATE');
-    if (other === undefined || mine === undefined || !usable) {
-      offer.reject(491);
-      return;
-    }
-    const sdp = offer.sdp;
-    if (sdp === null) {
-      if (offer.method === 'UPDATE') {
-        offer.accept(); // an UPDATE without SDP only refreshes the session
-        return;
-      }
-      await this.offerlessReinvite(from, offer, other);
-      return;
-    }
-    try {
-      const body = await this.bridge(from, sdp);
-      // Glare on the far leg goes back to the offerer as 491, which then retries itself (14.1).
-      const response = offer.method === 'UPDATE' ? await other.update({ body }, { retryGlare: false }) : await other.reinvite({ body }, { retryGlare: false });
-      if (response.status >= 200 && response.status < 300 && other.record.remoteSdp !== null) {
-        offer.accept({ body: await this.bridge(from === 'a' ? 'b' : 'a', other.record.remoteSdp) });
-        await this.save();
-      } else {
-        offer.reject(response.status >= 300 ? response.status : 500);
-      }
-    } catch (err) {
-      this.ctx.log.warn({ err, call: this.id }, 're-offer failed');
-      offer.reject(err instanceof MediaUnavailable || err instanceof MediaRefused || err instanceof SdpParseError ? 488 : 500);
-    }
-  }
-
-  /**
-   * A re-INVITE without SDP asks for an offer: the far party is asked the same way, its offer
-   * (in its 2xx) goes to this party regenerated, and this party's answer (in its ACK) updates the
-   * relay. The far party gets our SDP in force as its answer: the relay's endpoints toward it do
-   * not change, so media keeps flowing whatever this party answers.
-   */
-  private async offerlessReinvite(from: Side, offer: IncomingOffer, other: Session): Promise<void> {
-    const response = await other.reinvite(undefined, { retryGlare: false });
-    if (response.status < 200 || response.status >= 300 || other.record.remoteSdp === null) {
-      offer.reject(response.status >= 300 ? response.status : 500);
-      return;
-    }
-    const to: Side = from === 'a' ? 'b' : 'a';
-    this.pendingAnswer[from] = true;
-    offer.accept({ body: await this.bridge(to, other.record.remoteSdp) });
-    await this.save();
-  }
-
-  /** The ACK of our 2xx on one leg: a late-offer answer is bridged, else an answer updates the relay. */
-  private async ackArrived(side: Side, ack: SipRequest): Promise<void> {
-    const body = ack.body.length > 0 ? ack.body.toString('utf8') : null;
-    const b = this.sessions.b;
-    if (side === 'a' && b?.ackPending) {
-      await this.lateAnswer(body, b);
-      return;
-    }
-    if (this.pendingAnswer[side] && body !== null) await this.media?.apply(side, body);
-    this.pendingAnswer[side] = false;
-  }
-
-  /** INFO (DTMF), MESSAGE, OPTIONS, NOTIFY cross to the far leg; the far final comes back. */
-  private async passRequest(from: Side, incoming: IncomingRequest): Promise<void> {
-    const other = this.sessions[from === 'a' ? 'b' : 'a'];
-    if (!PASS_THROUGH.has(incoming.method) || other === undefined || other.state === 'terminated') {
-      incoming.respond(incoming.method === 'REFER' || incoming.method === 'SUBSCRIBE' ? 501 : 405);
-      return;
-    }
-    const r = incoming.request;
-    const headers: [string, string][] = [];
-    for (const name of ['Event', 'Subscription-State', 'Info-Package']) {
-      const v = r.header(name);
-      if (v !== undefined) headers.push([name, v]);
-    }
-    try {
-      const response = await other.request(incoming.method, {
-        headers,
-        ...(r.body.length > 0 ? { body: r.body, contentType: r.header('content-type') ?? 'application/octet-stream' } : {}),
-      });
-      incoming.respond(response.status, response.body.length > 0 ? { body: response.body, contentType: response.header('content-type') ?? 'application/octet-stream' } : undefined);
-    } catch {
-      incoming.respond(500);
-    }
   }
 
   private legEnded(side: Side, end: SessionEnd): void {
@@ -389,46 +290,22 @@ export class Call {
     const media = this.media?.stats() ?? [];
     this.media?.close();
     this.ctx.cdr?.write(this.record, media);
-    void this.saveEnded();
+    void saveEndedCall(this.ctx.store, this.ctx.log, this.stored());
     this.ctx.ended(this);
   }
 
-  /**
-   * The ended call stays a minute (late retransmissions, a peer asking after it); its legs and
-   * pinholes go at once: nothing can resume them, and at a thousand calls a second a minute of
-   * them is 60,000 records of dialogs and SDP held for nothing.
-   */
-  private async saveEnded(): Promise<void> {
-    const { store } = this.ctx;
-    try {
-      await store.put('call', this.id, this.record, ENDED_CALL_TTL_MS);
-      for (const side of ['a', 'b'] as const) if (this.sessions[side] !== undefined) await store.delete('leg', `${this.id}${side}`);
-      if (this.media !== null) await store.delete('media', this.id);
-    } catch (err) {
-      this.ctx.log.warn({ err, call: this.id }, 'ended call record not saved');
-    }
+  /** The call as the in-dialog handling sees it (see in-dialog.ts), made per request. */
+  private legs(): BridgedLegs {
+    return { id: this.id, log: this.ctx.log, sessions: this.sessions, pendingAnswer: this.pendingAnswer, media: this.media, bridge: (from, sdp) => this.bridge(from, sdp), save: () => this.save() };
   }
 
-  /**
-   * The call, its legs (each dialog with the SDP in force and the session timer deadline) and its
-   * media (the relay's endpoints per stream) as records (DESIGN.md "State as data").
-   */
-  private async save(): Promise<void> {
-    const { store } = this.ctx;
-    try {
-      // Each step checks the call is still live: one that ended meanwhile has deleted its legs
-      // and media (saveEnded), and a put now would bring them back for good.
-      if (this.over) return;
-      await store.put('call', this.id, this.record);
-      for (const side of ['a', 'b'] as const) {
-        const s = this.sessions[side];
-        if (this.over) return;
-        if (s !== undefined) await store.put('leg', `${this.id}${side}`, { call: this.id, side, realm: side === 'a' ? this.realm : this.target?.realm, session: s.record, origin: this.origin[side] });
-      }
-      if (this.over) return;
-      if (this.media !== null) await store.put('media', this.id, this.media.toRecord());
-    } catch (err) {
-      this.ctx.log.warn({ err, call: this.id }, 'call record not saved');
-    }
+  /** The call as its records are taken from it (see call-store.ts), made per save. */
+  private stored(): StoredCall {
+    return { id: this.id, record: this.record, realms: { a: this.realm, b: this.target?.realm }, sessions: this.sessions, origin: this.origin, media: this.media, over: () => this.over };
+  }
+
+  /** The call, its legs and its media into the store, as they stand now. */
+  private save(): Promise<void> {
+    return saveCall(this.ctx.store, this.ctx.log, this.stored());
   }
 }
