@@ -1,6 +1,6 @@
 import { normalizeAddrType } from './fields.js';
 import type { AddrType, Direction, SdpLine } from './model.js';
-import { isBlank, isDigits, parseUint, restAfter, tokenize } from './tokens.js';
+import { fieldTexts, isBlank, isDigits, parseUint, restAfter, tokenize } from './tokens.js';
 
 /**
  * Attributes are kept as written (`a=name` or `a=name:value`); these functions read them.
@@ -72,9 +72,9 @@ export interface Rtpmap {
 }
 
 export function parseRtpmap(value: string): Rtpmap | null {
-  const t = tokenize(value);
+  const t = fieldTexts(value);
   if (t.length !== 2) return null;
-  const [ptText, spec] = t.map((x) => x.text) as [string, string];
+  const [ptText, spec] = t as [string, string];
   const pt = parseUint(ptText, 0, 127);
   if (pt === null) return null;
   const parts = spec.split('/');
@@ -130,12 +130,12 @@ export interface Rtcp {
  * on the connection address).
  */
 export function parseRtcp(value: string): Rtcp | null {
-  const t = tokenize(value);
+  const t = fieldTexts(value);
   if (t.length !== 1 && t.length !== 4) return null;
-  const port = parseUint((t[0] as { text: string }).text, 0, 65535);
+  const port = parseUint(t[0] as string, 0, 65535);
   if (port === null) return null;
   if (t.length === 1) return { port };
-  const [, nettype, addrtypeText, address] = t.map((x) => x.text) as [string, string, string, string];
+  const [, nettype, addrtypeText, address] = t as [string, string, string, string];
   if (nettype.toUpperCase() !== 'IN') return null;
   const addrtype = normalizeAddrType(addrtypeText);
   if (addrtype === null) return null;
@@ -152,9 +152,9 @@ export interface Crypto {
 }
 
 export function parseCrypto(value: string): Crypto | null {
-  const t = tokenize(value);
+  const t = fieldTexts(value);
   if (t.length < 3) return null;
-  const [tagText, suite, keyParams] = t.map((x) => x.text) as [string, string, string];
+  const [tagText, suite, keyParams] = t as [string, string, string];
   const tag = parseUint(tagText, 0, 999_999_999);
   if (tag === null) return null;
   const c: Crypto = { tag, suite, keyParams };

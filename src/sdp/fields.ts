@@ -1,6 +1,6 @@
 import { isIpv4Literal, isIpv6Literal } from './address.js';
 import type { AddrType, Connection, MediaLine, Origin } from './model.js';
-import { isDigits, parseUint, tokenize } from './tokens.js';
+import { fieldTexts, isDigits, parseUint } from './tokens.js';
 
 /**
  * Typed views of the o=, c= and m= line values. Each `read*` returns the view or a short
@@ -9,9 +9,9 @@ import { isDigits, parseUint, tokenize } from './tokens.js';
  */
 
 export function readOrigin(value: string): Origin | string {
-  const t = tokenize(value);
+  const t = fieldTexts(value);
   if (t.length !== 6) return `o= must have 6 fields, found ${t.length}`;
-  const [username, sessId, sessVersion, nettype, addrtype, address] = t.map((x) => x.text) as [
+  const [username, sessId, sessVersion, nettype, addrtype, address] = t as [
     string, string, string, string, string, string,
   ];
   // sess-version is compared to spot changed offers and incremented by bumpVersion, so it must
@@ -31,9 +31,9 @@ export function isLiteralOf(addrtype: AddrType, address: string): boolean {
 }
 
 export function readConnection(value: string): Connection | string {
-  const t = tokenize(value);
+  const t = fieldTexts(value);
   if (t.length !== 3) return `c= must have 3 fields, found ${t.length}`;
-  const [nettype, addrtypeText, full] = t.map((x) => x.text) as [string, string, string];
+  const [nettype, addrtypeText, full] = t as [string, string, string];
   // Anything but IN IP4/IP6 cannot be relayed: refusing it beats guessing.
   if (nettype.toUpperCase() !== 'IN') return 'c= network type is not IN';
   const addrtype = normalizeAddrType(addrtypeText);
@@ -67,10 +67,10 @@ export function readConnection(value: string): Connection | string {
 }
 
 export function readMediaLine(value: string): MediaLine | string {
-  const t = tokenize(value);
+  const t = fieldTexts(value);
   // RFC 8866 5.14: 1*(SP fmt); no file of the corpus needs an empty format list.
   if (t.length < 4) return 'm= needs media, port, proto and at least one format';
-  const [media, portText, proto] = t.map((x) => x.text) as [string, string, string];
+  const [media, portText, proto] = t as [string, string, string];
   const slash = portText.indexOf('/');
   const port = parseUint(slash === -1 ? portText : portText.slice(0, slash), 0, 65535);
   if (port === null) return 'm= port is not a number 0..65535';
@@ -80,7 +80,7 @@ export function readMediaLine(value: string): MediaLine | string {
     if (count === null) return 'm= port count is not a number 1..65535';
     portCount = count;
   }
-  return { media, port, portCount, proto, formats: t.slice(3).map((x) => x.text) };
+  return { media, port, portCount, proto, formats: t.slice(3) };
 }
 
 export function parseOrigin(value: string): Origin | null {
@@ -118,8 +118,8 @@ export interface Timing {
 }
 
 export function parseTiming(value: string): Timing | null {
-  const t = tokenize(value);
+  const t = fieldTexts(value);
   if (t.length !== 2) return null;
-  const [start, stop] = t.map((x) => x.text) as [string, string];
+  const [start, stop] = t as [string, string];
   return isDigits(start) && isDigits(stop) ? { start, stop } : null;
 }

@@ -131,17 +131,27 @@ function originLine(sdp: Sdp): SdpLine {
 /** Changes the given o= fields; the others (and their spacing) stay as they are. */
 export function setOrigin(sdp: Sdp, fields: Partial<Origin>): void {
   const line = originLine(sdp);
-  let value = line.value;
-  ORIGIN_FIELDS.forEach((name, i) => {
+  for (const name of ORIGIN_FIELDS) {
     const v = fields[name];
-    if (v === undefined) return;
+    if (v === undefined) continue;
     if (typeof v !== 'string' || !isFieldText(v)) throw new TypeError(`o= ${name} must be one field: ${JSON.stringify(v)}`);
     if ((name === 'sessId' || name === 'sessVersion') && !isDigits(v)) {
       throw new TypeError(`o= ${name} must be decimal digits: ${JSON.stringify(v)}`);
     }
-    value = replaceToken(value, i, v);
-  });
-  line.value = value;
+  }
+  // One pass over the fields (originLine checked there are six), the spacing between them kept.
+  const value = line.value;
+  const tokens = tokenize(value);
+  let out = '';
+  let at = 0;
+  for (let i = 0; i < ORIGIN_FIELDS.length; i++) {
+    const t = tokens[i] as { start: number; end: number };
+    const v = fields[ORIGIN_FIELDS[i] as (typeof ORIGIN_FIELDS)[number]];
+    if (v === undefined) continue;
+    out += value.slice(at, t.start) + v;
+    at = t.end;
+  }
+  line.value = at === 0 ? value : out + value.slice(at);
 }
 
 /**

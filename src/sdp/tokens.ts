@@ -28,18 +28,53 @@ export function tokenize(value: string): Token[] {
   return out;
 }
 
+/**
+ * The fields of a value as strings only: what the typed readers need, without a Token object
+ * per field (SDP is read on every offer and answer a call carries).
+ */
+export function fieldTexts(value: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  const n = value.length;
+  while (i < n) {
+    while (i < n && isBlank(value.charCodeAt(i))) i++;
+    if (i >= n) break;
+    const start = i;
+    while (i < n && !isBlank(value.charCodeAt(i))) i++;
+    out.push(value.slice(start, i));
+  }
+  return out;
+}
+
+/** Start of token `index` of `value`, or -1; its end is tokenEnd(value, start). */
+function tokenStart(value: string, index: number): number {
+  let i = 0;
+  const n = value.length;
+  for (let k = 0; ; k++) {
+    while (i < n && isBlank(value.charCodeAt(i))) i++;
+    if (i >= n) return -1;
+    if (k === index) return i;
+    while (i < n && !isBlank(value.charCodeAt(i))) i++;
+  }
+}
+
+function tokenEnd(value: string, start: number): number {
+  let i = start;
+  while (i < value.length && !isBlank(value.charCodeAt(i))) i++;
+  return i;
+}
+
 /** The text after the first `skip` tokens and the blanks that follow them, verbatim. */
 export function restAfter(value: string, skip: number): string {
-  const tokens = tokenize(value);
-  const t = tokens[skip];
-  return t === undefined ? '' : value.slice(t.start);
+  const start = tokenStart(value, skip);
+  return start === -1 ? '' : value.slice(start);
 }
 
 /** Replaces token `index` of `value` with `text`, keeping everything around it. */
 export function replaceToken(value: string, index: number, text: string): string {
-  const t = tokenize(value)[index];
-  if (t === undefined) throw new RangeError(`no field ${index} in ${JSON.stringify(value)}`);
-  return value.slice(0, t.start) + text + value.slice(t.end);
+  const start = tokenStart(value, index);
+  if (start === -1) throw new RangeError(`no field ${index} in ${JSON.stringify(value)}`);
+  return value.slice(0, start) + text + value.slice(tokenEnd(value, start));
 }
 
 /** 1..maxLen ASCII digits. */

@@ -1,0 +1,33 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { fieldTexts, replaceToken, restAfter, tokenize } from '../../src/sdp/tokens.js';
+
+// Values made of fields and runs of spaces and tabs, as devices write them.
+const value = fc.array(fc.constantFrom('a', 'IN', '1', ' ', '\t', '  ', 'x/2'), { maxLength: 12 }).map((parts) => parts.join(''));
+
+describe('SDP field tokens', () => {
+  it('fieldTexts gives the texts tokenize gives, with no position objects', () => {
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(fieldTexts(v)).toEqual(tokenize(v).map((t) => t.text));
+      }),
+    );
+    expect(fieldTexts(' IN\tIP4  127.0.0.1 ')).toEqual(['IN', 'IP4', '127.0.0.1']);
+  });
+
+  it('replaceToken and restAfter find the field by scanning, keeping the spacing around it', () => {
+    fc.assert(
+      fc.property(value, fc.nat(6), (v, i) => {
+        const t = tokenize(v)[i];
+        if (t === undefined) {
+          expect(() => replaceToken(v, i, 'Z')).toThrow(RangeError);
+          expect(restAfter(v, i)).toBe('');
+        } else {
+          expect(replaceToken(v, i, 'Z')).toBe(v.slice(0, t.start) + 'Z' + v.slice(t.end));
+          expect(restAfter(v, i)).toBe(v.slice(t.start));
+        }
+      }),
+    );
+    expect(replaceToken('audio  49170\tRTP/AVP 0', 1, '5004')).toBe('audio  5004\tRTP/AVP 0');
+  });
+});
