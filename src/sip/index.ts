@@ -5,15 +5,11 @@ export { serializeMessage } from './serializer.js';
 export { createResponse, REASON_PHRASES } from './response.js';
 export { StreamFramer, type StreamItem } from './stream.js';
 export { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
-export {
-  SipMessage,
-  SipRequest,
-  SipResponse,
-  isRequest,
-  isResponse,
-  type AnySipMessage,
-  type HeaderField,
-} from './message.js';
+export { SipMessage } from './message.js';
+export { SipRequest } from './sip-request.js';
+export { SipResponse } from './sip-response.js';
+export { isRequest, isResponse, type AnySipMessage } from './message-kind.js';
+export type { HeaderField } from './header-field.js';
 export { isSipUri, isTelUri, parseUri, serializeUri, uriEquals } from './uri.js';
 export { parseNameAddr, serializeNameAddr } from './name-addr.js';
 export { parseVia, serializeVia } from './via.js';

@@ -1,4 +1,7 @@
+/** SipMessage, the base of SipRequest and SipResponse: header access, mutation, cached routing-header views. */
 import { SipParseError } from './errors.js';
+import { nameAddrOf, tagOf } from './from-to.js';
+import { made, type HeaderField } from './header-field.js';
 import { canonicalName, displayName } from './header-names.js';
 import {
   HEADER_VALUE_PARSERS,
@@ -9,27 +12,11 @@ import {
   parseMaxForwards,
 } from './header-values.js';
 import { fit } from './fit.js';
-import { parseNameAddr } from './name-addr.js';
-import type { ContentType, CSeq, NameAddr, Uri, Via } from './types.js';
-import { parseUri, serializeUri } from './uri.js';
+import type { ContentType, CSeq, NameAddr, Via } from './types.js';
 import { parseVia, serializeVia } from './via.js';
 
-/**
- * One header field line. `value` is unfolded and trimmed; `start`/`end` locate the field's
- * original text (folds included) in the message's header section, so an unchanged field is
- * written back byte for byte. A field added or changed through the API has start = -1.
- */
-export interface HeaderField {
-  /** Canonical lower-case long name ('via' for 'v' and 'VIA'). */
-  readonly key: string;
-  /** The name as written, or the canonical display form for a field made here. */
-  readonly name: string;
-  readonly value: string;
-  readonly start: number;
-  readonly end: number;
-}
-
-const EMPTY_BODY = Buffer.alloc(0);
+/** The body of a request or response made without one (one shared instance). */
+export const EMPTY_BODY = Buffer.alloc(0);
 const NOT_PARSED = undefined;
 
 /**
@@ -415,151 +402,4 @@ export abstract class SipMessage {
       this.parsed(f.key);
     }
   }
-}
-
-/** From and To: one name-addr or addr-spec; the error names the header it came from. */
-function nameAddrOf(value: string, key: string): NameAddr {
-  try {
-    return parseNameAddr(value);
-  } catch (e) {
-    if (e instanceof SipParseError && e.header === undefined) {
-      throw new SipParseError(`${displayName(key)}: ${e.reason}`, { header: key, status: e.status ?? 400 });
-    }
-    throw e;
-  }
-}
-
-function tagOf(na: NameAddr): string | null {
-  for (const p of na.params) if (p.name.length === 3 && p.name.toLowerCase() === 'tag') return p.value;
-  return null;
-}
-
-function made(key: string, value: string): HeaderField {
-  return { key, name: displayName(key), value, start: -1, end: -1 };
-}
-
-export class SipRequest extends SipMessage {
-  readonly kind = 'request' as const;
-  private _method: string;
-  private _uriText: string;
-  private _uri: Uri | undefined;
-  private _version: string;
-
-  constructor(
-    method: string,
-    uri: string | Uri,
-    headers: HeaderField[] = [],
-    body: Buffer = EMPTY_BODY,
-    version = 'SIP/2.0',
-    head = '',
-    wire: Buffer | null = null,
-  ) {
-    super(headers, body, head, wire);
-    this._method = method;
-    if (typeof uri === 'string') {
-      this._uriText = uri;
-      this._uri = undefined;
-    } else {
-      this._uri = uri;
-      this._uriText = serializeUri(uri);
-    }
-    this._version = version;
-  }
-
-  get method(): string {
-    return this._method;
-  }
-
-  set method(m: string) {
-    this._method = m;
-    this.startLineChanged();
-  }
-
-  /** The Request-URI as written. */
-  get uriText(): string {
-    return this._uriText;
-  }
-
-  /** The Request-URI, parsed on first use (no <>, no headers, no spaces). */
-  get uri(): Uri {
-    return (this._uri ??= parseUri(this._uriText, { requestUri: true }));
-  }
-
-  set uri(uri: Uri) {
-    this._uri = uri;
-    this._uriText = serializeUri(uri);
-    this.startLineChanged();
-  }
-
-  get version(): string {
-    return this._version;
-  }
-
-  get startLine(): string {
-    return `${this._method} ${this._uriText} ${this._version}`;
-  }
-
-  override parseRoutingHeaders(): void {
-    void this.uri;
-    super.parseRoutingHeaders();
-  }
-}
-
-export class SipResponse extends SipMessage {
-  readonly kind = 'response' as const;
-  private _status: number;
-  private _reason: string;
-  private _version: string;
-
-  constructor(
-    status: number,
-    reason: string,
-    headers: HeaderField[] = [],
-    body: Buffer = EMPTY_BODY,
-    version = 'SIP/2.0',
-    head = '',
-    wire: Buffer | null = null,
-  ) {
-    super(headers, body, head, wire);
-    this._status = status;
-    this._reason = reason;
-    this._version = version;
-  }
-
-  get status(): number {
-    return this._status;
-  }
-
-  set status(s: number) {
-    this._status = s;
-    this.startLineChanged();
-  }
-
-  /** The reason phrase, a byte string (decode with utf8() to show it). */
-  get reason(): string {
-    return this._reason;
-  }
-
-  set reason(r: string) {
-    this._reason = r;
-    this.startLineChanged();
-  }
-
-  get version(): string {
-    return this._version;
-  }
-
-  get startLine(): string {
-    return `${this._version} ${this._status} ${this._reason}`;
-  }
-}
-
-export type AnySipMessage = SipRequest | SipResponse;
-
-export function isRequest(m: SipMessage): m is SipRequest {
-  return m.kind === 'request';
-}
-
-export function isResponse(m: SipMessage): m is SipResponse {
-  return m.kind === 'response';
 }

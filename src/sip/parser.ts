@@ -1,9 +1,11 @@
 import { latin1Slice } from './bytes.js';
 import { SipParseError } from './errors.js';
+import type { HeaderField } from './header-field.js';
 import { canonicalName, commonName, isValidHeaderName, SINGLE_VALUED } from './header-names.js';
 import { parseContentLength } from './header-values.js';
 import { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
-import { SipRequest, SipResponse, type HeaderField } from './message.js';
+import { SipRequest } from './sip-request.js';
+import { SipResponse } from './sip-response.js';
 
 /**
  * How much of a message to parse before returning it:

@@ -1,4 +1,6 @@
-import { SipResponse, type HeaderField, type SipRequest } from './message.js';
+import type { HeaderField } from './header-field.js';
+import type { SipRequest } from './sip-request.js';
+import { SipResponse } from './sip-response.js';
 
 /** Reason phrases of RFC 3261 21 and the extensions Sluice answers with. */
 export const REASON_PHRASES: Readonly<Record<number, string>> = {

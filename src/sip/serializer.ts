@@ -1,5 +1,7 @@
 import { latin1Write } from './bytes.js';
-import type { SipMessage, SipRequest, SipResponse } from './message.js';
+import type { SipMessage } from './message.js';
+import type { SipRequest } from './sip-request.js';
+import type { SipResponse } from './sip-response.js';
 
 /**
  * Serializes a message to bytes. An unchanged received message is returned as the very bytes
