@@ -174,6 +174,14 @@ async function kamailioRatePart(mode: 'plain' | 'topos', o: KamailioPartsOptions
       target: { host: '127.0.0.1', port: kam.port, transport: 'udp' },
       pids,
       otherPids: redis === undefined ? {} : { redis: [redis.pid] },
+      // After an overloaded step tm still holds what it could not finish (once, 2 GB of shm
+      // ran out and poisoned the next step): each step after a failure starts on a fresh one.
+      restartTarget: async () => {
+        await kam?.stop();
+        kam = undefined;
+        kam = await startKamailio(opts);
+        return kam.pids();
+      },
     });
     o.log?.(describeSearch(`kamailio ${mode}`, rate));
     return {

@@ -110,7 +110,7 @@ export function printTable(r: BenchReport, out: (line: string) => void): void {
   const s = r.summary ?? summarize(r);
   const k = r.kamailio ?? {};
   const kv = (k.kamailio as string | null | undefined) ?? 'not installed';
-  const row = (name: string, a: string, b: string, note = ''): void => out(`  ${pad(name, 34)}${lpad(a, 10)}${lpad(b, 14)}  ${note}`);
+  const row = (name: string, a: string, b: string, note = ''): void => out(`  ${pad(name, 44)}${lpad(a, 10)}${lpad(b, 14)}  ${note}`);
   out('');
   out(`Sluice vs peers, ${r.startedAt.slice(0, 19)}Z, ${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, load ${r.machine.loadavg1mAtStart} -> ${r.machine.loadavg1mAtEnd ?? '-'}, ${r.wallSeconds ?? '-'} s${r.quick ? ', QUICK (not figures)' : ''}`);
   out('Signalling: sipp uac-rr -> middle box -> sipp uas-rr, 2 s calls, UDP loopback; best rate held 20 s with zero failed calls');

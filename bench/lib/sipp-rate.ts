@@ -116,6 +116,8 @@ export interface SearchStep {
   successful: number;
   failed: number;
   retransmissions: number;
+  /** Set when the step failed and the target was started afresh after it (restartTarget). */
+  targetRestarted?: boolean;
   /** The non-zero Failed*(C) counters, to tell timeouts from unexpected messages. */
   failures: Record<string, number>;
   /** Calls neither successful nor failed when the step ended (still running at its time cap). */
@@ -174,6 +176,19 @@ export interface SearchOptions {
    */
   maxProbeResponseMs?: number;
   /**
+   * A probe with more sipp retransmissions than this per call attempted fails too (default
+   * 0.01): on loopback a retransmission means a message waited T1 (500 ms) somewhere, the
+   * target queueing past its capacity, and a higher probe could then overload it for good.
+   */
+  maxProbeRetransmissionsPerCall?: number;
+  /**
+   * Called after a failed step, before the next: starts the target afresh so that the next step
+   * does not inherit what the overload left (Kamailio's tm keeps the transactions it could not
+   * finish, and their shared memory, for its timers: 30 to 120 s). Returns the pids to measure
+   * from then on. Without it the search only pauses (settleMs).
+   */
+  restartTarget?: () => Promise<number[]>;
+  /**
    * A failed confirm is retried at this fraction of its rate (default 0.85; lower when fewer
    * calls succeeded, down to half), at most maxStepDowns times (default 2).
    */
@@ -224,7 +239,7 @@ export async function searchMaxRate(opts: SearchOptions): Promise<SearchResult> 
     throw new Error('searchMaxRate: bad options');
   }
   const steps: SearchStep[] = [];
-  const pids = opts.pids ?? [];
+  let pids = opts.pids ?? [];
   const others = Object.entries(opts.otherPids ?? {});
   let note: string | undefined;
 
@@ -272,7 +287,8 @@ export async function searchMaxRate(opts: SearchOptions): Promise<SearchResult> 
     const unexpected = /(while [^,]+), received '([^\r\n']*)/.exec(r.errors);
     const responseMs = sippDurationMs(r.stats['ResponseTime1(C)']);
     const slow = kind === 'probe' && responseMs !== null && responseMs > (opts.maxProbeResponseMs ?? 200);
-    const passed = r.failed === 0 && r.successful >= attempted && !r.timedOut && !slow;
+    const retransmitting = kind === 'probe' && r.retransmissions > attempted * (opts.maxProbeRetransmissionsPerCall ?? 0.01);
+    const passed = r.failed === 0 && r.successful >= attempted && !r.timedOut && !slow && !retransmitting;
     const s: SearchStep = {
       kind,
       rate,
@@ -296,7 +312,13 @@ export async function searchMaxRate(opts: SearchOptions): Promise<SearchResult> 
       timedOut: r.timedOut,
     };
     steps.push(s);
-    if (!passed) await new Promise((res) => setTimeout(res, settleMs));
+    if (!passed) {
+      await new Promise((res) => setTimeout(res, settleMs));
+      if (opts.restartTarget !== undefined) {
+        pids = await opts.restartTarget();
+        s.targetRestarted = true;
+      }
+    }
     return s;
   };
 

@@ -42,7 +42,17 @@ export async function runSluiceRate(o: RateOptions & { media?: 'anchor' | 'direc
   try {
     pair = await startPair(media, (so.maxSeconds ?? 170) + 60);
     o.log?.(`sluice (media ${media}): searching from ${so.startRate} calls/s`);
-    const rate = await searchMaxRate({ ...so, target: { host: '127.0.0.1', port: pair.sluice.inside, transport: 'udp' }, pids: [pair.sluice.pid] });
+    const p = pair;
+    const rate = await searchMaxRate({
+      ...so,
+      target: { host: '127.0.0.1', port: p.sluice.inside, transport: 'udp' },
+      pids: [p.sluice.pid],
+      // As Kamailio's side does: a step after a failure starts on a fresh process.
+      restartTarget: async () => {
+        p.sluice = await p.sluice.restart();
+        return [p.sluice.pid];
+      },
+    });
     const b = rate.best;
     o.log?.(b === null ? `sluice: no rate confirmed (${rate.note ?? 'see steps'})` : `sluice: ${b.rate} calls/s for ${b.seconds} s, ${b.cpuSecondsPer1000Calls ?? '-'} CPU s per 1,000 calls`);
     return { media, processes: 1, rate };

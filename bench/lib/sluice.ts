@@ -15,6 +15,8 @@ export interface SluiceUnderTest {
   /** The inside realm's UDP port on 127.0.0.1: where the generator sends its INVITEs. */
   inside: number;
   stop(): Promise<void>;
+  /** Stops it and starts another on the same ports and configuration. */
+  restart(): Promise<SluiceUnderTest>;
 }
 
 export interface SluiceBenchOptions {
@@ -78,17 +80,22 @@ export async function startSluice(opts: SluiceBenchOptions): Promise<SluiceUnder
     throw err;
   }
   child.stdout.resume();
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
   return {
     pid: child.pid!,
     inside: opts.inside,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      rmSync(dir, { recursive: true, force: true });
+    stop,
+    restart: async () => {
+      await stop();
+      return startSluice(opts);
     },
   };
 }
