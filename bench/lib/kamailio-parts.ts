@@ -175,10 +175,12 @@ async function kamailioRatePart(mode: 'plain' | 'topos', o: KamailioPartsOptions
       pids,
       otherPids: redis === undefined ? {} : { redis: [redis.pid] },
       // After an overloaded step tm still holds what it could not finish (once, 2 GB of shm
-      // ran out and poisoned the next step): each step after a failure starts on a fresh one.
+      // ran out and poisoned the next step): each step after a failure starts on a fresh one,
+      // with topos's records in Redis gone too.
       restartTarget: async () => {
         await kam?.stop();
         kam = undefined;
+        redis?.flush();
         kam = await startKamailio(opts);
         return kam.pids();
       },

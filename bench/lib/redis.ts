@@ -7,6 +7,8 @@ import { hasBinary } from '../../test/interop/harness/prereq.js';
 export interface RedisInstance {
   pid: number;
   port: number;
+  /** Empties every database (FLUSHALL): what a middle box kept in it is gone. */
+  flush(): void;
   stop(): Promise<void>;
 }
 
@@ -77,7 +79,12 @@ export async function startRedis(port: number): Promise<RedisInstance> {
   const deadline = Date.now() + 5_000;
   // Bounded: 5 s at 50 ms steps.
   while (!gone && Date.now() < deadline) {
-    if (pingOk(port)) return { pid: pid as number, port, stop };
+    if (pingOk(port)) {
+      const flush = (): void => {
+        execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'flushall'], { timeout: 10_000, stdio: 'ignore' });
+      };
+      return { pid: pid as number, port, flush, stop };
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   await stop();
