@@ -14,17 +14,22 @@ export function isBlank(code: number): boolean {
   return code === 0x20 || code === 0x09;
 }
 
-export function tokenize(value: string): Token[] {
-  const out: Token[] = [];
+/** Calls `each` with the bounds of every field of `value`, in order. */
+function eachField(value: string, each: (start: number, end: number) => void): void {
   let i = 0;
   const n = value.length;
   while (i < n) {
     while (i < n && isBlank(value.charCodeAt(i))) i++;
-    if (i >= n) break;
+    if (i >= n) return;
     const start = i;
     while (i < n && !isBlank(value.charCodeAt(i))) i++;
-    out.push({ text: value.slice(start, i), start, end: i });
+    each(start, i);
   }
+}
+
+export function tokenize(value: string): Token[] {
+  const out: Token[] = [];
+  eachField(value, (start, end) => out.push({ text: value.slice(start, end), start, end }));
   return out;
 }
 
@@ -34,15 +39,7 @@ export function tokenize(value: string): Token[] {
  */
 export function fieldTexts(value: string): string[] {
   const out: string[] = [];
-  let i = 0;
-  const n = value.length;
-  while (i < n) {
-    while (i < n && isBlank(value.charCodeAt(i))) i++;
-    if (i >= n) break;
-    const start = i;
-    while (i < n && !isBlank(value.charCodeAt(i))) i++;
-    out.push(value.slice(start, i));
-  }
+  eachField(value, (start, end) => out.push(value.slice(start, end)));
   return out;
 }
 
