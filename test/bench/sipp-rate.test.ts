@@ -1,0 +1,75 @@
+/**
+ * The rate search's rules, with sipp's results scripted (sipp itself is exercised by
+ * `npm run bench`): a probe that retransmits fails, and a step after a failed one runs on a
+ * restarted target whose new pids are the ones measured.
+ */
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+const sippRuns: { rate: number }[] = [];
+const cpuReads: number[][] = [];
+
+vi.mock('../interop/harness/sipp.js', () => ({
+  runSipp: vi.fn(async (opts: { args: string[] }) => {
+    const rate = Number(opts.args[opts.args.indexOf('-r') + 1]);
+    const calls = Number(opts.args[opts.args.indexOf('-m') + 1]);
+    sippRuns.push({ rate });
+    // A target that holds 1,000 calls/s, queues (retransmissions, every call completes) up to
+    // 1,200 and loses calls above.
+    const retransmissions = rate <= 1_000 ? 0 : Math.round(calls * 0.05);
+    const failed = rate > 1_200 ? Math.round(calls * 0.1) : 0;
+    return { code: 0, signal: null, timedOut: false, successful: calls - failed, failed, unexpected: 0, retransmissions, outgoing: 0, incoming: 0, current: 0, failures: {}, stats: {}, counts: {}, errors: '', stdout: '', stderr: '' };
+  }),
+}));
+
+vi.mock('../../bench/lib/proc.js', () => ({
+  cpuSecondsOf: () => 0,
+  cpuSecondsOfAll: (pids: number[]) => {
+    cpuReads.push([...pids]);
+    return 0;
+  },
+}));
+
+const { searchMaxRate } = await import('../../bench/lib/sipp-rate.js');
+
+const base = { target: { host: '127.0.0.1', port: 5060, transport: 'udp' as const }, probeSeconds: 1, confirmSeconds: 2, callLengthMs: 0, settleMs: 0, refine: 0 };
+
+describe('rate search', () => {
+  beforeEach(() => {
+    sippRuns.length = 0;
+    cpuReads.length = 0;
+  });
+
+  it('fails a probe whose calls all completed but with retransmissions on more than 1% of them', async () => {
+    const r = await searchMaxRate({ ...base, startRate: 800, factor: 1.4 });
+    const probes = r.steps.filter((s) => s.kind === 'probe').map((s) => [s.rate, s.passed, s.failed]);
+    // 1,120 completes every call but retransmits: a failed probe, so the search confirms 800.
+    expect(probes).toEqual([
+      [800, true, 0],
+      [1120, false, 0],
+    ]);
+    expect(r.best?.rate).toBe(800);
+  });
+
+  it('restarts the target after each failed step and measures the new pids from then on', async () => {
+    let restarts = 0;
+    const r = await searchMaxRate({
+      ...base,
+      startRate: 800,
+      factor: 2,
+      pids: [1],
+      restartTarget: async () => {
+        restarts++;
+        return [100 + restarts];
+      },
+    });
+    expect(r.steps.map((s) => [s.kind, s.rate, s.passed, s.targetRestarted ?? false])).toEqual([
+      ['probe', 800, true, false],
+      ['probe', 1600, false, true],
+      ['confirm', 800, true, false],
+    ]);
+    expect(restarts).toBe(1);
+    // Before and after each step; the confirm after the restart reads pid 101.
+    expect(cpuReads.at(-1)).toEqual([101]);
+    expect(cpuReads[0]).toEqual([1]);
+  });
+});
