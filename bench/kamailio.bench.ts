@@ -10,15 +10,11 @@
  * --max-search-seconds, --refine, --children, --parts ceiling,plain,topos,concurrency.
  * Prints JSON, then one human line per part. A part that cannot run says why; the rest runs.
  */
-import { arg } from './lib/args.js';
+import { arg, numericOptions } from './lib/args.js';
 import { runKamailioParts, runSippCeiling, type KamailioPartsOptions } from './lib/kamailio-parts.js';
 import type { SearchResult } from './lib/sipp-rate.js';
 
 const quick = process.argv.includes('--quick');
-const num = (name: string): number | undefined => {
-  const v = arg(name, '');
-  return v === '' ? undefined : Number(v);
-};
 const parts = arg('--parts', 'ceiling,plain,topos,concurrency').split(',');
 
 const opts: KamailioPartsOptions = {
@@ -26,7 +22,7 @@ const opts: KamailioPartsOptions = {
   log: (line) => console.error(`[kamailio.bench] ${line}`),
   parts: parts.filter((p): p is 'plain' | 'topos' | 'concurrency' => p === 'plain' || p === 'topos' || p === 'concurrency'),
 };
-for (const [name, key] of [
+numericOptions(opts, [
   ['--probe-seconds', 'probeSeconds'],
   ['--confirm-seconds', 'confirmSeconds'],
   ['--call-ms', 'callLengthMs'],
@@ -36,10 +32,7 @@ for (const [name, key] of [
   ['--concurrency-rate', 'concurrencyRate'],
   ['--hold-ms', 'holdMs'],
   ['--refine', 'refine'],
-] as const) {
-  const v = num(name);
-  if (v !== undefined) opts[key] = v;
-}
+] as const);
 
 const started = Date.now();
 const result: Record<string, unknown> = { bench: 'kamailio', quick };

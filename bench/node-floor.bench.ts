@@ -9,30 +9,23 @@
  * --start-rate, --json FILE (also write the JSON there). Prints JSON, then one human line.
  */
 import { writeFileSync } from 'node:fs';
-import { arg } from './lib/args.js';
+import { arg, numericOptions } from './lib/args.js';
 import type { RateOptions } from './lib/kamailio-parts.js';
 import { runNodeFloor } from './lib/node-floor-part.js';
 import type { SearchResult } from './lib/sipp-rate.js';
 
 const quick = process.argv.includes('--quick');
 const jsonFile = arg('--json', '');
-const num = (name: string): number | undefined => {
-  const v = arg(name, '');
-  return v === '' ? undefined : Number(v);
-};
 
 const opts: RateOptions = { quick, log: (line) => console.error(`[node-floor.bench] ${line}`) };
-for (const [name, key] of [
+numericOptions(opts, [
   ['--probe-seconds', 'probeSeconds'],
   ['--confirm-seconds', 'confirmSeconds'],
   ['--call-ms', 'callLengthMs'],
   ['--max-search-seconds', 'maxSecondsPerSearch'],
   ['--refine', 'refine'],
   ['--start-rate', 'startRate'],
-] as const) {
-  const v = num(name);
-  if (v !== undefined) opts[key] = v;
-}
+] as const);
 
 const started = Date.now();
 const result: Record<string, unknown> = { bench: 'node-floor', quick, scenario: 'bench/scenarios/uac-rr.xml -> stateless proxy (Node) -> uas-rr.xml, UDP on 127.0.0.1' };
