@@ -7,7 +7,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync
 import { join } from 'node:path';
 import { hasBinary } from '../../test/interop/harness/prereq.js';
 import { kamailioConfig } from '../kamailio/proxy.cfg.js';
-import { processTree } from './proc.js';
+import { processTree, terminate } from './proc.js';
 
 export interface KamailioInstance {
   /** The main (attendant) process. */
@@ -188,22 +188,7 @@ export async function startKamailio(opts: KamailioStartOptions): Promise<Kamaili
   const stop = async (): Promise<void> => {
     if (pid === undefined) return;
     pids();
-    if (!exited) {
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-      const timer = setTimeout(() => {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }, 5_000);
-      await exit;
-      clearTimeout(timer);
-    }
+    if (!exited) await terminate(pid, exit);
     // The main process normally takes its children down; kill any left, only if still kamailio.
     for (const p of known) {
       if (p !== pid && alive(p) && commOf(p) === 'kamailio') {

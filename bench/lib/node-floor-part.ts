@@ -11,6 +11,7 @@ import { hasBinary } from '../../test/interop/harness/prereq.js';
 import { freePort, startSipp, type SippServer } from '../../test/interop/harness/sipp.js';
 import { searchOptions, SIPP_BUFFER_ARGS, UAS_RR, type RateOptions } from './kamailio-parts.js';
 import { searchMaxRate } from './sipp-rate.js';
+import { terminate } from './proc.js';
 import type { ProxyCounts } from './stateless-proxy.js';
 
 type PartResult = Record<string, unknown>;
@@ -63,12 +64,7 @@ async function startProxy(port: number, nextHopPort: number): Promise<ProxyChild
   return {
     pid: child.pid!,
     stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 3_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      if (child.exitCode === null && child.signalCode === null) await terminate(child.pid!, exited, 3_000);
       const last = out.trim().split('\n').pop() ?? '';
       try {
         return last.startsWith('{') ? (JSON.parse(last) as ProxyCounts) : null;

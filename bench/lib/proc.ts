@@ -102,3 +102,24 @@ export function processTree(pid: number): number[] {
   }
   return tree;
 }
+
+/**
+ * Ends a process this bench started, by its PID: SIGTERM, then SIGKILL if it has not exited
+ * `graceMs` later; resolves once `exited` settles. A process already gone is no error.
+ */
+export async function terminate(pid: number, exited: Promise<unknown>, graceMs = 5_000): Promise<void> {
+  const signal = (s: NodeJS.Signals): void => {
+    try {
+      process.kill(pid, s);
+    } catch {
+      // already gone
+    }
+  };
+  signal('SIGTERM');
+  const timer = setTimeout(() => signal('SIGKILL'), graceMs);
+  try {
+    await exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}

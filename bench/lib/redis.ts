@@ -3,6 +3,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { hasBinary } from '../../test/interop/harness/prereq.js';
+import { terminate } from './proc.js';
 
 export interface RedisInstance {
   pid: number;
@@ -60,20 +61,7 @@ export async function startRedis(port: number): Promise<RedisInstance> {
 
   const stop = async (): Promise<void> => {
     if (gone || pid === undefined) return;
-    try {
-      process.kill(pid, 'SIGTERM');
-    } catch {
-      return;
-    }
-    const timer = setTimeout(() => {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }, 5_000);
-    await exited;
-    clearTimeout(timer);
+    await terminate(pid, exited);
   };
 
   const deadline = Date.now() + 5_000;

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { terminate } from './proc.js';
 
 export interface SluiceUnderTest {
   pid: number;
@@ -81,12 +82,7 @@ export async function startSluice(opts: SluiceBenchOptions): Promise<SluiceUnder
   }
   child.stdout.resume();
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    if (child.exitCode === null && child.signalCode === null) await terminate(child.pid!, exited);
     rmSync(dir, { recursive: true, force: true });
   };
   return {
