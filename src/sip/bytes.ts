@@ -27,11 +27,47 @@ export function ownUtf8(text: string): Buffer {
   return out;
 }
 
+/** V8 copies a substring shorter than this instead of slicing its parent (SlicedString::kMinLength). */
+const SLICE_MIN = 13;
+
 /**
- * A copy of plain (JSON) data that holds only its own characters. Values read from a parsed
- * message are slices of its text, and V8 keeps a slice's whole parent alive: a record or key
- * kept for a call's lifetime would otherwise keep every message it was read from.
+ * The same characters in a string of their own. A value read from a parsed message is a slice
+ * of the message's text, and V8 keeps a slice's whole parent alive: a value kept for a call's
+ * lifetime (or a transaction's 32 s) would otherwise keep every message it was read from.
+ * Prefixing makes a rope; reading a character flattens it into new memory, and the slice taken
+ * from that holds only the copy (one copy of the characters, no encoding round trip).
+ */
+export function ownString(text: string): string {
+  if (text.length < SLICE_MIN) return text;
+  const rope = ' ' + text;
+  rope.charCodeAt(0);
+  return rope.slice(1);
+}
+
+/**
+ * A deep copy of plain (JSON) data that holds only its own characters (see ownString). It
+ * follows JSON's rules for what it copies: an undefined property is left out, an undefined
+ * array element becomes null; objects are copied by their own enumerable keys.
  */
 export function ownCopy<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
+  return copyValue(value) as T;
+}
+
+function copyValue(value: unknown): unknown {
+  if (typeof value === 'string') return ownString(value);
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      out[i] = v === undefined ? null : copyValue(v);
+    }
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v !== undefined) out[key] = copyValue(v);
+  }
+  return out;
 }

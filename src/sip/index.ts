@@ -2,7 +2,7 @@
 export { SipParseError } from './errors.js';
 export { parseMessage, type ParseMode, type ParseOptions } from './parser.js';
 export { serializeMessage } from './serializer.js';
-export { createResponse, REASON_PHRASES } from './response.js';
+export { createResponse, detachedResponse, REASON_PHRASES } from './response.js';
 export { StreamFramer, type StreamItem } from './stream.js';
 export { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
 export { SipMessage } from './message.js';
@@ -17,6 +17,6 @@ export { getParam } from './params.js';
 export * from './header-values.js';
 export { canonicalName, displayName } from './header-names.js';
 export { utf8, byteString } from './utf8.js';
-export { ownCopy, ownUtf8 } from './bytes.js';
+export { ownCopy, ownString, ownUtf8 } from './bytes.js';
 export type * from './types.js';
 export * from './digest.js';

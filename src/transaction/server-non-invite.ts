@@ -1,6 +1,6 @@
 /** The non-INVITE server transaction: RFC 3261 17.2.2. */
 import type { TimerHandle } from '../clock.js';
-import type { SipRequest, SipResponse } from '../sip/index.js';
+import { detachedResponse, type SipRequest, type SipResponse } from '../sip/index.js';
 import { TransactionMachine, type BaseInputs, type TransitionTable } from './machine.js';
 import type { LegacyOrigin } from './matching.js';
 import type { TimerValues } from './timers.js';
@@ -123,7 +123,9 @@ export class NonInviteServerTransaction extends TransactionMachine<NonInviteServ
 
   private complete(response: SipResponse): void {
     this._state = 'completed';
-    this.lastFinal = response;
+    // Kept for Timer J (32 s on UDP) to answer retransmissions: its own copy, so that the
+    // request its fields were copied from is not kept as long.
+    this.lastFinal = this.t.J > 0 ? detachedResponse(response) : response;
     // Only Proceeding resends it, and lastResponse now shows the final: not kept for Timer J.
     this.lastProvisional = null;
     this.releaseRequest(); // Completed resends lastFinal; retransmissions match by the key

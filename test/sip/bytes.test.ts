@@ -1,5 +1,26 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { ownCopy, ownUtf8 } from '../../src/sip/index.js';
+import { ownCopy, ownString, ownUtf8 } from '../../src/sip/index.js';
+
+/** Heap in use after a full collection, in MB. */
+function heapAfterGc(): number {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+  return process.memoryUsage().heapUsed / 1e6;
+}
+
+/** `n` values of 40 characters, each cut from a parent text of its own of 100 KB. */
+function slicesOfBigTexts(n: number, own: (s: string) => string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const b = Buffer.alloc(100_040, 0x79);
+    b.write(`SIP/2.0/UDP 10.0.0.1:5060;branch=${String(i).padStart(6, '0')}`, 100_000, 'latin1');
+    const text = b.toString('latin1');
+    out.push(own(text.slice(100_000)));
+  }
+  return out;
+}
 
 describe('ownUtf8', () => {
   it('encodes UTF-8 into memory of its own, never a slice of the shared pool', () => {
@@ -21,5 +42,31 @@ describe('ownCopy', () => {
     expect(copy.dialog).not.toBe(record.dialog);
     expect(copy.dialog.routeSet).not.toBe(record.dialog.routeSet);
     expect(ownCopy('key')).toBe('key');
+  });
+
+  it('follows JSON: undefined properties left out, undefined elements null', () => {
+    const copy = ownCopy({ a: undefined, b: [undefined, 1, 'x'], c: { d: true, e: null } });
+    expect(copy).toEqual(JSON.parse(JSON.stringify({ a: undefined, b: [undefined, 1, 'x'], c: { d: true, e: null } })));
+    expect(Object.keys(copy)).toEqual(['b', 'c']);
+  });
+});
+
+describe('ownString', () => {
+  it('keeps the characters and lets the text they were cut from go', () => {
+    const before = heapAfterGc();
+    // The same count of slices kept as they are: each holds its whole 100 KB parent alive.
+    const slices = slicesOfBigTexts(300, (s) => s);
+    const withParents = heapAfterGc() - before;
+    const owned = slicesOfBigTexts(300, ownString);
+    const withoutParents = heapAfterGc() - before - withParents;
+    expect(withParents).toBeGreaterThan(25);
+    expect(withoutParents).toBeLessThan(2);
+    expect(owned).toEqual(slices);
+    expect(owned[7]).toBe('SIP/2.0/UDP 10.0.0.1:5060;branch=000007y');
+  });
+
+  it('returns short strings as they are (V8 copies those rather than slicing)', () => {
+    expect(ownString('')).toBe('');
+    expect(ownString('tag=abc')).toBe('tag=abc');
   });
 });
