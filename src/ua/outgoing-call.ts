@@ -7,6 +7,7 @@ import {
   createCancel,
   createInviteDialogSet,
   onInviteResponse,
+  replaceDialog,
   viaValue,
   type DialogRecord,
   type InviteDialogSet,
@@ -44,6 +45,9 @@ export interface CallOptions extends MessageParts {
   deferAck?: boolean;
 }
 
+/** What a settled call keeps of its options: nothing (see settled()). */
+const SETTLED: CallOptions = Object.freeze({ uri: '', from: '' });
+
 export class OutgoingCall {
   /** The session of the first 2xx; rejects with CallFailed on a final non-2xx, timeout or error. */
   readonly answered: Promise<Session>;
@@ -69,7 +73,7 @@ export class OutgoingCall {
 
   constructor(
     private readonly ua: UserAgent,
-    private readonly options: CallOptions,
+    private options: CallOptions,
   ) {
     this.callId = `${ua.newTag()}${ua.newTag()}@sluice`;
     this.fromTag = options.fromTag ?? ua.newTag();
@@ -210,6 +214,13 @@ export class OutgoingCall {
       }
       this.session = session;
       this.done = true;
+      this.settled();
+      // The set and the map of sessions stay for Timer M (forked and repeated 2xx): they take
+      // the session's copies of the dialog and its tag, which hold only their own characters,
+      // where theirs were read from the 2xx and 1xx texts.
+      this.set = replaceDialog(this.set, session.record.dialog);
+      this.early.delete(tag);
+      this.early.set(session.record.dialog.remoteTag ?? '', session);
       session.timerFromResponse(response);
       for (const [t, s] of this.early) if (t !== tag && s.state === 'early') s.finish({ by: 'remote', cause: 'fork-dropped' });
       this.resolve(session);
@@ -257,7 +268,23 @@ export class OutgoingCall {
     for (const s of this.early.values()) if (s.state !== 'terminated') s.finish({ by: 'remote', cause: 'rejected', status });
     if (this.done) return;
     this.done = true;
+    this.settled();
     this.reject(new CallFailed(status, reason));
+  }
+
+  /**
+   * The call has its outcome: no provisional response reaches the application any more. The
+   * callback goes, so that what it closes over (a B2BUA's whole call) is not kept with this
+   * object by the INVITE's client transaction for Timer M (32 s) after the call ended; so do
+   * the options and the retry state, which only building the INVITE again would read.
+   */
+  private settled(): void {
+    this.onProvisional = null;
+    // Read only to build (or retry) the INVITE, which is over: its body and names go too.
+    this.options = SETTLED;
+    this.lastRSeq.clear();
+    this.tried.clear();
+    this.auth = [];
   }
 
   private record(dialog: DialogRecord): SessionRecord {

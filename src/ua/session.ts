@@ -28,6 +28,9 @@ import type { MessageParts, SessionEnd, SessionRecord } from './types.js';
 import { KNOWN_METHODS } from './methods.js';
 import type { UserAgent } from './user-agent.js';
 
+/** The handler an ended session keeps: none of the application's. */
+const ENDED_HANDLER: SessionHandler = Object.freeze({});
+
 export interface SessionHandler {
   /** A request in the dialog other than BYE, INVITE, UPDATE, PRACK, ACK. Default: OPTIONS 200, else 405/501. */
   onRequest?(incoming: IncomingRequest, session: Session): void;
@@ -554,7 +557,11 @@ export class Session {
     this.prackHandler = null;
     this.record.dialog = terminateDialog(this.record.dialog);
     this.ua.removeSession(this.key, this);
-    this.handler.onTerminated?.(end, this);
+    const handler = this.handler;
+    // An ended session gets no more events, and its handler (the application's call) must not
+    // stay reachable through it: the INVITE's client transaction keeps the session for Timer M.
+    this.handler = ENDED_HANDLER;
+    handler.onTerminated?.(end, this);
   }
 }
 

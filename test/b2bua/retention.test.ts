@@ -1,0 +1,61 @@
+/**
+ * What an ended call leaves in memory. The transactions of its legs outlive it (Timer M, L and J
+ * run 32 s on UDP, RFC 6026), and at a thousand calls a second whatever they reach is held for
+ * 32,000 calls: the call itself, with its legs, media plan and records, must not be among it.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { describe, expect, it } from 'vitest';
+import type { Call } from '../../src/b2bua/call.js';
+import type { IncomingCall, Session, SessionEnd } from '../../src/ua/index.js';
+import { engineSuite, phone, register, until } from './fixtures.js';
+
+const suite = engineSuite('retention');
+
+/** A full collection, which vitest's worker does not expose by default. */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+/** Lets the turn that last read a WeakRef end (its target stays alive until then), then collects. */
+async function collectedAfterTurn(): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    await new Promise((r) => setTimeout(r, 5));
+    collectGarbage();
+  }
+}
+
+describe('an ended call', () => {
+  it('is not kept by the transactions that outlive it', async () => {
+    const { engine, insidePort } = await suite.start();
+    const alice = await phone('alice-ret');
+    const bob = await phone('bob-ret');
+    await register(bob, 'bob-ret', insidePort);
+    const bobEnds: SessionEnd[] = [];
+    bob.ua.handler = {
+      onInvite(call: IncomingCall) {
+        call.progress(180);
+        call.accept({ body: bob.sdp() }).handler = { onTerminated: (e) => bobEnds.push(e) };
+      },
+    };
+    const out = alice.ua.invite({ uri: `sip:bob-ret@127.0.0.1:${insidePort}`, from: '<sip:alice-ret@sluice.test>', body: alice.sdp() });
+    const session: Session = await out.answered;
+
+    // The engine's table of live calls is private; the test reads it to hold the call weakly.
+    const active = (engine as unknown as { active: Map<string, Call> }).active;
+    expect(active.size).toBe(1);
+    const call = new WeakRef([...active.values()][0]!);
+
+    expect((await session.bye())?.status).toBe(200);
+    await until(() => bobEnds.length === 1 && engine.activeCalls === 0);
+
+    // The legs' transactions are still there (the callee leg's INVITE in Accepted for Timer M,
+    // the caller leg's INVITE for Timer L, the BYE for Timer J): what they hold is what counts.
+    const transactions = [...engine.realms.values()].reduce((n, r) => n + r.ua.transactions.size, 0);
+    expect(transactions).toBeGreaterThanOrEqual(3);
+
+    await collectedAfterTurn();
+    expect(call.deref()).toBeUndefined();
+  });
+});
