@@ -3,20 +3,28 @@
  * node:net in a pure layer).
  */
 
-/** Dotted-quad IPv4 without leading zeros (which some stacks read as octal). */
+/** Dotted-quad IPv4 without leading zeros (which some stacks read as octal). One scan, no split. */
 export function isIpv4Literal(s: string): boolean {
-  const parts = s.split('.');
-  if (parts.length !== 4) return false;
-  for (const p of parts) {
-    if (p.length === 0 || p.length > 3) return false;
-    if (p.length > 1 && p.charCodeAt(0) === 0x30) return false;
-    for (let i = 0; i < p.length; i++) {
-      const c = p.charCodeAt(i);
-      if (c < 0x30 || c > 0x39) return false;
+  let parts = 0;
+  let i = 0;
+  const n = s.length;
+  for (;;) {
+    const start = i;
+    let value = 0;
+    while (i < n) {
+      const c = s.charCodeAt(i);
+      if (c < 0x30 || c > 0x39) break;
+      value = value * 10 + (c - 0x30);
+      i++;
     }
-    if (Number(p) > 255) return false;
+    const digits = i - start;
+    if (digits === 0 || digits > 3 || value > 255) return false;
+    if (digits > 1 && s.charCodeAt(start) === 0x30) return false;
+    parts++;
+    if (i === n) return parts === 4;
+    if (parts === 4 || s.charCodeAt(i) !== 0x2e) return false;
+    i++;
   }
-  return true;
 }
 
 function isHexGroup(g: string): boolean {

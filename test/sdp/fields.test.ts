@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   isIpv4Literal,
@@ -111,9 +112,19 @@ describe('parseBandwidth and parseTiming', () => {
 describe('address literals', () => {
   it('recognizes IPv4 dotted quads', () => {
     for (const a of ['0.0.0.0', '192.0.2.1', '255.255.255.255']) expect(isIpv4Literal(a), a).toBe(true);
-    for (const a of ['256.0.0.1', '1.2.3', '1.2.3.4.5', '01.2.3.4', '1..3.4', 'a.b.c.d', '', '1.2.3.4 ']) {
+    for (const a of ['256.0.0.1', '1.2.3', '1.2.3.4.5', '01.2.3.4', '1..3.4', 'a.b.c.d', '', '1.2.3.4 ', '1.2.3.4.', '.1.2.3', '1.2.3.1000', '1.2.3.00', '1.2.3.-1']) {
       expect(isIpv4Literal(a), a).toBe(false);
     }
+  });
+
+  it('agrees with the rule read literally (four dot-separated decimals of 0-255, no leading zero)', () => {
+    const byRule = (s: string): boolean => {
+      const parts = s.split('.');
+      return parts.length === 4 && parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255);
+    };
+    const text = fc.array(fc.constantFrom('0', '1', '2', '5', '9', '.', '.', 'a', ' '), { maxLength: 18 }).map((c) => c.join(''));
+    const quads = fc.tuple(fc.nat(300), fc.nat(300), fc.nat(300), fc.nat(300)).map((q) => q.join('.'));
+    fc.assert(fc.property(fc.oneof(text, quads), (s) => isIpv4Literal(s) === byRule(s)), { numRuns: 3000 });
   });
 
   it('recognizes IPv6 text forms', () => {
