@@ -51,7 +51,7 @@ export class Call {
   ) {
     this.incoming = incoming;
     const r = incoming.request;
-    // Copied through JSON: the header values are slices of the INVITE's text, which the record
+    // An own copy (ownCopy): the header values are slices of the INVITE's text, which the record
     // (kept for the whole call) must not hold alive.
     this.record = ownCopy({
       id: ctx.newId(),
