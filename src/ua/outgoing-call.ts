@@ -123,6 +123,7 @@ export class OutgoingCall {
     for (const [n, v] of this.auth) inv.appendHeader(n, v);
     addParts(inv, this.options);
     this.invite = inv;
+    const seq = this.seq;
     this.set = createInviteDialogSet(inv, { overTls: dest.transport === 'TLS' });
     try {
       ua.transactions.createClientTransaction(inv, dest, {
@@ -131,8 +132,9 @@ export class OutgoingCall {
         onTimeout: () => this.fail(408, 'Request Timeout'),
         onTransportError: (e) => this.fail(503, `Transport error: ${e.message}`),
         // Past Timer M no 2xx retransmission reaches the sessions: their ACKs need not be kept.
+        // (The number, not the INVITE: this closure lives as long as the transaction.)
         onTerminated: () => {
-          for (const session of this.early.values()) session.forgetAck(inv.cseq.seq);
+          for (const session of this.early.values()) session.forgetAck(seq);
         },
       });
     } catch (err) {
@@ -276,9 +278,11 @@ export class OutgoingCall {
    * The call has its outcome: no provisional response reaches the application any more. The
    * callback goes, so that what it closes over (a B2BUA's whole call) is not kept with this
    * object by the INVITE's client transaction for Timer M (32 s) after the call ended; so do
-   * the options and the retry state, which only building the INVITE again would read.
+   * the options and the retry state, which only building the INVITE again would read, and all
+   * of the INVITE but what an ACK takes from it.
    */
   private settled(): void {
+    if (this.invite !== null) this.invite = ackBasis(this.invite);
     this.onProvisional = null;
     // Read only to build (or retry) the INVITE, which is over: its body and names go too.
     this.options = SETTLED;
@@ -297,6 +301,25 @@ export class OutgoingCall {
       answeredAt: null,
     };
   }
+}
+
+/**
+ * What the ACK of a later 2xx (a retransmission, another fork's) takes from the INVITE, as an
+ * INVITE: its CSeq, its credentials (13.2.2.4: the ACK carries the same) and its body (whether
+ * it made the offer; the SDP of a fork's session record). The INVITE as sent also holds the
+ * fields parsed from it (From, To, Via, Contact and their URIs), and is kept for Timer M.
+ */
+function ackBasis(invite: SipRequest): SipRequest {
+  const kept = new SipRequest('INVITE', invite.uriText);
+  kept.appendHeader('CSeq', invite.header('cseq') ?? `${invite.cseq.seq} INVITE`);
+  for (const name of ['Authorization', 'Proxy-Authorization']) {
+    for (const value of invite.headerValues(name)) kept.appendHeader(name, value);
+  }
+  if (invite.body.length > 0) {
+    kept.appendHeader('Content-Type', invite.header('content-type') ?? 'application/sdp');
+    kept.body = invite.body;
+  }
+  return kept;
 }
 
 /**

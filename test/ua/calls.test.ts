@@ -1,5 +1,5 @@
 import { describe as group, expect, it } from 'vitest';
-import { createChallenge, verifyCredentials, type AuthValue } from '../../src/sip/index.js';
+import { createChallenge, parseMessage, serializeMessage, verifyCredentials, type AuthValue, type SipRequest } from '../../src/sip/index.js';
 import { CallFailed, type IncomingCall, type Session, type SessionEnd } from '../../src/ua/index.js';
 import { ANSWER, Network, OFFER } from './wire.js';
 
@@ -176,6 +176,46 @@ group('UAC and UAS cores', () => {
     expect(checked).toBe(true);
     expect(s.state).toBe('confirmed');
     expect(net.sent('INVITE 2')).toHaveLength(1);
+  });
+
+  it('ACKs a later fork\'s 2xx with the INVITE\'s credentials and ends it with BYE, and re-ACKs a repeated 2xx (13.2.2.4)', async () => {
+    const net = new Network();
+    const b = net.ua(B);
+    const a = net.ua(A, { credentials: (realm) => (realm === 'trunk.example' ? { username: 'alice', password: 's3cret' } : undefined) });
+    b.handler = {
+      onInvite(call) {
+        if (call.request.header('authorization') === undefined) {
+          call.reject(401, { headers: [['WWW-Authenticate', createChallenge({ realm: 'trunk.example', nonce: 'n0nce', algorithm: 'SHA-256', qop: 'auth' })]] });
+          return;
+        }
+        call.accept({ body: ANSWER });
+      },
+    };
+    const call = callB(net, a);
+    await net.settle();
+    const session = await call.answered;
+    const invite = net.sent('INVITE 2', A)[0]!.message as SipRequest;
+    const credentials = invite.header('authorization');
+    expect(credentials).toBeDefined();
+
+    // The 2xx again, and the same 2xx from another fork (another To tag), while Timer M runs.
+    const ok = serializeMessage(net.sent('200 INVITE 2', B)[0]!.message).toString('latin1');
+    const fork = ok.replace(/^(To: .*;tag=)[^;\r\n]+/m, '$1fork2');
+    expect(fork).not.toBe(ok);
+    const fromB = { transport: 'UDP' as const, address: B, port: 5060, local: { address: A, port: 5060 }, reliable: false };
+    a.onMessage(parseMessage(Buffer.from(ok, 'latin1')), fromB);
+    a.onMessage(parseMessage(Buffer.from(fork, 'latin1')), fromB);
+    await net.settle();
+
+    const acks = net.sent('ACK 2', A).map((s) => s.message as SipRequest);
+    expect(acks).toHaveLength(3);
+    expect(serializeMessage(acks[1]!).equals(serializeMessage(acks[0]!))).toBe(true);
+    expect(acks[2]!.toTag).toBe('fork2');
+    expect(acks[2]!.header('authorization')).toBe(credentials);
+    const byes = net.sent('BYE', A).map((s) => s.message as SipRequest);
+    expect(byes).toHaveLength(1);
+    expect(byes[0]!.toTag).toBe('fork2');
+    expect(session.state).toBe('confirmed');
   });
 
   it('answers OPTIONS 200, an unknown method 501, an unknown dialog 481 and a required unknown extension 420', async () => {
