@@ -34,14 +34,16 @@ const SLICE_MIN = 13;
  * The same characters in a string of their own. A value read from a parsed message is a slice
  * of the message's text, and V8 keeps a slice's whole parent alive: a value kept for a call's
  * lifetime (or a transaction's 32 s) would otherwise keep every message it was read from.
- * Prefixing makes a rope; reading a character flattens it into new memory, and the slice taken
- * from that holds only the copy (one copy of the characters, no encoding round trip).
+ * Joining its two halves makes a rope; reading a character flattens the rope into new memory and
+ * lets the halves (and their parent) go, and the garbage collector then replaces the rope by
+ * that flat copy: one copy of the characters and no encoding round trip.
  */
 export function ownString(text: string): string {
   if (text.length < SLICE_MIN) return text;
-  const rope = ' ' + text;
+  const half = text.length >> 1;
+  const rope = text.slice(0, half) + text.slice(half);
   rope.charCodeAt(0);
-  return rope.slice(1);
+  return rope;
 }
 
 /**
