@@ -40,7 +40,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
  * a second the scavenger ran ~40 times a second and took ~20% of the main thread, copying each
  * call's state while it was set up; with 64 MB it runs a quarter as often, and fewer objects are
  * still alive when it does. Near Sluice's limit (3,500 calls/s for 20 s) that took CPU per call
- * from 0.36-0.39 to 0.32-0.33 ms and retransmissions from 54,000-130,000 to 700-6,300.
+ * from 0.36-0.39 to 0.30-0.33 ms and sipp's retransmissions from 54,000-130,000 to 0-6,300.
  */
 export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
 
