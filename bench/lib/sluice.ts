@@ -36,13 +36,15 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * Node's flags as `npm start` passes them (package.json; test/bench/node-flags.test.ts keeps the
- * two the same). A young generation of 64 MB semi-spaces instead of 16: at a few thousand calls
- * a second the scavenger ran ~40 times a second and took ~20% of the main thread, copying each
- * call's state while it was set up; with 64 MB it runs a quarter as often, and fewer objects are
- * still alive when it does. Near Sluice's limit (3,500 calls/s for 20 s) that took CPU per call
- * from 0.36-0.39 to 0.30-0.33 ms and sipp's retransmissions from 54,000-130,000 to 0-6,300.
+ * two the same): none. 64 MB semi-spaces (--max-semi-space-size=64) were tried: near Sluice's
+ * limit (3,500 calls/s for 20 s) CPU per call went from 0.36-0.39 to 0.30-0.33 ms and sipp's
+ * retransmissions from 54,000-130,000 to 0-6,300, as the scavenger ran a quarter as often. But
+ * the young generation they grow to (up to 192 MB) stays in RSS until V8's memory reducer gives
+ * it back, and in one of four concurrency runs it had not 20 s after the calls were up: 24 KB
+ * per established call instead of 10. An operator at high call rates may add the flag; the
+ * default keeps the memory per call.
  */
-export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
+export const NODE_FLAGS: readonly string[] = [];
 
 /** Starts Sluice and resolves once it logged that it started; its config lives in a temp dir removed by stop(). */
 export async function startSluice(opts: SluiceBenchOptions): Promise<SluiceUnderTest> {
