@@ -9,14 +9,13 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { startSluice } from '../src/cli/start.js';
 import { loadConfig } from '../src/config/load.js';
 import { createLogger } from '../src/observability/logger.js';
 import { hasBinary } from '../test/interop/harness/prereq.js';
 import { freePort, runSipp, startSipp } from '../test/interop/harness/sipp.js';
 import { arg } from './lib/args.js';
+import { heapAfterGc } from './lib/heap.js';
 
 const rate = Number(arg('--rate', '1500'));
 const seconds = Number(arg('--seconds', '42'));
@@ -26,12 +25,6 @@ const HELD_SECONDS = 35;
 if (!hasBinary('sipp')) {
   console.log(JSON.stringify({ bench: 'held', skipped: 'sipp not installed (apt-get install sip-tester)' }));
   process.exit(0);
-}
-
-function heapAfterGc(): number {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-  return process.memoryUsage().heapUsed;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-held-'));

@@ -4,9 +4,8 @@
  * kept record then holds: with plain slices it holds the messages it was read from.
  * Options: --records N timed per way (default 300,000).
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { ownCopy } from '../src/sip/index.js';
+import { heapAfterGc } from './lib/heap.js';
 import { OK_200 } from './messages.js';
 
 const count = Number(process.argv[process.argv.indexOf('--records') + 1]) || 300_000;
@@ -66,12 +65,6 @@ function nsPerRecord(copy: (r: Record<string, unknown>) => unknown): number {
   for (let i = 0; i < count; i++) sink += (copy(record) as { createdAt: number }).createdAt;
   const ns = Number(process.hrtime.bigint() - t0) / count;
   return sink === 42 ? 0 : ns;
-}
-
-function heapAfterGc(): number {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-  return process.memoryUsage().heapUsed;
 }
 
 /** Heap a kept record holds (KB), for 5,000 records each read from a message of its own. */

@@ -3,20 +3,13 @@
  * run 32 s on UDP, RFC 6026), and at a thousand calls a second whatever they reach is held for
  * 32,000 calls: the call itself, with its legs, media plan and records, must not be among it.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import type { Call } from '../../src/b2bua/call.js';
 import type { IncomingCall, Session, SessionEnd } from '../../src/ua/index.js';
+import { collectGarbage } from '../../bench/lib/heap.js';
 import { engineSuite, phone, register, until } from './fixtures.js';
 
 const suite = engineSuite('retention');
-
-/** A full collection, which vitest's worker does not expose by default. */
-function collectGarbage(): void {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-}
 
 /** Lets the turn that last read a WeakRef end (its target stays alive until then), then collects. */
 async function collectedAfterTurn(): Promise<void> {

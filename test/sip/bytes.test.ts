@@ -1,14 +1,9 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { heapAfterGc } from '../../bench/lib/heap.js';
 import { ownCopy, ownString, ownUtf8 } from '../../src/sip/index.js';
 
 /** Heap in use after a full collection, in MB. */
-function heapAfterGc(): number {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
-  return process.memoryUsage().heapUsed / 1e6;
-}
+const heapMbAfterGc = (): number => heapAfterGc() / 1e6;
 
 /** `n` values of 40 characters, each cut from a parent text of its own of 100 KB. */
 function slicesOfBigTexts(n: number, own: (s: string) => string): string[] {
@@ -53,12 +48,12 @@ describe('ownCopy', () => {
 
 describe('ownString', () => {
   it('keeps the characters and lets the text they were cut from go', () => {
-    const before = heapAfterGc();
+    const before = heapMbAfterGc();
     // The same count of slices kept as they are: each holds its whole 100 KB parent alive.
     const slices = slicesOfBigTexts(300, (s) => s);
-    const withParents = heapAfterGc() - before;
+    const withParents = heapMbAfterGc() - before;
     const owned = slicesOfBigTexts(300, ownString);
-    const withoutParents = heapAfterGc() - before - withParents;
+    const withoutParents = heapMbAfterGc() - before - withParents;
     expect(withParents).toBeGreaterThan(25);
     expect(withoutParents).toBeLessThan(2);
     expect(owned).toEqual(slices);
