@@ -8,6 +8,8 @@ export class UdpListener {
   readonly family: 4 | 6;
   private readonly socket: Socket;
   private bound: LocalAddress | null = null;
+  /** Datagrams sent in this turn of the event loop, not yet handed to the socket (see flush). */
+  private queued: QueuedDatagram[] = [];
 
   constructor(
     private readonly address: string,
@@ -40,8 +42,28 @@ export class UdpListener {
     return this.bound;
   }
 
-  /** Sends one datagram; the callback gets the error, never a throw. */
+  /**
+   * Sends one datagram; the callback gets the error, never a throw. The datagram goes out at the
+   * end of this turn of the event loop, with every other one sent in it (see flush).
+   */
   send(bytes: Buffer, port: number, address: string, done: (err: Error | null) => void): void {
+    this.queued.push({ bytes, port, address, done });
+    if (this.queued.length === 1) setImmediate(this.flush);
+  }
+
+  /**
+   * Sends what this turn queued, back to back. A receiver that sleeps (a phone, a PBX, a load
+   * generator on the same host) is then woken once for a burst rather than once per datagram;
+   * on loopback, and for any receiver on this host, that wake-up is paid inside the sender's
+   * sendmsg. A datagram waits at most for the rest of the turn (the messages read with it).
+   */
+  private readonly flush = (): void => {
+    const batch = this.queued;
+    this.queued = [];
+    for (const d of batch) this.sendNow(d.bytes, d.port, d.address, d.done);
+  };
+
+  private sendNow(bytes: Buffer, port: number, address: string, done: (err: Error | null) => void): void {
     try {
       // dgram calls back with null on success (and the byte count, which done ignores).
       this.socket.send(bytes, port, address, done);
@@ -54,8 +76,17 @@ export class UdpListener {
   async stop(): Promise<void> {
     if (this.bound === null) return;
     this.bound = null;
+    // What was sent before stop() still goes out (a final response, a BYE's 200).
+    this.flush();
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
+}
+
+interface QueuedDatagram {
+  bytes: Buffer;
+  port: number;
+  address: string;
+  done: (err: Error | null) => void;
 }
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
@@ -63,7 +94,8 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, famil
 /**
  * dgram resolves every send's address through `lookup`; dns.lookup answers an IP literal (every
  * SIP destination here, resolved before) on the next tick. This answers at once, so the
- * datagram goes out within send() without a tick and dns.lookup's option handling per message.
+ * datagram goes out within socket.send() without a tick and dns.lookup's option handling per
+ * message.
  * Names still go to dns.lookup.
  */
 function literalLookup(hostname: string, options: LookupOneOptions | number, callback: LookupCallback): void {
