@@ -25,6 +25,8 @@ export class StreamConnection {
   private connected: boolean;
   private closed = false;
   private queue: Buffer[] = [];
+  /** Writes are held (cork) until the end of this turn of the event loop. */
+  private corked = false;
   private lastActivity = Date.now();
 
   constructor(
@@ -79,14 +81,29 @@ export class StreamConnection {
     this.armIdle(options.idleTimeoutMs);
   }
 
-  /** Writes a message (queued until connected). False if the connection is closed. */
+  /**
+   * Writes a message (queued until connected). False if the connection is closed. The messages
+   * written in one turn of the event loop leave together after it, in one write (as the UDP
+   * listener sends its datagrams: see UdpListener.flush).
+   */
   write(bytes: Buffer): boolean {
     if (this.closed) return false;
     this.lastActivity = Date.now();
-    if (this.connected) this.socket.write(bytes);
-    else this.queue.push(bytes);
+    if (this.connected) {
+      if (!this.corked) {
+        this.corked = true;
+        this.socket.cork();
+        setImmediate(this.uncork);
+      }
+      this.socket.write(bytes);
+    } else this.queue.push(bytes);
     return true;
   }
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket.uncork();
+  };
 
   get isClosed(): boolean {
     return this.closed;
@@ -94,6 +111,7 @@ export class StreamConnection {
 
   close(): void {
     if (this.closed) return;
+    // end() sends what was corked in this turn first.
     this.socket.end();
     this.socket.destroySoon?.();
     setTimeout(() => this.socket.destroy(), 1000).unref();
