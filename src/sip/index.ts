@@ -2,7 +2,7 @@
 export { SipParseError } from './errors.js';
 export { parseMessage, type ParseMode, type ParseOptions } from './parser.js';
 export { serializeMessage } from './serializer.js';
-export { createResponse, detachedResponse, REASON_PHRASES } from './response.js';
+export { createResponse, REASON_PHRASES } from './response.js';
 export { StreamFramer, type StreamItem } from './stream.js';
 export { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
 export { SipMessage } from './message.js';

@@ -1,4 +1,3 @@
-import { ownString } from './bytes.js';
 import type { HeaderField } from './header-field.js';
 import type { SipRequest } from './sip-request.js';
 import { SipResponse } from './sip-response.js';
@@ -47,22 +46,4 @@ function hasTag(request: SipRequest): boolean {
 
 function copy(f: HeaderField, value = f.value): HeaderField {
   return { key: f.key, name: f.name, value, start: -1, end: -1 };
-}
-
-/**
- * The response as a new message holding only its own characters and bytes, for a response kept
- * to be resent (a non-INVITE final, for Timer J's 32 s): the values createResponse copies are
- * slices of the request's text, which would otherwise stay in memory as long. A response that is
- * still exactly as received is returned as it is, so that it is resent byte for byte.
- */
-export function detachedResponse(response: SipResponse): SipResponse {
-  if (response.unchanged) return response;
-  const fields = response.headers.map((f): HeaderField => ({ key: ownString(f.key), name: ownString(f.name), value: ownString(f.value), start: -1, end: -1 }));
-  const body = response.body;
-  let own = body;
-  if (body.length > 0) {
-    own = Buffer.allocUnsafeSlow(body.length);
-    body.copy(own);
-  }
-  return new SipResponse(response.status, ownString(response.reason), fields, own, response.version);
 }

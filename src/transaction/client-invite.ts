@@ -32,8 +32,6 @@ export class InviteClientTransaction extends TransactionMachine<InviteClientStat
   private interval = 0;
   private timerA: TimerHandle | null = null;
   private timerB: TimerHandle | null = null;
-  /** Timer D in Completed, Timer M in Accepted. */
-  private timerDM: TimerHandle | null = null;
 
   /** @internal Made by TransactionLayer.createClientTransaction. */
   constructor(
@@ -99,7 +97,7 @@ export class InviteClientTransaction extends TransactionMachine<InviteClientStat
   protected clearTimers(): void {
     this.timerA = this.disarm(this.timerA);
     this.timerB = this.disarm(this.timerB);
-    this.timerDM = this.disarm(this.timerDM);
+    this.unlinger(); // Timer D or M
   }
 
   protected notifyTerminated(): void {
@@ -137,7 +135,7 @@ export class InviteClientTransaction extends TransactionMachine<InviteClientStat
     this.stopCalling();
     this._state = 'accepted';
     this.releaseRequest(); // Accepted sends nothing: the TU ACKs each 2xx
-    this.timerDM = this.arm(this.t.M, 'timerM');
+    this.linger(this.t.M, 'timerM');
     this.user.onFinal(response, this);
   }
 
@@ -148,7 +146,7 @@ export class InviteClientTransaction extends TransactionMachine<InviteClientStat
   private complete(response: SipResponse): void {
     this.stopCalling();
     this._state = 'completed';
-    if (this.t.D > 0) this.timerDM = this.arm(this.t.D, 'timerD');
+    if (this.t.D > 0) this.linger(this.t.D, 'timerD');
     this.ack = buildAckForNon2xx(this.request, response);
     this.releaseRequest(); // Completed resends the ACK only
     // 17.1.1.3: "sent to the same address, port, and transport to which the original request was sent".

@@ -17,14 +17,18 @@ interface Inputs extends BaseInputs {
 
 type Table = TransitionTable<NonInviteClientTransaction, NonInviteClientState, Inputs>;
 
+const ignore = (): void => undefined;
+/** The user of a transaction whose final response went out: no callback is due but onTerminated. */
+const SETTLED_USER: ClientTransactionUser = Object.freeze({ onFinal: ignore, onTimeout: ignore, onTransportError: ignore });
+
 export class NonInviteClientTransaction extends TransactionMachine<NonInviteClientState, Inputs> {
   readonly kind = 'non-invite-client' as const;
   readonly destination: Destination;
-  readonly user: ClientTransactionUser;
+  /** Its user; one without onTerminated only until the final response is delivered (see complete()). */
+  private user: ClientTransactionUser;
   private interval = 0;
   private timerE: TimerHandle | null = null;
   private timerF: TimerHandle | null = null;
-  private timerK: TimerHandle | null = null;
 
   /** @internal Made by TransactionLayer.createClientTransaction. */
   constructor(
@@ -86,7 +90,7 @@ export class NonInviteClientTransaction extends TransactionMachine<NonInviteClie
   protected clearTimers(): void {
     this.timerE = this.disarm(this.timerE);
     this.timerF = this.disarm(this.timerF);
-    this.timerK = this.disarm(this.timerK);
+    this.unlinger(); // Timer K
   }
 
   protected notifyTerminated(): void {
@@ -115,9 +119,13 @@ export class NonInviteClientTransaction extends TransactionMachine<NonInviteClie
     this.timerF = this.disarm(this.timerF);
     this._state = 'completed';
     this.releaseRequest(); // Completed only absorbs response retransmissions
-    if (this.t.K > 0) this.timerK = this.arm(this.t.K, 'timerK');
+    if (this.t.K > 0) this.linger(this.t.K, 'timerK');
+    const user = this.user;
+    // Completed only absorbs retransmitted responses for Timer K: a user that does not ask to
+    // hear of the end is let go, with the request, promise and response its closures hold.
+    if (user.onTerminated === undefined) this.user = SETTLED_USER;
     try {
-      this.user.onFinal(response, this);
+      user.onFinal(response, this);
     } finally {
       // 17.1.2.2: Timer K is zero for reliable transports: Terminated at once.
       if (this.t.K === 0) this.terminate();

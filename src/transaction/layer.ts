@@ -12,6 +12,7 @@ import { TransactionError } from './errors.js';
 import { clientKey, isRfc3261Branch, LEGACY_ID_PREFIX, legacyKey, legacyMatches, serverKey } from './matching.js';
 import { InviteServerTransaction } from './server-invite.js';
 import { NonInviteServerTransaction } from './server-non-invite.js';
+import { LingerQueue } from './linger.js';
 import { resolveTimerConfig, timerValues, type TimerValues } from './timers.js';
 import type {
   ClientTransaction,
@@ -71,6 +72,8 @@ export class TransactionLayer {
   private readonly servers = new Map<string, ServerTransaction>();
   /** 17.2.3 RFC 2543 key -> server transaction. */
   private readonly legacy = new Map<string, ServerTransaction>();
+  /** One queue per wait duration (linger.ts): a handful per layer (D, I/K, J/L/M). */
+  private readonly lingerQueues = new Map<number, LingerQueue>();
   private readonly _counts: TransactionCounts = { inviteClient: 0, nonInviteClient: 0, inviteServer: 0, nonInviteServer: 0 };
 
   constructor(options: TransactionLayerOptions) {
@@ -89,6 +92,7 @@ export class TransactionLayer {
       log: this.log,
       stats,
       released: (tx) => this.released(tx),
+      lingerQueue: (ms) => this.lingerQueue(ms),
       ackToCore: (ack, source, tx) => core.onAck(ack, source, tx),
     };
   }
@@ -101,6 +105,12 @@ export class TransactionLayer {
   /** Live transactions in all. */
   get size(): number {
     return this.clients.size + this.servers.size + this.legacy.size;
+  }
+
+  private lingerQueue(ms: number): LingerQueue {
+    let q = this.lingerQueues.get(ms);
+    if (q === undefined) this.lingerQueues.set(ms, (q = new LingerQueue(this.host.clock, ms)));
+    return q;
   }
 
   // ---- client side -----------------------------------------------------------------------

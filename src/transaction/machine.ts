@@ -5,6 +5,7 @@
 import type { TimerHandle } from '../clock.js';
 import type { SipRequest } from '../sip/index.js';
 import { TransactionError } from './errors.js';
+import type { LingerQueue, Lingering } from './linger.js';
 import { LEGACY_ID_PREFIX } from './matching.js';
 import type { TimerValues } from './timers.js';
 import type { SendCallback, Transaction, TransactionHost, TransactionKind } from './types.js';
@@ -28,7 +29,7 @@ export interface BaseInputs {
 /** The events whose input is null: timers firing. */
 type TimerEvent<P> = { [K in keyof P]: P[K] extends null ? K : never }[keyof P];
 
-export abstract class TransactionMachine<S extends string, P extends BaseInputs> {
+export abstract class TransactionMachine<S extends string, P extends BaseInputs> implements Lingering {
   abstract readonly kind: TransactionKind;
   /** The matching key (matching.ts): unique among live transactions of its side. */
   readonly id: string;
@@ -42,6 +43,10 @@ export abstract class TransactionMachine<S extends string, P extends BaseInputs>
   /** Nesting of handlers running now; a send error raised inside one waits for it to finish. */
   private depth = 0;
   private deferredError: Error | null = null;
+  /** The current wait in a linger queue (see linger()): its queue and token, or null and 0. */
+  private lingerQueue: LingerQueue | null = null;
+  private lingerToken = 0;
+  private lingerEvent: TimerEvent<P> | null = null;
 
   protected constructor(id: string, request: SipRequest, initial: S, host: TransactionHost, timers: TimerValues) {
     this.id = id;
@@ -147,6 +152,34 @@ export abstract class TransactionMachine<S extends string, P extends BaseInputs>
    */
   protected arm(ms: number, event: TimerEvent<P>): TimerHandle {
     return this.host.clock.setTimer(ms, () => this.fireSafely(event, null as P[TimerEvent<P>]));
+  }
+
+  /**
+   * Arms the timer whose firing is `event` for one of the waits before the end (D, I, J, K, L,
+   * M), whose duration is fixed per layer: through the layer's queue for that duration (see
+   * linger.ts) rather than a timer and closure of its own. One wait at a time; unlinger() ends it.
+   */
+  protected linger(ms: number, event: TimerEvent<P>): void {
+    this.unlinger();
+    this.lingerEvent = event;
+    this.lingerQueue = this.host.lingerQueue(ms);
+    this.lingerToken = this.lingerQueue.add(this);
+  }
+
+  /** Ends the wait linger() began, if any. */
+  protected unlinger(): void {
+    if (this.lingerQueue === null) return;
+    this.lingerQueue.cancel(this.lingerToken);
+    this.lingerQueue = null;
+    this.lingerToken = 0;
+  }
+
+  /** @internal The linger queue: the wait with `token` is over. */
+  lingerDue(token: number): void {
+    if (token !== this.lingerToken || this.lingerEvent === null) return;
+    this.lingerQueue = null;
+    this.lingerToken = 0;
+    this.fireSafely(this.lingerEvent, null as P[TimerEvent<P>]);
   }
 
   /**

@@ -42,8 +42,6 @@ export class InviteServerTransaction extends TransactionMachine<InviteServerStat
   private timerTrying: TimerHandle | null = null;
   private timerG: TimerHandle | null = null;
   private timerH: TimerHandle | null = null;
-  /** Timer I in Confirmed, Timer L in Accepted. */
-  private timerIL: TimerHandle | null = null;
 
   /** @internal Made by the layer for an INVITE that matched no transaction. */
   constructor(id: string, request: SipRequest, source: MessageSource, host: TransactionHost, timers: TimerValues) {
@@ -145,7 +143,7 @@ export class InviteServerTransaction extends TransactionMachine<InviteServerStat
     this.timerTrying = this.disarm(this.timerTrying);
     this.timerG = this.disarm(this.timerG);
     this.timerH = this.disarm(this.timerH);
-    this.timerIL = this.disarm(this.timerIL);
+    this.unlinger(); // Timer I or L
   }
 
   protected notifyTerminated(): void {
@@ -183,7 +181,7 @@ export class InviteServerTransaction extends TransactionMachine<InviteServerStat
     this.finalToTag = toTagOf(response);
     this.lastProvisional = null;
     this.releaseRequest();
-    this.timerIL = this.arm(this.t.L, 'timerL');
+    this.linger(this.t.L, 'timerL');
     this.send(response);
   }
 
@@ -214,7 +212,7 @@ export class InviteServerTransaction extends TransactionMachine<InviteServerStat
     this.timerH = this.disarm(this.timerH);
     this._state = 'confirmed';
     this.absorbed();
-    if (this.t.I > 0) this.timerIL = this.arm(this.t.I, 'timerI');
+    if (this.t.I > 0) this.linger(this.t.I, 'timerI');
     try {
       this.user?.onAck?.(ack, this);
     } finally {

@@ -1,10 +1,9 @@
 /** The non-INVITE server transaction: RFC 3261 17.2.2. */
-import type { TimerHandle } from '../clock.js';
-import { detachedResponse, type SipRequest, type SipResponse } from '../sip/index.js';
+import { parseMessage, serializeMessage, type SipRequest, type SipResponse } from '../sip/index.js';
 import { TransactionMachine, type BaseInputs, type TransitionTable } from './machine.js';
 import type { LegacyOrigin } from './matching.js';
 import type { TimerValues } from './timers.js';
-import type { MessageSource, ServerTransactionUser, TransactionHost } from './types.js';
+import type { Destination, MessageSource, ServerTransactionUser, TransactionHost } from './types.js';
 
 export type NonInviteServerState = 'trying' | 'proceeding' | 'completed' | 'terminated';
 
@@ -25,8 +24,15 @@ export class NonInviteServerTransaction extends TransactionMachine<NonInviteServ
   readonly responseToTag = null;
   private _source: MessageSource;
   private lastProvisional: SipResponse | null = null;
+  /** The final while Proceeding sends it (reliable transports: no Timer J, no resend). */
   private lastFinal: SipResponse | null = null;
-  private timerJ: TimerHandle | null = null;
+  /**
+   * The final as sent, kept for Timer J (32 s on UDP) to answer retransmissions: its bytes as
+   * latin1 text (one byte per byte) and where they went. Not the message, whose header objects
+   * take twice the memory, nor the serialized Buffer, a slice of one of Node's shared 8 KB pool
+   * blocks that would keep the whole block as long.
+   */
+  private finalWire: { text: string; destination: Destination } | null = null;
 
   /** @internal Made by the layer for a request that matched no transaction. */
   constructor(id: string, request: SipRequest, source: MessageSource, host: TransactionHost, timers: TimerValues) {
@@ -39,8 +45,9 @@ export class NonInviteServerTransaction extends TransactionMachine<NonInviteServ
     return this._source;
   }
 
-  /** The last response sent (final, else provisional), or null. */
+  /** The last response sent (final, else provisional), or null; a final kept for Timer J is read back from its bytes. */
   get lastResponse(): SipResponse | null {
+    if (this.finalWire !== null) return parseMessage(Buffer.from(this.finalWire.text, 'latin1')) as SipResponse;
     return this.lastFinal ?? this.lastProvisional;
   }
 
@@ -81,7 +88,7 @@ export class NonInviteServerTransaction extends TransactionMachine<NonInviteServ
       transportError: (tx, e) => tx.failed(e), // 17.2.2 (17.2.4): tell the TU, Terminated
     },
     completed: {
-      request: (tx) => tx.resend(tx.lastFinal), // 17.2.2: retransmission in Completed: resend the final
+      request: (tx) => tx.resendFinal(), // 17.2.2: retransmission in Completed: resend the final
       provisional: (tx) => tx.discard(), // 17.2.2: Completed takes nothing more from the TU
       final: (tx) => tx.discard(), // 17.2.2: "Any other final responses passed by the TU ... MUST be discarded"
       timerJ: (tx) => tx.terminate(), // 17.2.2: Timer J fires: Terminated
@@ -95,7 +102,7 @@ export class NonInviteServerTransaction extends TransactionMachine<NonInviteServ
   }
 
   protected clearTimers(): void {
-    this.timerJ = this.disarm(this.timerJ);
+    this.unlinger(); // Timer J
   }
 
   protected notifyTerminated(): void {
@@ -111,6 +118,12 @@ export class NonInviteServerTransaction extends TransactionMachine<NonInviteServ
     if (response !== null) this.send(response);
   }
 
+  private resendFinal(): void {
+    if (this.finalWire === null) return this.resend(this.lastFinal);
+    this.absorbed();
+    this.host.transport.sendBytes(Buffer.from(this.finalWire.text, 'latin1'), this.finalWire.destination, this.sendDone);
+  }
+
   private proceed(response: SipResponse): void {
     this._state = 'proceeding';
     this.sendProvisional(response);
@@ -123,16 +136,23 @@ export class NonInviteServerTransaction extends TransactionMachine<NonInviteServ
 
   private complete(response: SipResponse): void {
     this._state = 'completed';
-    // Kept for Timer J (32 s on UDP) to answer retransmissions: its own copy, so that the
-    // request its fields were copied from is not kept as long.
-    this.lastFinal = this.t.J > 0 ? detachedResponse(response) : response;
     // Only Proceeding resends it, and lastResponse now shows the final: not kept for Timer J.
     this.lastProvisional = null;
-    this.releaseRequest(); // Completed resends lastFinal; retransmissions match by the key
-    if (this.t.J > 0) this.timerJ = this.arm(this.t.J, 'timerJ');
-    this.send(response);
-    // 17.2.2: Timer J is zero for reliable transports: Terminated at once.
-    if (this.t.J === 0) this.terminate();
+    this.releaseRequest(); // Completed resends the final; retransmissions match by the key
+    if (this.t.J === 0) {
+      // 17.2.2: Timer J is zero for reliable transports: Terminated at once.
+      this.lastFinal = response;
+      this.send(response);
+      this.terminate();
+      return;
+    }
+    // Serialised once: sent now, and again for each retransmission until Timer J.
+    const transport = this.host.transport;
+    const bytes = serializeMessage(response);
+    const destination = transport.responseDestination(response, this._source);
+    this.finalWire = { text: bytes.toString('latin1'), destination };
+    this.linger(this.t.J, 'timerJ');
+    transport.sendBytes(bytes, destination, this.sendDone);
   }
 
   private discard(): void {

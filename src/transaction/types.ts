@@ -6,6 +6,7 @@ import type { Clock } from '../clock.js';
 import type { SipRequest, SipResponse } from '../sip/index.js';
 import type { InviteClientTransaction } from './client-invite.js';
 import type { NonInviteClientTransaction } from './client-non-invite.js';
+import type { LingerQueue } from './linger.js';
 import type { InviteServerTransaction } from './server-invite.js';
 import type { NonInviteServerTransaction } from './server-non-invite.js';
 
@@ -33,6 +34,10 @@ export interface TransportPort {
    * (RFC 3261 18.2.2, RFC 3581 4: the same connection, or received/rport of the top Via).
    */
   sendResponse(response: SipResponse, source: MessageSource, done: SendCallback): void;
+  /** Where sendResponse would send `response` (for a transaction that keeps its final as bytes to resend). */
+  responseDestination(response: SipResponse, source: MessageSource): Destination;
+  /** Sends bytes already serialized (a final resent as it was first sent). */
+  sendBytes(bytes: Buffer, destination: Destination, done: SendCallback): void;
 }
 
 /** RFC 3261 17.1.1.1 / table 4 base values, in milliseconds. */
@@ -181,6 +186,8 @@ export interface TransactionHost {
   readonly stats: TransactionStats;
   /** Called exactly once when a transaction ends (Terminated or disposed). */
   released(tx: Transaction): void;
+  /** The layer's queue for waits of `ms` (see linger.ts). */
+  lingerQueue(ms: number): LingerQueue;
   /** An ACK an INVITE server transaction hands up (RFC 6026 7.1). */
   ackToCore(ack: SipRequest, source: MessageSource, tx: InviteServerTransaction): void;
 }

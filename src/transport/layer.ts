@@ -175,6 +175,10 @@ export class TransportLayer {
     this.sendBytes(serializeMessage(response), responseDestination(response, requestSource), done);
   }
 
+  responseDestination(response: SipResponse, requestSource: MessageSource): Destination {
+    return responseDestination(response, requestSource);
+  }
+
   /** Sends bytes to a destination; `done` is called once, asynchronously on failure. */
   sendBytes(bytes: Buffer, destination: Destination, done: SendDone = noop): void {
     if (destination.transport === 'UDP') {

@@ -9,8 +9,6 @@ import type { Destination, LocalAddress, TimerConfig, TransactionLogger, Transpo
 
 /** The transport as the UA core sees it: sending (through transactions) and its own addresses. */
 export interface UaTransport extends TransportPort {
-  /** Sends bytes already serialized (an ACK resent as it was first sent). */
-  sendBytes(bytes: Buffer, destination: Destination, done: (err: Error | null) => void): void;
   /** The local address a message to `destination` leaves from (Via sent-by, Contact). */
   localFor(destination: Destination): LocalAddress;
 }

@@ -54,6 +54,17 @@ export class FakeTransport implements TransportPort {
     this.record(response, `${response.status} ${response.cseq.method}`, source, done);
   }
 
+  /** Back where the request came from: the fake has no Via rules of its own. */
+  responseDestination(_response: SipResponse, source: MessageSource): Destination {
+    return source;
+  }
+
+  /** Bytes (a final kept for Timer J) are recorded as the message they hold. */
+  sendBytes(bytes: Buffer, destination: Destination, done: SendCallback): void {
+    const message = parseMessage(bytes);
+    this.record(message, message.kind === 'request' ? message.method : `${message.status} ${message.cseq.method}`, destination, done);
+  }
+
   /** Times (ms) at which messages described by `what` were sent. */
   times(what: string): number[] {
     return this.sent.filter((s) => s.what === what).map((s) => s.at);

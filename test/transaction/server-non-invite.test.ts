@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { serializeMessage } from '../../src/sip/index.js';
 import type { NonInviteServerTransaction } from '../../src/transaction/index.js';
 import { answer, bench, request, TCP_SOURCE, UDP_SOURCE, type Bench } from './helpers.js';
 
@@ -42,6 +43,21 @@ describe('non-INVITE server transaction (RFC 3261 17.2.2)', () => {
       ['202 SUBSCRIBE', 1500],
     ]);
     expect(b.core.requests).toHaveLength(1);
+  });
+
+  it('keeps the final for Timer J as the bytes it sent, and resends them where they went', () => {
+    const b = bench();
+    const { tx, req } = receive(b, UDP_SOURCE, 'SUBSCRIBE');
+    const final = answer(req, 202);
+    final.appendHeader('Expires', '600');
+    tx.respond(final);
+    b.layer.receiveRequest(again('SUBSCRIBE'), UDP_SOURCE);
+    b.layer.receiveRequest(again('SUBSCRIBE'), UDP_SOURCE);
+    const sent = b.transport.sent.map((s) => serializeMessage(s.message).toString('latin1'));
+    expect(sent).toEqual([serializeMessage(final).toString('latin1'), sent[0], sent[0]]);
+    expect(b.transport.sent.map((s) => s.to)).toEqual([UDP_SOURCE, UDP_SOURCE, UDP_SOURCE]);
+    expect(tx.lastResponse?.header('expires')).toBe('600');
+    expect(tx.holdsRequest).toBe(false);
   });
 
   it('ends at Timer J = 64*T1 over UDP and discards further finals from the TU', () => {

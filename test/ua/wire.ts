@@ -44,6 +44,7 @@ export class Network {
         sendRequest: (r, d, done) => send(r, d, done),
         sendResponse: (r, source, done) => send(r, responseDestination(r, source), done),
         sendBytes,
+        responseDestination,
         localFor: () => local,
       },
       ids: () => `${address.replace(/\./g, '')}x${++n}x${this.counter++}`,
