@@ -62,10 +62,12 @@ export class OutgoingCall {
   private set: InviteDialogSet | null = null;
   private destination: Destination | null = null;
   private readonly early = new Map<string, Session>();
-  private readonly lastRSeq = new Map<string, number>();
+  /** RFC 3262: the last RSeq PRACKed per remote tag; made on the first reliable provisional. */
+  private lastRSeq: Map<string, number> | null = null;
   private seq = 1;
   private auth: [string, string][] = [];
-  private readonly tried = new Set<string>();
+  /** Realms whose challenge we answered; made on the first 401/407. */
+  private tried: Set<string> | null = null;
   private sessionExpires: number | null;
   private provisionalSeen = false;
   private cancelWanted = false;
@@ -176,9 +178,9 @@ export class OutgoingCall {
     } catch {
       return;
     }
-    const last = this.lastRSeq.get(tag);
+    const last = this.lastRSeq?.get(tag);
     if (last !== undefined && rseq <= last) return; // a retransmission
-    this.lastRSeq.set(tag, rseq);
+    (this.lastRSeq ??= new Map()).set(tag, rseq);
     const cseq = response.cseq.seq;
     session.request('PRACK', { headers: [['RAck', `${rseq} ${cseq} INVITE`]] }).catch((err: unknown) => {
       this.ua.log.debug({ err }, 'PRACK not sent');
@@ -229,9 +231,10 @@ export class OutgoingCall {
       return;
     }
     if ((status === 401 || status === 407) && !this.done && !this.cancelWanted) {
-      const a = answer401(this.invite, response, this.ua.credentials, this.tried);
+      const tried = (this.tried ??= new Set());
+      const a = answer401(this.invite, response, this.ua.credentials, tried);
       if (a !== null) {
-        this.tried.add(a.realm);
+        tried.add(a.realm);
         this.auth = [...this.auth.filter(([n]) => n !== a.header), [a.header, a.value]];
         this.retry();
         return;
@@ -252,7 +255,7 @@ export class OutgoingCall {
   private retry(): void {
     for (const s of this.early.values()) s.finish({ by: 'remote', cause: 'rejected' });
     this.early.clear();
-    this.lastRSeq.clear();
+    this.lastRSeq = null;
     this.provisionalSeen = false;
     this.seq++;
     void this.send();
@@ -286,8 +289,8 @@ export class OutgoingCall {
     this.onProvisional = null;
     // Read only to build (or retry) the INVITE, which is over: its body and names go too.
     this.options = SETTLED;
-    this.lastRSeq.clear();
-    this.tried.clear();
+    this.lastRSeq = null;
+    this.tried = null;
     this.auth = [];
   }
 

@@ -64,7 +64,8 @@ export class Session {
   private lastAck: { seq: number; text: string; destination: Destination } | null = null;
   private pendingAck: { invite: SipRequest; destination: Destination } | null = null;
   private sessionTimer: TimerHandle | null = null;
-  private readonly destinations = new Map<string, Destination>();
+  /** Where a URI resolved to (RFC 3263), made on first use and let go when the session ends. */
+  private destinations: Map<string, Destination> | null = null;
 
   constructor(
     private readonly ua: UserAgent,
@@ -526,10 +527,11 @@ export class Session {
     const target = requestTarget(this.record.dialog);
     const first = target.routes[0];
     const uri = first === undefined ? target.requestUri : serializeUri(parseNameAddr(first).uri);
-    const hit = this.destinations.get(uri);
+    const hit = this.destinations?.get(uri);
     if (hit !== undefined) return hit;
     const d = await this.ua.destinationFor(uri);
-    this.destinations.set(uri, d);
+    // An ended session sends its last requests (BYE) and is kept only for Timer M: no cache.
+    if (this.ended === null) (this.destinations ??= new Map()).set(uri, d);
     return d;
   }
 
@@ -555,7 +557,10 @@ export class Session {
     this.ua.clock.clearTimer(this.sessionTimer);
     this.sessionTimer = null;
     this.prackHandler = null;
-    this.record.dialog = terminateDialog(this.record.dialog);
+    // The INVITE's client transaction keeps an ended session for Timer M (32 s), to ACK a
+    // repeated 2xx again (lastAck): its SDP and resolved destinations go now.
+    this.record = { ...this.record, dialog: terminateDialog(this.record.dialog), localSdp: null, remoteSdp: null };
+    this.destinations = null;
     this.ua.removeSession(this.key, this);
     const handler = this.handler;
     // An ended session gets no more events, and its handler (the application's call) must not
