@@ -10,7 +10,11 @@ import type { MediaPlan } from './media-plan.js';
 import type { CallRecord } from './records.js';
 import type { OriginState } from './sdp-bridge.js';
 
-const ENDED_CALL_TTL_MS = 60_000;
+/**
+ * 64*T1 with the default T1 (RFC 3261 17): the longest a peer goes on retransmitting, and as
+ * long as the transactions of the call's last exchanges last (Timers J, L and M).
+ */
+const ENDED_CALL_TTL_MS = 32_000;
 
 /** What of a call goes into the store, as the call hands it over for one save. */
 export interface StoredCall {
@@ -48,7 +52,7 @@ export async function saveCall(store: Store, log: Logger, call: StoredCall): Pro
 }
 
 /**
- * The ended call stays a minute (late retransmissions, a peer asking after it); its legs and
+ * The ended call stays 32 s (late retransmissions, a peer asking after it); its legs and
  * pinholes go at once: nothing can resume them, and at a thousand calls a second a minute of
  * them is 60,000 records of dialogs and SDP held for nothing.
  */
