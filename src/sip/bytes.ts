@@ -69,7 +69,10 @@ function copyValue(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
     const v = (value as Record<string, unknown>)[key];
-    if (v !== undefined) out[key] = copyValue(v);
+    if (v === undefined) continue;
+    // A key named __proto__ (JSON.parse makes one a property) stays a property.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: copyValue(v), enumerable: true, writable: true, configurable: true });
+    else out[key] = copyValue(v);
   }
   return out;
 }

@@ -44,6 +44,13 @@ describe('ownCopy', () => {
     expect(copy).toEqual(JSON.parse(JSON.stringify({ a: undefined, b: [undefined, 1, 'x'], c: { d: true, e: null } })));
     expect(Object.keys(copy)).toEqual(['b', 'c']);
   });
+
+  it('keeps a key named __proto__ as a property, as JSON.parse makes it', () => {
+    const v = JSON.parse('{"p":{"__proto__":{"x":1}}}') as { p: object };
+    const copy = ownCopy(v);
+    expect(Object.getPrototypeOf(copy.p)).toBe(Object.prototype);
+    expect(JSON.stringify(copy)).toBe(JSON.stringify(v));
+  });
 });
 
 describe('ownString', () => {
