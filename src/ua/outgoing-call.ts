@@ -308,9 +308,10 @@ export class OutgoingCall {
 
 /**
  * What the ACK of a later 2xx (a retransmission, another fork's) takes from the INVITE, as an
- * INVITE: its CSeq, its credentials (13.2.2.4: the ACK carries the same) and its body (whether
- * it made the offer; the SDP of a fork's session record). The INVITE as sent also holds the
- * fields parsed from it (From, To, Via, Contact and their URIs), and is kept for Timer M.
+ * INVITE: its CSeq, its credentials (13.2.2.4: the ACK carries the same) and, as its
+ * Content-Type, whether it made the offer (Session.ack: an ACK carries an answer only to an
+ * offerless INVITE). The INVITE as sent also holds the fields parsed from it (From, To, Via,
+ * Contact and their URIs) and its body, and this is kept for Timer M.
  */
 function ackBasis(invite: SipRequest): SipRequest {
   const kept = new SipRequest('INVITE', invite.uriText);
@@ -318,10 +319,7 @@ function ackBasis(invite: SipRequest): SipRequest {
   for (const name of ['Authorization', 'Proxy-Authorization']) {
     for (const value of invite.headerValues(name)) kept.appendHeader(name, value);
   }
-  if (invite.body.length > 0) {
-    kept.appendHeader('Content-Type', invite.header('content-type') ?? 'application/sdp');
-    kept.body = invite.body;
-  }
+  if (invite.body.length > 0) kept.appendHeader('Content-Type', invite.header('content-type') ?? 'application/sdp');
   return kept;
 }
 

@@ -395,13 +395,15 @@ export class Session {
       this.ua.sendAckBytes(Buffer.from(this.lastAck.text, 'latin1'), this.lastAck.destination);
       return;
     }
-    if (defer && invite.body.length === 0 && response.body.length > 0) {
+    // Offerless: no body, nor the Content-Type that an INVITE kept without its body (ackBasis) still has.
+    const offerless = invite.body.length === 0 && !invite.has('content-type');
+    if (defer && offerless && response.body.length > 0) {
       this.pendingAck = { invite, destination };
       return;
     }
     // An INVITE without an offer got one in the 2xx: the ACK carries our answer (the last SDP
     // we have; an application that wants another answers through reinvite's caller).
-    const answer = invite.body.length === 0 && response.body.length > 0 ? this.record.localSdp : null;
+    const answer = offerless && response.body.length > 0 ? this.record.localSdp : null;
     const ack = createAckFor2xx(this.record.dialog, seq, {
       branch: this.ua.transactions.newBranch(),
       via: this.ua.viaFor(destination),

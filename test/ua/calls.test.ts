@@ -212,6 +212,9 @@ group('UAC and UAS cores', () => {
     expect(serializeMessage(acks[1]!).equals(serializeMessage(acks[0]!))).toBe(true);
     expect(acks[2]!.toTag).toBe('fork2');
     expect(acks[2]!.header('authorization')).toBe(credentials);
+    // The INVITE made the offer: no ACK carries a body (the fork's 2xx has its SDP all the same).
+    expect(invite.body.length).toBeGreaterThan(0);
+    expect(acks.map((x) => [x.body.length, x.header('content-type')])).toEqual([[0, undefined], [0, undefined], [0, undefined]]);
     const byes = net.sent('BYE', A).map((s) => s.message as SipRequest);
     expect(byes).toHaveLength(1);
     expect(byes[0]!.toTag).toBe('fork2');
