@@ -24,7 +24,7 @@ export class NonInviteServerTransaction extends TransactionMachine<NonInviteServ
   readonly responseToTag = null;
   private _source: MessageSource;
   private lastProvisional: SipResponse | null = null;
-  /** The final while Proceeding sends it (reliable transports: no Timer J, no resend). */
+  /** The final sent over a reliable transport, where there is no Timer J (lastResponse shows it). */
   private lastFinal: SipResponse | null = null;
   /**
    * The final as sent, kept for Timer J (32 s on UDP) to answer retransmissions: its bytes as
@@ -119,9 +119,13 @@ export class NonInviteServerTransaction extends TransactionMachine<NonInviteServ
   }
 
   private resendFinal(): void {
-    if (this.finalWire === null) return this.resend(this.lastFinal);
+    const wire = this.finalWire;
+    if (wire === null) return this.resend(this.lastFinal);
+    const bytes = Buffer.from(wire.text, 'latin1');
+    // 18.2.2: a retransmission that came on a connection takes the response back on it.
+    if (this._source.reliable) return this.resend(parseMessage(bytes) as SipResponse);
     this.absorbed();
-    this.host.transport.sendBytes(Buffer.from(this.finalWire.text, 'latin1'), this.finalWire.destination, this.sendDone);
+    this.host.transport.sendBytes(bytes, wire.destination, this.sendDone);
   }
 
   private proceed(response: SipResponse): void {

@@ -105,6 +105,18 @@ describe('non-INVITE server transaction (RFC 3261 17.2.2)', () => {
     expect(b.transport.last().to).toBe(reconnected);
   });
 
+  it('resends a final kept for Timer J on the connection a retransmission came on (18.2.2)', () => {
+    const b = bench();
+    const { tx, req } = receive(b, UDP_SOURCE);
+    tx.respond(answer(req, 200));
+    const connection = { ...TCP_SOURCE, port: 40998, connectionId: 'c11' };
+    b.layer.receiveRequest(again(), connection);
+    expect(b.transport.sent.map((s) => [s.what, s.to])).toEqual([
+      ['200 OPTIONS', UDP_SOURCE],
+      ['200 OPTIONS', connection],
+    ]);
+  });
+
   it('reports a transport error to its user and ends', () => {
     const b = bench();
     const { tx, req } = receive(b);
