@@ -17,7 +17,8 @@ import type { Destination } from '../transaction/index.js';
 import { answer401 } from './digest-client.js';
 import { CallFailed } from './errors.js';
 import { addParts, bodyText } from './incoming-request.js';
-import { Session } from './session.js';
+import { AcceptedInvite } from './accepted-invite.js';
+import { Session, type RepeatAck } from './session.js';
 import { minSEOf, requestHeaders, requires } from './session-timer.js';
 import type { MessageParts, SessionRecord } from './types.js';
 import type { UserAgent } from './user-agent.js';
@@ -45,6 +46,12 @@ export interface CallOptions extends MessageParts {
   deferAck?: boolean;
 }
 
+/** The way from an INVITE's client transaction to its call, or, once the call's session ended, to what Timer M needs. */
+interface TransactionLink {
+  call: OutgoingCall | null;
+  accepted: AcceptedInvite | null;
+}
+
 /** What a settled call keeps of its options: nothing (see settled()). */
 const SETTLED: CallOptions = Object.freeze({ uri: '', from: '' });
 
@@ -62,6 +69,8 @@ export class OutgoingCall {
   private set: InviteDialogSet | null = null;
   private destination: Destination | null = null;
   private readonly early = new Map<string, Session>();
+  /** How the current INVITE's transaction reaches this call (see send() and retire()). */
+  private link: TransactionLink | null = null;
   /** RFC 3262: the last RSeq PRACKed per remote tag; made on the first reliable provisional. */
   private lastRSeq: Map<string, number> | null = null;
   private seq = 1;
@@ -127,16 +136,28 @@ export class OutgoingCall {
     this.invite = inv;
     const seq = this.seq;
     this.set = createInviteDialogSet(inv, { overTls: dest.transport === 'TLS' });
+    // A retry's INVITE replaces the last, whose transaction (Completed, Timer D) has nothing
+    // more to tell this call.
+    if (this.link !== null) this.link.call = null;
+    const link: TransactionLink = { call: this, accepted: null };
+    this.link = link;
     try {
+      // The callbacks reach the call through the link only (not `this`): once the call's session
+      // ended they reach what Timer M needs of it instead (retire()), and the transaction, which
+      // lives 32 s more, no longer keeps the call. The number, not the INVITE, for the same reason.
       ua.transactions.createClientTransaction(inv, dest, {
-        onProvisional: (r) => this.provisional(r),
-        onFinal: (r) => this.final(r),
-        onTimeout: () => this.fail(408, 'Request Timeout'),
-        onTransportError: (e) => this.fail(503, `Transport error: ${e.message}`),
+        onProvisional: (r) => link.call?.provisional(r),
+        onFinal: (r) => {
+          if (link.call !== null) link.call.final(r);
+          else link.accepted?.final(r);
+        },
+        onTimeout: () => link.call?.fail(408, 'Request Timeout'),
+        onTransportError: (e) => link.call?.fail(503, `Transport error: ${e.message}`),
         // Past Timer M no 2xx retransmission reaches the sessions: their ACKs need not be kept.
-        // (The number, not the INVITE: this closure lives as long as the transaction.)
         onTerminated: () => {
-          for (const session of this.early.values()) session.forgetAck(seq);
+          if (link.call !== null) for (const session of link.call.early.values()) session.forgetAck(seq);
+          link.call = null;
+          link.accepted = null;
         },
       });
     } catch (err) {
@@ -217,6 +238,7 @@ export class OutgoingCall {
         return;
       }
       this.session = session;
+      session.onFinish = () => this.retire();
       this.done = true;
       this.settled();
       // The set and the map of sessions stay for Timer M (forked and repeated 2xx): they take
@@ -272,6 +294,8 @@ export class OutgoingCall {
   private fail(status: number, reason: string): void {
     for (const s of this.early.values()) if (s.state !== 'terminated') s.finish({ by: 'remote', cause: 'rejected', status });
     if (this.done) return;
+    // A non-2xx final, a timeout or a transport error: the transaction has nothing more for us.
+    if (this.link !== null) this.link.call = null;
     this.done = true;
     this.settled();
     this.reject(new CallFailed(status, reason));
@@ -292,6 +316,26 @@ export class OutgoingCall {
     this.lastRSeq = null;
     this.tried = null;
     this.auth = [];
+  }
+
+  /**
+   * The call's session ended: the INVITE's transaction, in Accepted until Timer M, gets what it
+   * still needs instead of the call (accepted-invite.ts): the ACK sent per To tag, the dialog set
+   * and what ACKs take from the INVITE.
+   */
+  private retire(): void {
+    const link = this.link;
+    if (link === null || link.call !== this) return;
+    link.call = null;
+    if (this.set === null || this.invite === null || this.destination === null) return;
+    const acks = new Map<string, RepeatAck | Session>();
+    for (const [tag, s] of this.early) {
+      const ack = s.ackToRepeat;
+      // A session whose ACK is still held (a late offer, deferAck) keeps answering for itself.
+      if (ack !== null) acks.set(tag, ack);
+      else if (s.ackPending) acks.set(tag, s);
+    }
+    link.accepted = new AcceptedInvite(this.ua, this.set, this.invite, this.destination, acks);
   }
 
   private record(dialog: DialogRecord): SessionRecord {

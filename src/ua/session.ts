@@ -42,6 +42,13 @@ export interface SessionHandler {
 }
 
 
+/** An ACK as sent, to send again for a repeated 2xx: latin1 text (one byte per byte) and where. */
+export interface RepeatAck {
+  readonly seq: number;
+  readonly text: string;
+  readonly destination: Destination;
+}
+
 export class Session {
   record: SessionRecord;
   handler: SessionHandler = {};
@@ -61,11 +68,16 @@ export class Session {
    * INVITE's transaction ends (forgetAck): a parsed message, or a slice that holds one of Buffer's
    * shared 8 KB pool blocks, would cost several times as much meanwhile.
    */
-  private lastAck: { seq: number; text: string; destination: Destination } | null = null;
+  private lastAck: RepeatAck | null = null;
   private pendingAck: { invite: SipRequest; destination: Destination } | null = null;
   private sessionTimer: TimerHandle | null = null;
   /** Where a URI resolved to (RFC 3263), made on first use and let go when the session ends. */
   private destinations: Map<string, Destination> | null = null;
+  /**
+   * @internal Called once when the session ends, then dropped: the outgoing call that made it
+   * hands its INVITE's transaction what Timer M still needs (accepted-invite.ts).
+   */
+  onFinish: (() => void) | null = null;
 
   constructor(
     private readonly ua: UserAgent,
@@ -432,6 +444,11 @@ export class Session {
     this.sendAck(p.invite.cseq.seq, ack, p.destination);
   }
 
+  /** @internal The ACK to send again for a repeated 2xx, until its INVITE's transaction ends. */
+  get ackToRepeat(): RepeatAck | null {
+    return this.lastAck;
+  }
+
   /** @internal The INVITE transaction `seq` is over: no 2xx retransmission will need its ACK again. */
   forgetAck(seq: number): void {
     if (this.lastAck?.seq === seq) this.lastAck = null;
@@ -564,6 +581,9 @@ export class Session {
     this.record = { ...this.record, dialog: terminateDialog(this.record.dialog), localSdp: null, remoteSdp: null };
     this.destinations = null;
     this.ua.removeSession(this.key, this);
+    const onFinish = this.onFinish;
+    this.onFinish = null;
+    onFinish?.();
     const handler = this.handler;
     // An ended session gets no more events, and its handler (the application's call) must not
     // stay reachable through it: the INVITE's client transaction keeps the session for Timer M.

@@ -1,6 +1,7 @@
 import { describe as group, expect, it } from 'vitest';
 import { createChallenge, parseMessage, serializeMessage, verifyCredentials, type AuthValue, type SipRequest } from '../../src/sip/index.js';
-import { CallFailed, type IncomingCall, type Session, type SessionEnd } from '../../src/ua/index.js';
+import { CallFailed, type IncomingCall, type OutgoingCall, type Session, type SessionEnd } from '../../src/ua/index.js';
+import { collectGarbage } from '../../bench/lib/heap.js';
 import { ANSWER, Network, OFFER } from './wire.js';
 
 const A = '10.0.0.1';
@@ -219,6 +220,42 @@ group('UAC and UAS cores', () => {
     expect(byes).toHaveLength(1);
     expect(byes[0]!.toTag).toBe('fork2');
     expect(session.state).toBe('confirmed');
+  });
+
+  it('once its session ended, still re-ACKs a repeated 2xx and ends a late fork until Timer M, without keeping the outgoing call', async () => {
+    const net = new Network();
+    const b = net.ua(B);
+    const a = net.ua(A);
+    b.handler = { onInvite: (c) => void c.accept({ body: ANSWER }) };
+    let call: OutgoingCall | null = callB(net, a);
+    const weak = new WeakRef(call);
+    await net.settle();
+    const session = await call.answered;
+    call = null;
+    expect((await Promise.all([session.bye(), net.settle()]))[0]?.status).toBe(200);
+    await net.settle();
+    expect(session.state).toBe('terminated');
+
+    const ok = serializeMessage(net.sent('200 INVITE', B)[0]!.message).toString('latin1');
+    const fork = ok.replace(/^(To: .*;tag=)[^;\r\n]+/m, '$1late');
+    const fromB = { transport: 'UDP' as const, address: B, port: 5060, local: { address: A, port: 5060 }, reliable: false };
+    a.onMessage(parseMessage(Buffer.from(ok, 'latin1')), fromB);
+    a.onMessage(parseMessage(Buffer.from(fork, 'latin1')), fromB);
+    await net.settle();
+
+    const acks = net.sent('ACK', A).map((x) => x.message as SipRequest);
+    expect(acks).toHaveLength(3);
+    expect(serializeMessage(acks[1]!).equals(serializeMessage(acks[0]!))).toBe(true);
+    expect([acks[2]!.toTag, acks[2]!.body.length]).toEqual(['late', 0]);
+    expect(net.sent('BYE', A).map((x) => (x.message as SipRequest).toTag)).toEqual([acks[0]!.toTag, 'late']);
+
+    // The INVITE's transaction waits out Timer M; the call it was made for is gone.
+    expect(a.transactions.counts.inviteClient).toBe(1);
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      collectGarbage();
+    }
+    expect(weak.deref()).toBeUndefined();
   });
 
   it('answers OPTIONS 200, an unknown method 501, an unknown dialog 481 and a required unknown extension 420', async () => {
