@@ -153,9 +153,15 @@ export class OutgoingCall {
         },
         onTimeout: () => link.call?.fail(408, 'Request Timeout'),
         onTransportError: (e) => link.call?.fail(503, `Transport error: ${e.message}`),
-        // Past Timer M no 2xx retransmission reaches the sessions: their ACKs need not be kept.
+        // Past Timer M no 2xx retransmission reaches the sessions: their ACKs need not be kept,
+        // and a session that lasts longer must not keep the call through its hook (retire()).
         onTerminated: () => {
-          if (link.call !== null) for (const session of link.call.early.values()) session.forgetAck(seq);
+          if (link.call !== null) {
+            for (const session of link.call.early.values()) {
+              session.forgetAck(seq);
+              session.onFinish = null;
+            }
+          }
           link.call = null;
           link.accepted = null;
         },

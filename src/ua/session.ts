@@ -41,7 +41,6 @@ export interface SessionHandler {
   onTerminated?(end: SessionEnd, session: Session): void;
 }
 
-
 /** An ACK as sent, to send again for a repeated 2xx: latin1 text (one byte per byte) and where. */
 export interface RepeatAck {
   readonly seq: number;

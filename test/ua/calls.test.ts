@@ -258,6 +258,26 @@ group('UAC and UAS cores', () => {
     expect(weak.deref()).toBeUndefined();
   });
 
+  it('lets the outgoing call go once Timer M is over while its session goes on', async () => {
+    const net = new Network();
+    const b = net.ua(B);
+    const a = net.ua(A);
+    b.handler = { onInvite: (c) => void c.accept({ body: ANSWER }) };
+    let call: OutgoingCall | null = callB(net, a);
+    const weak = new WeakRef(call);
+    await net.settle();
+    const session = await call.answered;
+    call = null;
+    await net.run(33_000, 1_000);
+    expect(a.transactions.counts.inviteClient).toBe(0);
+    expect(session.state).toBe('confirmed');
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      collectGarbage();
+    }
+    expect(weak.deref()).toBeUndefined();
+  });
+
   it('answers OPTIONS 200, an unknown method 501, an unknown dialog 481 and a required unknown extension 420', async () => {
     const net = new Network();
     net.ua(B);
