@@ -16,3 +16,14 @@ export function heapAfterGc(): number {
   collectGarbage();
   return process.memoryUsage().heapUsed;
 }
+
+/**
+ * Full collections after letting a few turns end: an object read through a WeakRef stays alive
+ * until the turn that read it is over (tests that check something was let go).
+ */
+export async function collectAfterTurns(turns = 3): Promise<void> {
+  for (let i = 0; i < turns; i++) {
+    await new Promise((r) => setTimeout(r, 5));
+    collectGarbage();
+  }
+}

@@ -6,18 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Call } from '../../src/b2bua/call.js';
 import type { IncomingCall, Session, SessionEnd } from '../../src/ua/index.js';
-import { collectGarbage } from '../../bench/lib/heap.js';
+import { collectAfterTurns } from '../../bench/lib/heap.js';
 import { engineSuite, phone, register, until } from './fixtures.js';
 
 const suite = engineSuite('retention');
-
-/** Lets the turn that last read a WeakRef end (its target stays alive until then), then collects. */
-async function collectedAfterTurn(): Promise<void> {
-  for (let i = 0; i < 3; i++) {
-    await new Promise((r) => setTimeout(r, 5));
-    collectGarbage();
-  }
-}
 
 describe('an ended call', () => {
   it('is not kept by the transactions that outlive it', async () => {
@@ -48,7 +40,7 @@ describe('an ended call', () => {
     const transactions = [...engine.realms.values()].reduce((n, r) => n + r.ua.transactions.size, 0);
     expect(transactions).toBeGreaterThanOrEqual(3);
 
-    await collectedAfterTurn();
+    await collectAfterTurns();
     expect(call.deref()).toBeUndefined();
   });
 });

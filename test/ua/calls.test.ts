@@ -1,12 +1,27 @@
 import { describe as group, expect, it } from 'vitest';
 import { createChallenge, parseMessage, serializeMessage, verifyCredentials, type AuthValue, type SipRequest } from '../../src/sip/index.js';
-import { CallFailed, type IncomingCall, type OutgoingCall, type Session, type SessionEnd } from '../../src/ua/index.js';
-import { collectGarbage } from '../../bench/lib/heap.js';
+import { CallFailed, type IncomingCall, type OutgoingCall, type Session, type SessionEnd, type UserAgent } from '../../src/ua/index.js';
+import { collectAfterTurns } from '../../bench/lib/heap.js';
 import { ANSWER, Network, OFFER } from './wire.js';
 
 const A = '10.0.0.1';
 const B = '10.0.0.2';
 const callB = (net: Network, a = net.ua(A)) => a.invite({ uri: `sip:bob@${B}:5060`, from: '<sip:alice@example.com>', body: OFFER });
+
+/**
+ * A call from A answered by B, whose OutgoingCall the test then holds only weakly: the tests of
+ * what Timer M keeps read it back through `weak`.
+ */
+async function answeredCallLetGo(): Promise<{ net: Network; a: UserAgent; session: Session; weak: WeakRef<OutgoingCall> }> {
+  const net = new Network();
+  const b = net.ua(B);
+  const a = net.ua(A);
+  b.handler = { onInvite: (c) => void c.accept({ body: ANSWER }) };
+  const call = callB(net, a);
+  const weak = new WeakRef(call);
+  await net.settle();
+  return { net, a, session: await call.answered, weak };
+}
 
 group('UAC and UAS cores', () => {
   it('places a call: INVITE, 180, 200, ACK; then BYE ends both sides', async () => {
@@ -223,15 +238,7 @@ group('UAC and UAS cores', () => {
   });
 
   it('once its session ended, still re-ACKs a repeated 2xx and ends a late fork until Timer M, without keeping the outgoing call', async () => {
-    const net = new Network();
-    const b = net.ua(B);
-    const a = net.ua(A);
-    b.handler = { onInvite: (c) => void c.accept({ body: ANSWER }) };
-    let call: OutgoingCall | null = callB(net, a);
-    const weak = new WeakRef(call);
-    await net.settle();
-    const session = await call.answered;
-    call = null;
+    const { net, a, session, weak } = await answeredCallLetGo();
     expect((await Promise.all([session.bye(), net.settle()]))[0]?.status).toBe(200);
     await net.settle();
     expect(session.state).toBe('terminated');
@@ -251,30 +258,16 @@ group('UAC and UAS cores', () => {
 
     // The INVITE's transaction waits out Timer M; the call it was made for is gone.
     expect(a.transactions.counts.inviteClient).toBe(1);
-    for (let i = 0; i < 3; i++) {
-      await new Promise((r) => setTimeout(r, 5));
-      collectGarbage();
-    }
+    await collectAfterTurns();
     expect(weak.deref()).toBeUndefined();
   });
 
   it('lets the outgoing call go once Timer M is over while its session goes on', async () => {
-    const net = new Network();
-    const b = net.ua(B);
-    const a = net.ua(A);
-    b.handler = { onInvite: (c) => void c.accept({ body: ANSWER }) };
-    let call: OutgoingCall | null = callB(net, a);
-    const weak = new WeakRef(call);
-    await net.settle();
-    const session = await call.answered;
-    call = null;
+    const { net, a, session, weak } = await answeredCallLetGo();
     await net.run(33_000, 1_000);
     expect(a.transactions.counts.inviteClient).toBe(0);
     expect(session.state).toBe('confirmed');
-    for (let i = 0; i < 3; i++) {
-      await new Promise((r) => setTimeout(r, 5));
-      collectGarbage();
-    }
+    await collectAfterTurns();
     expect(weak.deref()).toBeUndefined();
   });
 
