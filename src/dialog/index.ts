@@ -2,6 +2,7 @@
 export { dialogId, dialogKey, keyOf, type DialogId, type DialogRecord, type DialogRole, type DialogState } from './record.js';
 export { DialogError, DialogErrorCode } from './errors.js';
 export {
+  checkResponseFor,
   createUacDialog,
   createUasDialog,
   uacDialogBase,
@@ -39,6 +40,7 @@ export {
 } from './requests.js';
 export {
   createInviteDialogSet,
+  dialogSetBase,
   findDialog,
   liveDialogs,
   onInviteResponse,

@@ -38,6 +38,15 @@ export function createInviteDialogSet(invite: SipRequest, options: UacDialogOpti
   return { ...uacDialogBase(invite, options), dialogs: [], finalStatus: null, answered: false };
 }
 
+/**
+ * What every dialog of the set takes from the INVITE, without the dialogs: all that a 2xx with
+ * a new To tag needs to make its dialog (uacDialogFromResponse).
+ */
+export function dialogSetBase(set: InviteDialogSet): UacDialogBase {
+  const { callId, localTag, localUri, localTarget, requestUri, inviteSeq, secure, method } = set;
+  return { callId, localTag, localUri, localTarget, requestUri, inviteSeq, secure, method };
+}
+
 /** The dialog of a remote tag (null: a tagless RFC 2543 2xx). */
 export function findDialog(set: InviteDialogSet, remoteTag: string | null): DialogRecord | undefined {
   return set.dialogs.find((d) => d.remoteTag === remoteTag);

@@ -53,7 +53,7 @@ export class MemoryStore implements Store {
   async put<T>(kind: RecordKind, key: string, value: T, ttlMs?: number): Promise<void> {
     this.open();
     assertTtl(ttlMs);
-    assertPlainData(value, `${kind} ${JSON.stringify(key)}`);
+    assertPlainData(value, () => `${kind} ${JSON.stringify(key)}`);
     const expiresAt = ttlMs === undefined ? null : this.clock.wallNow() + ttlMs;
     const text = JSON.stringify(value);
     // Reading a character flattens the rope V8's JSON.stringify builds (its pieces are then

@@ -9,9 +9,12 @@ const MAX_DEPTH = 64;
  * object property is allowed (it reads back as absent). Both stores check this, so a record
  * that would not survive Redis's JSON fails on the single-node default too, not first in a cluster.
  */
-export function assertPlainData(value: unknown, what = 'value'): void {
+export function assertPlainData(value: unknown, what: string | (() => string) = 'value'): void {
   const problem = check(value, 0);
-  if (problem !== null) throw new StoreError(StoreErrorCode.value, `Record ${what}${problem.path} ${problem.what}`);
+  if (problem === null) return;
+  // A function names the record only when it fails: every put passes through here.
+  const name = typeof what === 'function' ? what() : what;
+  throw new StoreError(StoreErrorCode.value, `Record ${name}${problem.path} ${problem.what}`);
 }
 
 interface Problem {

@@ -3,43 +3,58 @@
  * has ended: in Accepted (RFC 6026 7.2) it passes up every 2xx until Timer M (64*T1, 32 s on
  * UDP), and the UAC core ACKs each (RFC 3261 13.2.2.4). A repeated 2xx gets the ACK already
  * sent; a fork that answers now is ACKed and ended with BYE. The outgoing call, its sessions and
- * its promise are not kept that long for it.
+ * its promise are not kept that long for it, nor are the dialogs already confirmed: a 2xx with
+ * their To tag is told apart by the ACK kept for it.
  */
-import { onInviteResponse, type InviteDialogSet } from '../dialog/index.js';
+import { checkResponseFor, confirmDialog, uacDialogFromResponse, type DialogRecord, type UacDialogBase } from '../dialog/index.js';
 import type { SipRequest, SipResponse } from '../sip/index.js';
 import type { Destination } from '../transaction/index.js';
 import { Session, type RepeatAck } from './session.js';
 import type { UserAgent } from './user-agent.js';
 
+/**
+ * Per To tag of a confirmed dialog: the ACK sent, the session when its ACK is still held (a late
+ * offer), or null when there is none to repeat.
+ */
+export type AcksByTag = Map<string, RepeatAck | Session | null>;
+
 export class AcceptedInvite {
   constructor(
     private readonly ua: UserAgent,
-    private set: InviteDialogSet,
+    /** What a new fork's dialog takes from the INVITE (dialogSetBase). */
+    private readonly base: UacDialogBase,
+    /** Forks still early when the session ended (usually none): a 2xx confirms them. */
+    private early: readonly DialogRecord[],
     /** What the ACKs take from the INVITE (outgoing-call.ts, ackBasis). */
     private readonly invite: SipRequest,
     private readonly destination: Destination,
-    /** Per To tag: the ACK sent, or the session when it has none to repeat (an ACK still held). */
-    private readonly acks: Map<string, RepeatAck | Session>,
+    private readonly acks: AcksByTag,
   ) {}
 
   /** A final response the transaction passed up: a 2xx while Accepted. */
   final(response: SipResponse): void {
     if (response.status < 200 || response.status >= 300) return;
-    const { set, outcome } = onInviteResponse(this.set, response);
-    this.set = set;
-    if (outcome.kind === 'retransmission') {
-      const ack = this.acks.get(outcome.dialog.remoteTag ?? '');
-      if (ack instanceof Session) ack.ack(this.invite, response, this.destination);
-      else if (ack !== undefined) this.ua.sendAckBytes(Buffer.from(ack.text, 'latin1'), ack.destination);
+    checkResponseFor(this.base, response);
+    const key = response.toTag ?? '';
+    const ack = this.acks.get(key);
+    if (ack instanceof Session) {
+      ack.ack(this.invite, response, this.destination);
       return;
     }
-    if (outcome.kind !== 'confirmed') return;
-    // Another fork answered after the call ended: ACK it, then end it (13.2.2.4).
+    if (ack !== undefined) {
+      if (ack !== null) this.ua.sendAckBytes(Buffer.from(ack.text, 'latin1'), ack.destination);
+      return;
+    }
+    // Another fork answered after the call ended: ACK it, then end it (13.2.2.4). One that was
+    // early keeps its dialog's CSeq (a PRACK or UPDATE may have used some).
+    const i = this.early.findIndex((d) => (d.remoteTag ?? '') === key);
+    const dialog = i >= 0 ? confirmDialog(this.early[i]!, response) : uacDialogFromResponse(this.base, response);
+    if (i >= 0) this.early = this.early.filter((_, j) => j !== i);
     const now = this.ua.clock.wallNow();
-    const session = new Session(this.ua, { dialog: outcome.dialog, localSdp: null, remoteSdp: null, sessionTimer: null, createdAt: now, answeredAt: now });
+    const session = new Session(this.ua, { dialog, localSdp: null, remoteSdp: null, sessionTimer: null, createdAt: now, answeredAt: now });
     session.compact();
     session.ack(this.invite, response, this.destination);
-    this.acks.set(outcome.dialog.remoteTag ?? '', session.ackToRepeat ?? session);
+    this.acks.set(key, session.ackToRepeat ?? session);
     void session.bye('fork-dropped');
   }
 }

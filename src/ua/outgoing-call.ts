@@ -6,6 +6,7 @@
 import {
   createCancel,
   createInviteDialogSet,
+  dialogSetBase,
   onInviteResponse,
   replaceDialog,
   viaValue,
@@ -13,12 +14,12 @@ import {
   type InviteDialogSet,
 } from '../dialog/index.js';
 import { parseRSeq, SipRequest, type SipResponse } from '../sip/index.js';
-import type { Destination } from '../transaction/index.js';
+import type { ClientTransactionUser, Destination } from '../transaction/index.js';
 import { answer401 } from './digest-client.js';
 import { CallFailed } from './errors.js';
 import { addParts, bodyText } from './incoming-request.js';
-import { AcceptedInvite } from './accepted-invite.js';
-import { Session, type RepeatAck } from './session.js';
+import { AcceptedInvite, type AcksByTag } from './accepted-invite.js';
+import { Session } from './session.js';
 import { minSEOf, requestHeaders, requires } from './session-timer.js';
 import type { MessageParts, SessionRecord } from './types.js';
 import type { UserAgent } from './user-agent.js';
@@ -46,10 +47,42 @@ export interface CallOptions extends MessageParts {
   deferAck?: boolean;
 }
 
-/** The way from an INVITE's client transaction to its call, or, once the call's session ended, to what Timer M needs. */
-interface TransactionLink {
-  call: OutgoingCall | null;
-  accepted: AcceptedInvite | null;
+/**
+ * The user of an INVITE's client transaction: the way to its call or, once the call's session
+ * ended, to what Timer M needs (retire()). One object with methods rather than closures, since
+ * the transaction keeps it 32 s after the call.
+ */
+class TransactionLink implements ClientTransactionUser {
+  accepted: AcceptedInvite | null = null;
+
+  constructor(
+    public call: OutgoingCall | null,
+    /** The INVITE's CSeq number, not the INVITE: the transaction keeps this object 32 s. */
+    private readonly seq: number,
+  ) {}
+
+  onProvisional(response: SipResponse): void {
+    this.call?.provisional(response);
+  }
+
+  onFinal(response: SipResponse): void {
+    if (this.call !== null) this.call.final(response);
+    else this.accepted?.final(response);
+  }
+
+  onTimeout(): void {
+    this.call?.fail(408, 'Request Timeout');
+  }
+
+  onTransportError(error: Error): void {
+    this.call?.fail(503, `Transport error: ${error.message}`);
+  }
+
+  onTerminated(): void {
+    this.call?.transactionEnded(this.seq);
+    this.call = null;
+    this.accepted = null;
+  }
 }
 
 /** What a settled call keeps of its options: nothing (see settled()). */
@@ -139,39 +172,31 @@ export class OutgoingCall {
     // A retry's INVITE replaces the last, whose transaction (Completed, Timer D) has nothing
     // more to tell this call.
     if (this.link !== null) this.link.call = null;
-    const link: TransactionLink = { call: this, accepted: null };
+    // The transaction reaches the call through the link only: once the call's session ended it
+    // reaches what Timer M needs of it instead (retire()), and no longer keeps the call.
+    const link = new TransactionLink(this, seq);
     this.link = link;
     try {
-      // The callbacks reach the call through the link only (not `this`): once the call's session
-      // ended they reach what Timer M needs of it instead (retire()), and the transaction, which
-      // lives 32 s more, no longer keeps the call. The number, not the INVITE, for the same reason.
-      ua.transactions.createClientTransaction(inv, dest, {
-        onProvisional: (r) => link.call?.provisional(r),
-        onFinal: (r) => {
-          if (link.call !== null) link.call.final(r);
-          else link.accepted?.final(r);
-        },
-        onTimeout: () => link.call?.fail(408, 'Request Timeout'),
-        onTransportError: (e) => link.call?.fail(503, `Transport error: ${e.message}`),
-        // Past Timer M no 2xx retransmission reaches the sessions: their ACKs need not be kept,
-        // and a session that lasts longer must not keep the call through its hook (retire()).
-        onTerminated: () => {
-          if (link.call !== null) {
-            for (const session of link.call.early.values()) {
-              session.forgetAck(seq);
-              session.onFinish = null;
-            }
-          }
-          link.call = null;
-          link.accepted = null;
-        },
-      });
+      ua.transactions.createClientTransaction(inv, dest, link);
     } catch (err) {
       this.fail(503, (err as Error).message);
     }
   }
 
-  private provisional(response: SipResponse): void {
+  /**
+   * @internal The INVITE `seq`'s transaction ended (Timer M past the 2xx): no 2xx retransmission
+   * reaches the sessions any more, so their ACKs need not be kept, and a session that lasts
+   * longer must not keep the call through its hook (retire()).
+   */
+  transactionEnded(seq: number): void {
+    for (const session of this.early.values()) {
+      session.forgetAck(seq);
+      session.onFinish = null;
+    }
+  }
+
+  /** @internal A provisional response from the INVITE's transaction. */
+  provisional(response: SipResponse): void {
     this.provisionalSeen = true;
     if (this.cancelWanted) this.sendCancel();
     if (this.set === null) return;
@@ -214,7 +239,8 @@ export class OutgoingCall {
     });
   }
 
-  private final(response: SipResponse): void {
+  /** @internal A final response from the INVITE's transaction. */
+  final(response: SipResponse): void {
     if (this.set === null || this.invite === null || this.destination === null) return;
     const status = response.status;
     if (status >= 200 && status < 300) {
@@ -297,7 +323,8 @@ export class OutgoingCall {
     void this.ua.transact(cancel, this.destination);
   }
 
-  private fail(status: number, reason: string): void {
+  /** @internal The call failed: a non-2xx final, a timeout or a transport error. */
+  fail(status: number, reason: string): void {
     for (const s of this.early.values()) if (s.state !== 'terminated') s.finish({ by: 'remote', cause: 'rejected', status });
     if (this.done) return;
     // A non-2xx final, a timeout or a transport error: the transaction has nothing more for us.
@@ -326,22 +353,25 @@ export class OutgoingCall {
 
   /**
    * The call's session ended: the INVITE's transaction, in Accepted until Timer M, gets what it
-   * still needs instead of the call (accepted-invite.ts): the ACK sent per To tag, the dialog set
-   * and what ACKs take from the INVITE.
+   * still needs instead of the call (accepted-invite.ts): the ACK sent per confirmed To tag, the
+   * forks still early, what a new fork's dialog and the ACKs take from the INVITE.
    */
   private retire(): void {
     const link = this.link;
     if (link === null || link.call !== this) return;
     link.call = null;
     if (this.set === null || this.invite === null || this.destination === null) return;
-    const acks = new Map<string, RepeatAck | Session>();
-    for (const [tag, s] of this.early) {
-      const ack = s.ackToRepeat;
+    const acks: AcksByTag = new Map();
+    const early: DialogRecord[] = [];
+    for (const d of this.set.dialogs) {
+      const s = this.early.get(d.remoteTag ?? '');
+      // The session's copy has the CSeq numbers its PRACKs and UPDATEs used.
+      if (d.state === 'early') early.push(s === undefined ? d : merged(s.record.dialog, d));
+      if (d.state !== 'confirmed') continue;
       // A session whose ACK is still held (a late offer, deferAck) keeps answering for itself.
-      if (ack !== null) acks.set(tag, ack);
-      else if (s.ackPending) acks.set(tag, s);
+      acks.set(d.remoteTag ?? '', s === undefined ? null : (s.ackToRepeat ?? (s.ackPending ? s : null)));
     }
-    link.accepted = new AcceptedInvite(this.ua, this.set, this.invite, this.destination, acks);
+    link.accepted = new AcceptedInvite(this.ua, dialogSetBase(this.set), early, this.invite, this.destination, acks);
   }
 
   private record(dialog: DialogRecord): SessionRecord {

@@ -262,6 +262,42 @@ group('UAC and UAS cores', () => {
     expect(weak.deref()).toBeUndefined();
   });
 
+  it('once its session ended, ends a fork that was early and answers late with a CSeq above the PRACK it had', async () => {
+    const net = new Network();
+    const b = net.ua(B);
+    const a = net.ua(A);
+    let held: IncomingCall | undefined;
+    b.handler = {
+      onInvite(c) {
+        held = c;
+        c.progress(180);
+      },
+    };
+    const call = callB(net, a);
+    await net.settle();
+    // Another fork rings reliably (RFC 3262): A PRACKs it in its early dialog.
+    const ringing = serializeMessage(net.sent('180 INVITE', B)[0]!.message).toString('latin1');
+    const fork180 = ringing.replace(/^(To: .*;tag=)[^;\r\n]+/m, '$1early1').replace(/\r\nContent-Length:/i, '\r\nRequire: 100rel\r\nRSeq: 1\r\nContent-Length:');
+    const fromB = { transport: 'UDP' as const, address: B, port: 5060, local: { address: A, port: 5060 }, reliable: false };
+    a.onMessage(parseMessage(Buffer.from(fork180, 'latin1')), fromB);
+    await net.settle();
+    const prack = net.sent('PRACK', A)[0]!.message as SipRequest;
+    expect(prack.toTag).toBe('early1');
+    held!.accept({ body: ANSWER });
+    await net.settle();
+    const session = await call.answered;
+    await Promise.all([session.bye(), net.settle()]);
+    await net.settle();
+
+    const ok = serializeMessage(net.sent('200 INVITE', B)[0]!.message).toString('latin1');
+    a.onMessage(parseMessage(Buffer.from(ok.replace(/^(To: .*;tag=)[^;\r\n]+/m, '$1early1'), 'latin1')), fromB);
+    await net.settle();
+    const lateAck = net.sent('ACK', A).map((x) => x.message as SipRequest).find((x) => x.toTag === 'early1');
+    expect(lateAck?.cseq.seq).toBe(1);
+    const bye = net.sent('BYE', A).map((x) => x.message as SipRequest).find((x) => x.toTag === 'early1');
+    expect(bye?.cseq.seq).toBeGreaterThan(prack.cseq.seq);
+  });
+
   it('lets the outgoing call go once Timer M is over while its session goes on', async () => {
     const { net, a, session, weak } = await answeredCallLetGo();
     await net.run(33_000, 1_000);
