@@ -2,4 +2,4 @@
 export { RECORD_KINDS, type RecordKind, type Store } from './store.js';
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.js';
 export { StoreError, StoreErrorCode } from './errors.js';
-export { assertPlainData, assertTtl } from './plain-data.js';
+export { assertPlainData, assertTtl, copyPlainData } from './plain-data.js';

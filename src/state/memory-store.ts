@@ -1,17 +1,21 @@
 /**
- * The single-node store: a map per kind in this process. Values are kept as their JSON text, so
- * a caller can never mutate a stored record behind the store's back (the Redis store gets the
- * same guarantee from serialisation), and a record costs the bytes of its text rather than an
- * object graph (a call's records take a few KB of text instead of several times that).
+ * The single-node store: a map per kind in this process. Each record is kept as a copy of its
+ * objects and arrays (strings, immutable, are shared), made as the put checks it, and read back
+ * as another: a caller can never mutate a stored record behind the store's back, as the Redis
+ * store's serialisation also guarantees. Sharing the strings is what makes it cheap: a leg's SDP
+ * and dialog fields are the session's own strings, not a second copy in JSON text, and a put
+ * costs a walk of a few objects rather than a serialisation.
+ * Records should hold strings of their own (sip/bytes.ts, ownString): one cut from a parsed
+ * message would keep that message's text as long as the record.
  */
 import { SystemClock, type Clock, type TimerHandle } from '../clock.js';
 import { StoreError, StoreErrorCode } from './errors.js';
-import { assertPlainData, assertTtl } from './plain-data.js';
+import { assertTtl, copyPlainData } from './plain-data.js';
 import type { RecordKind, Store } from './store.js';
 
 interface Entry {
-  /** JSON text of the record. */
-  value: string;
+  /** The record's own copy (copyPlainData). */
+  value: unknown;
   /** Wall-clock ms at which the record disappears, or null for none. */
   expiresAt: number | null;
 }
@@ -47,19 +51,15 @@ export class MemoryStore implements Store {
   async get<T>(kind: RecordKind, key: string): Promise<T | null> {
     this.open();
     const entry = this.live(kind, key);
-    return entry === null ? null : (JSON.parse(entry.value) as T);
+    return entry === null ? null : copyPlainData(entry.value as T);
   }
 
   async put<T>(kind: RecordKind, key: string, value: T, ttlMs?: number): Promise<void> {
     this.open();
     assertTtl(ttlMs);
-    assertPlainData(value, () => `${kind} ${JSON.stringify(key)}`);
+    const copy = copyPlainData(value, () => `${kind} ${JSON.stringify(key)}`);
     const expiresAt = ttlMs === undefined ? null : this.clock.wallNow() + ttlMs;
-    const text = JSON.stringify(value);
-    // Reading a character flattens the rope V8's JSON.stringify builds (its pieces are then
-    // collected): a flat record is about a fifth smaller, for as long as the call lasts.
-    text.charCodeAt(0);
-    this.table(kind).set(key, { value: text, expiresAt });
+    this.table(kind).set(key, { value: copy, expiresAt });
     if (expiresAt !== null) this.armSweep();
   }
 
@@ -77,7 +77,7 @@ export class MemoryStore implements Store {
     for (const [key, entry] of table) {
       if (!key.startsWith(prefix)) continue;
       if (expired(entry, now)) table.delete(key);
-      else out.push({ key, value: JSON.parse(entry.value) as T });
+      else out.push({ key, value: copyPlainData(entry.value as T) });
     }
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }

@@ -17,6 +17,64 @@ export function assertPlainData(value: unknown, what: string | (() => string) = 
   throw new StoreError(StoreErrorCode.value, `Record ${name}${problem.path} ${problem.what}`);
 }
 
+/** copy() found something check() will name. */
+const INVALID: unique symbol = Symbol('invalid');
+
+/**
+ * A copy of `value` that shares nothing mutable with it: objects and arrays are copied, strings
+ * (immutable) are shared. Checked as assertPlainData checks, in the same walk; throws
+ * StoreError (SLUICE_ERR_STORE_VALUE) naming `what` and where. An undefined property is left
+ * out, as JSON would.
+ */
+export function copyPlainData<T>(value: T, what: string | (() => string) = 'value'): T {
+  const c = copy(value, 0);
+  if (c !== INVALID) return c as T;
+  assertPlainData(value, what);
+  // check() and copy() refuse the same values; should they ever differ, refuse all the same.
+  throw new StoreError(StoreErrorCode.value, `Record ${typeof what === 'function' ? what() : what} is not plain data`);
+}
+
+function copy(v: unknown, depth: number): unknown {
+  if (depth > MAX_DEPTH) return INVALID;
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return v;
+    case 'number':
+      return Number.isFinite(v) ? v : INVALID;
+    case 'object': {
+      if (v === null) return null;
+      if (Array.isArray(v)) {
+        const out = new Array<unknown>(v.length);
+        for (let i = 0; i < v.length; i++) {
+          const x: unknown = v[i];
+          const c = x === undefined ? INVALID : copy(x, depth + 1);
+          if (c === INVALID) return INVALID;
+          out[i] = c;
+        }
+        return out;
+      }
+      const proto: unknown = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) return INVALID;
+      const o = v as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      for (const k in o) {
+        if (!Object.hasOwn(o, k)) continue;
+        const x = o[k];
+        if (x === undefined) continue;
+        const c = copy(x, depth + 1);
+        if (c === INVALID) return INVALID;
+        // A key named __proto__ (JSON.parse makes one a property) stays a property.
+        if (k === '__proto__') Object.defineProperty(out, k, { value: c, enumerable: true, writable: true, configurable: true });
+        else out[k] = c;
+      }
+      return out;
+    }
+    default:
+      return INVALID;
+  }
+}
+
 interface Problem {
   /** Where, from the record's root: `.dialog.routeSet[2]`. */
   path: string;
