@@ -35,7 +35,27 @@ export type InviteResponseOutcome =
   | { readonly kind: 'failed'; readonly status: number; readonly terminated: readonly DialogRecord[] };
 
 export function createInviteDialogSet(invite: SipRequest, options: UacDialogOptions = {}): InviteDialogSet {
-  return { ...uacDialogBase(invite, options), dialogs: [], finalStatus: null, answered: false };
+  return makeSet(uacDialogBase(invite, options), [], null, false);
+}
+
+/**
+ * Every set is built here, with its fields in one order: a spread (`{ ...set, dialogs }`) made
+ * objects of several shapes, and code reading them slower (a set is rebuilt at every response).
+ */
+function makeSet(base: UacDialogBase, dialogs: readonly DialogRecord[], finalStatus: number | null, answered: boolean): InviteDialogSet {
+  return {
+    callId: base.callId,
+    localTag: base.localTag,
+    localUri: base.localUri,
+    localTarget: base.localTarget,
+    requestUri: base.requestUri,
+    inviteSeq: base.inviteSeq,
+    secure: base.secure,
+    method: base.method,
+    dialogs,
+    finalStatus,
+    answered,
+  };
 }
 
 /**
@@ -43,8 +63,16 @@ export function createInviteDialogSet(invite: SipRequest, options: UacDialogOpti
  * a new To tag needs to make its dialog (uacDialogFromResponse).
  */
 export function dialogSetBase(set: InviteDialogSet): UacDialogBase {
-  const { callId, localTag, localUri, localTarget, requestUri, inviteSeq, secure, method } = set;
-  return { callId, localTag, localUri, localTarget, requestUri, inviteSeq, secure, method };
+  return {
+    callId: set.callId,
+    localTag: set.localTag,
+    localUri: set.localUri,
+    localTarget: set.localTarget,
+    requestUri: set.requestUri,
+    inviteSeq: set.inviteSeq,
+    secure: set.secure,
+    method: set.method,
+  };
 }
 
 /** The dialog of a remote tag (null: a tagless RFC 2543 2xx). */
@@ -63,7 +91,7 @@ export function replaceDialog(set: InviteDialogSet, dialog: DialogRecord): Invit
   const dialogs = [...set.dialogs];
   if (i < 0) dialogs.push(dialog);
   else dialogs[i] = dialog;
-  return { ...set, dialogs };
+  return makeSet(set, dialogs, set.finalStatus, set.answered);
 }
 
 /** Applies one response to the INVITE; returns the new set and what happened. */
@@ -96,14 +124,14 @@ export function onInviteResponse(
     }
     // 13.2.2.4: matches an early dialog: confirm it (route set recomputed); else a new one.
     const dialog = isLive ? confirmDialog(existing, response) : uacDialogFromResponse(set, response);
-    const next = { ...replaceDialog(set, dialog), finalStatus, answered: true };
+    const next = makeSet(set, replaceDialog(set, dialog).dialogs, finalStatus, true);
     return { set: next, outcome: { kind: 'confirmed', dialog, first: !set.answered } };
   }
 
   // 12.3: "if a request outside of a dialog generates a non-2xx final response, any early
   // dialogs created through provisional responses to that request are terminated".
   const ended = terminateEarlyDialogs(set);
-  return { set: { ...ended.set, finalStatus }, outcome: { kind: 'failed', status, terminated: ended.terminated } };
+  return { set: makeSet(set, ended.set.dialogs, finalStatus, set.answered), outcome: { kind: 'failed', status, terminated: ended.terminated } };
 }
 
 /**
@@ -119,5 +147,5 @@ export function terminateEarlyDialogs(set: InviteDialogSet): { set: InviteDialog
     terminated.push(t);
     return t;
   });
-  return { set: { ...set, dialogs }, terminated };
+  return { set: makeSet(set, dialogs, set.finalStatus, set.answered), terminated };
 }
