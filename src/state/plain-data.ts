@@ -56,18 +56,36 @@ function copy(v: unknown, depth: number): unknown {
       }
       const proto: unknown = Object.getPrototypeOf(v);
       if (proto !== Object.prototype && proto !== null) return INVALID;
-      const o = v as Record<string, unknown>;
-      const out: Record<string, unknown> = {};
-      for (const k in o) {
-        if (!Object.hasOwn(o, k)) continue;
-        const x = o[k];
-        if (x === undefined) continue;
-        const c = copy(x, depth + 1);
-        if (c === INVALID) return INVALID;
-        // A key named __proto__ (JSON.parse makes one a property) stays a property.
-        if (k === '__proto__') Object.defineProperty(out, k, { value: c, enumerable: true, writable: true, configurable: true });
-        else out[k] = c;
+      // A spread copies the object's own enumerable properties whole (with its shape, where a
+      // property-by-property copy builds the shape again); values that are objects are then
+      // replaced by their copies.
+      const out = { ...(v as Record<string, unknown>) };
+      let undefinedSeen = false;
+      for (const k in out) {
+        const x = out[k];
+        switch (typeof x) {
+          case 'string':
+          case 'boolean':
+            break;
+          case 'number':
+            if (!Number.isFinite(x)) return INVALID;
+            break;
+          case 'object': {
+            if (x === null) break;
+            const c = copy(x, depth + 1);
+            if (c === INVALID) return INVALID;
+            out[k] = c;
+            break;
+          }
+          case 'undefined':
+            undefinedSeen = true;
+            break;
+          default:
+            return INVALID;
+        }
       }
+      // As JSON: an undefined property is left out (rare; delete is slow).
+      if (undefinedSeen) for (const k in out) if (out[k] === undefined) delete out[k];
       return out;
     }
     default:
