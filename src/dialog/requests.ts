@@ -127,10 +127,24 @@ export function createInDialogRequest(
 
 export interface AckOptions extends RequestOptions {
   /**
-   * The INVITE being acknowledged: its Authorization and Proxy-Authorization are copied
-   * (13.2.2.4: "The ACK MUST contain the same credentials as the INVITE").
+   * The Authorization and Proxy-Authorization fields of the INVITE being acknowledged
+   * (inviteCredentials): 13.2.2.4, "The ACK MUST contain the same credentials as the INVITE".
    */
-  invite?: SipRequest;
+  credentials?: readonly Credential[];
+}
+
+/** A header field name and value, as written in the INVITE. */
+export type Credential = readonly [name: string, value: string];
+
+const NO_CREDENTIALS: readonly Credential[] = Object.freeze([]);
+
+/** The INVITE's Authorization and Proxy-Authorization fields, which its ACKs repeat (13.2.2.4). */
+export function inviteCredentials(invite: SipRequest): readonly Credential[] {
+  let out: Credential[] | null = null;
+  for (const name of ['Authorization', 'Proxy-Authorization']) {
+    for (const value of invite.headerValues(name)) (out ??= []).push([name, value]);
+  }
+  return out ?? NO_CREDENTIALS;
 }
 
 /**
@@ -140,11 +154,7 @@ export interface AckOptions extends RequestOptions {
  */
 export function createAckFor2xx(dialog: DialogRecord, inviteSeq: number, options: AckOptions): SipRequest {
   const request = dialogRequest(dialog, 'ACK', inviteSeq, options);
-  if (options.invite !== undefined) {
-    for (const name of ['Authorization', 'Proxy-Authorization']) {
-      for (const value of options.invite.headerValues(name)) request.appendHeader(name, value);
-    }
-  }
+  for (const [name, value] of options.credentials ?? NO_CREDENTIALS) request.appendHeader(name, value);
   addExtra(request, options.extraHeaders);
   addBody(request, options);
   return request;

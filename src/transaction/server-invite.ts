@@ -4,7 +4,7 @@
  * retransmissions the TU hands it, and passes ACKs up; transport errors leave it in its state).
  */
 import type { TimerHandle } from '../clock.js';
-import { createResponse, type SipRequest, type SipResponse } from '../sip/index.js';
+import { createResponse, ownString, type SipRequest, type SipResponse } from '../sip/index.js';
 import { TransactionMachine, type BaseInputs, type TransitionTable } from './machine.js';
 import type { LegacyOrigin } from './matching.js';
 import { TRYING_DELAY_MS, type TimerValues } from './timers.js';
@@ -127,7 +127,7 @@ export class InviteServerTransaction extends TransactionMachine<InviteServerStat
     },
     accepted: {
       invite: (tx) => tx.absorbed(), // RFC 6026 7.1: INVITE retransmissions in Accepted are absorbed, not passed up
-      ack: (tx, a) => tx.host.ackToCore(a, tx.ackSource, tx), // RFC 6026 7.1 figure 5: ACK in Accepted goes to the TU
+      ack: (tx, a) => tx.passAck(a), // RFC 6026 7.1 figure 5: ACK in Accepted goes to the TU
       success: (tx, r) => tx.send(r), // RFC 6026 7.1: 2xx from TU in Accepted (its retransmissions): send it
       timerL: (tx) => tx.terminate(), // RFC 6026 7.1: Timer L fires: Terminated
       transportError: (tx, e) => tx.informTransportError(e), // RFC 6026 7.1 figure 5: tell the TU, stay
@@ -152,6 +152,13 @@ export class InviteServerTransaction extends TransactionMachine<InviteServerStat
 
   private send(response: SipResponse): void {
     this.host.transport.sendResponse(response, this._source, this.sendDone);
+  }
+
+  private passAck(ack: SipRequest): void {
+    const source = this.ackSource;
+    // Not kept for Timer L's 32 s: the next ACK brings its own.
+    this.ackSource = this._source;
+    this.host.ackToCore(ack, source, this);
   }
 
   private resend(response: SipResponse | null): void {
@@ -238,7 +245,9 @@ export class InviteServerTransaction extends TransactionMachine<InviteServerStat
 
 function toTagOf(response: SipResponse): string | null {
   try {
-    return response.toTag;
+    // Its own characters: a slice would keep the response's To field for Timer L's 32 s.
+    const tag = response.toTag;
+    return tag === null ? null : ownString(tag);
   } catch {
     return null;
   }

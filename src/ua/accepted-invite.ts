@@ -7,16 +7,37 @@
  * their To tag is told apart by the ACK kept for it.
  */
 import { checkResponseFor, confirmDialog, uacDialogFromResponse, type DialogRecord, type UacDialogBase } from '../dialog/index.js';
-import type { SipRequest, SipResponse } from '../sip/index.js';
+import type { SipResponse } from '../sip/index.js';
 import type { Destination } from '../transaction/index.js';
-import { Session, type RepeatAck } from './session.js';
+import { Session, type AckBasis, type RepeatAck } from './session.js';
 import type { UserAgent } from './user-agent.js';
+
+type RepeatWith = RepeatAck | Session | null;
 
 /**
  * Per To tag of a confirmed dialog: the ACK sent, the session when its ACK is still held (a late
- * offer), or null when there is none to repeat.
+ * offer), or null when there is none to repeat. The first tag in fields of its own: there is
+ * nearly always one, and a Map's table would be most of what this weighs for Timer M's 32 s.
  */
-export type AcksByTag = Map<string, RepeatAck | Session | null>;
+export class AcksByTag {
+  private tag0: string | null = null;
+  private ack0: RepeatWith = null;
+  private more: Map<string, RepeatWith> | null = null;
+
+  get(tag: string): RepeatWith | undefined {
+    if (tag === this.tag0) return this.ack0;
+    return this.more?.get(tag);
+  }
+
+  set(tag: string, ack: RepeatWith): void {
+    if (this.tag0 === null || tag === this.tag0) {
+      this.tag0 = tag;
+      this.ack0 = ack;
+    } else {
+      (this.more ??= new Map()).set(tag, ack);
+    }
+  }
+}
 
 export class AcceptedInvite {
   constructor(
@@ -25,8 +46,8 @@ export class AcceptedInvite {
     private readonly base: UacDialogBase,
     /** Forks still early when the session ended (usually none): a 2xx confirms them. */
     private early: readonly DialogRecord[],
-    /** What the ACKs take from the INVITE (outgoing-call.ts, ackBasis). */
-    private readonly invite: SipRequest,
+    /** What the ACKs take from the INVITE. */
+    private readonly basis: AckBasis,
     private readonly destination: Destination,
     private readonly acks: AcksByTag,
   ) {}
@@ -38,7 +59,7 @@ export class AcceptedInvite {
     const key = response.toTag ?? '';
     const ack = this.acks.get(key);
     if (ack instanceof Session) {
-      ack.ack(this.invite, response, this.destination);
+      ack.ack(this.basis, response, this.destination);
       return;
     }
     if (ack !== undefined) {
@@ -53,7 +74,7 @@ export class AcceptedInvite {
     const now = this.ua.clock.wallNow();
     const session = new Session(this.ua, { dialog, localSdp: null, remoteSdp: null, sessionTimer: null, createdAt: now, answeredAt: now });
     session.compact();
-    session.ack(this.invite, response, this.destination);
+    session.ack(this.basis, response, this.destination);
     this.acks.set(key, session.ackToRepeat ?? session);
     void session.bye('fork-dropped');
   }

@@ -18,8 +18,8 @@ import type { ClientTransactionUser, Destination } from '../transaction/index.js
 import { answer401 } from './digest-client.js';
 import { CallFailed } from './errors.js';
 import { addParts, bodyText } from './incoming-request.js';
-import { AcceptedInvite, type AcksByTag } from './accepted-invite.js';
-import { Session } from './session.js';
+import { AcceptedInvite, AcksByTag } from './accepted-invite.js';
+import { ackBasisOf, Session, type AckBasis } from './session.js';
 import { minSEOf, requestHeaders, requires } from './session-timer.js';
 import type { MessageParts, SessionRecord } from './types.js';
 import type { UserAgent } from './user-agent.js';
@@ -98,7 +98,10 @@ export class OutgoingCall {
   readonly fromTag: string;
   private resolve!: (s: Session) => void;
   private reject!: (e: CallFailed) => void;
+  /** The INVITE, until the call settles (CANCEL and digest retries read it). */
   private invite: SipRequest | null = null;
+  /** What its ACKs take from the INVITE: kept after the call settles, for later 2xx. */
+  private basis: AckBasis | null = null;
   private set: InviteDialogSet | null = null;
   private destination: Destination | null = null;
   private readonly early = new Map<string, Session>();
@@ -167,6 +170,7 @@ export class OutgoingCall {
     for (const [n, v] of this.auth) inv.appendHeader(n, v);
     addParts(inv, this.options);
     this.invite = inv;
+    this.basis = ackBasisOf(inv);
     const seq = this.seq;
     this.set = createInviteDialogSet(inv, { overTls: dest.transport === 'TLS' });
     // A retry's INVITE replaces the last, whose transaction (Completed, Timer D) has nothing
@@ -241,13 +245,13 @@ export class OutgoingCall {
 
   /** @internal A final response from the INVITE's transaction. */
   final(response: SipResponse): void {
-    if (this.set === null || this.invite === null || this.destination === null) return;
+    if (this.set === null || this.basis === null || this.destination === null) return;
     const status = response.status;
     if (status >= 200 && status < 300) {
       const { set, outcome } = onInviteResponse(this.set, response);
       this.set = set;
       if (outcome.kind === 'retransmission') {
-        this.early.get(outcome.dialog.remoteTag ?? '')?.ack(this.invite, response, this.destination);
+        this.early.get(outcome.dialog.remoteTag ?? '')?.ack(this.basis, response, this.destination);
         return;
       }
       if (outcome.kind !== 'confirmed') return;
@@ -263,7 +267,7 @@ export class OutgoingCall {
       if (sdp !== null) session.record.remoteSdp = sdp;
       session.record.answeredAt = this.ua.clock.wallNow();
       session.compact();
-      session.ack(this.invite, response, this.destination, this.options.deferAck === true && this.session === null && !this.cancelWanted && !this.done);
+      session.ack(this.basis, response, this.destination, this.options.deferAck === true && this.session === null && !this.cancelWanted && !this.done);
       if (this.session !== null || this.cancelWanted || this.done) {
         // 13.2.2.4: a second fork answered (or we cancelled): ACK it, then end it.
         void session.bye(this.cancelWanted ? 'cancel' : 'fork-dropped');
@@ -284,7 +288,7 @@ export class OutgoingCall {
       this.resolve(session);
       return;
     }
-    if ((status === 401 || status === 407) && !this.done && !this.cancelWanted) {
+    if ((status === 401 || status === 407) && !this.done && !this.cancelWanted && this.invite !== null) {
       const tried = (this.tried ??= new Set());
       const a = answer401(this.invite, response, this.ua.credentials, tried);
       if (a !== null) {
@@ -338,11 +342,11 @@ export class OutgoingCall {
    * The call has its outcome: no provisional response reaches the application any more. The
    * callback goes, so that what it closes over (a B2BUA's whole call) is not kept with this
    * object by the INVITE's client transaction for Timer M (32 s) after the call ended; so do
-   * the options and the retry state, which only building the INVITE again would read, and all
-   * of the INVITE but what an ACK takes from it.
+   * the options and the retry state, which only building the INVITE again would read, and the
+   * INVITE itself: what its ACKs take from it is kept apart (basis).
    */
   private settled(): void {
-    if (this.invite !== null) this.invite = ackBasis(this.invite);
+    this.invite = null;
     this.onProvisional = null;
     // Read only to build (or retry) the INVITE, which is over: its body and names go too.
     this.options = SETTLED;
@@ -360,8 +364,8 @@ export class OutgoingCall {
     const link = this.link;
     if (link === null || link.call !== this) return;
     link.call = null;
-    if (this.set === null || this.invite === null || this.destination === null) return;
-    const acks: AcksByTag = new Map();
+    if (this.set === null || this.basis === null || this.destination === null) return;
+    const acks = new AcksByTag();
     const early: DialogRecord[] = [];
     for (const d of this.set.dialogs) {
       const s = this.early.get(d.remoteTag ?? '');
@@ -371,7 +375,7 @@ export class OutgoingCall {
       // A session whose ACK is still held (a late offer, deferAck) keeps answering for itself.
       acks.set(d.remoteTag ?? '', s === undefined ? null : (s.ackToRepeat ?? (s.ackPending ? s : null)));
     }
-    link.accepted = new AcceptedInvite(this.ua, dialogSetBase(this.set), early, this.invite, this.destination, acks);
+    link.accepted = new AcceptedInvite(this.ua, dialogSetBase(this.set), early, this.basis, this.destination, acks);
   }
 
   private record(dialog: DialogRecord): SessionRecord {
@@ -384,23 +388,6 @@ export class OutgoingCall {
       answeredAt: null,
     };
   }
-}
-
-/**
- * What the ACK of a later 2xx (a retransmission, another fork's) takes from the INVITE, as an
- * INVITE: its CSeq, its credentials (13.2.2.4: the ACK carries the same) and, as its
- * Content-Type, whether it made the offer (Session.ack: an ACK carries an answer only to an
- * offerless INVITE). The INVITE as sent also holds the fields parsed from it (From, To, Via,
- * Contact and their URIs) and its body, and this is kept for Timer M.
- */
-function ackBasis(invite: SipRequest): SipRequest {
-  const kept = new SipRequest('INVITE', invite.uriText);
-  kept.appendHeader('CSeq', invite.header('cseq') ?? `${invite.cseq.seq} INVITE`);
-  for (const name of ['Authorization', 'Proxy-Authorization']) {
-    for (const value of invite.headerValues(name)) kept.appendHeader(name, value);
-  }
-  if (invite.body.length > 0) kept.appendHeader('Content-Type', invite.header('content-type') ?? 'application/sdp');
-  return kept;
 }
 
 /**

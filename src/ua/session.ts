@@ -10,11 +10,13 @@ import {
   checkRemoteSeq,
   createAckFor2xx,
   createInDialogRequest,
+  inviteCredentials,
   keyOf,
   refreshRemoteTarget,
   requestTarget,
   responseEndsDialog,
   terminateDialog,
+  type Credential,
   type DialogRecord,
 } from '../dialog/index.js';
 import { createResponse, ownCopy, parseNameAddr, serializeMessage, serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
@@ -48,6 +50,19 @@ export interface RepeatAck {
   readonly destination: Destination;
 }
 
+/** What the ACK of a 2xx takes from its INVITE (13.2.2.4), kept instead of the INVITE. */
+export interface AckBasis {
+  /** The INVITE's CSeq number. */
+  readonly seq: number;
+  /** The INVITE made the offer: its ACK carries no answer. */
+  readonly offer: boolean;
+  readonly credentials: readonly Credential[];
+}
+
+export function ackBasisOf(invite: SipRequest): AckBasis {
+  return { seq: invite.cseq.seq, offer: invite.body.length > 0, credentials: inviteCredentials(invite) };
+}
+
 export class Session {
   record: SessionRecord;
   handler: SessionHandler = {};
@@ -68,7 +83,7 @@ export class Session {
    * shared 8 KB pool blocks, would cost several times as much meanwhile.
    */
   private lastAck: RepeatAck | null = null;
-  private pendingAck: { invite: SipRequest; destination: Destination } | null = null;
+  private pendingAck: { basis: AckBasis; destination: Destination } | null = null;
   private sessionTimer: TimerHandle | null = null;
   /** Where a URI resolved to (RFC 3263), made on first use and let go when the session ends. */
   private destinations: Map<string, Destination> | null = null;
@@ -382,7 +397,7 @@ export class Session {
           onFinal: (response) => {
             if (response.status >= 200 && response.status < 300) {
               if (!settled) this.refreshed(response, parts, request);
-              this.ack(request, response, destination);
+              this.ack(ackBasisOf(request), response, destination);
             }
             settle(response);
           },
@@ -400,25 +415,23 @@ export class Session {
    * @internal 13.2.2.4: ACK each 2xx to our INVITE (a retransmitted 2xx gets the same ACK again).
    * With `defer`, a 2xx carrying the offer to our offerless INVITE waits for acknowledge(answer).
    */
-  ack(invite: SipRequest, response: SipResponse, destination: Destination, defer = false): void {
-    const seq = invite.cseq.seq;
+  ack(basis: AckBasis, response: SipResponse, destination: Destination, defer = false): void {
+    const seq = basis.seq;
     if (this.lastAck !== null && this.lastAck.seq === seq) {
       this.ua.sendAckBytes(Buffer.from(this.lastAck.text, 'latin1'), this.lastAck.destination);
       return;
     }
-    // Offerless: no body, nor the Content-Type that an INVITE kept without its body (ackBasis) still has.
-    const offerless = invite.body.length === 0 && !invite.has('content-type');
-    if (defer && offerless && response.body.length > 0) {
-      this.pendingAck = { invite, destination };
+    if (defer && !basis.offer && response.body.length > 0) {
+      this.pendingAck = { basis, destination };
       return;
     }
     // An INVITE without an offer got one in the 2xx: the ACK carries our answer (the last SDP
     // we have; an application that wants another answers through reinvite's caller).
-    const answer = offerless && response.body.length > 0 ? this.record.localSdp : null;
+    const answer = !basis.offer && response.body.length > 0 ? this.record.localSdp : null;
     const ack = createAckFor2xx(this.record.dialog, seq, {
       branch: this.ua.transactions.newBranch(),
       via: this.ua.viaFor(destination),
-      invite,
+      credentials: basis.credentials,
       ...(answer !== null ? { body: answer, contentType: 'application/sdp' } : {}),
     });
     this.sendAck(seq, ack, destination);
@@ -433,14 +446,14 @@ export class Session {
     if (p === null) return;
     this.pendingAck = null;
     const body = parts?.body;
-    const ack = createAckFor2xx(this.record.dialog, p.invite.cseq.seq, {
+    const ack = createAckFor2xx(this.record.dialog, p.basis.seq, {
       branch: this.ua.transactions.newBranch(),
       via: this.ua.viaFor(p.destination),
-      invite: p.invite,
+      credentials: p.basis.credentials,
       ...(body !== undefined && body.length > 0 ? { body, contentType: parts?.contentType ?? 'application/sdp' } : {}),
     });
     if (body !== undefined && body.length > 0) this.record.localSdp = typeof body === 'string' ? body : body.toString('utf8');
-    this.sendAck(p.invite.cseq.seq, ack, p.destination);
+    this.sendAck(p.basis.seq, ack, p.destination);
   }
 
   /** @internal The ACK to send again for a repeated 2xx, until its INVITE's transaction ends. */

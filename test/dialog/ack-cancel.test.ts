@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAckFor2xx, createCancel, createNon2xxAck, createUacDialog, DialogError } from '../../src/dialog/index.js';
+import { createAckFor2xx, createCancel, createNon2xxAck, createUacDialog, DialogError, inviteCredentials } from '../../src/dialog/index.js';
 import { parseMessage, serializeMessage, SipRequest } from '../../src/sip/index.js';
 import { ALICE_FROM, aliceInvite, aliceResponse, BOB_CONTACT, BOB_TO, CALL_ID, frozen, request } from './fixtures.js';
 
@@ -15,7 +15,7 @@ describe('createAckFor2xx (RFC 3261 13.2.2.4)', () => {
   it('is built like a request in the dialog, with the INVITE CSeq number and its own branch', () => {
     const invite = aliceInvite(['Proxy-Authorization: Digest username="alice", realm="atlanta.example.com", nonce="n", uri="sip:bob@biloxi.example.com", response="0123456789abcdef0123456789abcdef"']);
     const dialog = frozen(createUacDialog(invite, aliceResponse(200)));
-    const ack = reparse(createAckFor2xx(dialog, 1, { branch: 'z9hG4bKack1', via: { transport: 'TCP', host: 'client.atlanta.example.com', port: 5060 }, invite }));
+    const ack = reparse(createAckFor2xx(dialog, 1, { branch: 'z9hG4bKack1', via: { transport: 'TCP', host: 'client.atlanta.example.com', port: 5060 }, credentials: inviteCredentials(invite) }));
     expect(ack.startLine).toBe(`ACK ${BOB_CONTACT} SIP/2.0`);
     expect(ack.headerValues('route')).toEqual(['<sip:ss1.atlanta.example.com;lr>', '<sip:ss2.biloxi.example.com;lr>']);
     expect(ack.via).toHaveLength(1);
