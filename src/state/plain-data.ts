@@ -58,7 +58,8 @@ function copy(v: unknown, depth: number): unknown {
       if (proto !== Object.prototype && proto !== null) return INVALID;
       // A spread copies the object's own enumerable properties whole (with its shape, where a
       // property-by-property copy builds the shape again); values that are objects are then
-      // replaced by their copies.
+      // replaced by their copies. (It copies symbol-keyed properties too, which JSON drops:
+      // records have none, and looking for them would cost every object a call.)
       const out = { ...(v as Record<string, unknown>) };
       let undefinedSeen = false;
       for (const k in out) {
