@@ -248,8 +248,9 @@ export async function searchMaxRate(opts: SearchOptions): Promise<SearchResult> 
   const step = async (kind: SearchStep['kind'], rate: number, seconds: number): Promise<SearchStep | null> => {
     const nominalMs = seconds * 1_000 + callLengthMs + 1_000;
     // A probe must leave room for a confirm and one step-down after it, or the search could
-    // end unconfirmed.
-    const reserveMs = kind === 'probe' ? (1 + Math.min(1, maxStepDowns)) * (confirmMs + settleMs) : 0;
+    // end unconfirmed. A confirm that fails runs into its margin (an overloaded target leaves
+    // calls open) before the pause and the step-down.
+    const reserveMs = kind === 'probe' ? confirmMs + settleMs + (maxStepDowns > 0 ? STEP_MARGIN_MS + settleMs + confirmMs : 0) : 0;
     if (Date.now() + nominalMs + reserveMs > deadline) {
       note = `time cap of ${opts.maxSeconds ?? 300} s reached before a ${kind} at ${rate} calls/s`;
       return null;

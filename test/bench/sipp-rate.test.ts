@@ -50,6 +50,15 @@ describe('rate search', () => {
     expect(r.best?.rate).toBe(800);
   });
 
+  it('starts a probe only if a confirm that fails late (into its 10 s margin) and a step-down after it still fit the cap', async () => {
+    // Each confirm is nominally 3 s here (2 s, no call length, 1 s to finish): 3 + 10 + 3 s are reserved.
+    const tight = await searchMaxRate({ ...base, startRate: 800, maxSeconds: 17 });
+    expect(tight.steps).toEqual([]);
+    expect(tight.note).toMatch(/before a probe at 800/);
+    const roomy = await searchMaxRate({ ...base, startRate: 800, factor: 1.4, maxSeconds: 19 });
+    expect(roomy.best?.rate).toBe(800);
+  });
+
   it('restarts the target after each failed step and measures the new pids from then on', async () => {
     let restarts = 0;
     const r = await searchMaxRate({
