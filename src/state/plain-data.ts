@@ -10,52 +10,62 @@ const MAX_DEPTH = 64;
  * that would not survive Redis's JSON fails on the single-node default too, not first in a cluster.
  */
 export function assertPlainData(value: unknown, what: string | (() => string) = 'value'): void {
-  const problem = check(value, 0);
-  if (problem === null) return;
-  // A function names the record only when it fails: every put passes through here.
-  const name = typeof what === 'function' ? what() : what;
-  throw new StoreError(StoreErrorCode.value, `Record ${name}${problem.path} ${problem.what}`);
+  copyPlainData(value, what);
 }
-
-/** copy() found something check() will name. */
-const INVALID: unique symbol = Symbol('invalid');
 
 /**
  * A copy of `value` that shares nothing mutable with it: objects and arrays are copied, strings
- * (immutable) are shared. Checked as assertPlainData checks, in the same walk; throws
- * StoreError (SLUICE_ERR_STORE_VALUE) naming `what` and where. An undefined property is left
- * out, as JSON would.
+ * (immutable) are shared. Checked as it is copied (see assertPlainData); throws StoreError
+ * (SLUICE_ERR_STORE_VALUE) naming `what` (a function names it only on failure: every put
+ * passes through here) and where. An undefined property is left out, as JSON would.
  */
 export function copyPlainData<T>(value: T, what: string | (() => string) = 'value'): T {
   const c = copy(value, 0);
-  if (c !== INVALID) return c as T;
-  assertPlainData(value, what);
-  // check() and copy() refuse the same values; should they ever differ, refuse all the same.
-  throw new StoreError(StoreErrorCode.value, `Record ${typeof what === 'function' ? what() : what} is not plain data`);
+  if (!(c instanceof Problem)) return c as T;
+  const name = typeof what === 'function' ? what() : what;
+  throw new StoreError(StoreErrorCode.value, `Record ${name}${c.path} ${c.what}`);
 }
 
+/** Why a value is not plain data, and where from the record's root (`.dialog.routeSet[2]`). */
+class Problem {
+  constructor(
+    readonly path: string,
+    readonly what: string,
+  ) {}
+
+  /** The same problem seen from the parent: the path is built only on the way back from a failure. */
+  under(step: string): Problem {
+    return new Problem(step + this.path, this.what);
+  }
+}
+
+const NOT_PLAIN = 'records hold plain objects, arrays, strings, numbers, booleans and null';
+
+/** The copy of `v`, or the Problem that makes it no record. */
 function copy(v: unknown, depth: number): unknown {
-  if (depth > MAX_DEPTH) return INVALID;
+  if (depth > MAX_DEPTH) return new Problem('', `is nested deeper than ${MAX_DEPTH} levels (a cycle?)`);
   switch (typeof v) {
     case 'string':
     case 'boolean':
       return v;
     case 'number':
-      return Number.isFinite(v) ? v : INVALID;
+      return Number.isFinite(v) ? v : new Problem('', `is ${v}: only finite numbers survive JSON`);
     case 'object': {
       if (v === null) return null;
       if (Array.isArray(v)) {
         const out = new Array<unknown>(v.length);
         for (let i = 0; i < v.length; i++) {
           const x: unknown = v[i];
-          const c = x === undefined ? INVALID : copy(x, depth + 1);
-          if (c === INVALID) return INVALID;
+          const c = x === undefined ? new Problem('', 'is undefined: use null in arrays') : copy(x, depth + 1);
+          if (c instanceof Problem) return c.under(`[${i}]`);
           out[i] = c;
         }
         return out;
       }
       const proto: unknown = Object.getPrototypeOf(v);
-      if (proto !== Object.prototype && proto !== null) return INVALID;
+      if (proto !== Object.prototype && proto !== null) {
+        return new Problem('', `is a ${(v as { constructor?: { name?: string } }).constructor?.name ?? 'object'}: ${NOT_PLAIN}`);
+      }
       // A spread copies the object's own enumerable properties whole (with its shape, where a
       // property-by-property copy builds the shape again); values that are objects are then
       // replaced by their copies. (It copies symbol-keyed properties too, which JSON drops:
@@ -69,12 +79,12 @@ function copy(v: unknown, depth: number): unknown {
           case 'boolean':
             break;
           case 'number':
-            if (!Number.isFinite(x)) return INVALID;
+            if (!Number.isFinite(x)) return new Problem(`.${k}`, `is ${x}: only finite numbers survive JSON`);
             break;
           case 'object': {
             if (x === null) break;
             const c = copy(x, depth + 1);
-            if (c === INVALID) return INVALID;
+            if (c instanceof Problem) return c.under(`.${k}`);
             out[k] = c;
             break;
           }
@@ -82,7 +92,7 @@ function copy(v: unknown, depth: number): unknown {
             undefinedSeen = true;
             break;
           default:
-            return INVALID;
+            return new Problem(`.${k}`, `is a ${typeof x}: ${NOT_PLAIN}`);
         }
       }
       // As JSON: an undefined property is left out (rare; delete is slow).
@@ -90,56 +100,7 @@ function copy(v: unknown, depth: number): unknown {
       return out;
     }
     default:
-      return INVALID;
-  }
-}
-
-interface Problem {
-  /** Where, from the record's root: `.dialog.routeSet[2]`. */
-  path: string;
-  what: string;
-}
-
-/**
- * Null when `v` is plain data, else where and why not. The path is built only on the way back
- * from a failure: every call's records pass through here, and a path string per property was
- * most of the check's cost.
- */
-function check(v: unknown, depth: number): Problem | null {
-  if (depth > MAX_DEPTH) return { path: '', what: `is nested deeper than ${MAX_DEPTH} levels (a cycle?)` };
-  switch (typeof v) {
-    case 'string':
-    case 'boolean':
-      return null;
-    case 'number':
-      return Number.isFinite(v) ? null : { path: '', what: `is ${v}: only finite numbers survive JSON` };
-    case 'object': {
-      if (v === null) return null;
-      if (Array.isArray(v)) {
-        for (let i = 0; i < v.length; i++) {
-          const x: unknown = v[i];
-          const p = x === undefined ? { path: '', what: 'is undefined: use null in arrays' } : check(x, depth + 1);
-          if (p !== null) return { path: `[${i}]${p.path}`, what: p.what };
-        }
-        return null;
-      }
-      const proto: unknown = Object.getPrototypeOf(v);
-      if (proto !== Object.prototype && proto !== null) {
-        const name = (v as { constructor?: { name?: string } }).constructor?.name ?? 'object';
-        return { path: '', what: `is a ${name}: records hold plain objects, arrays, strings, numbers, booleans and null` };
-      }
-      const o = v as Record<string, unknown>;
-      for (const k in o) {
-        if (!Object.hasOwn(o, k)) continue;
-        const x = o[k];
-        if (x === undefined) continue;
-        const p = check(x, depth + 1);
-        if (p !== null) return { path: `.${k}${p.path}`, what: p.what };
-      }
-      return null;
-    }
-    default:
-      return { path: '', what: `is a ${typeof v}: records hold plain objects, arrays, strings, numbers, booleans and null` };
+      return new Problem('', `is a ${typeof v}: ${NOT_PLAIN}`);
   }
 }
 
