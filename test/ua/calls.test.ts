@@ -8,6 +8,13 @@ const A = '10.0.0.1';
 const B = '10.0.0.2';
 const callB = (net: Network, a = net.ua(A)) => a.invite({ uri: `sip:bob@${B}:5060`, from: '<sip:alice@example.com>', body: OFFER });
 
+/** A message B sent (its text) as another fork would send it: the same but for its To tag. */
+const withToTag = (text: string, tag: string): string => text.replace(/^(To: .*;tag=)[^;\r\n]+/m, (_, head: string) => head + tag);
+
+/** Hands A a message as B would send it over UDP. */
+const fromB = (a: UserAgent, text: string): void =>
+  a.onMessage(parseMessage(Buffer.from(text, 'latin1')), { transport: 'UDP', address: B, port: 5060, local: { address: A, port: 5060 }, reliable: false });
+
 /**
  * A call from A answered by B, whose OutgoingCall the test then holds only weakly: the tests of
  * what Timer M keeps read it back through `weak`.
@@ -216,11 +223,10 @@ group('UAC and UAS cores', () => {
 
     // The 2xx again, and the same 2xx from another fork (another To tag), while Timer M runs.
     const ok = serializeMessage(net.sent('200 INVITE 2', B)[0]!.message).toString('latin1');
-    const fork = ok.replace(/^(To: .*;tag=)[^;\r\n]+/m, '$1fork2');
+    const fork = withToTag(ok, 'fork2');
     expect(fork).not.toBe(ok);
-    const fromB = { transport: 'UDP' as const, address: B, port: 5060, local: { address: A, port: 5060 }, reliable: false };
-    a.onMessage(parseMessage(Buffer.from(ok, 'latin1')), fromB);
-    a.onMessage(parseMessage(Buffer.from(fork, 'latin1')), fromB);
+    fromB(a, ok);
+    fromB(a, fork);
     await net.settle();
 
     const acks = net.sent('ACK 2', A).map((s) => s.message as SipRequest);
@@ -244,10 +250,8 @@ group('UAC and UAS cores', () => {
     expect(session.state).toBe('terminated');
 
     const ok = serializeMessage(net.sent('200 INVITE', B)[0]!.message).toString('latin1');
-    const fork = ok.replace(/^(To: .*;tag=)[^;\r\n]+/m, '$1late');
-    const fromB = { transport: 'UDP' as const, address: B, port: 5060, local: { address: A, port: 5060 }, reliable: false };
-    a.onMessage(parseMessage(Buffer.from(ok, 'latin1')), fromB);
-    a.onMessage(parseMessage(Buffer.from(fork, 'latin1')), fromB);
+    fromB(a, ok);
+    fromB(a, withToTag(ok, 'late'));
     await net.settle();
 
     const acks = net.sent('ACK', A).map((x) => x.message as SipRequest);
@@ -277,9 +281,7 @@ group('UAC and UAS cores', () => {
     await net.settle();
     // Another fork rings reliably (RFC 3262): A PRACKs it in its early dialog.
     const ringing = serializeMessage(net.sent('180 INVITE', B)[0]!.message).toString('latin1');
-    const fork180 = ringing.replace(/^(To: .*;tag=)[^;\r\n]+/m, '$1early1').replace(/\r\nContent-Length:/i, '\r\nRequire: 100rel\r\nRSeq: 1\r\nContent-Length:');
-    const fromB = { transport: 'UDP' as const, address: B, port: 5060, local: { address: A, port: 5060 }, reliable: false };
-    a.onMessage(parseMessage(Buffer.from(fork180, 'latin1')), fromB);
+    fromB(a, withToTag(ringing, 'early1').replace(/\r\nContent-Length:/i, '\r\nRequire: 100rel\r\nRSeq: 1\r\nContent-Length:'));
     await net.settle();
     const prack = net.sent('PRACK', A)[0]!.message as SipRequest;
     expect(prack.toTag).toBe('early1');
@@ -290,7 +292,7 @@ group('UAC and UAS cores', () => {
     await net.settle();
 
     const ok = serializeMessage(net.sent('200 INVITE', B)[0]!.message).toString('latin1');
-    a.onMessage(parseMessage(Buffer.from(ok.replace(/^(To: .*;tag=)[^;\r\n]+/m, '$1early1'), 'latin1')), fromB);
+    fromB(a, withToTag(ok, 'early1'));
     await net.settle();
     const lateAck = net.sent('ACK', A).map((x) => x.message as SipRequest).find((x) => x.toTag === 'early1');
     expect(lateAck?.cseq.seq).toBe(1);
