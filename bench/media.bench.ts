@@ -1,10 +1,11 @@
 /**
  * `node --import tsx bench/media.bench.ts`: RTP packets/s relayed with at most --max-loss percent
  * loss (20 ms G.711 streams, both directions) by rtpengine in userspace with one thread and with
- * all cores' worth, and by Sluice's relay in its own process; CPU µs per packet; the ratios
- * Sluice / rtpengine. All on 127.0.0.1. Prints the JSON, then one line per relay.
+ * all cores' worth, and by Sluice's relay in its own process with one forwarding worker and with
+ * --relay-options' workers; CPU µs per packet; the ratios Sluice / rtpengine, one thread against
+ * one and all against all. All on 127.0.0.1. Prints the JSON, then one line per relay.
  * Options: --seconds N per step (default 6), --max-seconds N for the whole run (default 240),
- * --streams a,b,c, --max-loss PCT (default 0.1), --parts rtpengine-1-thread,rtpengine-all-threads,sluice,
+ * --streams a,b,c, --max-loss PCT (default 0.1), --parts rtpengine-1-thread,sluice-1-worker,rtpengine-all-threads,sluice,
  * --relay-options JSON (passed to MediaRelay, e.g. '{"workers":2}').
  */
 import { arg } from './lib/args.js';
@@ -15,14 +16,14 @@ const seconds = Number(arg('--seconds', '6'));
 const maxSeconds = Number(arg('--max-seconds', '240'));
 const streams = arg('--streams', '100,200,400,600,800,1000,1200,1500').split(',').map(Number);
 const maxLossPct = Number(arg('--max-loss', '0.1'));
-const parts = arg('--parts', 'rtpengine-1-thread,rtpengine-all-threads,sluice').split(',') as MediaPartName[];
+const parts = arg('--parts', 'rtpengine-1-thread,sluice-1-worker,rtpengine-all-threads,sluice').split(',') as MediaPartName[];
 let relayOptions: RelayOptions;
 try {
   relayOptions = JSON.parse(arg('--relay-options', '{}')) as RelayOptions;
 } catch {
   relayOptions = null as unknown as RelayOptions;
 }
-const known: MediaPartName[] = ['rtpengine-1-thread', 'rtpengine-all-threads', 'sluice'];
+const known: MediaPartName[] = ['rtpengine-1-thread', 'sluice-1-worker', 'rtpengine-all-threads', 'sluice'];
 if (
   !(seconds > 0 && seconds <= 60) ||
   !(maxSeconds > 0 && maxSeconds <= 900) ||

@@ -1,8 +1,9 @@
 /**
  * The media part of the Sluice vs rtpengine benchmark: the same rising stream search
- * (bench/lib/media-steps.ts) through rtpengine in userspace with one worker thread, with as many
- * as the host has cores, and through Sluice's relay in its own process; then the ratios
- * Sluice / rtpengine. Bounded in wall time as a whole; a part that cannot run says why and the
+ * (bench/lib/media-steps.ts) through rtpengine in userspace with one worker thread and with as
+ * many as the host has cores, and through Sluice's relay in its own process with one forwarding
+ * worker and with the workers it is given (relayOptions); then the ratios Sluice / rtpengine,
+ * one thread against one thread and all against all. Bounded in wall time as a whole; a part that cannot run says why and the
  * others still run.
  */
 import { spawnSync } from 'node:child_process';
@@ -14,7 +15,7 @@ import { cpuSecondsOf } from './proc.js';
 import { startRelayServer, type RelayOptions } from './relay-server.js';
 import { deleteCalls, relayedPackets, rtpengineMissing, rtpengineVersion, setupCalls, startRtpengine, type Rtpengine } from './rtpengine.js';
 
-export type MediaPartName = 'rtpengine-1-thread' | 'rtpengine-all-threads' | 'sluice';
+export type MediaPartName = 'rtpengine-1-thread' | 'sluice-1-worker' | 'rtpengine-all-threads' | 'sluice';
 
 export interface MediaPartsOptions {
   /** Seconds per step (default 6). */
@@ -27,7 +28,7 @@ export interface MediaPartsOptions {
   maxLossPct?: number;
   /** Passed to Sluice's MediaRelay as they are (e.g. a worker count). */
   relayOptions?: RelayOptions;
-  /** Which parts to run (default all three, in this order). */
+  /** Which parts to run (default all four, in this order). */
   parts?: MediaPartName[];
   /** rtpengine's media ports (default 20000-25999) and Sluice's (26000-31999): below 32768, the generator's ephemeral range. */
   rtpenginePorts?: [number, number];
@@ -48,7 +49,7 @@ export interface MediaBest {
 export interface MediaPartResult {
   name: MediaPartName;
   peer: 'rtpengine' | 'sluice';
-  /** rtpengine worker threads; null for Sluice (see relayOptions). */
+  /** Forwarding threads: rtpengine's, or 1 for sluice-1-worker; null for sluice (see relayOptions). */
   threads: number | null;
   /** Why the part did not run, or null. */
   skipped: string | null;
@@ -87,12 +88,15 @@ export interface MediaPartsResult {
   streams: number[];
   versions: { sluice: string; rtpengine: string | null; node: string };
   parts: MediaPartResult[];
+  /** One thread against one (sluice-1-worker, or sluice when that part was not asked for), and all against all. */
   ratios: { sluiceVsRtpengine1Thread: MediaRatio | null; sluiceVsRtpengineAllThreads: MediaRatio | null };
   wallSeconds: number;
   maxSeconds: number;
 }
 
-const ALL_PARTS: MediaPartName[] = ['rtpengine-1-thread', 'rtpengine-all-threads', 'sluice'];
+const ALL_PARTS: MediaPartName[] = ['rtpengine-1-thread', 'sluice-1-worker', 'rtpengine-all-threads', 'sluice'];
+
+const isSluice = (name: MediaPartName): boolean => name === 'sluice' || name === 'sluice-1-worker';
 /** Start-up and shutdown of one part (rtpengine or the relay child, tsx compile), outside its steps. */
 const PART_OVERHEAD_MS = 4_000;
 
@@ -181,7 +185,7 @@ export async function runMediaParts(opts: MediaPartsOptions = {}): Promise<Media
 
   const skip = (name: MediaPartName, why: string, threads: number | null): void => {
     log(`media ${name}: skipped: ${why}`);
-    parts.push({ name, peer: name === 'sluice' ? 'sluice' : 'rtpengine', threads, skipped: why, best: null, stoppedBy: why, stopKind: 'skipped', steps: [], wallSeconds: 0, started: null });
+    parts.push({ name, peer: isSluice(name) ? 'sluice' : 'rtpengine', threads, skipped: why, best: null, stoppedBy: why, stopKind: 'skipped', steps: [], wallSeconds: 0, started: null });
   };
 
   let gen: Generator | null = null;
@@ -194,12 +198,12 @@ export async function runMediaParts(opts: MediaPartsOptions = {}): Promise<Media
   const workDir = mkdtempSync(join(tmpdir(), 'sluice-media-'));
   try {
     for (const [i, name] of partNames.entries()) {
-      const threads = name === 'rtpengine-1-thread' ? 1 : name === 'rtpengine-all-threads' ? cores : null;
+      const threads = name === 'rtpengine-1-thread' || name === 'sluice-1-worker' ? 1 : name === 'rtpengine-all-threads' ? cores : null;
       if (gen === null) {
         skip(name, genError!, threads);
         continue;
       }
-      if (name !== 'sluice' && missing !== null) {
+      if (!isSluice(name) && missing !== null) {
         skip(name, missing, threads);
         continue;
       }
@@ -215,7 +219,7 @@ export async function runMediaParts(opts: MediaPartsOptions = {}): Promise<Media
       }
       const t0 = Date.now();
       // 4 ports per call (RTP and RTCP on each side): steps beyond the range are not run.
-      const [lo, hi] = name === 'sluice' ? [sluiceMin, sluiceMax] : [rtpeMin, rtpeMax];
+      const [lo, hi] = isSluice(name) ? [sluiceMin, sluiceMax] : [rtpeMin, rtpeMax];
       const fit = Math.floor((hi - lo + 1) / 4);
       const list = streams.filter((n) => n <= fit);
       if (list.length < streams.length) log(`media ${name}: ports ${lo}-${hi} hold ${fit} streams; larger steps dropped`);
@@ -224,11 +228,12 @@ export async function runMediaParts(opts: MediaPartsOptions = {}): Promise<Media
       let result: StepsResult;
       try {
         let adapter: RelayAdapter;
-        if (name === 'sluice') {
-          const server = await startRelayServer({ portMin: lo, portMax: hi, relayOptions: opts.relayOptions, name });
+        if (isSluice(name)) {
+          const relayOptions = name === 'sluice-1-worker' ? { ...opts.relayOptions, workers: 1 } : opts.relayOptions;
+          const server = await startRelayServer({ portMin: lo, portMax: hi, relayOptions, name });
           stop = server.stop;
           adapter = server;
-          startedWith = opts.relayOptions ?? {};
+          startedWith = relayOptions ?? {};
         } else {
           const rt = await startRtpengine({ threads: threads!, portMin: lo, portMax: hi, workDir });
           stop = rt.stop;
@@ -246,7 +251,7 @@ export async function runMediaParts(opts: MediaPartsOptions = {}): Promise<Media
       log(`media ${name}: ${result.stoppedBy}`);
       parts.push({
         name,
-        peer: name === 'sluice' ? 'sluice' : 'rtpengine',
+        peer: isSluice(name) ? 'sluice' : 'rtpengine',
         threads,
         skipped: null,
         best: bestOf(result),
@@ -275,7 +280,7 @@ export async function runMediaParts(opts: MediaPartsOptions = {}): Promise<Media
     versions: { sluice: sluiceVersion(), rtpengine: missing === null ? rtpengineVersion() : null, node: process.version },
     parts,
     ratios: {
-      sluiceVsRtpengine1Thread: ratio(byName('sluice'), byName('rtpengine-1-thread')),
+      sluiceVsRtpengine1Thread: ratio(partNames.includes('sluice-1-worker') ? byName('sluice-1-worker') : byName('sluice'), byName('rtpengine-1-thread')),
       sluiceVsRtpengineAllThreads: ratio(byName('sluice'), byName('rtpengine-all-threads')),
     },
     wallSeconds: round((Date.now() - started) / 1000, 1),
