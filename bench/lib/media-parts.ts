@@ -3,8 +3,8 @@
  * (bench/lib/media-steps.ts) through rtpengine in userspace with one worker thread and with as
  * many as the host has cores, and through Sluice's relay in its own process with one forwarding
  * worker and with the workers it is given (relayOptions); then the ratios Sluice / rtpengine,
- * one thread against one thread and all against all. Bounded in wall time as a whole; a part that cannot run says why and the
- * others still run.
+ * one thread against one thread and all against all. Bounded in wall time as a whole; a part
+ * that cannot run says why and the others still run.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -97,6 +97,7 @@ export interface MediaPartsResult {
 const ALL_PARTS: MediaPartName[] = ['rtpengine-1-thread', 'sluice-1-worker', 'rtpengine-all-threads', 'sluice'];
 
 const isSluice = (name: MediaPartName): boolean => name === 'sluice' || name === 'sluice-1-worker';
+
 /** Start-up and shutdown of one part (rtpengine or the relay child, tsx compile), outside its steps. */
 const PART_OVERHEAD_MS = 4_000;
 
