@@ -5,7 +5,8 @@
  * --relay-options' workers; CPU µs per packet; the ratios Sluice / rtpengine, one thread against
  * one and all against all. All on 127.0.0.1. Prints the JSON, then one line per relay.
  * Options: --seconds N per step (default 6), --max-seconds N for the whole run (default 240),
- * --streams a,b,c, --max-loss PCT (default 0.1), --parts rtpengine-1-thread,sluice-1-worker,rtpengine-all-threads,sluice,
+ * --streams a,b,c, --max-loss PCT (default 0.1),
+ * --parts rtpengine-1-thread,sluice-1-worker,rtpengine-all-threads,sluice,
  * --relay-options JSON (passed to MediaRelay, e.g. '{"workers":2}').
  */
 import { arg } from './lib/args.js';
