@@ -40,6 +40,8 @@ class Problem {
 }
 
 const NOT_PLAIN = 'records hold plain objects, arrays, strings, numbers, booleans and null';
+const notFinite = (n: number): Problem => new Problem('', `is ${n}: only finite numbers survive JSON`);
+const notPlain = (type: string): Problem => new Problem('', `is a ${type}: ${NOT_PLAIN}`);
 
 /** The copy of `v`, or the Problem that makes it no record. */
 function copy(v: unknown, depth: number): unknown {
@@ -49,7 +51,7 @@ function copy(v: unknown, depth: number): unknown {
     case 'boolean':
       return v;
     case 'number':
-      return Number.isFinite(v) ? v : new Problem('', `is ${v}: only finite numbers survive JSON`);
+      return Number.isFinite(v) ? v : notFinite(v);
     case 'object': {
       if (v === null) return null;
       if (Array.isArray(v)) {
@@ -64,7 +66,7 @@ function copy(v: unknown, depth: number): unknown {
       }
       const proto: unknown = Object.getPrototypeOf(v);
       if (proto !== Object.prototype && proto !== null) {
-        return new Problem('', `is a ${(v as { constructor?: { name?: string } }).constructor?.name ?? 'object'}: ${NOT_PLAIN}`);
+        return notPlain((v as { constructor?: { name?: string } }).constructor?.name ?? 'object');
       }
       // A spread copies the object's own enumerable properties whole (with its shape, where a
       // property-by-property copy builds the shape again); values that are objects are then
@@ -79,7 +81,7 @@ function copy(v: unknown, depth: number): unknown {
           case 'boolean':
             break;
           case 'number':
-            if (!Number.isFinite(x)) return new Problem(`.${k}`, `is ${x}: only finite numbers survive JSON`);
+            if (!Number.isFinite(x)) return notFinite(x).under(`.${k}`);
             break;
           case 'object': {
             if (x === null) break;
@@ -92,7 +94,7 @@ function copy(v: unknown, depth: number): unknown {
             undefinedSeen = true;
             break;
           default:
-            return new Problem(`.${k}`, `is a ${typeof x}: ${NOT_PLAIN}`);
+            return notPlain(typeof x).under(`.${k}`);
         }
       }
       // As JSON: an undefined property is left out (rare; delete is slow).
@@ -100,7 +102,7 @@ function copy(v: unknown, depth: number): unknown {
       return out;
     }
     default:
-      return new Problem('', `is a ${typeof v}: ${NOT_PLAIN}`);
+      return notPlain(typeof v);
   }
 }
 
