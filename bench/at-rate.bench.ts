@@ -16,11 +16,10 @@
  * Needs sipp and a built dist/ (the npm script builds it).
  */
 import { hasBinary } from '../test/interop/harness/prereq.js';
-import { freePort, startSipp, type SippServer } from '../test/interop/harness/sipp.js';
+import { freePort } from '../test/interop/harness/sipp.js';
 import { arg } from './lib/args.js';
-import { SIPP_BUFFER_ARGS, UAC_RR, UAS_RR } from './lib/kamailio-parts.js';
-import { cpuSecondsOf } from './lib/proc.js';
-import { startSluice, type SluiceUnderTest } from './lib/sluice.js';
+import { runAtFixedRate, type FixedRateRun, type MiddleBox } from './lib/fixed-rate.js';
+import { startSluice } from './lib/sluice.js';
 
 const rate = Number(arg('--rate', '3000'));
 const seconds = Number(arg('--seconds', '15'));
@@ -37,85 +36,23 @@ if (!hasBinary('sipp')) {
   process.exit(0);
 }
 
-interface Run {
-  successful: number;
-  failed: number;
-  retransmissions: number;
-  /** Every Sluice process together. */
-  cpuSecondsPer1000Calls: number;
-  /** Each Sluice process, per 1,000 of the calls it took. */
-  perInstance: number[];
-  /** Both sipp processes (uac and uas) together: CPU the machine gives the generator. */
-  generatorCpuSecondsPer1000Calls: number;
+async function once(): Promise<FixedRateRun> {
+  return runAtFixedRate({
+    rate,
+    seconds,
+    boxes: instances,
+    start: async (trunk): Promise<MiddleBox> => {
+      const s = await startSluice({ inside: await freePort('udp'), outside: await freePort('udp'), trunk, media: 'direct', nodeArgs: nodeFlags });
+      return { pid: s.pid, port: s.inside, stop: () => s.stop() };
+    },
+  });
 }
 
-const per1000 = (cpu: number, calls: number): number => Math.round((cpu / calls) * 1e6) / 1e3;
-
-/**
- * CPU seconds a process used since `from`, read every 250 ms: a sipp uac exits when its calls
- * are done, and /proc forgets it then, so the last reading before its exit stands for it.
- */
-function cpuWatch(pid: number): { read(): number; stop(): void } {
-  const from = cpuSecondsOf(pid);
-  let last = from;
-  const timer = setInterval(() => {
-    try {
-      last = cpuSecondsOf(pid);
-    } catch {
-      clearInterval(timer);
-    }
-  }, 250);
-  return {
-    read: () => last - from,
-    stop: () => clearInterval(timer),
-  };
-}
-
-async function once(): Promise<Run> {
-  const trunk = await freePort('udp');
-  const share = rate / instances;
-  const uas = await startSipp({ args: ['-sf', UAS_RR, '-p', String(trunk), ...SIPP_BUFFER_ARGS], timeoutMs: (seconds + 120) * 1_000 });
-  const sluices: SluiceUnderTest[] = [];
-  const uacs: SippServer[] = [];
-  try {
-    for (let i = 0; i < instances; i++) sluices.push(await startSluice({ inside: await freePort('udp'), outside: await freePort('udp'), trunk, media: 'direct', nodeArgs: nodeFlags }));
-    const before = sluices.map((s) => cpuSecondsOf(s.pid));
-    const uasCpu = cpuWatch(uas.pid);
-    for (const s of sluices) {
-      uacs.push(
-        await startSipp({
-          args: ['-sf', UAC_RR, `127.0.0.1:${s.inside}`, ...SIPP_BUFFER_ARGS, '-r', String(share), '-m', String(Math.round(share * seconds)), '-d', '2000', '-l', String(Math.round(share * 10))],
-          timeoutMs: (seconds + 60) * 1_000,
-        }),
-      );
-    }
-    const uacCpu = uacs.map((u) => cpuWatch(u.pid));
-    const results = await Promise.all(uacs.map((u) => u.done));
-    const cpu = sluices.map((s, i) => cpuSecondsOf(s.pid) - before[i]!);
-    uasCpu.stop();
-    for (const w of uacCpu) w.stop();
-    const calls = Math.round(share * seconds);
-    const generator = uasCpu.read() + uacCpu.reduce((sum, w) => sum + w.read(), 0);
-    return {
-      successful: results.reduce((n, r) => n + r.successful, 0),
-      failed: results.reduce((n, r) => n + r.failed, 0),
-      retransmissions: results.reduce((n, r) => n + r.retransmissions, 0),
-      cpuSecondsPer1000Calls: per1000(cpu.reduce((a, b) => a + b, 0), calls * instances),
-      perInstance: cpu.map((c) => per1000(c, calls)),
-      generatorCpuSecondsPer1000Calls: per1000(generator, calls * instances),
-    };
-  } finally {
-    for (const u of uacs) await u.stop(1_000);
-    await uas.stop(1_000);
-    for (const s of sluices) await s.stop();
-  }
-}
-
-const results: Run[] = [];
+const results: FixedRateRun[] = [];
 for (let i = 0; i < runs; i++) results.push(await once());
 console.log(JSON.stringify({ bench: 'at-rate', node: process.version, rate, seconds, instances, nodeFlags, runs: results }, null, 2));
 for (const r of results) {
-  const split = instances > 1 ? ` (${instances} processes: ${r.perInstance.join(', ')})` : '';
+  const split = instances > 1 ? ` (${instances} processes: ${r.perBox.join(', ')})` : '';
   console.log(
     `Sluice at ${rate} calls/s for ${seconds} s: ${r.cpuSecondsPer1000Calls} CPU s per 1,000 calls${split}, ` +
       `${r.retransmissions} retransmissions, ${r.successful} calls, ${r.failed} failed; sipp used ${r.generatorCpuSecondsPer1000Calls} per 1,000 calls`,

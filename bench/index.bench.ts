@@ -11,9 +11,9 @@
  * Installs what it needs where it can (bench/lib/install.ts). Each part is bounded in time and
  * reports why it could not run; the rest still runs. Prints JSON, then a table.
  * Options: --quick (short steps, 2,000 calls: a try-out, not a figure), --parts a,b (signalling,
- * concurrency, media; and `floor`, not run by default for time: ~2.5 min more, the call rate of a
- * stateless proxy in Node, the least any Node middle box spends here), --json FILE (also write
- * the JSON there).
+ * concurrency, media; and `floor`, not run by default for time: ~5 min more, the call rates of a
+ * stateless proxy and of a minimal B2BUA in Node, the least any Node middle box and any Node
+ * B2BUA spend here), --json FILE (also write the JSON there).
  */
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -66,6 +66,8 @@ if (parts.includes('signalling')) {
 if (parts.includes('floor')) {
   log('floor: sipp -> stateless proxy in Node -> sipp');
   report.nodeFloor = await runNodeFloor({ ...rate, maxSecondsPerSearch: cap(120), startRate: 6_000 });
+  log('floor: sipp -> minimal B2BUA in Node -> sipp');
+  report.b2buaFloor = await runNodeFloor({ ...rate, maxSecondsPerSearch: cap(120), startRate: 4_000 }, 'b2bua');
 }
 if (parts.includes('concurrency')) {
   report.sluice = { ...(report.sluice ?? {}), concurrency: await runSluiceConcurrency({ quick, log }) };

@@ -1,9 +1,11 @@
 /**
- * The Node floor of the Sluice-vs-Kamailio benchmark: the highest call rate any SIP middle box
- * written in Node sustains on this machine, measured on a stateless proxy that does the least a
- * proxy must (bench/lib/stateless-proxy.ts), in a process of its own, with the same generator,
- * scenarios and rate search as Kamailio's and Sluice's sides: sipp uac-rr -> proxy -> sipp uas-rr,
- * UDP on 127.0.0.1. What Sluice spends above it is Sluice's own; what it reaches is Node's limit.
+ * The Node floors of the Sluice-vs-Kamailio benchmark: the highest call rate a SIP middle box
+ * written in Node sustains on this machine, measured on two that do the least their kind must,
+ * each in a process of its own, with the same generator, scenarios and rate search as Kamailio's
+ * and Sluice's sides (sipp uac-rr -> middle box -> sipp uas-rr, UDP on 127.0.0.1):
+ * - a stateless proxy (bench/lib/stateless-proxy.ts): Node's own limit for any middle box;
+ * - a B2BUA (bench/lib/b2bua-floor.ts): two dialogs per call, with their transactions' timers,
+ *   which is what Sluice is. What Sluice spends above it is the cost of Sluice's design.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -12,24 +14,34 @@ import { freePort, startSipp, type SippServer } from '../../test/interop/harness
 import { searchOptions, SIPP_BUFFER_ARGS, UAS_RR, type RateOptions } from './kamailio-parts.js';
 import { searchMaxRate } from './sipp-rate.js';
 import { terminate } from './proc.js';
+import type { FloorCounts } from './b2bua-floor.js';
 import type { ProxyCounts } from './stateless-proxy.js';
 
 type PartResult = Record<string, unknown>;
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 const SIPP_MISSING = 'sipp not installed (apt-get install sip-tester)';
-const PROXY_SCRIPT = fileURLToPath(new URL('./stateless-proxy.ts', import.meta.url));
+const SCRIPTS = {
+  proxy: fileURLToPath(new URL('./stateless-proxy.ts', import.meta.url)),
+  b2bua: fileURLToPath(new URL('./b2bua-floor.ts', import.meta.url)),
+};
+const NAMES = { proxy: 'stateless proxy', b2bua: 'B2BUA floor' };
+export type FloorKind = keyof typeof SCRIPTS;
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-interface ProxyChild {
+export interface FloorChild {
   pid: number;
   /** Ends it by its PID (SIGTERM, then SIGKILL); resolves with the counts it printed, if any. */
-  stop(): Promise<ProxyCounts | null>;
+  stop(): Promise<ProxyCounts | FloorCounts | null>;
 }
 
-/** The proxy as `node --import tsx` runs it (as the media benches run theirs), once it printed `ready`. */
-async function startProxy(port: number, nextHopPort: number): Promise<ProxyChild> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', PROXY_SCRIPT, String(port), String(nextHopPort)], {
+/**
+ * The floor as `node --import tsx` runs it (as the media benches run theirs), once it printed
+ * `ready`. `uses`: the B2BUA floor's parts taken from Sluice (b2bua-floor.ts).
+ */
+export async function startFloor(kind: FloorKind, port: number, nextHopPort: number, uses = ''): Promise<FloorChild> {
+  const name = NAMES[kind];
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SCRIPTS[kind], String(port), String(nextHopPort), ...(kind === 'b2bua' ? [uses] : [])], {
     cwd: root,
     // The IPC channel is only there so that the proxy ends if this process dies.
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
@@ -42,11 +54,11 @@ async function startProxy(port: number, nextHopPort: number): Promise<ProxyChild
   try {
     await new Promise<void>((resolve, reject) => {
       // tsx compiles the module first: allow it some time on a loaded machine.
-      const timer = setTimeout(() => reject(new Error('stateless proxy not ready within 30 s')), 30_000);
+      const timer = setTimeout(() => reject(new Error(`${name} not ready within 30 s`)), 30_000);
       const onData = (): void => {
         if (out.includes('ready\n')) done(null);
       };
-      const onExit = (code: number | null): void => done(new Error(`stateless proxy exited (${code}) before it was ready: ${out.slice(-500)}`));
+      const onExit = (code: number | null): void => done(new Error(`${name} exited (${code}) before it was ready: ${out.slice(-500)}`));
       function done(err: Error | null): void {
         clearTimeout(timer);
         child.stdout!.off('data', onData);
@@ -67,7 +79,7 @@ async function startProxy(port: number, nextHopPort: number): Promise<ProxyChild
       if (child.exitCode === null && child.signalCode === null) await terminate(child.pid!, exited, 3_000);
       const last = out.trim().split('\n').pop() ?? '';
       try {
-        return last.startsWith('{') ? (JSON.parse(last) as ProxyCounts) : null;
+        return last.startsWith('{') ? (JSON.parse(last) as ProxyCounts | FloorCounts) : null;
       } catch {
         return null;
       }
@@ -75,30 +87,31 @@ async function startProxy(port: number, nextHopPort: number): Promise<ProxyChild
   };
 }
 
-/** The stateless proxy's rate search: the highest rate with zero failed calls, CPU s per 1,000 calls. */
-export async function runNodeFloor(o: RateOptions = {}): Promise<PartResult> {
+/** A floor's rate search: the highest rate with zero failed calls, CPU s per 1,000 calls. */
+export async function runNodeFloor(o: RateOptions = {}, kind: FloorKind = 'proxy'): Promise<PartResult> {
   if (!hasBinary('sipp')) return { skipped: SIPP_MISSING };
   const so = searchOptions(o, 1_000);
+  const name = NAMES[kind];
   let uas: SippServer | undefined;
-  let proxy: ProxyChild | undefined;
+  let floor: FloorChild | undefined;
   let result: PartResult = {};
   try {
     const trunk = await freePort('udp');
     // The same socket buffers as the other sides: sipp's 64 KB drop bursts.
     uas = await startSipp({ args: ['-sf', UAS_RR, '-p', String(trunk), ...SIPP_BUFFER_ARGS], timeoutMs: ((so.maxSeconds ?? 170) + 60) * 1_000 });
     const port = await freePort('udp');
-    proxy = await startProxy(port, trunk);
-    o.log?.(`node floor (stateless proxy): searching from ${so.startRate} calls/s`);
-    const rate = await searchMaxRate({ ...so, target: { host: '127.0.0.1', port, transport: 'udp' }, pids: [proxy.pid] });
+    floor = await startFloor(kind, port, trunk);
+    o.log?.(`node floor (${name}): searching from ${so.startRate} calls/s`);
+    const rate = await searchMaxRate({ ...so, target: { host: '127.0.0.1', port, transport: 'udp' }, pids: [floor.pid] });
     const b = rate.best;
-    o.log?.(b === null ? `node floor: no rate confirmed (${rate.note ?? 'see steps'})` : `node floor: ${b.rate} calls/s for ${b.seconds} s, ${b.cpuSecondsPer1000Calls ?? '-'} CPU s per 1,000 calls`);
+    o.log?.(b === null ? `node floor (${name}): no rate confirmed (${rate.note ?? 'see steps'})` : `node floor (${name}): ${b.rate} calls/s for ${b.seconds} s, ${b.cpuSecondsPer1000Calls ?? '-'} CPU s per 1,000 calls`);
     result = { node: process.version, processes: 1, rate };
   } catch (err) {
     result = { error: message(err) };
   } finally {
-    const counts = await proxy?.stop();
-    // What the proxy saw over the whole search: drops or send errors point at the proxy, not sipp.
-    if (counts !== undefined) result.proxyCounts = counts;
+    const counts = await floor?.stop();
+    // What the floor saw over the whole search: drops or send errors point at it, not sipp.
+    if (counts !== undefined && counts !== null) result.counts = counts;
     await uas?.stop(2_000);
   }
   return result;

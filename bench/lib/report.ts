@@ -17,6 +17,8 @@ export interface BenchReport {
   sippCeiling?: Part;
   /** Opt-in part `floor`: a stateless proxy in Node (bench/lib/node-floor-part.ts). */
   nodeFloor?: Part;
+  /** Opt-in part `floor` too: a minimal B2BUA in Node (bench/lib/b2bua-floor.ts). */
+  b2buaFloor?: Part;
   kamailio?: Part;
   sluice?: { rate?: Part; concurrency?: Part };
   media?: MediaPartsResult;
@@ -26,8 +28,8 @@ export interface BenchReport {
 
 /** The headline figures and ratios (null where a part did not give its figure). */
 export interface Summary {
-  callsPerSecond: { sippCeiling: number | null; nodeFloor: number | null; kamailioPlain: number | null; kamailioTopos: number | null; sluice: number | null };
-  cpuSecondsPer1000Calls: { nodeFloor: number | null; kamailioPlain: number | null; kamailioTopos: number | null; sluice: number | null };
+  callsPerSecond: { sippCeiling: number | null; nodeFloor: number | null; b2buaFloor: number | null; kamailioPlain: number | null; kamailioTopos: number | null; sluice: number | null };
+  cpuSecondsPer1000Calls: { nodeFloor: number | null; b2buaFloor: number | null; kamailioPlain: number | null; kamailioTopos: number | null; sluice: number | null };
   kbPerEstablishedCall: { kamailioPlain: number | null; kamailioPlainShm: number | null; sluice: number | null };
   ratios: {
     sluiceVsKamailioPlainCps: number | null;
@@ -36,6 +38,10 @@ export interface Summary {
     sluiceVsKamailioPlainMemoryPerCall: number | null;
     /** Sluice's CPU per call over the least any Node middle box spends here (null unless `floor` ran). */
     sluiceVsNodeFloorCpuPerCall: number | null;
+    /** The same over a minimal B2BUA in Node: what Sluice's design costs above the least a B2BUA does. */
+    sluiceVsB2buaFloorCpuPerCall: number | null;
+    /** Whether a B2BUA in Node can reach Kamailio plain's rate here at all (null unless `floor` ran). */
+    b2buaFloorVsKamailioPlainCps: number | null;
   };
   goals: { cpsAtLeastKamailioPlain: boolean | null; memoryAtMost16KbPerCall: boolean | null; relayAtLeastRtpengine: string };
 }
@@ -65,12 +71,14 @@ export function summarize(r: BenchReport): Summary {
   const cps = {
     sippCeiling: search(r.sippCeiling)?.best?.rate ?? null,
     nodeFloor: search(r.nodeFloor)?.best?.rate ?? null,
+    b2buaFloor: search(r.b2buaFloor)?.best?.rate ?? null,
     kamailioPlain: search(plain)?.best?.rate ?? null,
     kamailioTopos: search(topos)?.best?.rate ?? null,
     sluice: search(r.sluice?.rate)?.best?.rate ?? null,
   };
   const cpu = {
     nodeFloor: search(r.nodeFloor)?.best?.cpuSecondsPer1000Calls ?? null,
+    b2buaFloor: search(r.b2buaFloor)?.best?.cpuSecondsPer1000Calls ?? null,
     kamailioPlain: search(plain)?.best?.cpuSecondsPer1000Calls ?? null,
     kamailioTopos: search(topos)?.best?.cpuSecondsPer1000Calls ?? null,
     sluice: search(r.sluice?.rate)?.best?.cpuSecondsPer1000Calls ?? null,
@@ -88,6 +96,8 @@ export function summarize(r: BenchReport): Summary {
       sluiceVsKamailioPlainCpuPerCall: ratio(cpu.sluice, cpu.kamailioPlain),
       sluiceVsKamailioPlainMemoryPerCall: ratio(mem.sluice, mem.kamailioPlain),
       sluiceVsNodeFloorCpuPerCall: ratio(cpu.sluice, cpu.nodeFloor),
+      sluiceVsB2buaFloorCpuPerCall: ratio(cpu.sluice, cpu.b2buaFloor),
+      b2buaFloorVsKamailioPlainCps: ratio(cps.b2buaFloor, cps.kamailioPlain),
     },
     goals: {
       cpsAtLeastKamailioPlain: cps.sluice === null || cps.kamailioPlain === null ? null : cps.sluice >= cps.kamailioPlain,
@@ -121,12 +131,16 @@ export function printTable(r: BenchReport, out: (line: string) => void): void {
     const nv = typeof r.nodeFloor.node === 'string' ? ` ${r.nodeFloor.node}` : '';
     row(`Node floor (stateless proxy, Node${nv})`, show(s.callsPerSecond.nodeFloor), show(s.cpuSecondsPer1000Calls.nodeFloor), noteOf(r.nodeFloor));
   }
+  if (r.b2buaFloor !== undefined) row('Node floor (minimal B2BUA)', show(s.callsPerSecond.b2buaFloor), show(s.cpuSecondsPer1000Calls.b2buaFloor), noteOf(r.b2buaFloor));
   row(`Kamailio ${kv} plain`, show(s.callsPerSecond.kamailioPlain), show(s.cpuSecondsPer1000Calls.kamailioPlain), noteOf(k.plain as Part | undefined));
   const redisCpu = search(k.topos as Part | undefined)?.best?.otherCpuSecondsPer1000Calls?.redis;
   row(`Kamailio ${kv} topos (Redis)`, show(s.callsPerSecond.kamailioTopos), show(s.cpuSecondsPer1000Calls.kamailioTopos), redisCpu === undefined ? noteOf(k.topos as Part | undefined) : `+ Redis ${redisCpu} CPU s/1000`);
   row('Sluice (B2BUA, media direct)', show(s.callsPerSecond.sluice), show(s.cpuSecondsPer1000Calls.sluice), noteOf(r.sluice?.rate));
   out(`  Sluice / Kamailio plain: ${show(s.ratios.sluiceVsKamailioPlainCps)}x calls/s, ${show(s.ratios.sluiceVsKamailioPlainCpuPerCall)}x CPU per call; / topos: ${show(s.ratios.sluiceVsKamailioToposCps)}x calls/s`);
   if (r.nodeFloor !== undefined) out(`  Sluice / Node floor: ${show(s.ratios.sluiceVsNodeFloorCpuPerCall)}x CPU per call`);
+  if (r.b2buaFloor !== undefined) {
+    out(`  Sluice / minimal B2BUA: ${show(s.ratios.sluiceVsB2buaFloorCpuPerCall)}x CPU per call; minimal B2BUA / Kamailio plain: ${show(s.ratios.b2buaFloorVsKamailioPlainCps)}x calls/s`);
+  }
   out('Concurrency: established calls held, memory growth per call');
   const kc = k.concurrency as Part | undefined;
   const sc = r.sluice?.concurrency;

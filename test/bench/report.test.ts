@@ -24,8 +24,9 @@ function report(): BenchReport {
 describe('bench report', () => {
   it('puts Sluice beside Kamailio as ratios and checks the goals', () => {
     const s = summarize(report());
-    expect(s.callsPerSecond).toEqual({ sippCeiling: 9000, nodeFloor: null, kamailioPlain: 4000, kamailioTopos: null, sluice: 2000 });
+    expect(s.callsPerSecond).toEqual({ sippCeiling: 9000, nodeFloor: null, b2buaFloor: null, kamailioPlain: 4000, kamailioTopos: null, sluice: 2000 });
     expect(s.ratios.sluiceVsNodeFloorCpuPerCall).toBeNull();
+    expect(s.ratios.sluiceVsB2buaFloorCpuPerCall).toBeNull();
     expect(s.ratios.sluiceVsKamailioPlainCps).toBe(0.5);
     expect(s.ratios.sluiceVsKamailioToposCps).toBeNull();
     expect(s.ratios.sluiceVsKamailioPlainCpuPerCall).toBe(2.5);
@@ -54,5 +55,18 @@ describe('bench report', () => {
     const plain: string[] = [];
     printTable(report(), (l) => plain.push(l));
     expect(plain.join('\n')).not.toContain('Node floor');
+  });
+
+  it('shows the minimal B2BUA beside Sluice and Kamailio when the floor part ran', () => {
+    const r = { ...report(), b2buaFloor: { node: 'v20.1.0', rate: best(6_000, 0.1) } };
+    const s = summarize(r);
+    expect(s.callsPerSecond.b2buaFloor).toBe(6000);
+    expect(s.ratios.sluiceVsB2buaFloorCpuPerCall).toBe(5);
+    expect(s.ratios.b2buaFloorVsKamailioPlainCps).toBe(1.5);
+    const lines: string[] = [];
+    printTable(r, (l) => lines.push(l));
+    const text = lines.join('\n');
+    expect(text).toMatch(/Node floor \(minimal B2BUA\)\s+6,000\s+0\.1/);
+    expect(text).toContain('Sluice / minimal B2BUA: 5x CPU per call; minimal B2BUA / Kamailio plain: 1.5x calls/s');
   });
 });

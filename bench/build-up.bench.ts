@@ -1,0 +1,104 @@
+/**
+ * `npm run bench:build-up`: where Sluice's CPU per call goes, measured by building up rather
+ * than by knocking out. At one fixed call rate (the calls of `npm run bench`: sipp uac-rr ->
+ * middle box -> sipp uas-rr, 2 s calls, UDP loopback) it runs, in turn:
+ * - the minimal B2BUA in Node (bench/lib/b2bua-floor.ts), the least a B2BUA spends on these calls;
+ * - the same with one part of Sluice in place of its own: Sluice's SIP parser, its SDP
+ *   regeneration, its store with a call's records; then with all three;
+ * - Sluice itself (B2BUA, media direct).
+ * Each variant's CPU seconds per 1,000 calls, and what it adds above the floor. What Sluice adds
+ * above "all three" is the rest of its stack: transactions, dialogs, the user agent, the call's
+ * logic and the messages it builds. Variants alternate over --rounds (the machine's speed
+ * drifts), each on a fresh process; a variant's figure is its median.
+ * Options: --rate N (default 3000: every variant must hold it without retransmissions),
+ * --seconds N (default 15), --rounds N (default 2), --json FILE.
+ * Needs sipp and a built dist/ (the npm script builds it).
+ */
+import { writeFileSync } from 'node:fs';
+import { hasBinary } from '../test/interop/harness/prereq.js';
+import { freePort } from '../test/interop/harness/sipp.js';
+import { arg } from './lib/args.js';
+import { runAtFixedRate, type FixedRateRun, type MiddleBox } from './lib/fixed-rate.js';
+import { startFloor } from './lib/node-floor-part.js';
+import { startSluice } from './lib/sluice.js';
+
+const rate = Number(arg('--rate', '3000'));
+const seconds = Number(arg('--seconds', '15'));
+const rounds = Number(arg('--rounds', '2'));
+const jsonFile = arg('--json', '');
+
+if (!(rate > 0 && rate <= 20_000 && seconds > 0 && seconds <= 60 && Number.isInteger(rounds) && rounds >= 1 && rounds <= 5)) {
+  console.error('usage: build-up.bench.ts [--rate 1..20000] [--seconds 1..60] [--rounds 1..5] [--json FILE]');
+  process.exit(2);
+}
+if (!hasBinary('sipp')) {
+  console.log(JSON.stringify({ bench: 'build-up', skipped: 'sipp not installed (apt-get install sip-tester)' }));
+  process.exit(0);
+}
+
+interface Variant {
+  name: string;
+  start(trunk: number): Promise<MiddleBox>;
+}
+
+const floor = (uses: string): Variant => ({
+  name: uses === '' ? 'minimal B2BUA' : `minimal B2BUA + Sluice's ${uses.replaceAll(',', ', ')}`,
+  start: async (trunk) => {
+    const port = await freePort('udp');
+    const f = await startFloor('b2bua', port, trunk, uses);
+    return { pid: f.pid, port, stop: () => f.stop() };
+  },
+});
+
+const variants: Variant[] = [
+  floor(''),
+  floor('parser'),
+  floor('sdp'),
+  floor('store'),
+  floor('parser,sdp,store'),
+  {
+    name: 'Sluice',
+    start: async (trunk) => {
+      const s = await startSluice({ inside: await freePort('udp'), outside: await freePort('udp'), trunk, media: 'direct' });
+      return { pid: s.pid, port: s.inside, stop: () => s.stop() };
+    },
+  },
+];
+
+const started = Date.now();
+const runs = new Map<string, FixedRateRun[]>(variants.map((v) => [v.name, []]));
+for (let r = 0; r < rounds; r++) {
+  for (const v of variants) {
+    const run = await runAtFixedRate({ rate, seconds, start: v.start });
+    runs.get(v.name)!.push(run);
+    console.error(`[build-up] round ${r + 1}: ${v.name}: ${run.cpuSecondsPer1000Calls} CPU s per 1,000 calls, ${run.retransmissions} retransmissions, ${run.failed} failed`);
+  }
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : Math.round(((s[mid - 1]! + s[mid]!) / 2) * 1000) / 1000;
+};
+const base = median(runs.get(variants[0]!.name)!.map((x) => x.cpuSecondsPer1000Calls));
+const rows = variants.map((v) => {
+  const rs = runs.get(v.name)!;
+  const cpu = median(rs.map((x) => x.cpuSecondsPer1000Calls));
+  return {
+    variant: v.name,
+    cpuSecondsPer1000Calls: cpu,
+    aboveFloor: Math.round((cpu - base) * 1000) / 1000,
+    retransmissions: rs.map((x) => x.retransmissions),
+    failed: rs.map((x) => x.failed),
+    runs: rs.map((x) => x.cpuSecondsPer1000Calls),
+  };
+});
+const result = { bench: 'build-up', node: process.version, rate, seconds, rounds, rows, elapsedSeconds: Math.round((Date.now() - started) / 1_000) };
+const json = JSON.stringify(result, null, 2);
+console.log(json);
+if (jsonFile !== '') writeFileSync(jsonFile, `${json}\n`);
+console.log(`build-up at ${rate} calls/s, ${seconds} s, median of ${rounds} (CPU s per 1,000 calls; above the minimal B2BUA):`);
+for (const row of rows) {
+  const warn = row.failed.some((f) => f > 0) || row.retransmissions.some((n) => n > 0) ? `  (retransmissions ${row.retransmissions.join('/')}, failed ${row.failed.join('/')}: near its limit)` : '';
+  console.log(`  ${row.variant.padEnd(48)}${String(row.cpuSecondsPer1000Calls).padStart(7)}  +${row.aboveFloor}${warn}`);
+}

@@ -1,0 +1,101 @@
+/**
+ * One fixed-rate run of the benchmark's calls (sipp uac-rr -> middle box -> sipp uas-rr, 2 s
+ * calls, UDP on 127.0.0.1): the middle box's CPU seconds per 1,000 calls, sipp's retransmissions
+ * and failed calls, and what the generator (both sipp processes) spent per 1,000 calls. Used by
+ * `npm run bench:at-rate` and `npm run bench:build-up`.
+ */
+import { freePort, startSipp, type SippServer } from '../../test/interop/harness/sipp.js';
+import { SIPP_BUFFER_ARGS, UAC_RR, UAS_RR } from './kamailio-parts.js';
+import { cpuSecondsOf } from './proc.js';
+
+/** A middle box in a process of its own, taking calls on 127.0.0.1:port. */
+export interface MiddleBox {
+  pid: number;
+  port: number;
+  stop(): Promise<unknown>;
+}
+
+export interface FixedRateOptions {
+  rate: number;
+  seconds: number;
+  /** Middle boxes side by side, each with its own sipp uac at rate/boxes (default 1). */
+  boxes?: number;
+  /** Starts one middle box whose calls go on to the sipp uas at 127.0.0.1:trunk. */
+  start(trunk: number): Promise<MiddleBox>;
+}
+
+export interface FixedRateRun {
+  successful: number;
+  failed: number;
+  retransmissions: number;
+  /** Every middle box together. */
+  cpuSecondsPer1000Calls: number;
+  /** Each middle box, per 1,000 of the calls it took. */
+  perBox: number[];
+  /** Both sipp processes (uac and uas) together: CPU the machine gives the generator. */
+  generatorCpuSecondsPer1000Calls: number;
+}
+
+const per1000 = (cpu: number, calls: number): number => Math.round((cpu / calls) * 1e6) / 1e3;
+
+/**
+ * CPU seconds a process used since `from`, read every 250 ms: a sipp uac exits when its calls
+ * are done, and /proc forgets it then, so the last reading before its exit stands for it.
+ */
+function cpuWatch(pid: number): { read(): number; stop(): void } {
+  const from = cpuSecondsOf(pid);
+  let last = from;
+  const timer = setInterval(() => {
+    try {
+      last = cpuSecondsOf(pid);
+    } catch {
+      clearInterval(timer);
+    }
+  }, 250);
+  return {
+    read: () => last - from,
+    stop: () => clearInterval(timer),
+  };
+}
+
+/** One run on fresh middle boxes and a fresh sipp uas; everything started is stopped. */
+export async function runAtFixedRate(o: FixedRateOptions): Promise<FixedRateRun> {
+  const boxCount = o.boxes ?? 1;
+  const trunk = await freePort('udp');
+  const share = o.rate / boxCount;
+  const uas = await startSipp({ args: ['-sf', UAS_RR, '-p', String(trunk), ...SIPP_BUFFER_ARGS], timeoutMs: (o.seconds + 120) * 1_000 });
+  const boxes: MiddleBox[] = [];
+  const uacs: SippServer[] = [];
+  try {
+    for (let i = 0; i < boxCount; i++) boxes.push(await o.start(trunk));
+    const before = boxes.map((b) => cpuSecondsOf(b.pid));
+    const uasCpu = cpuWatch(uas.pid);
+    for (const b of boxes) {
+      uacs.push(
+        await startSipp({
+          args: ['-sf', UAC_RR, `127.0.0.1:${b.port}`, ...SIPP_BUFFER_ARGS, '-r', String(share), '-m', String(Math.round(share * o.seconds)), '-d', '2000', '-l', String(Math.round(share * 10))],
+          timeoutMs: (o.seconds + 60) * 1_000,
+        }),
+      );
+    }
+    const uacCpu = uacs.map((u) => cpuWatch(u.pid));
+    const results = await Promise.all(uacs.map((u) => u.done));
+    const cpu = boxes.map((b, i) => cpuSecondsOf(b.pid) - before[i]!);
+    uasCpu.stop();
+    for (const w of uacCpu) w.stop();
+    const calls = Math.round(share * o.seconds);
+    const generator = uasCpu.read() + uacCpu.reduce((sum, w) => sum + w.read(), 0);
+    return {
+      successful: results.reduce((n, r) => n + r.successful, 0),
+      failed: results.reduce((n, r) => n + r.failed, 0),
+      retransmissions: results.reduce((n, r) => n + r.retransmissions, 0),
+      cpuSecondsPer1000Calls: per1000(cpu.reduce((a, b) => a + b, 0), calls * boxCount),
+      perBox: cpu.map((c) => per1000(c, calls)),
+      generatorCpuSecondsPer1000Calls: per1000(generator, calls * boxCount),
+    };
+  } finally {
+    for (const u of uacs) await u.stop(1_000);
+    await uas.stop(1_000);
+    for (const b of boxes) await b.stop();
+  }
+}
