@@ -5,7 +5,6 @@
  * stream's port replaced by the relay's (or by the far party's own, for direct media). ICE
  * and a=ssrc lines are dropped when media is anchored (see ANCHOR_DROPS).
  */
-import { isIPv6 } from 'node:net';
 import {
   effectiveConnection,
   getMediaLine,
@@ -24,6 +23,13 @@ import {
   type Sdp,
   type SdpLine,
 } from '../sdp/index.js';
+
+/**
+ * The address type of an address that must be an IP literal (setOrigin and the c= writers refuse
+ * anything else): a colon makes it IPv6. node:net's isIPv6 runs a long regular expression on
+ * every call, twice or more per SDP.
+ */
+const addrTypeOf = (address: string): 'IP4' | 'IP6' => (address.includes(':') ? 'IP6' : 'IP4');
 
 /** The o= state of one leg's SDP as we write it (kept in the leg record). */
 export interface OriginState {
@@ -85,7 +91,7 @@ const ANCHOR_DROPS = new Set(['candidate', 'ice-ufrag', 'ice-pwd', 'ice-options'
  */
 export function regenerate(input: Sdp | string, origin: OriginState, ourAddress: string, targets: readonly StreamTarget[], anchored: boolean): string {
   const sdp = typeof input === 'string' ? parseSdp(input) : input;
-  const addrtype = isIPv6(ourAddress) ? 'IP6' : 'IP4';
+  const addrtype = addrTypeOf(ourAddress);
   const zero = addrtype === 'IP6' ? '::' : '0.0.0.0';
   setOrigin(sdp, { username: 'sluice', sessId: origin.sessId, sessVersion: String(origin.version), addrtype, address: ourAddress });
   const session = getSessionConnection(sdp);
@@ -101,7 +107,7 @@ export function regenerate(input: Sdp | string, origin: OriginState, ourAddress:
     m.lines = m.lines.filter((l) => !dropped(l));
     const c = effectiveConnection(sdp, i);
     const address = c !== null && isZeroAddress(c.addrtype, c.address) ? zero : target.address;
-    const spec = { addrtype: isIPv6(address) ? ('IP6' as const) : ('IP4' as const), address };
+    const spec = { addrtype: addrTypeOf(address), address };
     setMediaAddress(sdp, i, spec);
     setMediaPort(sdp, i, target.rtpPort);
     if (getRtcp(sdp, i) !== null) setRtcp(sdp, i, target.rtcpPort === null ? null : { port: target.rtcpPort, address: spec });

@@ -31,6 +31,8 @@ export function isLiteralOf(addrtype: AddrType, address: string): boolean {
 }
 
 export function readConnection(value: string): Connection | string {
+  const common = commonConnection(value);
+  if (common !== null) return common;
   const t = fieldTexts(value);
   if (t.length !== 3) return `c= must have 3 fields, found ${t.length}`;
   const [nettype, addrtypeText, full] = t as [string, string, string];
@@ -64,6 +66,25 @@ export function readConnection(value: string): Connection | string {
     }
   }
   return conn;
+}
+
+/**
+ * `IN IP4 <address>` or `IN IP6 <address>`, one space apart and without a /suffix, as nearly
+ * every c= is written: read without splitting the value (every offer and answer has two or more,
+ * each read several times). Anything else is left to the general reader (null).
+ */
+function commonConnection(value: string): Connection | null {
+  const n = value.length;
+  if (n < 8 || !value.startsWith('IN IP') || value.charCodeAt(6) !== 0x20) return null;
+  const v = value.charCodeAt(5);
+  if (v !== 0x34 && v !== 0x36) return null;
+  for (let i = 7; i < n; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x2f) return null;
+  }
+  const addrtype: AddrType = v === 0x34 ? 'IP4' : 'IP6';
+  const address = value.slice(7);
+  return { nettype: 'IN', addrtype, address, literal: isLiteralOf(addrtype, address) };
 }
 
 export function readMediaLine(value: string): MediaLine | string {

@@ -1,8 +1,8 @@
 import { isDirection, parseAttribute } from './attributes.js';
-import { isLiteralOf, readOrigin } from './fields.js';
+import { isLiteralOf } from './fields.js';
 import { mediaAt } from './media.js';
 import type { AddrType, Direction, Origin, Sdp, SdpLine } from './model.js';
-import { isDigits, isFieldText, replaceToken, tokenize } from './tokens.js';
+import { isDigits, isFieldText, replaceToken, tokenize, type Token } from './tokens.js';
 
 /**
  * In-place rewrites for SDP regeneration. Each edits the line it is about and leaves every
@@ -120,17 +120,19 @@ export function setRtcp(sdp: Sdp, index: number, rtcp: { port: number; address?:
 
 const ORIGIN_FIELDS = ['username', 'sessId', 'sessVersion', 'nettype', 'addrtype', 'address'] as const;
 
-function originLine(sdp: Sdp): SdpLine {
+/** The o= line and its fields, checked as the parser checks them (six fields, a decimal sess-version). */
+function originFields(sdp: Sdp): { line: SdpLine; tokens: Token[] } {
   const line = sdp.session.find((l) => l.type === 'o');
-  if (line === undefined || typeof readOrigin(line.value) === 'string') {
+  const tokens = line === undefined ? [] : tokenize(line.value);
+  if (line === undefined || tokens.length !== 6 || !isDigits((tokens[2] as Token).text)) {
     throw new Error('corrupted SDP model: bad or missing o= line');
   }
-  return line;
+  return { line, tokens };
 }
 
 /** Changes the given o= fields; the others (and their spacing) stay as they are. */
 export function setOrigin(sdp: Sdp, fields: Partial<Origin>): void {
-  const line = originLine(sdp);
+  const { line, tokens } = originFields(sdp);
   for (const name of ORIGIN_FIELDS) {
     const v = fields[name];
     if (v === undefined) continue;
@@ -139,9 +141,8 @@ export function setOrigin(sdp: Sdp, fields: Partial<Origin>): void {
       throw new TypeError(`o= ${name} must be decimal digits: ${JSON.stringify(v)}`);
     }
   }
-  // One pass over the fields (originLine checked there are six), the spacing between them kept.
+  // One pass over the fields (originFields checked there are six), the spacing between them kept.
   const value = line.value;
-  const tokens = tokenize(value);
   let out = '';
   let at = 0;
   for (let i = 0; i < ORIGIN_FIELDS.length; i++) {
@@ -159,8 +160,8 @@ export function setOrigin(sdp: Sdp, fields: Partial<Origin>): void {
  * decimal; returns the new version.
  */
 export function bumpVersion(sdp: Sdp): string {
-  const line = originLine(sdp);
-  const old = (tokenize(line.value)[2] as { text: string }).text;
+  const { line, tokens } = originFields(sdp);
+  const old = (tokens[2] as Token).text;
   const next = (BigInt(old) + 1n).toString();
   line.value = replaceToken(line.value, 2, next);
   return next;

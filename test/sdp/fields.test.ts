@@ -65,8 +65,18 @@ describe('parseConnection', () => {
     expect(parseConnection('IN IP6 192.0.2.1')).toMatchObject({ literal: false });
   });
 
+  it('reads the common one-space form as it reads any other spacing of the same fields', () => {
+    // 'IN IP4 <address>' has a reader of its own (no split): it must agree with the general one.
+    const address = fc.oneof(fc.ipV4(), fc.ipV6(), fc.domain(), fc.string({ minLength: 1, maxLength: 20 }).filter((a) => !/[\s/]/.test(a)));
+    fc.assert(
+      fc.property(fc.constantFrom('IP4', 'IP6'), address, (type, a) => {
+        expect(parseConnection(`IN ${type} ${a}`)).toEqual(parseConnection(`IN  ${type}\t${a} `));
+      }),
+    );
+  });
+
   it('refuses malformed values', () => {
-    for (const v of ['IN IP4', 'IN IP4 a b', 'IN IP5 a', 'ATM NSAP x', 'IN IP4 a/x', 'IN IP4 a/1/0', 'IN IP4 a/1/2/3', 'IN IP6 a/1/2', 'IN IP4 /1', '']) {
+    for (const v of ['IN IP4', 'IN IP4 ', 'IN IP4 a b', 'IN IP5 a', 'ATM NSAP x', 'IN IP4 a/x', 'IN IP4 a/1/0', 'IN IP4 a/1/2/3', 'IN IP6 a/1/2', 'IN IP4 /1', '']) {
       expect(parseConnection(v), v).toBeNull();
     }
   });
