@@ -25,7 +25,7 @@ const SCRIPTS = {
   proxy: fileURLToPath(new URL('./stateless-proxy.ts', import.meta.url)),
   b2bua: fileURLToPath(new URL('./b2bua-floor.ts', import.meta.url)),
 };
-const NAMES = { proxy: 'stateless proxy', b2bua: 'B2BUA floor' };
+const NAMES = { proxy: 'stateless proxy', b2bua: 'minimal B2BUA' };
 export type FloorKind = keyof typeof SCRIPTS;
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -43,7 +43,7 @@ export async function startFloor(kind: FloorKind, port: number, nextHopPort: num
   const name = NAMES[kind];
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SCRIPTS[kind], String(port), String(nextHopPort), ...(kind === 'b2bua' ? [uses] : [])], {
     cwd: root,
-    // The IPC channel is only there so that the proxy ends if this process dies.
+    // The IPC channel is only there so that the floor ends if this process dies.
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
   });
   let out = '';
