@@ -6,7 +6,6 @@
  */
 import type { TimerHandle } from '../clock.js';
 import type { Side } from '../media/index.js';
-import { isIPv6 } from 'node:net';
 import { userOf } from './users.js';
 import { ownCopy, serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
 import { parseSdp, SdpParseError } from '../sdp/index.js';
@@ -139,8 +138,9 @@ export class Call {
     const display = incoming.request.from.displayName;
     const ours = ctx.signallingAddress(target.realm);
     // The caller's identity crosses, re-escaped (its user part was unescaped by the parser: a
-    // %0D%0A in it must not become a line break here); its host is ours.
-    const fromUri = serializeUri({ scheme: 'sip', user: fromUser, password: null, host: ours, hostKind: isIPv6(ours) ? 'ipv6' : 'ipv4', port: null, params: [], headers: [] });
+    // %0D%0A in it must not become a line break here); its host is ours, an IP literal (the
+    // configuration takes nothing else), so a colon tells IPv6.
+    const fromUri = serializeUri({ scheme: 'sip', user: fromUser, password: null, host: ours, hostKind: ours.includes(':') ? 'ipv6' : 'ipv4', port: null, params: [], headers: [] });
     const name = display === null ? '' : display.replace(/[\x00-\x1f\x7f"\\]/g, '');
     const out = ua.invite({
       uri: target.uri,
