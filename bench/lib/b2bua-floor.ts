@@ -20,13 +20,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createSocket, type RemoteInfo } from 'node:dgram';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { newOrigin, regenerate, signalledStreams, type OriginState, type StreamTarget } from '../../src/b2bua/sdp-bridge.js';
 import { parseSdp } from '../../src/sdp/index.js';
 import { parseMessage } from '../../src/sip/index.js';
 import { MemoryStore } from '../../src/state/index.js';
 import { cseqMethod, hostPortOfUri, parseFloorMessage, requestText, responseTarget, responseText, tagOf, uriOf, withTag, type FloorMessage, type HostPort } from './b2bua-floor-messages.js';
+import { runFloorScript } from './floor-script.js';
 
 /** Parts of Sluice that can stand in for the floor's own. */
 export interface FloorUses {
@@ -364,30 +363,6 @@ export function parseUses(list: string): FloorUses {
 
 // ---- as a script ----
 
-async function main(): Promise<void> {
-  const [port, nextHop] = process.argv.slice(2, 4).map(Number);
-  const valid = (p: number | undefined): p is number => p !== undefined && Number.isInteger(p) && p >= 1 && p <= 65_535;
-  if (!valid(port) || !valid(nextHop)) {
-    console.error('usage: node --import tsx bench/lib/b2bua-floor.ts PORT NEXT_HOP_PORT [parser,sdp,store]');
-    process.exit(2);
-  }
-  const floor = await runB2buaFloor(port, nextHop, parseUses(process.argv[4] ?? ''));
-  let stopping = false;
-  const stop = (): void => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write(`${JSON.stringify(floor.counts)}\n`);
-    void floor.close().finally(() => process.exit(0));
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
-  process.once('disconnect', stop);
-  console.log('ready');
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : String(err));
-    process.exit(1);
-  });
-}
+runFloorScript(import.meta.url, 'node --import tsx bench/lib/b2bua-floor.ts PORT NEXT_HOP_PORT [parser,sdp,store]', (port, nextHop, extra) =>
+  runB2buaFloor(port, nextHop, parseUses(extra[0] ?? '')),
+);

@@ -11,8 +11,7 @@
  */
 import { createSocket } from 'node:dgram';
 import { isIPv4 } from 'node:net';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { runFloorScript } from './floor-script.js';
 import { forwardResponse, proxyRequest, type HostPort } from './stateless-proxy-rewrite.js';
 
 export interface ProxyCounts {
@@ -86,32 +85,4 @@ export function runStatelessProxy(port: number, nextHopPort: number): Promise<St
 
 // ---- as a script ----
 
-async function main(): Promise<void> {
-  const [port, nextHop] = process.argv.slice(2, 4).map(Number);
-  const valid = (p: number | undefined): p is number => p !== undefined && Number.isInteger(p) && p >= 1 && p <= 65_535;
-  if (!valid(port) || !valid(nextHop)) {
-    console.error('usage: node --import tsx bench/lib/stateless-proxy.ts PORT NEXT_HOP_PORT');
-    process.exit(2);
-  }
-  const proxy = await runStatelessProxy(port, nextHop);
-  let stopping = false;
-  const stop = (): void => {
-    if (stopping) return;
-    stopping = true;
-    // A pipe is written synchronously on Linux: the line is out before the exit.
-    process.stdout.write(`${JSON.stringify(proxy.counts)}\n`);
-    void proxy.close().finally(() => process.exit(0));
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
-  // Started with an IPC channel (bench/lib/node-floor-part.ts): the parent going away ends the proxy.
-  process.once('disconnect', stop);
-  console.log('ready');
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : String(err));
-    process.exit(1);
-  });
-}
+runFloorScript(import.meta.url, 'node --import tsx bench/lib/stateless-proxy.ts PORT NEXT_HOP_PORT', (port, nextHop) => runStatelessProxy(port, nextHop));
