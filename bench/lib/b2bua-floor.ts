@@ -79,6 +79,8 @@ interface Call {
   ok: Retransmission | null;
   bye: Retransmission | null;
   origin: { a: OriginState; b: OriginState };
+  /** The SDP each side sent, as the leg records hold it. */
+  sdp: { offer: string; answer: string };
 }
 
 /** The B2BUA on 127.0.0.1:port, placing every call's second leg at 127.0.0.1:nextHopPort. */
@@ -142,12 +144,22 @@ export function runB2buaFloor(port: number, nextHopPort: number, uses: FloorUses
     return regenerate(sdp, origin, HOST, targets, false);
   };
 
-  /** The call's records as Sluice keeps them: the call, then each leg's dialog, then its end (call-store.ts). */
+  /**
+   * The records Sluice writes for a call (b2bua/call-store.ts), put and deleted at the same
+   * moments: the call at routing, at the answer and at the end (kept 32 s); each leg's dialog and
+   * SDP, and the media, at the answer, deleted at the end. They hold fewer fields than Sluice's.
+   */
   const save = (call: Call, what: 'routing' | 'answered' | 'ended'): void => {
     if (store === null) return;
     const id = call.a.callId;
     const record = { id, state: what, caller: { callId: call.a.callId, from: call.a.from, to: call.a.to, source: `${call.a.target.host}:${call.a.target.port}` }, callee: { callId: call.b.callId, from: call.b.from, to: call.b.to }, at: Date.now() };
-    const leg = (side: 'a' | 'b'): unknown => ({ call: id, side, dialog: side === 'a' ? { callId: call.a.callId, localTag: call.a.tag, remote: call.a.from, cseq: call.a.cseq } : { callId: call.b.callId, local: call.b.from, remote: call.b.to, remoteTarget: call.b.remoteUri, seq: call.b.seq }, origin: call.origin[side] });
+    const leg = (side: 'a' | 'b'): unknown => ({
+      call: id,
+      side,
+      dialog: side === 'a' ? { callId: call.a.callId, localTag: call.a.tag, remote: call.a.from, cseq: call.a.cseq } : { callId: call.b.callId, local: call.b.from, remote: call.b.to, remoteTarget: call.b.remoteUri, seq: call.b.seq },
+      sdp: side === 'a' ? { remote: call.sdp.offer, local: call.sdp.answer } : { remote: call.sdp.answer, local: call.sdp.offer },
+      origin: call.origin[side],
+    });
     const done = (p: Promise<void>): void => {
       p.catch(() => counts.dropped++);
     };
@@ -155,12 +167,14 @@ export function runB2buaFloor(port: number, nextHopPort: number, uses: FloorUses
       done(store.put('call', id, record, TIMEOUT_MS));
       done(store.delete('leg', `${id}a`));
       done(store.delete('leg', `${id}b`));
+      done(store.delete('media', id));
       return;
     }
     done(store.put('call', id, record));
     if (what === 'answered') {
       done(store.put('leg', `${id}a`, leg('a')));
       done(store.put('leg', `${id}b`, leg('b')));
+      done(store.put('media', id, { anchored: false, streams: [null] }));
     }
   };
 
@@ -188,6 +202,7 @@ export function runB2buaFloor(port: number, nextHopPort: number, uses: FloorUses
       ok: null,
       bye: null,
       origin: { a: newOrigin(Math.random), b: newOrigin(Math.random) },
+      sdp: { offer: m.body, answer: '' },
     };
     counts.calls++;
     byCaller.set(call.a.callId, call);
@@ -232,6 +247,7 @@ export function runB2buaFloor(port: number, nextHopPort: number, uses: FloorUses
       return;
     }
     call.state = 'answered';
+    call.sdp.answer = m.body;
     call.b.remoteUri = uriOf(m.contact);
     call.b.target = hostPortOfUri(call.b.remoteUri);
     call.lastToCaller = toCaller(call, status, reason, sdpFor(m.body, call.origin.a), m.contentType);
