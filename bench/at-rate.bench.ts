@@ -16,10 +16,8 @@
  * Needs sipp and a built dist/ (the npm script builds it).
  */
 import { hasBinary } from '../test/interop/harness/prereq.js';
-import { freePort } from '../test/interop/harness/sipp.js';
 import { arg } from './lib/args.js';
-import { runAtFixedRate, type FixedRateRun, type MiddleBox } from './lib/fixed-rate.js';
-import { startSluice } from './lib/sluice.js';
+import { runAtFixedRate, sluiceBox, type FixedRateRun } from './lib/fixed-rate.js';
 
 const rate = Number(arg('--rate', '3000'));
 const seconds = Number(arg('--seconds', '15'));
@@ -36,17 +34,7 @@ if (!hasBinary('sipp')) {
   process.exit(0);
 }
 
-async function once(): Promise<FixedRateRun> {
-  return runAtFixedRate({
-    rate,
-    seconds,
-    boxes: instances,
-    start: async (trunk): Promise<MiddleBox> => {
-      const s = await startSluice({ inside: await freePort('udp'), outside: await freePort('udp'), trunk, media: 'direct', nodeArgs: nodeFlags });
-      return { pid: s.pid, port: s.inside, stop: () => s.stop() };
-    },
-  });
-}
+const once = (): Promise<FixedRateRun> => runAtFixedRate({ rate, seconds, boxes: instances, start: sluiceBox(nodeFlags) });
 
 const results: FixedRateRun[] = [];
 for (let i = 0; i < runs; i++) results.push(await once());

@@ -18,9 +18,8 @@ import { writeFileSync } from 'node:fs';
 import { hasBinary } from '../test/interop/harness/prereq.js';
 import { freePort } from '../test/interop/harness/sipp.js';
 import { arg } from './lib/args.js';
-import { runAtFixedRate, type FixedRateRun, type MiddleBox } from './lib/fixed-rate.js';
+import { runAtFixedRate, sluiceBox, type FixedRateRun, type MiddleBox } from './lib/fixed-rate.js';
 import { startFloor } from './lib/node-floor-part.js';
-import { startSluice } from './lib/sluice.js';
 
 const rate = Number(arg('--rate', '3000'));
 const seconds = Number(arg('--seconds', '15'));
@@ -56,13 +55,7 @@ const variants: Variant[] = [
   floor('sdp'),
   floor('store'),
   floor('parser,sdp,store'),
-  {
-    name: 'Sluice',
-    start: async (trunk) => {
-      const s = await startSluice({ inside: await freePort('udp'), outside: await freePort('udp'), trunk, media: 'direct' });
-      return { pid: s.pid, port: s.inside, stop: () => s.stop() };
-    },
-  },
+  { name: 'Sluice', start: sluiceBox() },
 ];
 
 const started = Date.now();

@@ -13,7 +13,7 @@
 import { writeFileSync } from 'node:fs';
 import { arg, numericOptions } from './lib/args.js';
 import type { RateOptions } from './lib/kamailio-parts.js';
-import { runNodeFloor, type FloorKind } from './lib/node-floor-part.js';
+import { FLOOR_NAMES, runNodeFloor, type FloorKind } from './lib/node-floor-part.js';
 import type { SearchResult } from './lib/sipp-rate.js';
 
 const quick = process.argv.includes('--quick');
@@ -24,7 +24,6 @@ if (kindArg !== 'proxy' && kindArg !== 'b2bua' && kindArg !== 'both') {
   process.exit(2);
 }
 const kinds: FloorKind[] = kindArg === 'both' ? ['proxy', 'b2bua'] : [kindArg];
-const NAMES: Record<FloorKind, string> = { proxy: 'stateless proxy', b2bua: 'minimal B2BUA' };
 
 const opts: RateOptions = { quick, log: (line) => console.error(`[node-floor.bench] ${line}`) };
 numericOptions(opts, [
@@ -47,7 +46,7 @@ if (jsonFile !== '') writeFileSync(jsonFile, `${json}\n`);
 for (const kind of kinds) {
   const p = result[kind] as { skipped?: string; error?: string; rate?: SearchResult };
   const b = p.rate?.best;
-  const name = `node floor (${NAMES[kind]}, ${process.version})`;
+  const name = `node floor (${FLOOR_NAMES[kind]}, ${process.version})`;
   console.log(
     p.skipped !== undefined
       ? `${name}: skipped (${p.skipped})`

@@ -4,6 +4,9 @@
  * and the text of what it sends. Linear scans only, no regular expressions: the input is a
  * peer's.
  */
+import type { HostPort } from './stateless-proxy-rewrite.js';
+
+export type { HostPort };
 
 export interface FloorMessage {
   startLine: string;
@@ -16,11 +19,6 @@ export interface FloorMessage {
   contact: string;
   contentType: string;
   body: string;
-}
-
-export interface HostPort {
-  host: string;
-  port: number;
 }
 
 /** RFC 3261 7.3.3 compact forms of the headers read here. */

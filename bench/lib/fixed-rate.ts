@@ -7,12 +7,21 @@
 import { freePort, startSipp, type SippServer } from '../../test/interop/harness/sipp.js';
 import { SIPP_BUFFER_ARGS, UAC_RR, UAS_RR } from './kamailio-parts.js';
 import { cpuSecondsOf } from './proc.js';
+import { startSluice } from './sluice.js';
 
 /** A middle box in a process of its own, taking calls on 127.0.0.1:port. */
 export interface MiddleBox {
   pid: number;
   port: number;
   stop(): Promise<unknown>;
+}
+
+/** Starts Sluice (B2BUA, media direct), with extra node flags, as a middle box. */
+export function sluiceBox(nodeArgs: string[] = []): (trunk: number) => Promise<MiddleBox> {
+  return async (trunk) => {
+    const s = await startSluice({ inside: await freePort('udp'), outside: await freePort('udp'), trunk, media: 'direct', nodeArgs });
+    return { pid: s.pid, port: s.inside, stop: () => s.stop() };
+  };
 }
 
 export interface FixedRateOptions {

@@ -25,7 +25,8 @@ const SCRIPTS = {
   proxy: fileURLToPath(new URL('./stateless-proxy.ts', import.meta.url)),
   b2bua: fileURLToPath(new URL('./b2bua-floor.ts', import.meta.url)),
 };
-const NAMES = { proxy: 'stateless proxy', b2bua: 'minimal B2BUA' };
+/** What each floor is called in logs and tables. */
+export const FLOOR_NAMES = { proxy: 'stateless proxy', b2bua: 'minimal B2BUA' };
 export type FloorKind = keyof typeof SCRIPTS;
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -40,7 +41,7 @@ export interface FloorChild {
  * `ready`. `uses`: the B2BUA floor's parts taken from Sluice (b2bua-floor.ts).
  */
 export async function startFloor(kind: FloorKind, port: number, nextHopPort: number, uses = ''): Promise<FloorChild> {
-  const name = NAMES[kind];
+  const name = FLOOR_NAMES[kind];
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SCRIPTS[kind], String(port), String(nextHopPort), ...(kind === 'b2bua' ? [uses] : [])], {
     cwd: root,
     // The IPC channel is only there so that the floor ends if this process dies.
@@ -93,7 +94,7 @@ export async function runNodeFloor(o: RateOptions = {}, kind: FloorKind = 'proxy
   // The minimal B2BUA from 3,000, on Kamailio's rungs (kamailio-parts.ts): from 1,000 its search
   // does not reach a confirm within a quick run's 90 s.
   const so = searchOptions(o, kind === 'b2bua' ? 3_000 : 1_000);
-  const name = NAMES[kind];
+  const name = FLOOR_NAMES[kind];
   let uas: SippServer | undefined;
   let floor: FloorChild | undefined;
   let result: PartResult = {};
