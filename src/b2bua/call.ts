@@ -7,7 +7,7 @@
 import type { TimerHandle } from '../clock.js';
 import type { Side } from '../media/index.js';
 import { userOf } from './users.js';
-import { ownCopy, serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
+import { deepFreeze, ownCopy, serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
 import { parseSdp, SdpParseError } from '../sdp/index.js';
 import type { Destination } from '../transaction/index.js';
 import { CallFailed, type IncomingCall, type IncomingOffer, type IncomingRequest, type OutgoingCall, type Session, type SessionEnd } from '../ua/index.js';
@@ -55,7 +55,7 @@ export class Call {
     this.record = ownCopy({
       id: ctx.newId(),
       state: 'routing',
-      caller: { realm, callId: r.callId, from: r.header('from') ?? '', to: r.header('to') ?? '', source: `${incoming.source.address}:${incoming.source.port}` },
+      caller: Object.freeze({ realm, callId: r.callId, from: r.header('from') ?? '', to: r.header('to') ?? '', source: `${incoming.source.address}:${incoming.source.port}` }),
       callee: null,
       route: null,
       media: 'anchor',
@@ -65,7 +65,7 @@ export class Call {
       endReason: null,
       endedBy: null,
       status: null,
-      deadlines: { maxDuration: null },
+      deadlines: Object.freeze({ maxDuration: null }),
     });
     this.origin = { a: newOrigin(Math.random), b: newOrigin(Math.random) };
   }
@@ -127,7 +127,7 @@ export class Call {
       return;
     }
     this.target = ownCopy(target);
-    this.record.route = this.target.route;
+    this.record.route = deepFreeze(this.target.route);
     this.record.media = target.media;
     this.media = new MediaPlan(ctx.relay, this.id, { a: this.realm, b: target.realm }, target.media === 'anchor', !ctx.calls.releaseOnHold);
     const offer = incoming.offer;
@@ -153,7 +153,7 @@ export class Call {
       deferAck: offer === null,
     });
     this.out = out;
-    this.record.callee = { realm: target.realm, callId: out.callId, target: target.uri };
+    this.record.callee = Object.freeze({ realm: target.realm, callId: out.callId, target: target.uri });
     this.record.state = 'ringing';
     out.onProvisional = (response, early) => this.guard(this.provisional(response, early), 'provisional response');
     let session: Session;
@@ -248,7 +248,7 @@ export class Call {
   private armTimers(): void {
     const { calls, clock } = this.ctx;
     if (calls.maxDurationSeconds > 0) {
-      this.record.deadlines.maxDuration = clock.wallNow() + calls.maxDurationSeconds * 1000;
+      this.record.deadlines = Object.freeze({ maxDuration: clock.wallNow() + calls.maxDurationSeconds * 1000 });
       this.timers.push(clock.setTimer(calls.maxDurationSeconds * 1000, () => this.hangUp('max-duration')));
     }
     if (calls.mediaTimeoutSeconds > 0 && this.media?.anchored) {

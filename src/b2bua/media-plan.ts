@@ -7,6 +7,7 @@
 import type { MediaRelay, RelayStream, Side } from '../media/index.js';
 import { SluiceError } from '../errors.js';
 import { parseSdp, type Sdp } from '../sdp/index.js';
+import { deepFreeze } from '../sip/index.js';
 import { signalledStreams, type StreamTarget } from './sdp-bridge.js';
 
 /** No free port pair for a stream: the offer fails cleanly (503 on a new call, 488 on a re-offer). */
@@ -123,14 +124,17 @@ export class MediaPlan {
     return min;
   }
 
-  /** The pinholes as plain data: per stream, the relay endpoint facing each party. */
-  toRecord(): { anchored: boolean; streams: ({ index: number; caller: MediaEndpointRecord; callee: MediaEndpointRecord } | null)[] } {
-    return {
+  /**
+   * The pinholes as plain data: per stream, the relay endpoint facing each party. Made fresh and
+   * frozen, so the store keeps it as it is instead of copying it.
+   */
+  toRecord(): Readonly<{ anchored: boolean; streams: readonly ({ index: number; caller: MediaEndpointRecord; callee: MediaEndpointRecord } | null)[] }> {
+    return deepFreeze({
       anchored: this.anchored,
       streams: this.streams.map((s, index) =>
         s === null ? null : { index, caller: { ...s.local(this.sideOf(index, 'a')) }, callee: { ...s.local(this.sideOf(index, 'b')) } },
       ),
-    };
+    });
   }
 
   close(): void {

@@ -6,7 +6,7 @@
 import type { SipRequest, SipResponse } from '../sip/index.js';
 import { DialogError, DialogErrorCode } from './errors.js';
 import { contactUri, requiredValue, routeValues } from './headers.js';
-import type { DialogRecord, DialogState } from './record.js';
+import { frozenDialog, type DialogRecord, type DialogState } from './record.js';
 
 /** 12.1: only 101-199 (early) and 2xx (confirmed) responses create a dialog. */
 function stateFor(status: number): DialogState {
@@ -42,7 +42,7 @@ export function createUasDialog(request: SipRequest, response: SipResponse, opti
   // 12.1.1: "The UAS MUST add a Contact header field to the response."
   const localTarget = contactUri(response);
   if (localTarget === null) throw new DialogError(DialogErrorCode.missing, 'Dialog-creating response has no Contact');
-  return {
+  return frozenDialog({
     role: 'uas',
     state,
     callId: request.callId,
@@ -58,7 +58,7 @@ export function createUasDialog(request: SipRequest, response: SipResponse, opti
     secure: options.overTls === true && request.uri.scheme === 'sips',
     inviteSeq: request.cseq.seq,
     method: request.method,
-  };
+  });
 }
 
 /**
@@ -131,7 +131,7 @@ export function uacDialogFromResponse(base: UacDialogBase, response: SipResponse
     throw new DialogError(DialogErrorCode.missing, 'A provisional response without a To tag creates no dialog');
   }
   const { routeSet, remoteTarget } = uacRouting(response, base.requestUri);
-  return {
+  return frozenDialog({
     role: 'uac',
     state,
     callId: base.callId,
@@ -147,7 +147,7 @@ export function uacDialogFromResponse(base: UacDialogBase, response: SipResponse
     secure: base.secure,
     inviteSeq: base.inviteSeq,
     method: base.method,
-  };
+  });
 }
 
 /** 12.1.2: a UAC dialog from the request we sent and a 101-199 or 2xx response to it. */

@@ -47,6 +47,16 @@ export interface DialogRecord {
   readonly method: string;
 }
 
+/**
+ * A new record, frozen with its route set: records are values (every update makes a new one), and
+ * a frozen one is shared as it is by whatever keeps it (the store's copy, a session's own copy)
+ * instead of being copied again.
+ */
+export function frozenDialog(record: DialogRecord): DialogRecord {
+  if (!Object.isFrozen(record.routeSet)) Object.freeze(record.routeSet);
+  return Object.freeze(record);
+}
+
 /** The dialog ID of RFC 3261 12: Call-ID, local tag, remote tag. */
 export interface DialogId {
   readonly callId: string;

@@ -49,7 +49,9 @@ export function ownString(text: string): string {
 /**
  * A deep copy of plain (JSON) data that holds only its own characters (see ownString). It
  * follows JSON's rules for what it copies: an undefined property is left out, an undefined
- * array element becomes null; objects are copied by their own enumerable keys.
+ * array element becomes null; objects are copied by their own enumerable keys. A frozen object
+ * or array is copied frozen: an immutable value stays one (a store shares it rather than copying
+ * it again).
  */
 export function ownCopy<T>(value: T): T {
   return copyValue(value) as T;
@@ -64,7 +66,7 @@ function copyValue(value: unknown): unknown {
       const v: unknown = value[i];
       out[i] = v === undefined ? null : copyValue(v);
     }
-    return out;
+    return Object.isFrozen(value) ? Object.freeze(out) : out;
   }
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
@@ -74,5 +76,19 @@ function copyValue(value: unknown): unknown {
     if (key === '__proto__') Object.defineProperty(out, key, { value: copyValue(v), enumerable: true, writable: true, configurable: true });
     else out[key] = copyValue(v);
   }
-  return out;
+  return Object.isFrozen(value) ? Object.freeze(out) : out;
+}
+
+/**
+ * Freezes plain data in place, every object and array in it (strings and numbers are immutable
+ * already), and returns it: a value nobody can change, which a store shares instead of copying.
+ */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  const o = value as Record<string, unknown>;
+  for (const k in o) {
+    const v = o[k];
+    if (typeof v === 'object' && v !== null) deepFreeze(v);
+  }
+  return Object.isFrozen(value) ? value : Object.freeze(value);
 }

@@ -17,6 +17,6 @@ export { getParam } from './params.js';
 export * from './header-values.js';
 export { canonicalName, displayName } from './header-names.js';
 export { utf8, byteString } from './utf8.js';
-export { ownCopy, ownString, ownUtf8 } from './bytes.js';
+export { deepFreeze, ownCopy, ownString, ownUtf8 } from './bytes.js';
 export type * from './types.js';
 export * from './digest.js';

@@ -1,10 +1,11 @@
 /**
  * The single-node store: a map per kind in this process. Each record is kept as a copy of its
- * objects and arrays (strings, immutable, are shared), made as the put checks it, and read back
- * as another: a caller can never mutate a stored record behind the store's back, as the Redis
- * store's serialisation also guarantees. Sharing the strings is what makes it cheap: a leg's SDP
- * and dialog fields are the session's own strings, not a second copy in JSON text, and a put
- * costs a walk of a few objects rather than a serialisation.
+ * objects and arrays (strings, immutable, are shared, and so are frozen objects and arrays),
+ * made as the put checks it, and read back as another: a caller can never mutate a stored
+ * record behind the store's back, as the Redis store's serialisation also guarantees. Sharing
+ * what cannot change is what makes it cheap: a leg's SDP and dialog (a frozen record) are the
+ * session's own, not a second copy in JSON text, and a put costs a walk of a few objects rather
+ * than a serialisation.
  * Records should hold strings of their own (sip/bytes.ts, ownString): one cut from a parsed
  * message would keep that message's text as long as the record.
  */

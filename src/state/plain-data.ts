@@ -15,9 +15,12 @@ export function assertPlainData(value: unknown, what: string | (() => string) = 
 
 /**
  * A copy of `value` that shares nothing mutable with it: objects and arrays are copied, strings
- * (immutable) are shared. Checked as it is copied (see assertPlainData); throws StoreError
- * (SLUICE_ERR_STORE_VALUE) naming `what` (a function names it only on failure: every put
- * passes through here) and where. An undefined property is left out, as JSON would.
+ * (immutable) are shared, and so is a frozen object or array (Object.freeze) whose contents are
+ * frozen or primitive all the way down, since nobody can change it either: a dialog record, a
+ * route, a caller's identity is then held once, by its owner and the store alike. Checked as it
+ * is copied (see assertPlainData); throws StoreError (SLUICE_ERR_STORE_VALUE) naming `what` (a
+ * function names it only on failure: every put passes through here) and where. An undefined
+ * property is left out, as JSON would (a shared frozen object keeps it; reads copy it out).
  */
 export function copyPlainData<T>(value: T, what: string | (() => string) = 'value'): T {
   const c = copy(value, 0);
@@ -54,6 +57,10 @@ function copy(v: unknown, depth: number): unknown {
       return Number.isFinite(v) ? v : notFinite(v);
     case 'object': {
       if (v === null) return null;
+      if (Object.isFrozen(v)) {
+        const shared = frozenPlain(v, depth);
+        if (shared !== NOT_FROZEN) return shared;
+      }
       if (Array.isArray(v)) {
         const out = new Array<unknown>(v.length);
         for (let i = 0; i < v.length; i++) {
@@ -103,6 +110,55 @@ function copy(v: unknown, depth: number): unknown {
     }
     default:
       return notPlain(typeof v);
+  }
+}
+
+/** A frozen value with something unfrozen inside: copied instead (see copy). */
+const NOT_FROZEN = Symbol('not frozen');
+
+/**
+ * `v` itself if it is frozen plain data all the way down (the Problem if it is not plain data at
+ * all), NOT_FROZEN if something inside it could still change. It walks and allocates nothing.
+ */
+function frozenPlain(v: object, depth: number): unknown {
+  if (depth > MAX_DEPTH) return new Problem('', `is nested deeper than ${MAX_DEPTH} levels (a cycle?)`);
+  if (!Object.isFrozen(v)) return NOT_FROZEN;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (x === undefined) return new Problem(`[${i}]`, 'is undefined: use null in arrays');
+      const r = frozenMember(x, depth);
+      if (r !== undefined) return r instanceof Problem ? r.under(`[${i}]`) : r;
+    }
+    return v;
+  }
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) {
+    return notPlain((v as { constructor?: { name?: string } }).constructor?.name ?? 'object');
+  }
+  for (const k in v) {
+    const r = frozenMember((v as Record<string, unknown>)[k], depth);
+    if (r !== undefined) return r instanceof Problem ? r.under(`.${k}`) : r;
+  }
+  return v;
+}
+
+/** undefined if `x` may be shared as a member of a frozen value; else NOT_FROZEN or the Problem. */
+function frozenMember(x: unknown, depth: number): Problem | typeof NOT_FROZEN | undefined {
+  switch (typeof x) {
+    case 'string':
+    case 'boolean':
+    case 'undefined':
+      return undefined;
+    case 'number':
+      return Number.isFinite(x) ? undefined : notFinite(x);
+    case 'object': {
+      if (x === null) return undefined;
+      const r = frozenPlain(x, depth + 1);
+      return r === x ? undefined : (r as Problem | typeof NOT_FROZEN);
+    }
+    default:
+      return notPlain(typeof x);
   }
 }
 

@@ -8,7 +8,7 @@ export type RecordKind = 'call' | 'leg' | 'media' | 'registration' | 'cdr';
 export const RECORD_KINDS: readonly RecordKind[] = ['call', 'leg', 'media', 'registration', 'cdr'];
 
 export interface Store {
-  /** The record, or null when absent or expired. Never aliases what was put. */
+  /** The record, or null when absent or expired. Never aliases what was put, but for frozen parts (which nobody can change). */
   get<T>(kind: RecordKind, key: string): Promise<T | null>;
   /**
    * Writes a record, replacing any previous one and its TTL (like Redis SET): without ttlMs the

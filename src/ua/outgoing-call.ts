@@ -7,6 +7,7 @@ import {
   createCancel,
   createInviteDialogSet,
   dialogSetBase,
+  frozenDialog,
   onInviteResponse,
   replaceDialog,
   viaValue,
@@ -395,9 +396,9 @@ export class OutgoingCall {
  * the sequence numbers the session moved meanwhile (PRACK, UPDATE in the early dialog).
  */
 function merged(current: DialogRecord, fromSet: DialogRecord): DialogRecord {
-  return {
+  return frozenDialog({
     ...fromSet,
     localSeq: Math.max(current.localSeq, fromSet.localSeq),
     remoteSeq: current.remoteSeq ?? fromSet.remoteSeq,
-  };
+  });
 }

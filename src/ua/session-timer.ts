@@ -94,5 +94,6 @@ export function uacFromResponse(response: SipMessage): { interval: number; refre
  */
 export function timerState(interval: number, weRefresh: boolean, now: number): SessionTimerState {
   const ms = weRefresh ? (interval * 1000) / 2 : (interval - Math.min(32, interval / 3)) * 1000;
-  return { interval, weRefresh, deadline: now + Math.round(ms) };
+  // Frozen: a value, replaced on each refresh, which the store then shares rather than copies.
+  return Object.freeze({ interval, weRefresh, deadline: now + Math.round(ms) });
 }

@@ -105,12 +105,14 @@ export class Session {
   }
 
   /**
-   * @internal Called once the session is answered: the record is copied so that it holds only its
+   * @internal Called once the session is answered: the dialog is copied so that it holds only its
    * own characters. Its strings were cut from the messages (V8 keeps a slice's parent text alive),
-   * so until then every INVITE, 18x and 2xx of the exchange stayed in memory with the call.
+   * so until then every INVITE, 18x and 2xx of the exchange stayed in memory with the call. The
+   * SDP texts are their own already (decoded from the body, or written by us), and copying them
+   * again would only make garbage.
    */
   compact(): void {
-    this.record = ownCopy(this.record);
+    this.record = { ...this.record, dialog: ownCopy(this.record.dialog) };
   }
 
   get dialog(): DialogRecord {
@@ -546,7 +548,7 @@ export class Session {
     } catch {
       // An offer exchange is in progress: it refreshes the session itself; try again soon.
       if (this.ended === null) {
-        this.record.sessionTimer = { ...st, deadline: this.ua.clock.wallNow() + 2000 };
+        this.record.sessionTimer = Object.freeze({ ...st, deadline: this.ua.clock.wallNow() + 2000 });
         this.armSessionTimer();
       }
     }

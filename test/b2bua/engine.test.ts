@@ -69,6 +69,10 @@ describe('B2BUA call engine', () => {
     expect(calls.some((c) => c.value.state === 'answered')).toBe(true);
     const legs = await engine.store.list<{ session: { dialog: { callId: string } } }>('leg');
     expect(legs.map((l) => l.value.session.dialog.callId)).toEqual(expect.arrayContaining([call.callId, inv.callId]));
+    // What never changes in place is a frozen value, which the store holds once instead of copying.
+    for (const l of legs) expect(Object.isFrozen(l.value.session.dialog)).toBe(true);
+    const answeredCall = calls.find((c) => c.value.state === 'answered')!.value as unknown as Record<string, unknown>;
+    for (const part of ['caller', 'callee', 'route', 'deadlines']) expect(Object.isFrozen(answeredCall[part])).toBe(true);
     const pinholes = await engine.store.list<{ streams: { caller: { rtpPort: number } }[] }>('media');
     expect(pinholes.some((p) => p.value.streams[0]?.caller.rtpPort === toAlice.port)).toBe(true);
 

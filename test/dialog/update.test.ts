@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  advanceLocalSeq,
   checkRemoteSeq,
   confirmDialog,
   createUacDialog,
@@ -132,6 +133,29 @@ describe('confirming (RFC 3261 13.2.2.4)', () => {
     const early = createUacDialog(aliceInvite(), aliceResponse(180));
     expect(() => confirmDialog(early, aliceResponse(200, { toTag: 'other' }))).toThrow(DialogError);
     expect(() => confirmDialog(early, aliceResponse(404))).toThrow(DialogError);
+  });
+});
+
+describe('records are frozen values', () => {
+  it('every record made or updated is frozen, its route set too (a store shares it rather than copying)', () => {
+    const isValue = (d: { routeSet: readonly string[] }): boolean => Object.isFrozen(d) && Object.isFrozen(d.routeSet);
+    const uas = createUasDialog(bobInvite(), bobResponse(180));
+    const uac = createUacDialog(aliceInvite(), aliceResponse(180));
+    const made = [
+      uas,
+      uac,
+      updateEarlyDialog(uac, aliceResponse(183)),
+      confirmDialog(uac, aliceResponse(200)),
+      confirmDialog(uas, bobResponse(200, '314159', 'sip:bob@198.51.100.9')),
+      refreshRemoteTarget(uas, fromAlice('INVITE', 2, ['Contact: <sip:alice@192.0.2.99>'])),
+      withLocalTarget(uas, 'sip:bob@198.51.100.10'),
+      advanceLocalSeq(uas).dialog,
+      terminateDialog(uas),
+    ];
+    const seq = checkRemoteSeq(uas, fromAlice('BYE', 2), { random: random(0) });
+    expect(seq.ok).toBe(true);
+    if (seq.ok) made.push(seq.dialog);
+    for (const d of made) expect(isValue(d)).toBe(true);
   });
 });
 

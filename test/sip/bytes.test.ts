@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { heapAfterGc } from '../../bench/lib/heap.js';
-import { ownCopy, ownString, ownUtf8 } from '../../src/sip/index.js';
+import { deepFreeze, ownCopy, ownString, ownUtf8 } from '../../src/sip/index.js';
 
 /** Heap in use after a full collection, in MB. */
 const heapMbAfterGc = (): number => heapAfterGc() / 1e6;
@@ -50,6 +50,29 @@ describe('ownCopy', () => {
     const copy = ownCopy(v);
     expect(Object.getPrototypeOf(copy.p)).toBe(Object.prototype);
     expect(JSON.stringify(copy)).toBe(JSON.stringify(v));
+  });
+});
+
+describe('ownCopy and frozen values', () => {
+  it('copies a frozen object or array frozen, and a mutable one mutable', () => {
+    const value = { open: { n: 1 }, shut: Object.freeze({ list: Object.freeze(['x']) }) };
+    const copy = ownCopy(value);
+    expect(copy).toEqual(value);
+    expect(Object.isFrozen(copy)).toBe(false);
+    expect(Object.isFrozen(copy.open)).toBe(false);
+    expect(copy.shut).not.toBe(value.shut);
+    expect(Object.isFrozen(copy.shut)).toBe(true);
+    expect(Object.isFrozen(copy.shut.list)).toBe(true);
+  });
+
+  it('deepFreeze freezes every object and array inside, even under one already frozen', () => {
+    const inner = { n: 1 };
+    const value = deepFreeze({ a: [inner, { b: 'x' }], c: Object.freeze({ inner }), s: 'str', z: null });
+    expect(Object.isFrozen(value)).toBe(true);
+    expect(Object.isFrozen(value.a)).toBe(true);
+    expect(Object.isFrozen(value.a[1])).toBe(true);
+    expect(Object.isFrozen(inner)).toBe(true);
+    expect(deepFreeze('text')).toBe('text');
   });
 });
 

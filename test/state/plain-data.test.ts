@@ -28,6 +28,33 @@ describe('copyPlainData', () => {
     expect(() => copyPlainData(deep)).toThrow(/deeper than 64/);
   });
 
+  it('shares a frozen value whole, and copies around a part that could still change', () => {
+    const dialog = Object.freeze({ callId: 'c', routeSet: Object.freeze(['<sip:p;lr>']), remoteSeq: null, gone: undefined });
+    const leg = { side: 'a', session: { dialog, localSdp: 'v=0' } };
+    const copy = copyPlainData(leg);
+    expect(copy).not.toBe(leg);
+    expect(copy.session).not.toBe(leg.session);
+    expect(copy.session.dialog).toBe(dialog);
+    // Frozen outside, mutable inside: nothing of it is shared but the frozen array.
+    const inner = { n: 1 };
+    const half = Object.freeze({ inner, list: Object.freeze([1, 2]) });
+    const c2 = copyPlainData({ half });
+    expect(c2.half).not.toBe(half);
+    expect(c2.half.inner).not.toBe(inner);
+    expect(c2.half.inner).toEqual({ n: 1 });
+    expect(c2.half.list).toBe(half.list);
+    inner.n = 2;
+    expect(c2.half.inner.n).toBe(1);
+  });
+
+  it('checks a frozen value as it would a copy, naming where', () => {
+    const bad = Object.freeze({ dialog: Object.freeze({ routeSet: Object.freeze(['a', new Date(0)]) }) });
+    expect(() => copyPlainData(bad, () => 'leg "x"')).toThrow(/Record leg "x"\.dialog\.routeSet\[1\] is a Date/);
+    expect(() => copyPlainData(Object.freeze({ n: Number.POSITIVE_INFINITY }))).toThrow(/\.n is Infinity/);
+    expect(() => copyPlainData(Object.freeze([1, undefined]))).toThrow(/\[1\] is undefined/);
+    expect(() => copyPlainData(Object.freeze({ f: Object.freeze(() => 1) }))).toThrow(/\.f is a function/);
+  });
+
   it('names the record only when the value fails', () => {
     let asked = 0;
     copyPlainData({ ok: true }, () => `call ${++asked}`);
