@@ -6,16 +6,11 @@
  * process so that the heap is read after a full collection.
  * Options: --rate N calls/s (default 1500), --seconds N (default 42: past Timer M's 32 s).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startSluice } from '../src/cli/start.js';
-import { loadConfig } from '../src/config/load.js';
-import { createLogger } from '../src/observability/logger.js';
 import { hasBinary } from '../test/interop/harness/prereq.js';
 import { freePort, runSipp, startSipp } from '../test/interop/harness/sipp.js';
 import { arg } from './lib/args.js';
 import { heapAfterGc } from './lib/heap.js';
+import { startInProcessSluice } from './lib/in-process-sluice.js';
 
 const rate = Number(arg('--rate', '1500'));
 const seconds = Number(arg('--seconds', '42'));
@@ -27,18 +22,9 @@ if (!hasBinary('sipp')) {
   process.exit(0);
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'sluice-held-'));
-const [trunk, inside, outside] = [await freePort('udp'), await freePort('udp'), await freePort('udp')];
-mkdirSync(join(dir, 'dialplan'));
-writeFileSync(join(dir, 'dialplan', 'trunk.yaml'), `trunks:\n  - { name: bench, realm: outside, host: 127.0.0.1, port: ${trunk}, transport: udp }\nrules:\n  - { name: out, match: { realm: inside }, trunk: bench, media: direct }\n`);
-writeFileSync(
-  join(dir, 'sluice.yaml'),
-  `log: { level: warn }\nrealms:\n` +
-    `  inside:\n    listen: [{ transport: udp, address: 127.0.0.1, port: ${inside} }]\n    media: { address: 127.0.0.1, portMin: 10000, portMax: 21000 }\n` +
-    `  outside:\n    listen: [{ transport: udp, address: 127.0.0.1, port: ${outside} }]\n    media: { address: 127.0.0.1, portMin: 21000, portMax: 32000 }\n` +
-    `dialplan: ${join(dir, 'dialplan')}\ncalls: { mediaTimeoutSeconds: 0 }\nmedia: { workers: 0 }\n`,
-);
-const engine = await startSluice(loadConfig(join(dir, 'sluice.yaml')), createLogger({ level: 'warn' }));
+const trunk = await freePort('udp');
+const sluice = await startInProcessSluice(trunk);
+const inside = sluice.inside;
 const uas = await startSipp({ args: ['-sn', 'uas', '-p', String(trunk)], timeoutMs: (seconds + 120) * 1_000 });
 try {
   const before = heapAfterGc();
@@ -65,6 +51,5 @@ try {
   console.log(`${rate} calls/s for ${seconds} s: ${result.heapHeldMb} MB of heap held, ${result.kbPerCallHeld} KB per call of the last ${HELD_SECONDS} s (${r.successful} calls, ${r.failed} failed)`);
 } finally {
   await uas.stop(1_000);
-  await engine.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await sluice.stop();
 }
