@@ -20,7 +20,7 @@ export function assertPlainData(value: unknown, what: string | (() => string) = 
  * route, a caller's identity is then held once, by its owner and the store alike. Checked as it
  * is copied (see assertPlainData); throws StoreError (SLUICE_ERR_STORE_VALUE) naming `what` (a
  * function names it only on failure: every put passes through here) and where. An undefined
- * property is left out, as JSON would (a shared frozen object keeps it; reads copy it out).
+ * property is left out, as JSON would (a shared frozen object keeps it: records hold none).
  */
 export function copyPlainData<T>(value: T, what: string | (() => string) = 'value'): T {
   const c = copy(value, 0);
