@@ -147,7 +147,8 @@ export function runB2buaFloor(port: number, nextHopPort: number, uses: FloorUses
   /**
    * The records Sluice writes for a call (b2bua/call-store.ts), put and deleted at the same
    * moments: the call at routing, at the answer and at the end (kept 32 s); each leg's dialog and
-   * SDP, and the media, at the answer, deleted at the end. They hold fewer fields than Sluice's.
+   * SDP at the answer, deleted at the end (media direct opens no pinholes: no media record).
+   * They hold fewer fields than Sluice's.
    */
   const save = (call: Call, what: 'routing' | 'answered' | 'ended'): void => {
     if (store === null) return;
@@ -167,14 +168,12 @@ export function runB2buaFloor(port: number, nextHopPort: number, uses: FloorUses
       done(store.put('call', id, record, TIMEOUT_MS));
       done(store.delete('leg', `${id}a`));
       done(store.delete('leg', `${id}b`));
-      done(store.delete('media', id));
       return;
     }
     done(store.put('call', id, record));
     if (what === 'answered') {
       done(store.put('leg', `${id}a`, leg('a')));
       done(store.put('leg', `${id}b`, leg('b')));
-      done(store.put('media', id, { anchored: false, streams: [null] }));
     }
   };
 

@@ -45,7 +45,8 @@ export async function saveCall(store: Store, log: Logger, call: StoredCall): Pro
       if (s !== undefined) await store.put('leg', `${call.id}${side}`, { call: call.id, side, realm: call.realms[side], session: s.record, origin: call.origin[side] });
     }
     if (call.over()) return;
-    if (call.media !== null) await store.put('media', call.id, call.media.toRecord());
+    // Direct media opens no pinholes (a plan is anchored or not for the call's life): no record.
+    if (call.media?.anchored === true) await store.put('media', call.id, call.media.toRecord());
   } catch (err) {
     log.warn({ err, call: call.id }, 'call record not saved');
   }
@@ -60,7 +61,7 @@ export async function saveEndedCall(store: Store, log: Logger, call: StoredCall)
   try {
     await store.put('call', call.id, call.record, ENDED_CALL_TTL_MS);
     for (const side of ['a', 'b'] as const) if (call.sessions[side] !== undefined) await store.delete('leg', `${call.id}${side}`);
-    if (call.media !== null) await store.delete('media', call.id);
+    if (call.media?.anchored === true) await store.delete('media', call.id);
   } catch (err) {
     log.warn({ err, call: call.id }, 'ended call record not saved');
   }

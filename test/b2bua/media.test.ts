@@ -71,6 +71,10 @@ describe('media through the B2BUA', () => {
     expect(ports(s.record.remoteSdp!)).toEqual([bob.rtpPort]);
     expect(offer).toContain('o=sluice ');
     expect(engine.relay!.poolStats().inside!.used).toBe(0);
+    // No pinholes, so no media record; the call and its legs are on record as ever.
+    for (let i = 0; i < 100 && (await engine.store.list('leg')).length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await engine.store.list('leg')).toHaveLength(2);
+    expect(await engine.store.list('media')).toEqual([]);
     await s.bye();
   });
 
