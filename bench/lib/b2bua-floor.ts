@@ -12,7 +12,7 @@
  *   fixed next hop.
  * With `uses`, parts of Sluice replace the floor's own: Sluice's SIP parser, its SDP regeneration
  * (b2bua/sdp-bridge.ts: a new o= line, our address) and its store with a call's records. Each adds
- * what that part costs above the least (bench/floor-build-up.bench.ts).
+ * what that part costs above the least (bench/build-up.bench.ts).
  *
  * Also a script: `node --import tsx bench/lib/b2bua-floor.ts PORT NEXT_HOP_PORT [parser,sdp,store]`
  * binds 127.0.0.1:PORT, prints `ready`, and on SIGTERM (or its parent's IPC channel closing)
@@ -282,7 +282,6 @@ export function runB2buaFloor(port: number, nextHopPort: number, uses: FloorUses
 
   const onBye = (m: FloorMessage, source: HostPort): void => {
     const call = byCaller.get(m.callId);
-    const answer = responseText(m, 200, 'OK', '');
     if (call === undefined) {
       send(responseText(m, 481, 'Call/Transaction Does Not Exist', ''), responseTarget(m.vias[0]!, source));
       return;
@@ -292,6 +291,7 @@ export function runB2buaFloor(port: number, nextHopPort: number, uses: FloorUses
       return;
     }
     call.ok = stop(call.ok);
+    const answer = responseText(m, 200, 'OK', '');
     call.byeAnswer = answer;
     send(answer, call.a.target);
     const wasUp = call.state === 'confirmed' || call.state === 'answered';

@@ -45,10 +45,13 @@ class Problem {
 const NOT_PLAIN = 'records hold plain objects, arrays, strings, numbers, booleans and null';
 const notFinite = (n: number): Problem => new Problem('', `is ${n}: only finite numbers survive JSON`);
 const notPlain = (type: string): Problem => new Problem('', `is a ${type}: ${NOT_PLAIN}`);
+/** An object whose prototype is not Object's (a Date, a Map, a class instance), named by its constructor. */
+const notPlainObject = (v: object): Problem => notPlain((v as { constructor?: { name?: string } }).constructor?.name ?? 'object');
+const tooDeep = (): Problem => new Problem('', `is nested deeper than ${MAX_DEPTH} levels (a cycle?)`);
 
 /** The copy of `v`, or the Problem that makes it no record. */
 function copy(v: unknown, depth: number): unknown {
-  if (depth > MAX_DEPTH) return new Problem('', `is nested deeper than ${MAX_DEPTH} levels (a cycle?)`);
+  if (depth > MAX_DEPTH) return tooDeep();
   switch (typeof v) {
     case 'string':
     case 'boolean':
@@ -73,7 +76,7 @@ function copy(v: unknown, depth: number): unknown {
       }
       const proto: unknown = Object.getPrototypeOf(v);
       if (proto !== Object.prototype && proto !== null) {
-        return notPlain((v as { constructor?: { name?: string } }).constructor?.name ?? 'object');
+        return notPlainObject(v);
       }
       // A spread copies the object's own enumerable properties whole (with its shape, where a
       // property-by-property copy builds the shape again); values that are objects are then
@@ -121,7 +124,7 @@ const NOT_FROZEN = Symbol('not frozen');
  * all), NOT_FROZEN if something inside it could still change. It walks and allocates nothing.
  */
 function frozenPlain(v: object, depth: number): unknown {
-  if (depth > MAX_DEPTH) return new Problem('', `is nested deeper than ${MAX_DEPTH} levels (a cycle?)`);
+  if (depth > MAX_DEPTH) return tooDeep();
   if (!Object.isFrozen(v)) return NOT_FROZEN;
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
@@ -134,7 +137,7 @@ function frozenPlain(v: object, depth: number): unknown {
   }
   const proto: unknown = Object.getPrototypeOf(v);
   if (proto !== Object.prototype && proto !== null) {
-    return notPlain((v as { constructor?: { name?: string } }).constructor?.name ?? 'object');
+    return notPlainObject(v);
   }
   for (const k in v) {
     const r = frozenMember((v as Record<string, unknown>)[k], depth);
