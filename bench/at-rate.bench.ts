@@ -43,6 +43,7 @@ for (const r of results) {
   const split = instances > 1 ? ` (${instances} processes: ${r.perBox.join(', ')})` : '';
   console.log(
     `Sluice at ${rate} calls/s for ${seconds} s: ${r.cpuSecondsPer1000Calls} CPU s per 1,000 calls${split}, ` +
-      `${r.retransmissions} retransmissions, ${r.successful} calls, ${r.failed} failed; sipp used ${r.generatorCpuSecondsPer1000Calls} per 1,000 calls`,
+      `${r.retransmissions} retransmissions, ${r.successful} calls, ${r.failed} failed; sipp used ${r.generatorCpuSecondsPer1000Calls} per 1,000 calls; ` +
+      `datagrams dropped at full receive buffers: ${r.udpDrops.middleBoxes} at Sluice, ${r.udpDrops.generator} at sipp`,
   );
 }

@@ -1,12 +1,13 @@
 /**
  * One fixed-rate run of the benchmark's calls (sipp uac-rr -> middle box -> sipp uas-rr, 2 s
  * calls, UDP on 127.0.0.1): the middle box's CPU seconds per 1,000 calls, sipp's retransmissions
- * and failed calls, and what the generator (both sipp processes) spent per 1,000 calls. Used by
- * `npm run bench:at-rate` and `npm run bench:build-up`.
+ * and failed calls, what the generator (both sipp processes) spent per 1,000 calls, and the
+ * datagrams dropped at each side's full receive buffers. Used by `npm run bench:at-rate` and
+ * `npm run bench:build-up`.
  */
 import { freePort, startSipp, type SippServer } from '../../test/interop/harness/sipp.js';
 import { SIPP_BUFFER_ARGS, UAC_RR, UAS_RR } from './kamailio-parts.js';
-import { cpuSecondsOf } from './proc.js';
+import { cpuSecondsOf, udpDropsOf } from './proc.js';
 import { startSluice } from './sluice.js';
 
 /** A middle box in a process of its own, taking calls on 127.0.0.1:port. */
@@ -43,27 +44,42 @@ export interface FixedRateRun {
   perBox: number[];
   /** Both sipp processes (uac and uas) together: CPU the machine gives the generator. */
   generatorCpuSecondsPer1000Calls: number;
+  /**
+   * Datagrams the kernel dropped at full receive buffers during the run: at the middle boxes'
+   * sockets (they fell behind) and at sipp's (the generator did). A run that fails with
+   * retransmissions says here where the messages were lost.
+   */
+  udpDrops: { middleBoxes: number; generator: number };
 }
 
+const dropsOf = (pid: number): number => udpDropsOf([pid]);
 const per1000 = (cpu: number, calls: number): number => Math.round((cpu / calls) * 1e6) / 1e3;
 
 /**
- * CPU seconds a process used since `from`, read every 250 ms: a sipp uac exits when its calls
- * are done, and /proc forgets it then, so the last reading before its exit stands for it.
+ * A counter of a process that only grows (CPU seconds, UDP drops), since the watch began, read
+ * every 250 ms and once more at stop: a sipp uac exits when its calls are done, and /proc forgets
+ * it then (its sockets close first), so the highest reading before its exit stands for it.
  */
-function cpuWatch(pid: number): { read(): number; stop(): void } {
-  const from = cpuSecondsOf(pid);
+function watch(pid: number, counter: (pid: number) => number): { read(): number; stop(): void } {
+  const from = counter(pid);
   let last = from;
-  const timer = setInterval(() => {
+  const sample = (): boolean => {
     try {
-      last = cpuSecondsOf(pid);
+      last = Math.max(last, counter(pid));
+      return true;
     } catch {
-      clearInterval(timer);
+      return false;
     }
+  };
+  const timer = setInterval(() => {
+    if (!sample()) clearInterval(timer);
   }, 250);
   return {
     read: () => last - from,
-    stop: () => clearInterval(timer),
+    stop: () => {
+      clearInterval(timer);
+      sample();
+    },
   };
 }
 
@@ -78,7 +94,9 @@ export async function runAtFixedRate(o: FixedRateOptions): Promise<FixedRateRun>
   try {
     for (let i = 0; i < boxCount; i++) boxes.push(await o.start(trunk));
     const before = boxes.map((b) => cpuSecondsOf(b.pid));
-    const uasCpu = cpuWatch(uas.pid);
+    const boxDrops = boxes.map((b) => watch(b.pid, dropsOf));
+    const uasCpu = watch(uas.pid, cpuSecondsOf);
+    const uasDrops = watch(uas.pid, dropsOf);
     for (const b of boxes) {
       uacs.push(
         await startSipp({
@@ -87,11 +105,13 @@ export async function runAtFixedRate(o: FixedRateOptions): Promise<FixedRateRun>
         }),
       );
     }
-    const uacCpu = uacs.map((u) => cpuWatch(u.pid));
+    const uacCpu = uacs.map((u) => watch(u.pid, cpuSecondsOf));
+    const uacDrops = uacs.map((u) => watch(u.pid, dropsOf));
     const results = await Promise.all(uacs.map((u) => u.done));
     const cpu = boxes.map((b, i) => cpuSecondsOf(b.pid) - before[i]!);
-    uasCpu.stop();
-    for (const w of uacCpu) w.stop();
+    const watches = [uasCpu, uasDrops, ...uacCpu, ...uacDrops, ...boxDrops];
+    for (const w of watches) w.stop();
+    const sum = (ws: { read(): number }[]): number => ws.reduce((n, w) => n + w.read(), 0);
     const calls = Math.round(share * o.seconds);
     const generator = uasCpu.read() + uacCpu.reduce((sum, w) => sum + w.read(), 0);
     return {
@@ -101,6 +121,7 @@ export async function runAtFixedRate(o: FixedRateOptions): Promise<FixedRateRun>
       cpuSecondsPer1000Calls: per1000(cpu.reduce((a, b) => a + b, 0), calls * boxCount),
       perBox: cpu.map((c) => per1000(c, calls)),
       generatorCpuSecondsPer1000Calls: per1000(generator, calls * boxCount),
+      udpDrops: { middleBoxes: sum(boxDrops), generator: uasDrops.read() + sum(uacDrops) },
     };
   } finally {
     for (const u of uacs) await u.stop(1_000);

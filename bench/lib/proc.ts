@@ -1,9 +1,9 @@
 /**
- * CPU time and memory of processes under test, read from /proc (Linux only). Several pids are
- * summed because some peers (Kamailio) work as a group of forked processes.
+ * CPU time, memory and UDP drops of processes under test, read from /proc (Linux only). Several
+ * pids are summed because some peers (Kamailio) work as a group of forked processes.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 
 let clockTicks: number | undefined;
 
@@ -122,4 +122,67 @@ export async function terminate(pid: number, exited: Promise<unknown>, graceMs =
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * The drops column of /proc/net/udp (or udp6) by socket inode: datagrams the kernel threw away
+ * because the socket's receive buffer was full (the process did not read fast enough). Lines
+ * that do not parse are skipped; the header line has no numeric inode.
+ */
+export function udpDropsByInode(table: string): Map<number, number> {
+  const drops = new Map<number, number>();
+  for (const line of table.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref pointer drops
+    if (f.length < 13) continue;
+    const inode = Number(f[9]);
+    const n = Number(f[f.length - 1]);
+    if (Number.isInteger(inode) && inode > 0 && Number.isInteger(n)) drops.set(inode, n);
+  }
+  return drops;
+}
+
+/** Inodes of the sockets a process has open (its fd links `socket:[N]`); empty if it is gone. */
+function socketInodesOf(pid: number): number[] {
+  const out: number[] = [];
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return out;
+  }
+  for (const fd of fds) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m !== null) out.push(Number(m[1]));
+    } catch {
+      // closed while we looked
+    }
+  }
+  return out;
+}
+
+/**
+ * Datagrams dropped so far at the UDP sockets the processes have open, summed: where a load
+ * test lost messages (the middle box's sockets, or the generator's) when a step fails with
+ * retransmissions. Read from each process's own /proc/PID/net (its network namespace). Gone
+ * pids count 0; a socket closed before the reading takes its drops with it.
+ */
+export function udpDropsOf(pids: number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    const inodes = socketInodesOf(pid);
+    if (inodes.length === 0) continue;
+    for (const file of ['udp', 'udp6']) {
+      let table: string;
+      try {
+        table = readFileSync(`/proc/${pid}/net/${file}`, 'utf8');
+      } catch {
+        continue;
+      }
+      const drops = udpDropsByInode(table);
+      for (const inode of inodes) total += drops.get(inode) ?? 0;
+    }
+  }
+  return total;
 }

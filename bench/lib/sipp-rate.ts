@@ -6,7 +6,7 @@
  * searchMaxRate is the bounded variant: short probes, then a full-length confirm, under a cap.
  */
 import { runSipp } from '../../test/interop/harness/sipp.js';
-import { cpuSecondsOf, cpuSecondsOfAll } from './proc.js';
+import { cpuSecondsOf, cpuSecondsOfAll, udpDropsOf } from './proc.js';
 
 // Kept here for the benches that import it from this module.
 export { cpuSecondsOf };
@@ -130,6 +130,11 @@ export interface SearchStep {
   responseMs: number | null;
   /** Every call completed and none failed (and, for a probe, responseMs within maxProbeResponseMs). */
   passed: boolean;
+  /**
+   * Datagrams the kernel dropped at the observed pids' UDP sockets during the step (their
+   * receive buffers were full: the target fell behind); null without pids.
+   */
+  udpDrops: number | null;
   /** CPU seconds of the observed pids during the step (including the tail of its last calls). */
   cpuSeconds: number | null;
   cpuSecondsPer1000Calls: number | null;
@@ -258,6 +263,7 @@ export async function searchMaxRate(opts: SearchOptions): Promise<SearchResult> 
     const attempted = Math.round(rate * seconds);
     const t0 = Date.now();
     const cpu0 = pids.length === 0 ? null : cpuSecondsOfAll(pids);
+    const drops0 = pids.length === 0 ? null : udpDropsOf(pids);
     const other0 = others.map(([, p]) => cpuSecondsOfAll(p));
     const r = await runSipp({
       args: [
@@ -276,6 +282,7 @@ export async function searchMaxRate(opts: SearchOptions): Promise<SearchResult> 
       timeoutMs: Math.max(1_000, Math.min(nominalMs + (kind === 'probe' ? PROBE_MARGIN_MS : STEP_MARGIN_MS), deadline - reserveMs - Date.now())),
     });
     const cpu = cpu0 === null ? null : round3(cpuSecondsOfAll(pids) - cpu0);
+    const udpDrops = drops0 === null ? null : udpDropsOf(pids) - drops0;
     const otherCpuSeconds: Record<string, number> = {};
     others.forEach(([name, p], i) => {
       otherCpuSeconds[name] = round3(cpuSecondsOfAll(p) - (other0[i] ?? 0));
@@ -305,6 +312,7 @@ export async function searchMaxRate(opts: SearchOptions): Promise<SearchResult> 
       ...(unexpected === null ? {} : { firstUnexpected: `${unexpected[1]}: ${unexpected[2]}` }),
       responseMs,
       passed,
+      udpDrops,
       cpuSeconds: cpu,
       cpuSecondsPer1000Calls: cpu === null || r.successful === 0 ? null : round3((cpu / r.successful) * 1_000),
       otherCpuSeconds,
