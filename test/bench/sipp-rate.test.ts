@@ -27,6 +27,7 @@ vi.mock('../../bench/lib/proc.js', () => ({
     cpuReads.push([...pids]);
     return 0;
   },
+  udpDropsOf: () => 0,
 }));
 
 const { searchMaxRate } = await import('../../bench/lib/sipp-rate.js');
