@@ -10,8 +10,10 @@ import { MediaRelay } from '../media/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Binding, Registrar } from '../registrar/index.js';
 import { Dialplan } from '../routing/index.js';
+import type { OverloadGuard } from '../security/index.js';
 import type { SipRequest } from '../sip/index.js';
 import type { Store } from '../state/index.js';
+import type { MessageSource } from '../transaction/index.js';
 import { TransportLayer, type ListenerConfig } from '../transport/index.js';
 import { ALLOW, KNOWN_METHODS, randomIds, UserAgent, type IncomingRequest } from '../ua/index.js';
 import { AllowList } from './allow.js';
@@ -37,6 +39,8 @@ export interface EngineParts {
   dialplan: Dialplan;
   /** Registrars by realm (realms with `registrar: true`). */
   registrars: Map<string, Registrar>;
+  /** Sheds new calls while the process cannot keep up (security/overload.ts); none: never. */
+  overload?: OverloadGuard;
 }
 
 export class Engine implements CallContext {
@@ -49,6 +53,7 @@ export class Engine implements CallContext {
   readonly log: Logger;
   private readonly dialplan: Dialplan;
   private readonly registrars: Map<string, Registrar>;
+  private readonly overload: OverloadGuard | undefined;
   private readonly active = new Map<string, Call>();
 
   constructor(parts: EngineParts) {
@@ -59,6 +64,7 @@ export class Engine implements CallContext {
     this.log = parts.log;
     this.dialplan = parts.dialplan;
     this.registrars = parts.registrars;
+    this.overload = parts.overload;
     this.cdr = config.calls.cdrFile === '' ? null : new CdrWriter(config.calls.cdrFile);
     const media: Record<string, { address: string; advertise?: string; portMin: number; portMax: number }> = {};
     for (const [name, r] of Object.entries(config.realms)) media[name] = r.media;
@@ -75,13 +81,16 @@ export class Engine implements CallContext {
     }));
     const log = this.log.child({ realm: name });
     const transport = new TransportLayer({ listeners, limits: { maxMessageBytes: config.sip.maxMessageBytes }, logger: log });
+    const overload = this.overload;
     const ua = new UserAgent({
       clock: this.clock,
       transport,
       logger: log,
       ...(r.advertise ? { advertise: r.advertise } : {}),
+      ...(overload ? { admit: (request: SipRequest, source: MessageSource) => overload.admits(request, source) } : {}),
       credentials: (_authRealm, request) => this.trunkCredentials(request),
     });
+    overload?.watch(ua.transactions.stats);
     const runtime: RealmRuntime = { name, config: r, transport, ua, allow: new AllowList(r.allow), dropped: 0 };
     transport.setUser({
       onMessage: (message, source) => {
@@ -107,9 +116,11 @@ export class Engine implements CallContext {
 
   async start(): Promise<void> {
     for (const r of this.realms.values()) await r.transport.start();
+    this.overload?.start();
   }
 
   async stop(): Promise<void> {
+    this.overload?.stop();
     for (const c of [...this.active.values()]) c.hangUp('shutdown');
     for (const r of this.realms.values()) {
       r.ua.dispose();

@@ -53,7 +53,7 @@ export function validateConfig(doc: unknown, file = '<config>'): SluiceConfig {
     c.fail('log.level', 'expected one of fatal, error, warn, info, debug, trace, silent');
   }
   const sip = c.obj(root.sip ?? {}, 'sip');
-  c.known(sip, 'sip', ['maxMessageBytes']);
+  c.known(sip, 'sip', ['maxMessageBytes', 'overloadControl']);
   const realmsIn = c.obj(root.realms, 'realms');
   const realms: Record<string, RealmConfig> = {};
   for (const [name, r] of Object.entries(realmsIn)) realms[name] = realm(c, `realms.${name}`, r, base);
@@ -66,7 +66,10 @@ export function validateConfig(doc: unknown, file = '<config>'): SluiceConfig {
   return {
     node: { id: node.id === undefined ? 'sluice-1' : c.str(node.id, 'node.id') },
     log: { level },
-    sip: { maxMessageBytes: c.int(sip.maxMessageBytes, 'sip.maxMessageBytes', 1024, 1 << 20, 65_535) },
+    sip: {
+      maxMessageBytes: c.int(sip.maxMessageBytes, 'sip.maxMessageBytes', 1024, 1 << 20, 65_535),
+      overloadControl: c.bool(sip.overloadControl, 'sip.overloadControl', true),
+    },
     realms,
     dialplan: resolve(base, root.dialplan === undefined ? '../dialplan' : c.str(root.dialplan, 'dialplan')),
     store: { kind: 'memory' },

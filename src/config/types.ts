@@ -2,7 +2,7 @@
 export interface SluiceConfig {
   node: { id: string };
   log: { level: string };
-  sip: { maxMessageBytes: number };
+  sip: SipConfig;
   realms: Record<string, RealmConfig>;
   /** Routing rules and trunks (a folder of YAML files, relative to the configuration file). */
   dialplan: string;
@@ -10,6 +10,16 @@ export interface SluiceConfig {
   calls: CallsConfig;
   /** The media relay as a whole (each realm's ports are in its own `media` section). */
   media: MediaConfig;
+}
+
+export interface SipConfig {
+  maxMessageBytes: number;
+  /**
+   * While the process cannot keep up (its event loop saturated and peers retransmitting), drop
+   * new INVITEs over UDP unanswered so that calls in progress keep their service; the callers
+   * retransmit them (security/overload.ts). Default true.
+   */
+  overloadControl: boolean;
 }
 
 export interface MediaConfig {

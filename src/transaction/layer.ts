@@ -57,6 +57,8 @@ export class TransactionLayer {
     transportErrors: 0,
     dropped: 0,
     errors: 0,
+    requests: 0,
+    shed: 0,
   };
   /** Makes an RFC 3261 branch (z9hG4bK + unique id; `embed` goes in front of the id). */
   readonly newBranch: BranchFactory;
@@ -183,7 +185,8 @@ export class TransactionLayer {
    * A request from the transport, with its true source (received/rport already stamped).
    * A match (17.2.3) goes to its transaction: retransmissions and ACKs for non-2xx are absorbed
    * there. An ACK with no match goes to core.onAck; any other request gets a new server
-   * transaction and goes to core.onRequest (CANCEL: core.onCancel if present). Never throws.
+   * transaction and goes to core.onRequest (CANCEL: core.onCancel if present), unless
+   * core.admit refuses it (dropped and counted in stats.shed). Never throws.
    */
   receiveRequest(request: SipRequest, source: MessageSource): void {
     try {
@@ -207,6 +210,10 @@ export class TransactionLayer {
         // 17.2.3 / 18.2.1: no transaction: the ACK for a 2xx, the core's (13.3.1.4).
         this.stats.strayAcks++;
         this.core.onAck(request, source);
+        return;
+      }
+      if (this.core.admit !== undefined && !this.core.admit(request, source)) {
+        this.stats.shed++;
         return;
       }
       this.newServerTransaction(key, compliant, request, source);
@@ -255,6 +262,7 @@ export class TransactionLayer {
     const timers = source.reliable ? this.reliableTimers : this.unreliableTimers;
     const method = request.method;
     const id = compliant ? key : LEGACY_ID_PREFIX + key;
+    this.stats.requests++;
     if (method === 'INVITE') {
       const tx = new InviteServerTransaction(id, request, source, this.host, timers);
       this.register(key, compliant, tx);

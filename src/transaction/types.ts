@@ -120,6 +120,13 @@ export interface TransactionCore {
    */
   onRequest(request: SipRequest, tx: ServerTransaction): void;
   /**
+   * Asked before a new request (one that matched no transaction; never an ACK) gets a server
+   * transaction: false drops it unanswered, as if lost, and counts it (stats.shed). Over UDP the
+   * client retransmits it (Timers A and E), so a core under overload can refuse new work this
+   * way and take it up again when it has room. Without this hook every request is admitted.
+   */
+  admit?(request: SipRequest, source: MessageSource): boolean;
+  /**
    * An ACK the transaction layer does not absorb (RFC 3261 17, 13.3.1.4): the ACK for a 2xx,
    * which matches no transaction (`tx` undefined), or one matching an INVITE server transaction
    * in Accepted (RFC 6026 7.1, `tx` set). The core matches it to a dialog, and drops it if none.
@@ -173,6 +180,10 @@ export interface TransactionStats {
   dropped: number;
   /** Exceptions caught on the way in or from a timer: a TU (or core) that threw, or bad input. */
   errors: number;
+  /** New requests that made a server transaction. */
+  requests: number;
+  /** New requests the core did not admit (TransactionCore.admit: overload): dropped, no transaction made. */
+  shed: number;
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { Clock } from '../clock.js';
 import type { DialogRecord } from '../dialog/index.js';
 import type { SipRequest, SipUri } from '../sip/index.js';
-import type { Destination, LocalAddress, TimerConfig, TransactionLogger, TransportPort, TryingPolicy } from '../transaction/index.js';
+import type { Destination, LocalAddress, MessageSource, TimerConfig, TransactionLogger, TransportPort, TryingPolicy } from '../transaction/index.js';
 
 /** The transport as the UA core sees it: sending (through transactions) and its own addresses. */
 export interface UaTransport extends TransportPort {
@@ -55,6 +55,11 @@ export interface UaOptions {
   /** Unique tokens for tags, Call-IDs and branches (tests: deterministic). */
   ids?: () => string;
   logger?: TransactionLogger;
+  /**
+   * Whether a new request (outside any transaction) is taken up; false drops it unanswered
+   * (TransactionCore.admit). The engine's overload guard sheds new calls this way. Default: all.
+   */
+  admit?: (request: SipRequest, source: MessageSource) => boolean;
 }
 
 /** Body and extra header fields of a request or response the application sends. */

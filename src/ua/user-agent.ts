@@ -115,6 +115,11 @@ export class UserAgent implements TransactionCore {
 
   // ---- TransactionCore ----------------------------------------------------------------------
 
+  admit(request: SipRequest, source: MessageSource): boolean {
+    const admit = this.options.admit;
+    return admit === undefined || admit(request, source);
+  }
+
   onRequest(request: SipRequest, tx: ServerTransaction): void {
     if (this.disposed) return;
     const key = dialogKeyOfIncomingRequest(request);

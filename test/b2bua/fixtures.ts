@@ -10,6 +10,7 @@ import { validateConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { Registrar } from '../../src/registrar/index.js';
 import { Dialplan } from '../../src/routing/index.js';
+import type { OverloadGuard } from '../../src/security/index.js';
 import { MemoryStore } from '../../src/state/index.js';
 import { effectiveConnection, getMediaLine, parseSdp } from '../../src/sdp/index.js';
 import { TransportLayer } from '../../src/transport/index.js';
@@ -82,7 +83,7 @@ export async function until(cond: () => boolean, ms = 3000): Promise<void> {
 /** An engine on loopback: `inside` (registrar) and `outside`, its dialplan, a CDR file in `dir`. */
 export async function startEngine(
   dir: string,
-  options: { calls?: Record<string, unknown>; dialplan?: unknown; insidePairs?: number } = {},
+  options: { calls?: Record<string, unknown>; dialplan?: unknown; insidePairs?: number; overload?: OverloadGuard } = {},
 ): Promise<{ engine: Engine; insidePort: number; base: number; cdrFile: string }> {
   const base = 32000 + Math.floor(Math.random() * 300) * 100;
   const cdrFile = join(dir, `cdr-${base}.jsonl`);
@@ -97,7 +98,7 @@ export async function startEngine(
   const store = new MemoryStore({ clock });
   const dialplan = Dialplan.fromObject(options.dialplan ?? { rules: [{ name: 'to-user', match: { registered: true }, to: 'registered' }, { name: 'nobody', reject: { status: 404 } }] });
   const registrars = new Map([['inside', new Registrar({ store, clock, realm: 'inside' })]]);
-  const engine = new Engine({ config, clock, log: silentLogger, store, dialplan, registrars });
+  const engine = new Engine({ config, clock, log: silentLogger, store, dialplan, registrars, ...(options.overload ? { overload: options.overload } : {}) });
   await engine.start();
   return { engine, insidePort: engine.realms.get('inside')!.transport.locals[0]!.port, base, cdrFile };
 }

@@ -46,6 +46,12 @@ describe('configuration', () => {
     expect(refused({ realms: { inside: realm }, media: { threads: 2 } }).message).toContain('media.threads: unknown key');
   });
 
+  it('turns overload control on unless told otherwise', () => {
+    expect(validateConfig({ realms: { inside: realm } }).sip).toEqual({ maxMessageBytes: 65_535, overloadControl: true });
+    expect(validateConfig({ realms: { inside: realm }, sip: { overloadControl: false } }).sip.overloadControl).toBe(false);
+    expect(refused({ realms: { inside: realm }, sip: { overloadControl: 'yes' } }).path).toBe('sip.overloadControl');
+  });
+
   it('refuses an unreadable file and bad YAML with the file named', () => {
     expect(() => loadConfig('/nonexistent/sluice.yaml')).toThrow(/\/nonexistent\/sluice.yaml: \(top level\): cannot be read/);
   });

@@ -1,0 +1,1 @@
+export { OverloadGuard, type OverloadCounts, type OverloadLogger, type OverloadOptions } from './overload.js';
