@@ -87,7 +87,7 @@ export class Engine implements CallContext {
       transport,
       logger: log,
       ...(r.advertise ? { advertise: r.advertise } : {}),
-      ...(overload ? { admit: (request: SipRequest, source: MessageSource) => overload.admits(request, source) } : {}),
+      ...(overload ? { admission: (request: SipRequest, source: MessageSource) => overload.admission(request, source) } : {}),
       credentials: (_authRealm, request) => this.trunkCredentials(request),
     });
     overload?.watch(ua.transactions.stats);

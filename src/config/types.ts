@@ -17,7 +17,8 @@ export interface SipConfig {
   /**
    * While the process cannot keep up (its event loop saturated and peers retransmitting), drop
    * new INVITEs over UDP unanswered so that calls in progress keep their service; the callers
-   * retransmit them (security/overload.ts). Default true.
+   * retransmit them. Over TCP or TLS they are answered 503 with Retry-After (security/overload.ts).
+   * Default true.
    */
   overloadControl: boolean;
 }

@@ -1,7 +1,7 @@
 /**
- * Overload control: while Sluice cannot keep up, new calls arriving over UDP are dropped
- * unanswered instead of being taken up, so that the calls already set up or being set up keep
- * their service.
+ * Overload control: while Sluice cannot keep up, new calls are not taken up (over UDP dropped
+ * unanswered, over TCP or TLS refused with 503), so that the calls already set up or being set
+ * up keep their service.
  *
  * An SBC run past what its CPU can do does not slow down evenly. The socket's receive buffer
  * fills and the kernel drops datagrams. Every peer then retransmits what it lost (RFC 3261
@@ -13,8 +13,8 @@
  * A new INVITE is most of a call's work (routing, SDP, a second leg, the records). Dropping it
  * before any transaction is made costs a parse. Over UDP the caller sends it again 500 ms later
  * (Timer A), by which time the backlog may have drained. The calls already in progress keep
- * their ACKs, BYEs and responses. A TCP or TLS client does not retransmit, so its requests are
- * always taken up.
+ * their ACKs, BYEs and responses. A TCP or TLS client does not retransmit, so its new INVITE is
+ * answered 503 with Retry-After instead (RFC 3261 21.5.4), which costs a response but no call.
  *
  * Overload has two signs that must both show in the same window (100 ms by default):
  * - the event loop was busy nearly all of the window;
@@ -30,6 +30,7 @@
 import type { Clock, TimerHandle } from '../clock.js';
 import type { SipRequest } from '../sip/index.js';
 import type { MessageSource, TransactionStats } from '../transaction/index.js';
+import type { Admission } from '../ua/index.js';
 
 export interface OverloadLogger {
   warn(obj: object, msg?: string): void;
@@ -110,14 +111,14 @@ export class OverloadGuard {
   }
 
   /**
-   * Whether a new request is taken up (a UaOptions.admit). While overloaded, an INVITE that
-   * starts a dialog and came over UDP is not. Everything else always is: requests in a dialog,
-   * CANCELs (they end work), and anything over TCP or TLS (no retransmission would bring it
-   * back).
+   * What becomes of a new request (a UaOptions.admission). While overloaded, an INVITE that
+   * starts a dialog is dropped if it came over UDP, and refused with 503 and Retry-After over
+   * TCP or TLS (no retransmission would bring it back). Everything else is always accepted:
+   * requests in a dialog, CANCELs (they end work), registrations and the rest.
    */
-  admits(request: SipRequest, source: MessageSource): boolean {
-    if (!this.shedding) return true;
-    return source.reliable || request.method !== 'INVITE' || request.toTag !== null;
+  admission(request: SipRequest, source: MessageSource): Admission {
+    if (!this.shedding || request.method !== 'INVITE' || request.toTag !== null) return 'accept';
+    return source.reliable ? 'busy' : 'drop';
   }
 
   start(): void {

@@ -56,11 +56,16 @@ export interface UaOptions {
   ids?: () => string;
   logger?: TransactionLogger;
   /**
-   * Whether a new request (outside any transaction) is taken up; false drops it unanswered
-   * (TransactionCore.admit). The engine's overload guard sheds new calls this way. Default: all.
+   * What becomes of a new request (one outside any transaction), asked before its transaction
+   * is made: 'drop' drops it unanswered (TransactionCore.admit); 'busy', for an INVITE that
+   * starts a dialog, answers 503 with Retry-After. The engine's overload guard sheds new calls
+   * this way. Default: every request accepted.
    */
-  admit?: (request: SipRequest, source: MessageSource) => boolean;
+  admission?: (request: SipRequest, source: MessageSource) => Admission;
 }
+
+/** See UaOptions.admission. */
+export type Admission = 'accept' | 'drop' | 'busy';
 
 /** Body and extra header fields of a request or response the application sends. */
 export interface MessageParts {

@@ -49,6 +49,9 @@ export interface OutOfDialogOptions extends MessageParts {
   destination?: Destination;
 }
 
+/** Seconds a caller refused while overloaded is asked to wait (Retry-After of the 503). */
+const BUSY_RETRY_AFTER_S = 2;
+
 export class UserAgent implements TransactionCore {
   readonly transactions: TransactionLayer;
   readonly clock: Clock;
@@ -116,8 +119,8 @@ export class UserAgent implements TransactionCore {
   // ---- TransactionCore ----------------------------------------------------------------------
 
   admit(request: SipRequest, source: MessageSource): boolean {
-    const admit = this.options.admit;
-    return admit === undefined || admit(request, source);
+    const admission = this.options.admission;
+    return admission === undefined || admission(request, source) !== 'drop';
   }
 
   onRequest(request: SipRequest, tx: ServerTransaction): void {
@@ -140,6 +143,12 @@ export class UserAgent implements TransactionCore {
       return;
     }
     if (request.method === 'INVITE') {
+      if (this.options.admission?.(request, tx.source) === 'busy') {
+        // RFC 3261 21.5.4: overloaded, try again shortly (a TCP or TLS caller, which would never
+        // send the INVITE again by itself).
+        this.respondPlain(request, tx, 503, [['Retry-After', String(BUSY_RETRY_AFTER_S)]]);
+        return;
+      }
       const call = new IncomingCall(this, request, tx as InviteServerTransaction);
       this.pendingCalls.set(call.tx, call);
       if (this.handler.onInvite) this.handler.onInvite(call);

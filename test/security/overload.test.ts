@@ -40,7 +40,7 @@ describe('OverloadGuard', () => {
     r.window(0.95, 400, 0); // busy, but no peer retransmits
     r.window(0.3, 400, 50); // retransmissions on an idle loop: a lossy network
     expect(r.guard.overloaded).toBe(false);
-    for (const m of [newInvite, reInvite, bye, options]) expect(r.guard.admits(m, UDP_SOURCE)).toBe(true);
+    for (const m of [newInvite, reInvite, bye, options]) expect(r.guard.admission(m, UDP_SOURCE)).toBe('accept');
   });
 
   it('needs both signs in one window: the loop busy, and retransmissions above the share and the floor', () => {
@@ -53,16 +53,16 @@ describe('OverloadGuard', () => {
     expect(r.guard.overloaded).toBe(true);
   });
 
-  it('while overloaded drops only new INVITEs over UDP', () => {
+  it('while overloaded drops new INVITEs over UDP, refuses them over TCP (busy), and accepts the rest', () => {
     const r = rig();
     r.window(1, 400, 200);
     expect(r.guard.overloaded).toBe(true);
-    expect(r.guard.admits(newInvite, UDP_SOURCE)).toBe(false);
-    expect(r.guard.admits(newInvite, TCP_SOURCE)).toBe(true); // no retransmission would bring it back
-    expect(r.guard.admits(reInvite, UDP_SOURCE)).toBe(true); // in a dialog
-    expect(r.guard.admits(bye, UDP_SOURCE)).toBe(true);
-    expect(r.guard.admits(options, UDP_SOURCE)).toBe(true);
-    expect(r.guard.admits(request('CANCEL', { branch: 'z9hG4bKnew' }), UDP_SOURCE)).toBe(true);
+    expect(r.guard.admission(newInvite, UDP_SOURCE)).toBe('drop');
+    expect(r.guard.admission(newInvite, TCP_SOURCE)).toBe('busy'); // no retransmission would bring it back
+    expect(r.guard.admission(reInvite, UDP_SOURCE)).toBe('accept'); // in a dialog
+    expect(r.guard.admission(bye, UDP_SOURCE)).toBe('accept');
+    expect(r.guard.admission(options, UDP_SOURCE)).toBe('accept');
+    expect(r.guard.admission(request('CANCEL', { branch: 'z9hG4bKnew' }), UDP_SOURCE)).toBe('accept');
   });
 
   it('sheds for at least 500 ms, then stops in the first window without both signs, and logs both ends', () => {
