@@ -165,11 +165,13 @@ function socketInodesOf(pid: number): number[] {
 /**
  * Datagrams dropped so far at the UDP sockets the processes have open, summed: where a load
  * test lost messages (the middle box's sockets, or the generator's) when a step fails with
- * retransmissions. Read from each process's own /proc/PID/net (its network namespace). Gone
- * pids count 0; a socket closed before the reading takes its drops with it.
+ * retransmissions. Each socket counts once, however many of the processes share it (Kamailio's
+ * children inherit their listening socket). Read from each process's own /proc/PID/net (its
+ * network namespace). Gone pids count 0; a socket closed before the reading takes its drops
+ * with it.
  */
 export function udpDropsOf(pids: number[]): number {
-  let total = 0;
+  const drops = new Map<number, number>();
   for (const pid of pids) {
     const inodes = socketInodesOf(pid);
     if (inodes.length === 0) continue;
@@ -180,9 +182,14 @@ export function udpDropsOf(pids: number[]): number {
       } catch {
         continue;
       }
-      const drops = udpDropsByInode(table);
-      for (const inode of inodes) total += drops.get(inode) ?? 0;
+      const byInode = udpDropsByInode(table);
+      for (const inode of inodes) {
+        const n = byInode.get(inode);
+        if (n !== undefined) drops.set(inode, n);
+      }
     }
   }
+  let total = 0;
+  for (const n of drops.values()) total += n;
   return total;
 }
