@@ -90,5 +90,5 @@ export function deepFreeze<T>(value: T): T {
     const v = o[k];
     if (typeof v === 'object' && v !== null) deepFreeze(v);
   }
-  return Object.isFrozen(value) ? value : Object.freeze(value);
+  return Object.freeze(value);
 }
