@@ -42,7 +42,12 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
  * the young generation they grow to (up to 192 MB) stays in RSS until V8's memory reducer gives
  * it back, and in one of four concurrency runs it had not 20 s after the calls were up: 24 KB
  * per established call instead of 10. An operator at high call rates may add the flag; the
- * default keeps the memory per call.
+ * default keeps the memory per call. The other collectors gain nothing: with no young generation
+ * at all (--single-generation, all garbage left to the concurrent mark-sweep) CPU per call stays
+ * where it is (4,000 calls/s, two pairs: 237 and 281 us against 239 and 261), and V8 11's
+ * experimental young-generation mark-compact (--minor-mc) nearly doubles it (3,000 calls/s: 467
+ * and 523 us against 257 and 266). So what the young generation's collection costs is not
+ * where a call's CPU can be saved (scratch per-thread probe, all threads of Sluice counted).
  */
 export const NODE_FLAGS: readonly string[] = [];
 
