@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: Sluice side by side with what an operator would otherwise run, on this
  * machine, in one run, so that every figure has its peer's beside it:
- * 1. signalling: the highest call rate sustained for 20 s with zero failed calls, sipp uac-rr ->
+ * 1. signalling: the highest call rate sustained for 20 s with zero failed calls (and sipp's
+ *    retransmissions on at most 1% of them, bench/lib/sipp-rate.ts), sipp uac-rr ->
  *    middle box -> sipp uas-rr (2 s calls, UDP on 127.0.0.1), for no middle box (the generator's
  *    ceiling), Kamailio 5.6 stateful with dialogs (plain, and topology hiding over Redis) and
  *    Sluice (B2BUA, media not anchored); CPU seconds per 1,000 calls of each middle box;

@@ -181,11 +181,14 @@ export interface SearchOptions {
    */
   maxProbeResponseMs?: number;
   /**
-   * A probe with more sipp retransmissions than this per call attempted fails too (default
-   * 0.01): on loopback a retransmission means a message waited T1 (500 ms) somewhere, the
-   * target queueing past its capacity, and a higher probe could then overload it for good.
+   * A step, probe or confirm, with more sipp retransmissions than this per call attempted fails
+   * too (default 0.01): on loopback a retransmission means a message waited T1 (500 ms)
+   * somewhere, the target queueing past its capacity or shedding load. A target with overload
+   * control (Sluice drops new INVITEs while it cannot keep up, and their callers retransmit)
+   * can complete every call of a 20 s step far past its capacity, late: a rate is held only if
+   * it is served without that.
    */
-  maxProbeRetransmissionsPerCall?: number;
+  maxRetransmissionsPerCall?: number;
   /**
    * Called after a failed step, before the next: starts the target afresh so that the next step
    * does not inherit what the overload left (Kamailio's tm keeps the transactions it could not
@@ -224,7 +227,8 @@ function sippDurationMs(v: string | undefined): number | null {
 }
 
 /**
- * Bounded search for the highest call rate sustained with zero failed calls: short probes at
+ * Bounded search for the highest call rate sustained with zero failed calls and retransmissions
+ * on at most 1% of them (maxRetransmissionsPerCall): short probes at
  * geometrically rising rates from startRate until one fails (falling instead if the first one
  * fails), `refine` bisecting probes, then a full-length confirm at the highest passing probe
  * rate, stepping down after a failed confirm. Only a passed confirm sets best.
@@ -295,7 +299,7 @@ export async function searchMaxRate(opts: SearchOptions): Promise<SearchResult> 
     const unexpected = /(while [^,]+), received '([^\r\n']*)/.exec(r.errors);
     const responseMs = sippDurationMs(r.stats['ResponseTime1(C)']);
     const slow = kind === 'probe' && responseMs !== null && responseMs > (opts.maxProbeResponseMs ?? 200);
-    const retransmitting = kind === 'probe' && r.retransmissions > attempted * (opts.maxProbeRetransmissionsPerCall ?? 0.01);
+    const retransmitting = r.retransmissions > attempted * (opts.maxRetransmissionsPerCall ?? 0.01);
     const passed = r.failed === 0 && r.successful >= attempted && !r.timedOut && !slow && !retransmitting;
     const s: SearchStep = {
       kind,

@@ -1,11 +1,13 @@
 /**
  * The rate search's rules, with sipp's results scripted (sipp itself is exercised by
- * `npm run bench`): a probe that retransmits fails, and a step after a failed one runs on a
- * restarted target whose new pids are the ones measured.
+ * `npm run bench`): a probe or a confirm that retransmits fails, and a step after a failed one
+ * runs on a restarted target whose new pids are the ones measured.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 const sippRuns: { rate: number }[] = [];
+/** When set, also a step of more than `calls` calls (a confirm, here) retransmits on 5% of them. */
+let longStepsRetransmitOver: number | null = null;
 const cpuReads: number[][] = [];
 
 vi.mock('../interop/harness/sipp.js', () => ({
@@ -15,7 +17,8 @@ vi.mock('../interop/harness/sipp.js', () => ({
     sippRuns.push({ rate });
     // A target that holds 1,000 calls/s, queues (retransmissions, every call completes) up to
     // 1,200 and loses calls above.
-    const retransmissions = rate <= 1_000 ? 0 : Math.round(calls * 0.05);
+    const retransmits = rate > 1_000 || (longStepsRetransmitOver !== null && calls > longStepsRetransmitOver);
+    const retransmissions = retransmits ? Math.round(calls * 0.05) : 0;
     const failed = rate > 1_200 ? Math.round(calls * 0.1) : 0;
     return { code: 0, signal: null, timedOut: false, successful: calls - failed, failed, unexpected: 0, retransmissions, outgoing: 0, incoming: 0, current: 0, failures: {}, stats: {}, counts: {}, errors: '', stdout: '', stderr: '' };
   }),
@@ -38,6 +41,7 @@ describe('rate search', () => {
   beforeEach(() => {
     sippRuns.length = 0;
     cpuReads.length = 0;
+    longStepsRetransmitOver = null;
   });
 
   it('fails a probe whose calls all completed but with retransmissions on more than 1% of them', async () => {
@@ -49,6 +53,18 @@ describe('rate search', () => {
       [1120, false, 0],
     ]);
     expect(r.best?.rate).toBe(800);
+  });
+
+  it('fails a confirm that retransmits as it fails a probe: a target shedding load completes its calls late', async () => {
+    // Probes are 1 s (800 calls at 800 calls/s), confirms 2 s: only the confirms retransmit.
+    longStepsRetransmitOver = 1_000;
+    const r = await searchMaxRate({ ...base, startRate: 800, factor: 1.4, maxStepDowns: 1 });
+    const confirms = r.steps.filter((s) => s.kind === 'confirm').map((s) => [s.rate, s.passed, s.failed]);
+    expect(confirms).toEqual([
+      [800, false, 0],
+      [680, false, 0],
+    ]);
+    expect(r.best).toBeNull();
   });
 
   it('starts a probe only if a confirm that fails late (into its 10 s margin) and a step-down after it still fit the cap', async () => {
