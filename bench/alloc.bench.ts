@@ -1,10 +1,13 @@
 /**
  * `npm run bench:alloc`: the bytes Sluice allocates per call, and the bytes per call that outlive
- * the young generation (promoted). At a high call rate the garbage collector takes about two
- * fifths of Sluice's CPU, and what it costs follows the promoted bytes: each is copied twice by
- * the scavenger, then marked and swept. Unlike CPU time on a shared 2-core machine, these figures
- * hardly move from run to run, so a change to what a call keeps shows here even when CPU per call
- * cannot tell it from the noise. Calls of 2 s from `sipp -sn uac` through the B2BUA (media direct)
+ * the young generation (promoted). At a high call rate the garbage collector's threads and pauses
+ * take about two fifths of Sluice's CPU. Unlike CPU time on a shared 2-core machine, these
+ * figures hardly move from run to run, so a change to what a call keeps shows here even when CPU
+ * per call cannot tell it from the noise. Fewer promoted bytes are not less CPU by themselves:
+ * with the store's copies left out (4,000 calls/s: 28.0-29.3 -> 25.0 KB promoted per call) the
+ * scavenger's time per 1,000 calls did not fall (59-60 -> 64.6 ms) nor did CPU per call (three
+ * pairs at 3,000 calls/s), and with no young generation at all CPU per call stayed the same
+ * (bench/lib/sluice.ts). Calls of 2 s from `sipp -sn uac` through the B2BUA (media direct)
  * to `sipp -sn uas`, the engine in this process, sampled with V8's sampling heap profiler; each
  * site is the innermost function of Sluice's own code on the allocating stack.
  * Options: --rate N calls/s (default 2000), --seconds N per pass (default 8), --top N sites (default 12).
