@@ -114,8 +114,14 @@ export class Engine implements CallContext {
     return runtime;
   }
 
+  /** Opens every realm's listeners; if one cannot open, closes what did and throws its error. */
   async start(): Promise<void> {
-    for (const r of this.realms.values()) await r.transport.start();
+    try {
+      for (const r of this.realms.values()) await r.transport.start();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
     this.overload?.start();
   }
 

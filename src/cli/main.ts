@@ -74,10 +74,10 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (e: unknown) => {
-    if (e instanceof SluiceError) {
-      console.error(`sluice: ${e.message} [${e.code}]`);
-      process.exit(1);
-    }
-    throw e;
+    // Never rethrown: `start` has an unhandled-rejection handler by now, and a rejection it only
+    // logged would leave a process that failed to start running, half set up.
+    if (e instanceof SluiceError) console.error(`sluice: ${e.message} [${e.code}]`);
+    else console.error(`sluice: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    process.exit(1);
   },
 );

@@ -116,15 +116,24 @@ export class TransportLayer {
     this.user = user;
   }
 
+  /**
+   * Opens every listener. Throws TransportError (SLUICE_ERR_TRANSPORT) naming the listener that
+   * could not open, after closing those already open: a start that fails leaves nothing bound.
+   */
   async start(): Promise<void> {
     for (const l of this.options.listeners) {
-      if (l.transport === 'UDP') {
-        const u = new UdpListener(l.address, l.port, (b, r, lst) => this.onDatagram(b, r, lst), (err) => this.log.error({ err }, 'UDP socket error'));
-        await u.start();
-        this.udp.push(u);
-        this.log.info({ transport: 'UDP', ...u.local }, 'listening');
-      } else {
-        await this.listenStream(l);
+      try {
+        if (l.transport === 'UDP') {
+          const u = new UdpListener(l.address, l.port, (b, r, lst) => this.onDatagram(b, r, lst), (err) => this.log.error({ err }, 'UDP socket error'));
+          await u.start();
+          this.udp.push(u);
+          this.log.info({ transport: 'UDP', ...u.local }, 'listening');
+        } else {
+          await this.listenStream(l);
+        }
+      } catch (err) {
+        await this.stop();
+        throw new TransportError(`cannot listen on ${l.transport} ${l.address}:${l.port}: ${whyNotListening(err)}`, { cause: err });
       }
     }
   }
@@ -385,4 +394,19 @@ function stripMapped(a: string): string {
 
 function isIpLiteral(s: string): boolean {
   return /^[\d.]+$/.test(s) || s.includes(':');
+}
+
+/** What a failed bind or listen means for the operator, from its errno code. */
+function whyNotListening(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'EADDRINUSE':
+      return 'the address is in use (another process, or another Sluice, holds it)';
+    case 'EADDRNOTAVAIL':
+      return 'no interface of this host has that address';
+    case 'EACCES':
+      return 'permission denied (ports below 1024 need root or CAP_NET_BIND_SERVICE)';
+    default:
+      return (err as Error).message ?? String(err);
+  }
 }

@@ -81,4 +81,17 @@ describe('sluice start', () => {
     expect(code).toBe(1);
     expect(err).toContain('realms.inside.listen[0].address: expected an IPv4 or IPv6 address');
   });
+
+  it('a second Sluice on the same address exits 1 and says the address is taken, rather than running half started', async () => {
+    const second = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    second.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    second.stdout.resume();
+    // If it hangs (the fault this guards against), the test times out: it must not outlive it.
+    const timer = setTimeout(() => second.kill('SIGKILL'), 15_000);
+    const code = await new Promise((r) => second.on('exit', r));
+    clearTimeout(timer);
+    expect(code).toBe(1);
+    expect(err).toContain(`sluice: cannot listen on UDP 127.0.0.1:${port}: the address is in use (another process, or another Sluice, holds it) [SLUICE_ERR_TRANSPORT]`);
+  }, 20_000);
 });

@@ -271,3 +271,34 @@ async function until(cond: () => boolean, ms = 3000): Promise<void> {
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+describe('start', () => {
+  it('fails with a TransportError naming the listener whose address is taken, and leaves none of its listeners bound', async () => {
+    const holder = await udpPeer();
+    cleanups.push(() => holder.socket.close());
+    // A free TCP port for the first listener, which opens before the taken UDP one fails.
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', () => r()));
+    const tcpPort = (probe.address() as { port: number }).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const layer = new TransportLayer({
+      listeners: [
+        { transport: 'TCP', address: '127.0.0.1', port: tcpPort },
+        { transport: 'UDP', address: '127.0.0.1', port: holder.port },
+      ],
+    });
+    const failed = await layer.start().then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(failed).toMatchObject({ code: 'SLUICE_ERR_TRANSPORT', message: `cannot listen on UDP 127.0.0.1:${holder.port}: the address is in use (another process, or another Sluice, holds it)` });
+    expect(layer.locals).toEqual([]);
+    // The TCP listener it had opened is closed again: its port can be taken.
+    const again = createServer();
+    await new Promise<void>((resolve, reject) => {
+      again.once('error', reject);
+      again.listen(tcpPort, '127.0.0.1', () => resolve());
+    });
+    await new Promise<void>((r) => again.close(() => r()));
+  });
+});
