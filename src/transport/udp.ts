@@ -25,9 +25,14 @@ export class UdpListener {
   async start(): Promise<LocalAddress> {
     this.socket.on('message', (bytes, rinfo) => this.onDatagram(bytes, rinfo, this));
     await new Promise<void>((resolve, reject) => {
-      this.socket.once('error', reject);
+      const failed = (err: Error): void => {
+        // The socket that could not bind is closed: nothing of a failed start stays open.
+        this.socket.close();
+        reject(err);
+      };
+      this.socket.once('error', failed);
       this.socket.bind(this.port, this.address, () => {
-        this.socket.off('error', reject);
+        this.socket.off('error', failed);
         resolve();
       });
     });
