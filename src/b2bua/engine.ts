@@ -119,7 +119,8 @@ export class Engine implements CallContext {
     try {
       for (const r of this.realms.values()) await r.transport.start();
     } catch (err) {
-      await this.stop();
+      // The start's error is the one to report; a failure while closing would only hide it.
+      await this.stop().catch(() => undefined);
       throw err;
     }
     this.overload?.start();

@@ -132,7 +132,7 @@ export class TransportLayer {
           await this.listenStream(l);
         }
       } catch (err) {
-        await this.stop();
+        await this.stop().catch(() => undefined); // the bind's error is the one to report
         throw new TransportError(`cannot listen on ${l.transport} ${l.address}:${l.port}: ${whyNotListening(err)}`, { cause: err });
       }
     }
