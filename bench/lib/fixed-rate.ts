@@ -113,7 +113,7 @@ export async function runAtFixedRate(o: FixedRateOptions): Promise<FixedRateRun>
     for (const w of watches) w.stop();
     const sum = (ws: { read(): number }[]): number => ws.reduce((n, w) => n + w.read(), 0);
     const calls = Math.round(share * o.seconds);
-    const generator = uasCpu.read() + uacCpu.reduce((sum, w) => sum + w.read(), 0);
+    const generator = uasCpu.read() + sum(uacCpu);
     return {
       successful: results.reduce((n, r) => n + r.successful, 0),
       failed: results.reduce((n, r) => n + r.failed, 0),
