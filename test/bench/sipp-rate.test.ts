@@ -1,7 +1,8 @@
 /**
  * The rate search's rules, with sipp's results scripted (sipp itself is exercised by
- * `npm run bench`): a probe or a confirm that retransmits fails, and a step after a failed one
- * runs on a restarted target whose new pids are the ones measured.
+ * `npm run bench`): a probe or a confirm that retransmits fails, a step that has failed is
+ * stopped there, and a step after a failed one runs on a restarted target whose new pids are
+ * the ones measured.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
@@ -9,9 +10,17 @@ const sippRuns: { rate: number }[] = [];
 /** When set, also a step of more than `calls` calls (a confirm, here) retransmits on 5% of them. */
 let longStepsRetransmitOver: number | null = null;
 const cpuReads: number[][] = [];
+/** What each step's stopWhen said of the step's first tenth (the counts after its first second). */
+const stopVerdicts: boolean[] = [];
+
+interface Sofar {
+  successful: number;
+  failed: number;
+  retransmissions: number;
+}
 
 vi.mock('../interop/harness/sipp.js', () => ({
-  runSipp: vi.fn(async (opts: { args: string[] }) => {
+  runSipp: vi.fn(async (opts: { args: string[]; stopWhen?: (s: Sofar) => boolean }) => {
     const rate = Number(opts.args[opts.args.indexOf('-r') + 1]);
     const calls = Number(opts.args[opts.args.indexOf('-m') + 1]);
     sippRuns.push({ rate });
@@ -20,7 +29,14 @@ vi.mock('../interop/harness/sipp.js', () => ({
     const retransmits = rate > 1_000 || (longStepsRetransmitOver !== null && calls > longStepsRetransmitOver);
     const retransmissions = retransmits ? Math.round(calls * 0.05) : 0;
     const failed = rate > 1_200 ? Math.round(calls * 0.1) : 0;
-    return { code: 0, signal: null, timedOut: false, successful: calls - failed, failed, unexpected: 0, retransmissions, outgoing: 0, incoming: 0, current: 0, failures: {}, stats: {}, counts: {}, errors: '', stdout: '', stderr: '' };
+    // The statistics row after the first tenth of the calls, by when a failing step has made all
+    // its retransmissions: it is stopped there, as sipp would be (the other calls never placed).
+    const tenth = (n: number): number => Math.round(n / 10);
+    const early = { successful: tenth(calls - failed), failed: tenth(failed), retransmissions };
+    const stop = opts.stopWhen?.(early) ?? false;
+    stopVerdicts.push(stop);
+    const at = stop ? early : { successful: calls - failed, failed, retransmissions };
+    return { code: 0, signal: null, timedOut: false, stoppedEarly: stop, ...at, unexpected: 0, outgoing: 0, incoming: 0, current: 0, failures: {}, stats: {}, counts: {}, errors: '', stdout: '', stderr: '' };
   }),
 }));
 
@@ -41,6 +57,7 @@ describe('rate search', () => {
   beforeEach(() => {
     sippRuns.length = 0;
     cpuReads.length = 0;
+    stopVerdicts.length = 0;
     longStepsRetransmitOver = null;
   });
 
@@ -65,6 +82,25 @@ describe('rate search', () => {
       [680, false, 0],
     ]);
     expect(r.best).toBeNull();
+  });
+
+  it('stops a step once it has failed, and steps a confirm down by its rule, not by the calls it never placed', async () => {
+    // Only the confirms retransmit, 5% of their calls from the start: each is stopped after its first tenth.
+    longStepsRetransmitOver = 1_000;
+    const r = await searchMaxRate({ ...base, startRate: 800, factor: 1.4 });
+    // Probes 800 (passes) and 1,120 (over the limit); then the confirms.
+    expect(stopVerdicts).toEqual([false, true, true, true, true, false]);
+    const confirms = r.steps.filter((s) => s.kind === 'confirm');
+    expect(confirms.map((s) => [s.rate, s.passed, s.stoppedEarly])).toEqual([
+      // 0.85 of the rate each time, three times by default: a tenth of the calls placed is no loss of nine tenths.
+      [800, false, true],
+      [680, false, true],
+      [578, false, true],
+      // 982 calls: no retransmission.
+      [491, true, false],
+    ]);
+    expect(confirms[0]?.incomplete).toBe(1_440);
+    expect(r.best?.rate).toBe(491);
   });
 
   it('starts a probe only if a confirm that fails late (into its 10 s margin) and a step-down after it still fit the cap', async () => {

@@ -48,7 +48,20 @@ export interface SippOptions {
   timeoutMs: number;
   /** Scenario text: written to the run's temp directory and passed as -sf (then omit -sn/-sf). */
   scenarioXml?: string;
+  /**
+   * Read each second from sipp's statistics (its -fd 1 rows): when it returns true, sipp is
+   * stopped as at the timeoutMs cap (SIGTERM, final row written) and the result says
+   * stoppedEarly. For a verdict that can only get worse as the run goes on (a failed call, a
+   * retransmission count over a limit), so a run that has already failed ends at once.
+   */
+  stopWhen?: (sofar: SippSummary) => boolean;
 }
+
+/** The counters of one statistics row (see summarize). */
+export type SippSummary = Pick<
+  SippResult,
+  'successful' | 'failed' | 'unexpected' | 'retransmissions' | 'outgoing' | 'incoming' | 'current' | 'failures'
+>;
 
 /** sipp's uas scenario for lossy paths (see the loss note above and the file's own comment). */
 export const UAS_LOSS_TOLERANT = fileURLToPath(new URL('../scenarios/uas-lossy.xml', import.meta.url));
@@ -59,6 +72,8 @@ export interface SippResult {
   signal: NodeJS.Signals | null;
   /** True when the timeoutMs cap, not sipp itself, ended the run. */
   timedOut: boolean;
+  /** True when stopWhen ended the run. */
+  stoppedEarly: boolean;
   successful: number;
   failed: number;
   /** FailedUnexpectedMessage(C). */
@@ -89,6 +104,8 @@ export interface SippServer {
 }
 
 const OUTPUT_CAP = 256 * 1024;
+/** sipp writes a statistics row each second (-fd 1): stopWhen reads them as often. */
+const STATS_PERIOD_MS = 1_000;
 const ERRORS_CAP = 64 * 1024;
 
 function hasFlag(args: string[], flag: string): boolean {
@@ -124,10 +141,7 @@ function num(stats: Record<string, string>, key: string): number {
 }
 
 /** Builds the result numbers from a final statistics row. */
-export function summarize(stats: Record<string, string>): Pick<
-  SippResult,
-  'successful' | 'failed' | 'unexpected' | 'retransmissions' | 'outgoing' | 'incoming' | 'current' | 'failures'
-> {
+export function summarize(stats: Record<string, string>): SippSummary {
   const failures: Record<string, number> = {};
   for (const key of Object.keys(stats)) {
     const m = /^(Failed\w+)\(C\)$/.exec(key);
@@ -217,11 +231,26 @@ async function launch(opts: SippOptions): Promise<Launched> {
   child.stderr?.on('data', (c: Buffer) => { stderr = appendCapped(stderr, c); });
 
   let timedOut = false;
+  let stoppedEarly = false;
   const timer = setTimeout(() => {
     timedOut = true;
     // SIGTERM still makes sipp write its final statistics row.
     void terminate(child, 2_000);
   }, opts.timeoutMs);
+  const stopWhen = opts.stopWhen;
+  let watching = false;
+  const watch = stopWhen === undefined ? null : setInterval(() => {
+    if (watching || stoppedEarly || timedOut) return;
+    watching = true;
+    void readOr(statsFile, '').then((text) => {
+      watching = false;
+      // Whole rows only: sipp may be writing the last one.
+      const csv = text.slice(0, text.lastIndexOf('\n') + 1);
+      if (stoppedEarly || timedOut || csv === '' || !stopWhen(summarize(parseLastRow(csv)))) return;
+      stoppedEarly = true;
+      void terminate(child, 2_000);
+    });
+  }, STATS_PERIOD_MS);
 
   const done = new Promise<SippResult>((resolve) => {
     let settled = false;
@@ -229,6 +258,7 @@ async function launch(opts: SippOptions): Promise<Launched> {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      if (watch !== null) clearInterval(watch);
       void (async () => {
         const stats = parseLastRow(await readOr(statsFile, ''));
         let counts: Record<string, string> = {};
@@ -248,6 +278,7 @@ async function launch(opts: SippOptions): Promise<Launched> {
           code,
           signal,
           timedOut,
+          stoppedEarly,
           ...summarize(stats),
           stats,
           counts,
