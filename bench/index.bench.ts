@@ -45,7 +45,9 @@ if (report.install.problem !== null) log(`install: ${report.install.problem} (th
 
 // Each search gets a cap that leaves room for its probes, a 20 s confirm that may fail late and
 // one step down, and starts near where this machine's earlier runs ended, so that the four
-// searches, the two concurrency runs and the media part end within about 12.5 minutes.
+// searches, the two concurrency runs and the media part end within about 12.5 minutes (649 s on
+// a slower host, where failed steps, stopped as soon as they failed, left room for the step-downs
+// a confirm needed there).
 const rate = { quick, log, refine: 1 };
 const cap = (seconds: number): number => (quick ? 70 : seconds);
 if (parts.includes('signalling')) {
