@@ -238,6 +238,8 @@ async function launch(opts: SippOptions): Promise<Launched> {
     void terminate(child, 2_000);
   }, opts.timeoutMs);
   const stopWhen = opts.stopWhen;
+  /** Set once sipp has exited: a read still under way then neither stops it nor marks the run. */
+  let exited = false;
   let watching = false;
   const watch = stopWhen === undefined ? null : setInterval(() => {
     if (watching || stoppedEarly || timedOut) return;
@@ -246,7 +248,7 @@ async function launch(opts: SippOptions): Promise<Launched> {
       watching = false;
       // Whole rows only: sipp may be writing the last one.
       const csv = text.slice(0, text.lastIndexOf('\n') + 1);
-      if (stoppedEarly || timedOut || csv === '' || !stopWhen(summarize(parseLastRow(csv)))) return;
+      if (exited || stoppedEarly || timedOut || csv === '' || !stopWhen(summarize(parseLastRow(csv)))) return;
       stoppedEarly = true;
       void terminate(child, 2_000);
     });
@@ -257,6 +259,7 @@ async function launch(opts: SippOptions): Promise<Launched> {
     const finish = (code: number | null, signal: NodeJS.Signals | null, extraErr = ''): void => {
       if (settled) return;
       settled = true;
+      exited = true;
       clearTimeout(timer);
       if (watch !== null) clearInterval(watch);
       void (async () => {
