@@ -5,6 +5,7 @@
  * the ones measured.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { SippSummary } from '../interop/harness/sipp.js';
 
 const sippRuns: { rate: number }[] = [];
 /** When set, also a step of more than `calls` calls (a confirm, here) retransmits on 5% of them. */
@@ -13,11 +14,8 @@ const cpuReads: number[][] = [];
 /** What each step's stopWhen said of the step's first tenth (the counts after its first second). */
 const stopVerdicts: boolean[] = [];
 
-interface Sofar {
-  successful: number;
-  failed: number;
-  retransmissions: number;
-}
+/** The counters the search's stopWhen reads. */
+type Sofar = Pick<SippSummary, 'successful' | 'failed' | 'retransmissions'>;
 
 vi.mock('../interop/harness/sipp.js', () => ({
   runSipp: vi.fn(async (opts: { args: string[]; stopWhen?: (s: Sofar) => boolean }) => {

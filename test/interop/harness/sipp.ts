@@ -239,7 +239,7 @@ async function launch(opts: SippOptions): Promise<Launched> {
   }, opts.timeoutMs);
   const stopWhen = opts.stopWhen;
   /** Set once sipp has exited: a read still under way then neither stops it nor marks the run. */
-  let exited = false;
+  let settled = false;
   let watching = false;
   const watch = stopWhen === undefined ? null : setInterval(() => {
     if (watching || stoppedEarly || timedOut) return;
@@ -248,18 +248,16 @@ async function launch(opts: SippOptions): Promise<Launched> {
       watching = false;
       // Whole rows only: sipp may be writing the last one.
       const csv = text.slice(0, text.lastIndexOf('\n') + 1);
-      if (exited || stoppedEarly || timedOut || csv === '' || !stopWhen(summarize(parseLastRow(csv)))) return;
+      if (settled || stoppedEarly || timedOut || csv === '' || !stopWhen(summarize(parseLastRow(csv)))) return;
       stoppedEarly = true;
       void terminate(child, 2_000);
     });
   }, STATS_PERIOD_MS);
 
   const done = new Promise<SippResult>((resolve) => {
-    let settled = false;
     const finish = (code: number | null, signal: NodeJS.Signals | null, extraErr = ''): void => {
       if (settled) return;
       settled = true;
-      exited = true;
       clearTimeout(timer);
       if (watch !== null) clearInterval(watch);
       void (async () => {
