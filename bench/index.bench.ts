@@ -6,13 +6,15 @@
  *    middle box -> sipp uas-rr (2 s calls, UDP on 127.0.0.1), for no middle box (the generator's
  *    ceiling), Kamailio 5.6 stateful with dialogs (plain, and topology hiding over Redis) and
  *    Sluice (B2BUA, media not anchored); CPU seconds per 1,000 calls of each middle box;
- * 2. concurrency: 10,000 established calls held by Kamailio and by Sluice, memory per call;
- * 3. media: RTP packets per second relayed with < 0.1% loss by rtpengine (userspace, one thread
+ * 2. paired: Sluice's CPU per call over Kamailio plain's at one rate both hold, the two measured
+ *    in turn, three rounds, so that the ratio holds on a host whose speed drifts between searches;
+ * 3. concurrency: 10,000 established calls held by Kamailio and by Sluice, memory per call;
+ * 4. media: RTP packets per second relayed with < 0.1% loss by rtpengine (userspace, one thread
  *    and all threads) and by Sluice's relay (one worker, and one per core), CPU per packet.
  * Installs what it needs where it can (bench/lib/install.ts). Each part is bounded in time and
  * reports why it could not run; the rest still runs. Prints JSON, then a table.
  * Options: --quick (short steps, 2,000 calls: a try-out, not a figure), --parts a,b (signalling,
- * concurrency, media; and `floor`, not run by default for time: ~5 min more, the call rates of a
+ * paired, concurrency, media; and `floor`, not run by default for time: ~5 min more, the call rates of a
  * stateless proxy and of a minimal B2BUA in Node, the least any Node middle box and any Node
  * B2BUA spend here), --json FILE (also write the JSON there).
  */
@@ -23,11 +25,12 @@ import { installPeers } from './lib/install.js';
 import { runKamailioParts, runSippCeiling } from './lib/kamailio-parts.js';
 import { runMediaParts } from './lib/media-parts.js';
 import { runNodeFloor } from './lib/node-floor-part.js';
+import { runPairedPart } from './lib/paired-part.js';
 import { runSluiceConcurrency, runSluiceRate } from './lib/sluice-parts.js';
 import { printTable, summarize, type BenchReport } from './lib/report.js';
 
 const quick = process.argv.includes('--quick');
-const parts = arg('--parts', 'signalling,concurrency,media').split(',');
+const parts = arg('--parts', 'signalling,paired,concurrency,media').split(',');
 const jsonFile = arg('--json', '');
 const log = (line: string): void => {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
@@ -65,6 +68,11 @@ if (parts.includes('signalling')) {
   report.sluice = { rate: await runSluiceRate({ ...rate, maxSecondsPerSearch: cap(150), startRate: 700 }) };
 } else if (parts.includes('concurrency')) {
   report.kamailio = await runKamailioParts({ ...rate, parts: ['concurrency'] });
+}
+if (parts.includes('paired')) {
+  // After the searches, whose confirmed rates it takes its own from (about 90 s).
+  const s = summarize(report);
+  report.paired = await runPairedPart({ quick, log, confirmed: { kamailioPlain: s.callsPerSecond.kamailioPlain, sluice: s.callsPerSecond.sluice } });
 }
 if (parts.includes('floor')) {
   log('floor: sipp -> stateless proxy in Node -> sipp');

@@ -20,6 +20,8 @@ export interface BenchReport {
   /** Opt-in part `floor` too: a minimal B2BUA in Node (bench/lib/b2bua-floor.ts). */
   b2buaFloor?: Part;
   kamailio?: Part;
+  /** Part `paired`: CPU per call of Kamailio plain and Sluice at one rate, in turn (bench/lib/paired-part.ts). */
+  paired?: Part;
   sluice?: { rate?: Part; concurrency?: Part };
   media?: MediaPartsResult;
   wallSeconds?: number;
@@ -31,10 +33,14 @@ export interface Summary {
   callsPerSecond: { sippCeiling: number | null; nodeFloor: number | null; b2buaFloor: number | null; kamailioPlain: number | null; kamailioTopos: number | null; sluice: number | null };
   cpuSecondsPer1000Calls: { nodeFloor: number | null; b2buaFloor: number | null; kamailioPlain: number | null; kamailioTopos: number | null; sluice: number | null };
   kbPerEstablishedCall: { kamailioPlain: number | null; kamailioPlainShm: number | null; sluice: number | null };
+  /** Part `paired`: both at one rate, measured in turn; the ratio is the median of the rounds' own. */
+  pairedCpuSecondsPer1000Calls: { rate: number | null; kamailioPlain: number | null; sluice: number | null };
   ratios: {
     sluiceVsKamailioPlainCps: number | null;
     sluiceVsKamailioToposCps: number | null;
     sluiceVsKamailioPlainCpuPerCall: number | null;
+    /** The same from part `paired`: at one rate, in turn, drift between the searches cancelled. */
+    sluiceVsKamailioPlainCpuPerCallPaired: number | null;
     sluiceVsKamailioPlainMemoryPerCall: number | null;
     /** Sluice's CPU per call over the least any Node middle box spends here (null unless `floor` ran). */
     sluiceVsNodeFloorCpuPerCall: number | null;
@@ -84,16 +90,20 @@ export function summarize(r: BenchReport): Summary {
     sluice: search(r.sluice?.rate)?.best?.cpuSecondsPer1000Calls ?? null,
   };
   const mem = { kamailioPlain: num(kc?.kbPerCallPss), kamailioPlainShm: num(kc?.shmKbPerCall), sluice: num(sc?.kbPerCallRss) };
+  const pm = r.paired?.medians as Record<string, unknown> | undefined;
+  const paired = { rate: num(r.paired?.rate), kamailioPlain: num(pm?.['kamailio-plain']), sluice: num(pm?.sluice) };
   const media = r.media?.ratios;
   const rtpe = media?.sluiceVsRtpengineAllThreads ?? media?.sluiceVsRtpengine1Thread ?? null;
   return {
     callsPerSecond: cps,
     cpuSecondsPer1000Calls: cpu,
     kbPerEstablishedCall: mem,
+    pairedCpuSecondsPer1000Calls: paired,
     ratios: {
       sluiceVsKamailioPlainCps: ratio(cps.sluice, cps.kamailioPlain),
       sluiceVsKamailioToposCps: ratio(cps.sluice, cps.kamailioTopos),
       sluiceVsKamailioPlainCpuPerCall: ratio(cpu.sluice, cpu.kamailioPlain),
+      sluiceVsKamailioPlainCpuPerCallPaired: num(r.paired?.ratio),
       sluiceVsKamailioPlainMemoryPerCall: ratio(mem.sluice, mem.kamailioPlain),
       sluiceVsNodeFloorCpuPerCall: ratio(cpu.sluice, cpu.nodeFloor),
       sluiceVsB2buaFloorCpuPerCall: ratio(cpu.sluice, cpu.b2buaFloor),
@@ -119,7 +129,8 @@ const show = (v: number | null | undefined, unit = ''): string => (v === null ||
 export function printTable(r: BenchReport, out: (line: string) => void): void {
   const s = r.summary ?? summarize(r);
   const k = r.kamailio ?? {};
-  const kv = (k.kamailio as string | null | undefined) ?? 'not installed';
+  // No version when the Kamailio parts did not run (e.g. --parts paired), rather than "not installed".
+  const kv = r.kamailio === undefined ? '' : ` ${(k.kamailio as string | null | undefined) ?? 'not installed'}`;
   const row = (name: string, a: string, b: string, note = ''): void => out(`  ${pad(name, 44)}${lpad(a, 10)}${lpad(b, 14)}  ${note}`);
   out('');
   out(`Sluice vs peers, ${r.startedAt.slice(0, 19)}Z, ${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, load ${r.machine.loadavg1mAtStart} -> ${r.machine.loadavg1mAtEnd ?? '-'}, ${r.wallSeconds ?? '-'} s${r.quick ? ', QUICK (not figures)' : ''}`);
@@ -132,11 +143,17 @@ export function printTable(r: BenchReport, out: (line: string) => void): void {
     row(`Node floor (stateless proxy, Node${nv})`, show(s.callsPerSecond.nodeFloor), show(s.cpuSecondsPer1000Calls.nodeFloor), noteOf(r.nodeFloor));
   }
   if (r.b2buaFloor !== undefined) row('Node floor (minimal B2BUA)', show(s.callsPerSecond.b2buaFloor), show(s.cpuSecondsPer1000Calls.b2buaFloor), noteOf(r.b2buaFloor));
-  row(`Kamailio ${kv} plain`, show(s.callsPerSecond.kamailioPlain), show(s.cpuSecondsPer1000Calls.kamailioPlain), noteOf(k.plain as Part | undefined));
+  row(`Kamailio${kv} plain`, show(s.callsPerSecond.kamailioPlain), show(s.cpuSecondsPer1000Calls.kamailioPlain), noteOf(k.plain as Part | undefined));
   const redisCpu = search(k.topos as Part | undefined)?.best?.otherCpuSecondsPer1000Calls?.redis;
-  row(`Kamailio ${kv} topos (Redis)`, show(s.callsPerSecond.kamailioTopos), show(s.cpuSecondsPer1000Calls.kamailioTopos), redisCpu === undefined ? noteOf(k.topos as Part | undefined) : `+ Redis ${redisCpu} CPU s/1000`);
+  row(`Kamailio${kv} topos (Redis)`, show(s.callsPerSecond.kamailioTopos), show(s.cpuSecondsPer1000Calls.kamailioTopos), redisCpu === undefined ? noteOf(k.topos as Part | undefined) : `+ Redis ${redisCpu} CPU s/1000`);
   row('Sluice (B2BUA, media direct)', show(s.callsPerSecond.sluice), show(s.cpuSecondsPer1000Calls.sluice), noteOf(r.sluice?.rate));
   out(`  Sluice / Kamailio plain: ${show(s.ratios.sluiceVsKamailioPlainCps)}x calls/s, ${show(s.ratios.sluiceVsKamailioPlainCpuPerCall)}x CPU per call; / topos: ${show(s.ratios.sluiceVsKamailioToposCps)}x calls/s`);
+  if (r.paired !== undefined) {
+    const rr = Array.isArray(r.paired.roundRatios) ? (r.paired.roundRatios as unknown[]).map((x) => show(num(x))).join(', ') : '-';
+    const p = s.pairedCpuSecondsPer1000Calls;
+    const note = typeof r.paired.skipped === 'string' ? ` (skipped: ${r.paired.skipped})` : typeof r.paired.error === 'string' ? ` (error: ${r.paired.error})` : typeof r.paired.note === 'string' ? ` (${r.paired.note})` : '';
+    out(`  In turn at ${show(p.rate)} calls/s: Kamailio plain ${show(p.kamailioPlain)}, Sluice ${show(p.sluice)} CPU s/1000; Sluice / Kamailio plain ${show(s.ratios.sluiceVsKamailioPlainCpuPerCallPaired)}x CPU per call (rounds: ${rr})${note}`);
+  }
   if (r.nodeFloor !== undefined) out(`  Sluice / Node floor: ${show(s.ratios.sluiceVsNodeFloorCpuPerCall)}x CPU per call`);
   if (r.b2buaFloor !== undefined) {
     out(`  Sluice / minimal B2BUA: ${show(s.ratios.sluiceVsB2buaFloorCpuPerCall)}x CPU per call; minimal B2BUA / Kamailio plain: ${show(s.ratios.b2buaFloorVsKamailioPlainCps)}x calls/s`);

@@ -69,4 +69,19 @@ describe('bench report', () => {
     expect(text).toMatch(/Node floor \(minimal B2BUA\)\s+6,000\s+0\.1/);
     expect(text).toContain('Sluice / minimal B2BUA: 5x CPU per call; minimal B2BUA / Kamailio plain: 1.5x calls/s');
   });
+
+  it('shows the paired part (both boxes at one rate, in turn) beside the searches, and says why it has no figure', () => {
+    const paired = { rate: 900, roundRatios: [3.1, null, 2.9], ratio: 3, medians: { 'kamailio-plain': 0.22, sluice: 0.68 } };
+    const r = { ...report(), paired };
+    const s = summarize(r);
+    expect(s.pairedCpuSecondsPer1000Calls).toEqual({ rate: 900, kamailioPlain: 0.22, sluice: 0.68 });
+    expect(s.ratios.sluiceVsKamailioPlainCpuPerCallPaired).toBe(3);
+    const lines: string[] = [];
+    printTable(r, (l) => lines.push(l));
+    expect(lines.join('\n')).toContain('In turn at 900 calls/s: Kamailio plain 0.22, Sluice 0.68 CPU s/1000; Sluice / Kamailio plain 3x CPU per call (rounds: 3.1, -, 2.9)');
+    const skipped: string[] = [];
+    printTable({ ...report(), paired: { skipped: 'kamailio not installed (apt-get install kamailio)' } }, (l) => skipped.push(l));
+    expect(skipped.join('\n')).toContain('Sluice / Kamailio plain -x CPU per call (rounds: -) (skipped: kamailio not installed');
+    expect(summarize(report()).ratios.sluiceVsKamailioPlainCpuPerCallPaired).toBeNull();
+  });
 });
