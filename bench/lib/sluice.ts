@@ -30,6 +30,8 @@ export interface SluiceBenchOptions {
   nodeArgs?: string[];
   /** Log level (default info: nothing per call is logged at info). */
   logLevel?: string;
+  /** The build to run: its cli/main.js, relative to the project (default dist/cli/main.js). */
+  entry?: string;
 }
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -68,7 +70,7 @@ export async function startSluice(opts: SluiceBenchOptions): Promise<SluiceUnder
       `  outside:\n    listen: [{ transport: udp, address: 127.0.0.1, port: ${opts.outside} }]\n    media: { address: 127.0.0.1, portMin: 21000, portMax: 32000 }\n` +
       `dialplan: ${join(dir, 'dialplan')}\ncalls: { mediaTimeoutSeconds: 0 }\n`,
   );
-  const child = spawn(process.execPath, [...NODE_FLAGS, ...(opts.nodeArgs ?? []), 'dist/cli/main.js', 'start', '--config', join(dir, 'sluice.yaml')], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...(opts.nodeArgs ?? []), opts.entry ?? 'dist/cli/main.js', 'start', '--config', join(dir, 'sluice.yaml')], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
     // As `npm start` runs it: glibc gives each thread (media workers, libuv's pool) an arena of

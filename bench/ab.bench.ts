@@ -1,0 +1,61 @@
+/**
+ * `npm run bench:ab -- --base DIR`: Sluice's CPU per call in two builds, the base (DIR, a build's
+ * output directory inside the project, e.g. made by `npx tsc -p tsconfig.build.json --outDir
+ * dist.base` before a change) and the current dist/, measured in turn at one call rate (the
+ * `paired` part's method, bench/lib/paired-rate.ts: both processes up throughout, warmed up, the
+ * ratio taken per round and its median reported). On a host whose speed drifts, separate runs of
+ * `bench:at-rate` differ by more than most changes do; a round's two steps are seconds apart.
+ * The directory must sit inside the project so that its imports find node_modules.
+ * Options: --base DIR (required), --rate N (default 1000), --seconds N (default 10), --rounds N
+ * (default 5).
+ */
+import { existsSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { hasBinary } from '../test/interop/harness/prereq.js';
+import { freePort } from '../test/interop/harness/sipp.js';
+import { arg } from './lib/args.js';
+import { runPaired, type PairedContender } from './lib/paired-rate.js';
+import { startSluice } from './lib/sluice.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const base = arg('--base', '');
+const rate = Number(arg('--rate', '1000'));
+const seconds = Number(arg('--seconds', '10'));
+const rounds = Number(arg('--rounds', '5'));
+
+const baseEntry = base === '' ? '' : relative(root, join(resolve(base), 'cli', 'main.js'));
+if (base === '' || baseEntry.startsWith('..') || !existsSync(join(root, baseEntry))) {
+  console.error('usage: ab.bench.ts --base DIR [--rate N] [--seconds N] [--rounds N]: DIR is a build output inside the project, with cli/main.js');
+  process.exit(2);
+}
+if (!(rate > 0 && rate <= 10_000 && seconds > 0 && seconds <= 60 && Number.isInteger(rounds) && rounds >= 1 && rounds <= 20)) {
+  console.error('usage: --rate 1..10000, --seconds 1..60, --rounds 1..20');
+  process.exit(2);
+}
+if (!hasBinary('sipp')) {
+  console.log(JSON.stringify({ bench: 'ab', skipped: 'sipp not installed (apt-get install sip-tester)' }));
+  process.exit(0);
+}
+
+const build = (name: string, entry: string): PairedContender => ({
+  name,
+  async start(trunk) {
+    const s = await startSluice({ inside: await freePort('udp'), outside: await freePort('udp'), trunk, media: 'direct', entry });
+    return { port: s.inside, pids: () => [s.pid], stop: () => s.stop() };
+  },
+});
+
+const result = await runPaired({
+  contenders: [build('base', baseEntry), build('current', 'dist/cli/main.js')],
+  rate,
+  seconds,
+  rounds,
+  warmUpSeconds: 4,
+  log: (line) => process.stderr.write(`${line}\n`),
+});
+console.log(JSON.stringify({ bench: 'ab', base: baseEntry, node: process.version, ...result }, null, 2));
+console.log(
+  `current / base at ${rate} calls/s: ${result.ratio ?? '-'}x CPU per call (rounds: ${result.roundRatios.map((r) => r ?? '-').join(', ')}); ` +
+    `medians: base ${result.medians.base ?? '-'}, current ${result.medians.current ?? '-'} CPU s per 1,000 calls`,
+);
