@@ -39,6 +39,13 @@ export interface PairedOptions {
   rounds: number;
   /** One unmeasured step per box at the rate before the first round (V8 compiles Sluice's hot paths). */
   warmUpSeconds: number;
+  /**
+   * Both boxes take their steps at the same time, each from its own sipp uac, rather than in
+   * turn: both then run through the same moments of the host's speed. For two builds of one
+   * program (bench:ab), whose share of the cores is alike; not for unlike boxes, where one
+   * would take cores from the other.
+   */
+  simultaneous?: boolean;
   log?: (line: string) => void;
 }
 
@@ -124,7 +131,12 @@ export async function runPaired(o: PairedOptions): Promise<PairedResult> {
       const order = r % 2 === 0 ? [0, 1] : [1, 0];
       const before = boxes.map((b) => cpuSecondsOfAll(b.pids()));
       const results: Awaited<ReturnType<typeof place>>[] = [];
-      for (const i of order) results[i] = await place(boxes[i]!.port, o.rate, o.seconds);
+      if (o.simultaneous === true) {
+        const both = await Promise.all(boxes.map((b) => place(b.port, o.rate, o.seconds)));
+        results.push(...both);
+      } else {
+        for (const i of order) results[i] = await place(boxes[i]!.port, o.rate, o.seconds);
+      }
       const after = boxes.map((b) => cpuSecondsOfAll(b.pids()));
       for (let i = 0; i < 2; i++) {
         const res = results[i]!;
