@@ -48,7 +48,8 @@ if (report.install.problem !== null) log(`install: ${report.install.problem} (th
 
 // Each search gets a cap that leaves room for its probes, a 20 s confirm that may fail late and
 // one step down, and starts near where this machine's earlier runs ended, so that the four
-// searches, the two concurrency runs and the media part end within about 12.5 minutes (649 s on
+// searches, the paired part (about 90 s), the two concurrency runs and the media part end within
+// about 13.5 minutes (794 s with the paired part on today's slow host; before it, 649 s on
 // a slower host, where failed steps, stopped as soon as they failed, left room for the step-downs
 // a confirm needed there).
 const rate = { quick, log, refine: 1 };
