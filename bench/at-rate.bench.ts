@@ -4,14 +4,16 @@
  * loopback): CPU seconds per 1,000 calls (every thread of the Sluice process), sipp's
  * retransmissions and failed calls. The rate search of `npm run bench` moves in rungs of x1.5,
  * so a change of a fifth in CPU per call can leave its figure where it was; at a fixed rate near
- * the limit the change shows in CPU and in retransmissions. Each run starts a fresh Sluice.
+ * the limit the change shows in CPU and in retransmissions. Each run starts a fresh Sluice and
+ * places 3 s of the same calls through it before measuring (--warm-up N seconds; 0 for none), so
+ * that the figure is not of V8 compiling the hot paths.
  * It also prints what the load generator (both sipp processes) spent per 1,000 calls: on a
  * small machine they share the cores with Sluice, so that is CPU Sluice cannot have.
  * With --instances N, N Sluice processes (each with its own sipp uac at rate/N, one shared sipp
  * uas) take the calls side by side: the most a second core could add if calls were spread over
  * processes, with no cost for spreading them.
  * Options: --rate N (default 3000), --seconds N (default 15), --runs N (default 1),
- * --instances N (default 1), --node-flags "..." (extra node flags for Sluice, e.g.
+ * --instances N (default 1), --warm-up N (default 3), --node-flags "..." (extra node flags for Sluice, e.g.
  * "--max-semi-space-size=64").
  * Needs sipp and a built dist/ (the npm script builds it).
  */
@@ -23,10 +25,11 @@ const rate = Number(arg('--rate', '3000'));
 const seconds = Number(arg('--seconds', '15'));
 const runs = Number(arg('--runs', '1'));
 const instances = Number(arg('--instances', '1'));
+const warmUpSeconds = Number(arg('--warm-up', '3'));
 const nodeFlags = arg('--node-flags', '').split(' ').filter((f) => f !== '');
 
-if (!(rate > 0 && rate <= 20_000 && seconds > 0 && seconds <= 120 && Number.isInteger(runs) && runs >= 1 && runs <= 10 && Number.isInteger(instances) && instances >= 1 && instances <= 4)) {
-  console.error('usage: at-rate.bench.ts [--rate 1..20000] [--seconds 1..120] [--runs 1..10] [--instances 1..4] [--node-flags "..."]');
+if (!(rate > 0 && rate <= 20_000 && seconds > 0 && seconds <= 120 && Number.isInteger(runs) && runs >= 1 && runs <= 10 && Number.isInteger(instances) && instances >= 1 && instances <= 4 && warmUpSeconds >= 0 && warmUpSeconds <= 30)) {
+  console.error('usage: at-rate.bench.ts [--rate 1..20000] [--seconds 1..120] [--runs 1..10] [--instances 1..4] [--warm-up 0..30] [--node-flags "..."]');
   process.exit(2);
 }
 if (!hasBinary('sipp')) {
@@ -34,7 +37,7 @@ if (!hasBinary('sipp')) {
   process.exit(0);
 }
 
-const once = (): Promise<FixedRateRun> => runAtFixedRate({ rate, seconds, boxes: instances, start: sluiceBox(nodeFlags) });
+const once = (): Promise<FixedRateRun> => runAtFixedRate({ rate, seconds, boxes: instances, warmUpSeconds, start: sluiceBox(nodeFlags) });
 
 const results: FixedRateRun[] = [];
 for (let i = 0; i < runs; i++) results.push(await once());

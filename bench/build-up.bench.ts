@@ -9,7 +9,8 @@
  * Each variant's CPU seconds per 1,000 calls, and what it adds above the floor. What Sluice adds
  * above "all three" is the rest of its stack: transactions, dialogs, the user agent, the call's
  * logic and the messages it builds. Variants alternate over --rounds (the machine's speed
- * drifts), each on a fresh process; a variant's figure is its median.
+ * drifts), each on a fresh process warmed up by 3 s of the same calls; a variant's figure is its
+ * median.
  * Options: --rate N (default 3000: every variant must hold it without retransmissions),
  * --seconds N (default 15), --rounds N (default 2), --json FILE.
  * Needs sipp and a built dist/ (the npm script builds it).
