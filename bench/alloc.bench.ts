@@ -1,9 +1,11 @@
 /**
  * `npm run bench:alloc`: the bytes Sluice allocates per call, and the bytes per call that outlive
- * the young generation (promoted). At a high call rate the garbage collector's threads and pauses
- * take about two fifths of Sluice's CPU. Unlike CPU time on a shared 2-core machine, these
- * figures hardly move from run to run, so a change to what a call keeps shows here even when CPU
- * per call cannot tell it from the noise. Fewer promoted bytes are not less CPU by themselves:
+ * the young generation (promoted). At 1,000 calls/s, collection on the main thread took about 15%
+ * of its busy time (--single-threaded-gc with --cpu-prof, 15 s from a fresh start) and V8's helper
+ * threads about 13% of a warm process's CPU (collection and compilation; ~27% in a cold process's
+ * first seconds). Unlike CPU time on a shared 2-core machine, these figures hardly move from run
+ * to run, so a change to what a call keeps shows here even when CPU per call cannot tell it from
+ * the noise. Fewer promoted bytes are not less CPU by themselves:
  * with the store's copies left out (4,000 calls/s: 28.0-29.3 -> 25.0 KB promoted per call) the
  * scavenger's time per 1,000 calls did not fall (59-60 -> 64.6 ms) nor did CPU per call (three
  * pairs at 3,000 calls/s), and with no young generation at all CPU per call stayed the same
