@@ -5,8 +5,9 @@
  * calls at the same time (bench/lib/paired-rate.ts: both processes up throughout, warmed up, the
  * ratio taken per round and its median reported). On a host whose speed drifts, separate runs of
  * `bench:at-rate` differ by more than most changes do; two builds measured over the same seconds
- * see the same host. Two copies of one build: 0.98-1.03x per round at 600 calls/s each; in turn
- * (--in-turn, the `paired` part's way) 0.82-1.13x. 100 more objects kept per call read 1.06x.
+ * see the same host. Two copies of one build: 0.98-1.03x per round at 600 calls/s each. In turn
+ * (--in-turn, the `paired` part's way), one change worth at most 3% read 0.92x in one run and
+ * 1.05x in the next (rounds 0.82-1.13). 100 more objects kept per call read 1.06x.
  * The directory must sit inside the project so that its imports find node_modules.
  * Options: --base DIR (required), --rate N per build (default 600: both builds and their sipp
  * processes share the cores), --seconds N (default 10), --rounds N (default 5), --in-turn.
