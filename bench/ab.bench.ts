@@ -16,10 +16,9 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hasBinary } from '../test/interop/harness/prereq.js';
-import { freePort } from '../test/interop/harness/sipp.js';
 import { arg } from './lib/args.js';
-import { runPaired, type PairedContender } from './lib/paired-rate.js';
-import { startSluice } from './lib/sluice.js';
+import { sluiceContender } from './lib/paired-part.js';
+import { runPaired } from './lib/paired-rate.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const base = arg('--base', '');
@@ -41,16 +40,8 @@ if (!hasBinary('sipp')) {
   process.exit(0);
 }
 
-const build = (name: string, entry: string): PairedContender => ({
-  name,
-  async start(trunk) {
-    const s = await startSluice({ inside: await freePort('udp'), outside: await freePort('udp'), trunk, media: 'direct', entry });
-    return { port: s.inside, pids: () => [s.pid], stop: () => s.stop() };
-  },
-});
-
 const result = await runPaired({
-  contenders: [build('base', baseEntry), build('current', 'dist/cli/main.js')],
+  contenders: [sluiceContender('base', baseEntry), sluiceContender('current')],
   rate,
   seconds,
   rounds,

@@ -6,7 +6,7 @@
  * `npm run bench:build-up`.
  */
 import { freePort, runSipp, startSipp, type SippServer } from '../../test/interop/harness/sipp.js';
-import { SIPP_BUFFER_ARGS, UAC_RR, UAS_RR } from './kamailio-parts.js';
+import { startUas, uacRrArgs } from './kamailio-parts.js';
 import { cpuSecondsOf, udpDropsOf } from './proc.js';
 import { startSluice } from './sluice.js';
 
@@ -92,16 +92,13 @@ function watch(pid: number, counter: (pid: number) => number): { read(): number;
 }
 
 /** sipp uac-rr placing `seconds` of 2 s calls at `rate` through the box at 127.0.0.1:port. */
-function uacArgs(port: number, rate: number, seconds: number): string[] {
-  return ['-sf', UAC_RR, `127.0.0.1:${port}`, ...SIPP_BUFFER_ARGS, '-r', String(rate), '-m', String(Math.round(rate * seconds)), '-d', '2000', '-l', String(Math.round(rate * 10))];
-}
+const uacArgs = (port: number, rate: number, seconds: number): string[] => uacRrArgs(port, { rate, calls: Math.round(rate * seconds), callMs: 2_000 });
 
 /** One run on fresh middle boxes (warmed up, see warmUpSeconds) and a fresh sipp uas; everything started is stopped. */
 export async function runAtFixedRate(o: FixedRateOptions): Promise<FixedRateRun> {
   const boxCount = o.boxes ?? 1;
-  const trunk = await freePort('udp');
   const share = o.rate / boxCount;
-  const uas = await startSipp({ args: ['-sf', UAS_RR, '-p', String(trunk), ...SIPP_BUFFER_ARGS], timeoutMs: (o.seconds + 120) * 1_000 });
+  const { uas, port: trunk } = await startUas(o.seconds + 120);
   const boxes: MiddleBox[] = [];
   const uacs: SippServer[] = [];
   try {

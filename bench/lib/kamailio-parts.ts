@@ -30,6 +30,14 @@ export const UAS_RR = fileURLToPath(new URL('../scenarios/uas-rr.xml', import.me
  */
 export const SIPP_BUFFER_ARGS: readonly string[] = ['-buff_size', '4194304'];
 
+/**
+ * sipp uac-rr placing `calls` calls of `callMs` each at `rate` a second to 127.0.0.1:port, at
+ * most `limit` at once (default ten seconds' worth), with the benchmark's socket buffers.
+ */
+export function uacRrArgs(port: number, o: { rate: number; calls: number; callMs: number; limit?: number }): string[] {
+  return ['-sf', UAC_RR, `127.0.0.1:${port}`, '-r', String(o.rate), '-m', String(o.calls), '-d', String(o.callMs), '-l', String(o.limit ?? Math.round(o.rate * 10)), ...SIPP_BUFFER_ARGS];
+}
+
 export interface RateOptions {
   /** Short steps and a short search cap, for trying things out. */
   quick?: boolean;
@@ -102,7 +110,8 @@ function describeSearch(name: string, r: SearchResult): string {
     : `${name}: ${b.rate} calls/s for ${b.seconds} s, ${b.cpuSecondsPer1000Calls ?? '-'} CPU s per 1,000 calls`;
 }
 
-async function startUas(timeoutSeconds: number): Promise<{ uas: SippServer; port: number }> {
+/** sipp uas-rr on a free UDP port of 127.0.0.1, the far end of every middle box's calls. */
+export async function startUas(timeoutSeconds: number): Promise<{ uas: SippServer; port: number }> {
   const port = await freePort('udp');
   const uas = await startSipp({ args: ['-sf', UAS_RR, '-p', String(port), ...SIPP_BUFFER_ARGS], timeoutMs: timeoutSeconds * 1_000 });
   return { uas, port };
@@ -235,7 +244,7 @@ async function concurrencyPart(o: KamailioPartsOptions): Promise<PartResult> {
     o.log?.(`kamailio concurrency: placing ${calls} calls of ${holdMs / 1_000} s at ${rate}/s`);
     const t0 = Date.now();
     uac = await startSipp({
-      args: ['-sf', UAC_RR, `127.0.0.1:${kam.port}`, '-r', String(rate), '-m', String(calls), '-d', String(holdMs), '-l', String(calls), ...SIPP_BUFFER_ARGS],
+      args: uacRrArgs(kam.port, { rate, calls, callMs: holdMs, limit: calls }),
       timeoutMs: placingMs + holdMs + 60_000,
     });
     // Bounded by the time the first calls end: every call confirmed, then its transaction gone.

@@ -52,13 +52,16 @@ const kamailioPlain: PairedContender = {
   },
 };
 
-const sluice: PairedContender = {
-  name: 'sluice',
-  async start(trunk) {
-    const s = await startSluice({ inside: await freePort('udp'), outside: await freePort('udp'), trunk, media: 'direct' });
-    return { port: s.inside, pids: () => [s.pid], stop: () => s.stop() };
-  },
-};
+/** Sluice (B2BUA, media direct) as a contender; `entry` picks the build (bench:ab), default dist/. */
+export function sluiceContender(name: string, entry?: string): PairedContender {
+  return {
+    name,
+    async start(trunk) {
+      const s = await startSluice({ inside: await freePort('udp'), outside: await freePort('udp'), trunk, media: 'direct', ...(entry === undefined ? {} : { entry }) });
+      return { port: s.inside, pids: () => [s.pid], stop: () => s.stop() };
+    },
+  };
+}
 
 export async function runPairedPart(o: PairedPartOptions = {}): Promise<Record<string, unknown>> {
   if (!hasBinary('sipp')) return { skipped: 'sipp not installed (apt-get install sip-tester)' };
@@ -70,7 +73,7 @@ export async function runPairedPart(o: PairedPartOptions = {}): Promise<Record<s
   const rounds = quick ? 2 : 3;
   o.log?.(`paired: Kamailio plain and Sluice in turn at ${rate} calls/s, ${rounds} rounds of ${seconds} s each`);
   try {
-    const result = await runPaired({ contenders: [kamailioPlain, sluice], rate, seconds, rounds, warmUpSeconds: quick ? 2 : 4, ...(o.log ? { log: o.log } : {}) });
+    const result = await runPaired({ contenders: [kamailioPlain, sluiceContender('sluice')], rate, seconds, rounds, warmUpSeconds: quick ? 2 : 4, ...(o.log ? { log: o.log } : {}) });
     o.log?.(`paired: Sluice / Kamailio plain ${result.ratio ?? '-'}x CPU per call (rounds: ${result.roundRatios.map((r) => r ?? '-').join(', ')})`);
     return { kamailio: kamailioVersion(), ...result };
   } catch (err) {

@@ -12,8 +12,8 @@
  * (transactions and dialogs waiting out their timers, 5 s in Kamailio's tm, 32 s in Sluice)
  * falls in a later round and is counted there, so at a steady state each round carries it.
  */
-import { freePort, runSipp, startSipp, type SippServer } from '../../test/interop/harness/sipp.js';
-import { SIPP_BUFFER_ARGS, UAC_RR, UAS_RR } from './kamailio-parts.js';
+import { runSipp } from '../../test/interop/harness/sipp.js';
+import { startUas, uacRrArgs } from './kamailio-parts.js';
 import { cpuSecondsOfAll } from './proc.js';
 
 /** A middle box that stays up through the part, taking calls on 127.0.0.1:port. */
@@ -106,7 +106,7 @@ export function pairedFigures(names: [string, string], steps: PairedStep[], roun
 async function place(port: number, rate: number, seconds: number): Promise<{ successful: number; failed: number; retransmissions: number }> {
   const calls = Math.round(rate * seconds);
   const r = await runSipp({
-    args: ['-sf', UAC_RR, `127.0.0.1:${port}`, ...SIPP_BUFFER_ARGS, '-r', String(rate), '-m', String(calls), '-d', String(CALL_MS), '-l', String(Math.round(rate * 10))],
+    args: uacRrArgs(port, { rate, calls, callMs: CALL_MS }),
     timeoutMs: (seconds + 40) * 1_000,
   });
   return { successful: r.successful, failed: r.failed + (r.successful + r.failed < calls ? calls - r.successful - r.failed : 0), retransmissions: r.retransmissions };
@@ -117,8 +117,7 @@ export async function runPaired(o: PairedOptions): Promise<PairedResult> {
   const names: [string, string] = [o.contenders[0].name, o.contenders[1].name];
   const stepSeconds = o.seconds + CALL_MS / 1_000 + 2;
   const total = 2 * (o.warmUpSeconds + CALL_MS / 1_000 + 2) + o.rounds * 2 * stepSeconds + 60;
-  const trunk = await freePort('udp');
-  const uas: SippServer = await startSipp({ args: ['-sf', UAS_RR, '-p', String(trunk), ...SIPP_BUFFER_ARGS], timeoutMs: total * 1_000 });
+  const { uas, port: trunk } = await startUas(total);
   const boxes: PairedBox[] = [];
   try {
     for (const c of o.contenders) boxes.push(await c.start(trunk));
@@ -131,12 +130,8 @@ export async function runPaired(o: PairedOptions): Promise<PairedResult> {
       const order = r % 2 === 0 ? [0, 1] : [1, 0];
       const before = boxes.map((b) => cpuSecondsOfAll(b.pids()));
       const results: Awaited<ReturnType<typeof place>>[] = [];
-      if (o.simultaneous === true) {
-        const both = await Promise.all(boxes.map((b) => place(b.port, o.rate, o.seconds)));
-        results.push(...both);
-      } else {
-        for (const i of order) results[i] = await place(boxes[i]!.port, o.rate, o.seconds);
-      }
+      if (o.simultaneous === true) results.push(...(await Promise.all(boxes.map((b) => place(b.port, o.rate, o.seconds)))));
+      else for (const i of order) results[i] = await place(boxes[i]!.port, o.rate, o.seconds);
       const after = boxes.map((b) => cpuSecondsOfAll(b.pids()));
       for (let i = 0; i < 2; i++) {
         const res = results[i]!;

@@ -9,7 +9,7 @@
  */
 import { hasBinary } from '../../test/interop/harness/prereq.js';
 import { freePort, runSipp, startSipp, type SippServer } from '../../test/interop/harness/sipp.js';
-import { searchOptions as rateSearchOptions, SIPP_BUFFER_ARGS, UAC_RR, UAS_RR, type RateOptions } from './kamailio-parts.js';
+import { searchOptions as rateSearchOptions, SIPP_BUFFER_ARGS, UAS_RR, uacRrArgs, type RateOptions } from './kamailio-parts.js';
 import { memoryKb } from './proc.js';
 import { searchMaxRate } from './sipp-rate.js';
 import { startSluice, type SluiceUnderTest } from './sluice.js';
@@ -46,7 +46,7 @@ const WARM_UP = { rate: 500, calls: 1_500, callMs: 500 };
 
 async function warmUp(sluice: SluiceUnderTest): Promise<void> {
   await runSipp({
-    args: ['-sf', UAC_RR, `127.0.0.1:${sluice.inside}`, '-r', String(WARM_UP.rate), '-m', String(WARM_UP.calls), '-d', String(WARM_UP.callMs), '-l', String(WARM_UP.calls), ...SIPP_BUFFER_ARGS],
+    args: uacRrArgs(sluice.inside, { ...WARM_UP, limit: WARM_UP.calls }),
     timeoutMs: 20_000,
   });
 }
@@ -120,7 +120,7 @@ export async function runSluiceConcurrency(o: SluiceConcurrencyOptions = {}): Pr
     o.log?.(`sluice concurrency (media ${media}): placing ${calls} calls of ${holdMs / 1_000} s at ${rate}/s, measuring at ${measureAtMs / 1_000} s and ${(measureAtMs + SETTLED_MS) / 1_000} s`);
     const t0 = Date.now();
     uac = await startSipp({
-      args: ['-sf', UAC_RR, `127.0.0.1:${pair.sluice.inside}`, '-r', String(rate), '-m', String(calls), '-d', String(holdMs), '-l', String(calls), ...SIPP_BUFFER_ARGS],
+      args: uacRrArgs(pair.sluice.inside, { rate, calls, callMs: holdMs, limit: calls }),
       timeoutMs: placingMs + holdMs + 60_000,
     });
     await sleep(Math.max(0, t0 + measureAtMs - Date.now()));
