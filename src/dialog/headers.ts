@@ -63,6 +63,9 @@ export function routeUri(routeValue: string): Uri {
  * nothing to strip.
  */
 export function asRequestUri(uriText: string): string {
+  // A target with neither URI headers nor a method parameter is its own Request-URI: the one of
+  // every in-dialog request, as remote targets (Contact URIs) were checked when they came in.
+  if (uriText.indexOf('?') < 0 && uriText.toLowerCase().indexOf(';method') < 0) return uriText;
   return requestUriOf(parseUri(uriText), uriText);
 }
 

@@ -32,6 +32,7 @@ export {
   createNon2xxAck,
   inviteCredentials,
   requestTarget,
+  ourVia,
   viaValue,
   type AckOptions,
   type Credential,

@@ -2,7 +2,7 @@
  * Requests in a dialog (RFC 3261 12.2.1.1), the ACK of a 2xx (13.2.2.4), and, for the UA core,
  * CANCEL (9.1) and the ACK of a non-2xx final response (17.1.1.3).
  */
-import { ownUtf8, SipRequest, splitList, type SipResponse } from '../sip/index.js';
+import { ownUtf8, sentVia, SipRequest, splitList, type SipResponse, type Via } from '../sip/index.js';
 import { DialogError, DialogErrorCode } from './errors.js';
 import { asRequestUri, isLooseRoute, requestUriOf, requiredValue, routeUri } from './headers.js';
 import type { DialogRecord } from './record.js';
@@ -39,11 +39,15 @@ export interface InDialogRequestOptions extends RequestOptions {
 const MAGIC_COOKIE = 'z9hG4bK';
 
 export function viaValue(via: ViaSpec, branch: string): string {
+  return ourVia(via, branch).text;
+}
+
+/** Our Via for a request: its text, and its parse (see SipMessage.appendVia). */
+export function ourVia(via: ViaSpec, branch: string): { text: string; via: Via | null } {
   if (!branch.startsWith(MAGIC_COOKIE)) {
     throw new DialogError(DialogErrorCode.invalid, `Branch must begin with ${MAGIC_COOKIE}`);
   }
-  const host = via.host.includes(':') && !via.host.startsWith('[') ? `[${via.host}]` : via.host;
-  return `SIP/2.0/${via.transport.toUpperCase()} ${host}:${via.port};branch=${branch}${via.rport === true ? ';rport' : ''}`;
+  return sentVia(via.transport, via.host, via.port, branch, via.rport === true);
 }
 
 /** Request-URI and Route values for a request in the dialog (12.2.1.1). */
@@ -92,7 +96,8 @@ function addExtra(request: SipRequest, extra: RequestOptions['extraHeaders']): v
 function dialogRequest(dialog: DialogRecord, method: string, seq: number, options: RequestOptions): SipRequest {
   const target = requestTarget(dialog);
   const request = new SipRequest(method, target.requestUri);
-  request.appendHeader('Via', viaValue(options.via, options.branch));
+  const via = ourVia(options.via, options.branch);
+  request.appendVia(via.text, via.via);
   request.appendHeader('Max-Forwards', String(options.maxForwards ?? 70));
   for (const route of target.routes) request.appendHeader('Route', route);
   request.appendHeader('From', dialog.localUri); // 12.2.1.1: local URI and local tag

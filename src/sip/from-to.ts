@@ -4,8 +4,11 @@
  */
 import { SipParseError } from './errors.js';
 import { displayName } from './header-names.js';
+import { skipWs, trimEnd } from './chars.js';
+import { fail } from './fail.js';
 import { parseNameAddr } from './name-addr.js';
-import type { NameAddr } from './types.js';
+import { getParam, scanParams, scanQuoted } from './params.js';
+import type { NameAddr, Param } from './types.js';
 
 /** From and To: one name-addr or addr-spec; the error names the header it came from. */
 export function nameAddrOf(value: string, key: string): NameAddr {
@@ -22,4 +25,34 @@ export function nameAddrOf(value: string, key: string): NameAddr {
 export function tagOf(na: NameAddr): string | null {
   for (const p of na.params) if (p.name.length === 3 && p.name.toLowerCase() === 'tag') return p.value;
   return null;
+}
+
+/**
+ * The tag of a From or To value without parsing its URI. Dialog and transaction matching read
+ * only the tags, and of most messages (responses, in-dialog requests) nothing else of From and
+ * To: their URIs are then parsed, and checked, only when something reads them. The display
+ * name's quotes and the URI's <> are found as the full parse finds them, and the header
+ * parameters after them are scanned (and checked) by the same code.
+ */
+export function tagOfValue(value: string, key: string): string | null {
+  const end = trimEnd(value, 0, value.length);
+  let i = skipWs(value, 0, end);
+  if (i >= end) fail('Empty value', key);
+  // Where the header parameters begin: after the '>' of a <>-enclosed URI, else (an addr-spec)
+  // at the URI's first ';' (RFC 3261 20.10). A quoted display name may hold '<' or ';'.
+  for (; i < end; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x22) i = scanQuoted(value, i, end, key) - 1;
+    else if (c === 0x3c) {
+      while (i < end && value.charCodeAt(i) !== 0x3e) i++;
+      if (i === end) fail('Missing > after URI', key);
+      i++;
+      break;
+    } else if (c === 0x3b) break;
+  }
+  const params: Param[] = [];
+  const after = skipWs(value, scanParams(value, i, end, params, key), end);
+  if (after !== end) fail('Invalid text after the URI', key);
+  const tag = getParam(params, 'tag');
+  return tag === undefined ? null : tag;
 }

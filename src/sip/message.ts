@@ -1,6 +1,6 @@
 /** SipMessage, the base of SipRequest and SipResponse: header access, mutation, cached routing-header views. */
 import { SipParseError } from './errors.js';
-import { nameAddrOf, tagOf } from './from-to.js';
+import { nameAddrOf, tagOf, tagOfValue } from './from-to.js';
 import { made, type HeaderField } from './header-field.js';
 import { canonicalName, displayName } from './header-names.js';
 import {
@@ -37,6 +37,8 @@ export abstract class SipMessage {
   private _via: Via[] | undefined = NOT_PARSED;
   private _from: NameAddr | undefined = NOT_PARSED;
   private _to: NameAddr | undefined = NOT_PARSED;
+  private _fromTag: string | null | undefined = NOT_PARSED;
+  private _toTag: string | null | undefined = NOT_PARSED;
   private _callId: string | undefined = NOT_PARSED;
   private _cseq: CSeq | undefined = NOT_PARSED;
   private _maxForwards: number | null | undefined = NOT_PARSED;
@@ -143,6 +145,18 @@ export abstract class SipMessage {
     this.changed(key);
   }
 
+  /**
+   * Appends a Via field the caller built, with its parse when it has one (sentVia): the first
+   * Via of a request we send, which is then not parsed back from its text.
+   */
+  appendVia(text: string, via: Via | null): void {
+    this.appendHeader('via', text);
+    if (via === null) return;
+    let n = 0;
+    for (const f of this.headers) if (f.key === 'via') n++;
+    if (n === 1) this._via = [via];
+  }
+
   /** Adds a field before the first field of the same name (a new top Via), else at the start. */
   prependHeader(name: string, value: string): void {
     const key = canonicalName(name);
@@ -208,9 +222,11 @@ export abstract class SipMessage {
         break;
       case 'from':
         this._from = NOT_PARSED;
+        this._fromTag = NOT_PARSED;
         break;
       case 'to':
         this._to = NOT_PARSED;
+        this._toTag = NOT_PARSED;
         break;
       case 'call-id':
         this._callId = NOT_PARSED;
@@ -325,13 +341,23 @@ export abstract class SipMessage {
     return ct;
   }
 
-  /** The To tag, or null outside a dialog. */
+  /** The To tag, or null outside a dialog (read without parsing the To URI: see tagOfValue). */
   get toTag(): string | null {
-    return tagOf(this.to);
+    let t = this._toTag;
+    if (t === NOT_PARSED) {
+      t = this._to !== NOT_PARSED ? tagOf(this._to) : tagOfValue(this.required('to'), 'to');
+      this._toTag = t;
+    }
+    return t;
   }
 
   get fromTag(): string | null {
-    return tagOf(this.from);
+    let t = this._fromTag;
+    if (t === NOT_PARSED) {
+      t = this._from !== NOT_PARSED ? tagOf(this._from) : tagOfValue(this.required('from'), 'from');
+      this._fromTag = t;
+    }
+    return t;
   }
 
   private required(key: string): string {
@@ -340,7 +366,13 @@ export abstract class SipMessage {
     return v;
   }
 
-  /** Parses what routing needs now, so a malformed one is refused at the edge. */
+  /**
+   * Parses what routing needs now, so a malformed one is refused at the edge. From and To are
+   * parsed whole in a request outside a dialog (no To tag: the caller's identity, a
+   * registration's address of record); of a response or an in-dialog request only their tags
+   * and header parameters are read here (matching needs nothing else), and their URIs are parsed
+   * when first read.
+   */
   parseRoutingHeaders(): void {
     // One pass over the fields (the hot path of every received message); the getters below
     // then only check presence, and throw the "Missing ..." errors.
@@ -348,6 +380,8 @@ export abstract class SipMessage {
       const via: Via[] = [];
       let contacts: string[] | null = null;
       let mf: number | null = null;
+      let from: string | undefined;
+      let to: string | undefined;
       const headers = this.headers;
       for (let k = 0; k < headers.length; k++) {
         const f = headers[k]!;
@@ -358,10 +392,10 @@ export abstract class SipMessage {
             break;
           }
           case 'from':
-            this._from ??= nameAddrOf(f.value, 'from');
+            from ??= f.value;
             break;
           case 'to':
-            this._to ??= nameAddrOf(f.value, 'to');
+            to ??= f.value;
             break;
           case 'call-id':
             this._callId ??= parseCallId(f.value);
@@ -379,12 +413,20 @@ export abstract class SipMessage {
             break;
         }
       }
+      if (to !== undefined && this._to === NOT_PARSED && this._toTag === NOT_PARSED) {
+        if (this.kind === 'request' && tagOfValue(to, 'to') === null) this._to = nameAddrOf(to, 'to');
+        else this._toTag = tagOfValue(to, 'to');
+      }
+      if (from !== undefined && this._from === NOT_PARSED && this._fromTag === NOT_PARSED) {
+        if (this._to !== NOT_PARSED) this._from = nameAddrOf(from, 'from');
+        else this._fromTag = tagOfValue(from, 'from');
+      }
       this._via = fit(via);
       if (this._maxForwards === NOT_PARSED) this._maxForwards = mf;
       if (this._contact === NOT_PARSED) this._contact = contacts === null ? [] : this.parseContactValues(contacts);
     }
-    void this.from;
-    void this.to;
+    if (this._from === NOT_PARSED) this.required('from');
+    if (this._to === NOT_PARSED) this.required('to');
     void this.callId;
     void this.cseq;
     void this.maxForwards;
@@ -394,6 +436,8 @@ export abstract class SipMessage {
   /** Parses every header the grammar knows (the 'all' parse mode). */
   parseAllHeaders(): void {
     this.parseRoutingHeaders();
+    void this.from;
+    void this.to;
     void this.contentType;
     const seen = new Set<string>();
     for (const f of this.headers) {

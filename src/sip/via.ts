@@ -5,7 +5,7 @@
  *   sent-by = host [ COLON port ]
  * One field value may hold several via-parms separated by commas.
  */
-import { matchLower, scanToken, skipWs } from './chars.js';
+import { isToken, matchLower, scanToken, skipWs } from './chars.js';
 import * as chars from './chars.js';
 import { fail } from './fail.js';
 import { fit } from './fit.js';
@@ -227,4 +227,20 @@ export function serializeVia(via: Via): string {
     if (v !== undefined) params.push({ name: k, value: v });
   }
   return out + serializeParams(params, true);
+}
+
+/**
+ * The Via a UA sends a request with (RFC 3261 8.1.1.7; RFC 3581 rport), as text and as the value
+ * parseVia would make of that text, so a request we build is not parsed back for its own Via.
+ * The value is null when the host is no valid host (the text is then parsed, and refused, as any).
+ */
+export function sentVia(transport: string, host: string, port: number, branch: string, rport: boolean): { text: string; via: Via | null } {
+  const bare = host.charCodeAt(0) === 0x5b ? host.slice(1, -1) : host;
+  const kind: HostKind | null = bare.includes(':') ? (parseIPv6(bare, 0, bare.length) ? 'ipv6' : null) : hostKind(bare, 0, bare.length);
+  const t = transport.toUpperCase();
+  const text = `SIP/2.0/${t} ${kind === 'ipv6' || bare.includes(':') ? `[${bare}]` : bare}:${port};branch=${branch}${rport ? ';rport' : ''}`;
+  if (kind === null || port < 0 || port > 65535 || !isToken(t) || !isToken(branch)) return { text, via: null };
+  const params: Param[] = rport ? [{ name: 'branch', value: branch }, { name: 'rport', value: null }] : [{ name: 'branch', value: branch }];
+  const via: Via = { protocol: 'SIP', version: '2.0', transport: t, host: bare, hostKind: kind, port, branch, received: null, rport: rport ? true : null, maddr: null, ttl: null, params };
+  return { text, via };
 }

@@ -10,7 +10,7 @@ import {
   frozenDialog,
   onInviteResponse,
   replaceDialog,
-  viaValue,
+  ourVia,
   type DialogRecord,
   type InviteDialogSet,
 } from '../dialog/index.js';
@@ -156,7 +156,8 @@ export class OutgoingCall {
     const dest = this.destination;
     const ua = this.ua;
     const inv = new SipRequest('INVITE', this.options.uri);
-    inv.appendHeader('Via', viaValue(ua.viaFor(dest), ua.transactions.newBranch()));
+    const via = ourVia(ua.viaFor(dest), ua.transactions.newBranch());
+    inv.appendVia(via.text, via.via);
     inv.appendHeader('Max-Forwards', '70');
     inv.appendHeader('From', `${this.options.from};tag=${this.fromTag}`);
     inv.appendHeader('To', this.options.to ?? `<${this.options.uri}>`);

@@ -6,7 +6,7 @@
  * digest retries, and for calls through OutgoingCall.
  */
 import type { Clock } from '../clock.js';
-import { dialogKeyOfIncomingRequest, viaValue, type ViaSpec } from '../dialog/index.js';
+import { dialogKeyOfIncomingRequest, ourVia, type ViaSpec } from '../dialog/index.js';
 import { isIP } from 'node:net';
 import { createResponse, getParam, isSipUri, parseUri, SipRequest, type SipResponse, type SipUri } from '../sip/index.js';
 import {
@@ -293,7 +293,8 @@ export class UserAgent implements TransactionCore {
     let seq = 1;
     return this.sendWithAuth((auth) => {
       const r = new SipRequest(method, options.uri);
-      r.appendHeader('Via', viaValue(this.viaFor(destination), this.transactions.newBranch()));
+      const via = ourVia(this.viaFor(destination), this.transactions.newBranch());
+      r.appendVia(via.text, via.via);
       r.appendHeader('Max-Forwards', '70');
       r.appendHeader('From', `${options.from};tag=${fromTag}`);
       r.appendHeader('To', options.to ?? `<${options.uri}>`);

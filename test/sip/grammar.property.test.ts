@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SipParseError } from '../../src/sip/errors.js';
 import { HEADER_VALUE_PARSERS, parseAuth, serializeAuth, splitList } from '../../src/sip/header-values.js';
+import { tagOf, tagOfValue } from '../../src/sip/from-to.js';
 import { parseNameAddr, parseNameAddrList, serializeNameAddr } from '../../src/sip/name-addr.js';
 import { parseParams, serializeParams } from '../../src/sip/params.js';
 import type { NameAddr, OtherUri, Param, SipUri, TelUri, Uri } from '../../src/sip/types.js';
@@ -163,6 +164,17 @@ describe('round trips', () => {
     );
   });
 
+  it('tagOfValue reads the tag the full parse finds, without parsing the URI', () => {
+    fc.assert(
+      fc.property(nameAddr, fc.option(stringOf(TOKEN, 1, 12), { nil: undefined }), (na, tag) => {
+        const value = tag === undefined ? na : { ...na, params: [...na.params, { name: 'tag', value: tag }] };
+        const text = serializeNameAddr(value);
+        expect(tagOfValue(text, 'to')).toBe(tagOf(parseNameAddr(text)));
+      }),
+      { numRuns: 600 },
+    );
+  });
+
   it('a list of name-addrs survives joining with commas', () => {
     fc.assert(
       fc.property(fc.array(nameAddr, { minLength: 1, maxLength: 4 }), (list) => {
@@ -221,6 +233,7 @@ const parsers: [string, (v: string) => unknown][] = [
   ['request-uri', (v) => parseUri(v, { requestUri: true })],
   ['name-addr', (v) => parseNameAddr(v)],
   ['name-addr-list', (v) => parseNameAddrList(v, 'contact')],
+  ['from-to tag', (v) => tagOfValue(v, 'to')],
   ['params', (v) => parseParams(v)],
   ['split', (v) => splitList(v)],
   ['unescape', unescape],

@@ -166,6 +166,23 @@ describe('parseMessage', () => {
     expect(refused(crlf(lines), { mode: 'all' }).header).toBe('expires');
   });
 
+  it('parses From and To whole outside a dialog, and only their tags in a response or an in-dialog request', () => {
+    const badUri = (to: string, first: string) =>
+      crlf([first, ...INVITE.slice(1, 8).map((l) => (l.startsWith('To:') ? to : l)), 'Content-Length: 0', '', '']);
+    // Outside a dialog (no To tag) a To whose URI is malformed is refused at once.
+    expect(refused(badUri('To: <sip:bob@bad host>', 'INVITE sip:bob@biloxi.example.com SIP/2.0')).header).toBe('to');
+    // In a response: the tag is read and matching goes on; the URI is refused when read.
+    const response = parseMessage(badUri('To: <sip:bob@bad host>;tag=8321234356', 'SIP/2.0 200 OK'));
+    expect(response.toTag).toBe('8321234356');
+    expect(response.fromTag).toBe('1928301774');
+    expect(() => response.to).toThrow(SipParseError);
+    expect(refused(badUri('To: <sip:bob@bad host>;tag=8321234356', 'SIP/2.0 200 OK'), { mode: 'all' }).header).toBe('to');
+    // Header parameters, quotes and <> are checked here all the same.
+    expect(refused(badUri('To: <sip:bob@biloxi.example.com>;tag=', 'SIP/2.0 200 OK')).header).toBe('to');
+    expect(refused(badUri('To: "Bob <sip:bob@biloxi.example.com>;tag=1', 'SIP/2.0 200 OK')).header).toBe('to');
+    expect(refused(badUri('To: <sip:bob@biloxi.example.com;tag=1', 'SIP/2.0 200 OK')).header).toBe('to');
+  });
+
   it('reports a malformed header when it is first read', () => {
     const lines = [...INVITE];
     lines.splice(3, 0, 'Expires: soon');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Via } from '../../src/sip/types.js';
-import { parseVia, serializeVia } from '../../src/sip/via.js';
+import { parseVia, sentVia, serializeVia } from '../../src/sip/via.js';
 import { expectParseError } from './grammar-helpers.js';
 
 const one = (text: string): Via => {
@@ -178,5 +178,29 @@ describe('serializeVia', () => {
         { name: 'rport', value: null },
       ],
     });
+  });
+});
+
+describe('sentVia', () => {
+  const cases: [string, string, number, boolean][] = [
+    ['udp', '192.0.2.1', 5060, true],
+    ['UDP', '192.0.2.1', 5060, false],
+    ['tcp', 'sbc.example.com', 5061, false],
+    ['TLS', '2001:db8::1', 5061, false],
+    ['UDP', '[2001:db8::1]', 5060, true],
+  ];
+  for (const [transport, host, port, rport] of cases) {
+    it(`is what parseVia makes of its text (${transport} ${host}:${port}${rport ? ' rport' : ''})`, () => {
+      const { text, via } = sentVia(transport, host, port, 'z9hG4bK-abc.1', rport);
+      expect(via).toEqual(parseVia(text)[0]);
+      expect(serializeVia(via!)).toBe(text);
+    });
+  }
+
+  it('writes the text alone for a host that is none, so the request is refused as any other', () => {
+    const { text, via } = sentVia('UDP', 'bad host', 5060, 'z9hG4bK1', false);
+    expect(via).toBeNull();
+    expect(text).toBe('SIP/2.0/UDP bad host:5060;branch=z9hG4bK1');
+    expect(() => parseVia(text)).toThrow();
   });
 });
