@@ -85,6 +85,9 @@ export function signalledStreams(sdp: Sdp): SignalledStream[] {
  */
 const ANCHOR_DROPS = new Set(['candidate', 'ice-ufrag', 'ice-pwd', 'ice-options', 'ice-lite', 'remote-candidates', 'end-of-candidates', 'ssrc', 'ssrc-group']);
 
+/** Whether a line stays when media is anchored (see ANCHOR_DROPS). */
+const kept = (l: SdpLine): boolean => l.type !== 'a' || !ANCHOR_DROPS.has(parseAttribute(l.value).name);
+
 /**
  * The SDP the far party gets: what this party sent (text, or already parsed: it is changed in
  * place) with our origin, our address and the targets' ports. `targets[i]` is for stream i.
@@ -96,15 +99,14 @@ export function regenerate(input: Sdp | string, origin: OriginState, ourAddress:
   setOrigin(sdp, { username: 'sluice', sessId: origin.sessId, sessVersion: String(origin.version), addrtype, address: ourAddress });
   const session = getSessionConnection(sdp);
   setSessionAddress(sdp, { addrtype, address: session !== null && isZeroAddress(session.addrtype, session.address) ? zero : ourAddress });
-  const dropped = (l: SdpLine): boolean => anchored && l.type === 'a' && ANCHOR_DROPS.has(parseAttribute(l.value).name);
-  sdp.session = sdp.session.filter((l) => !dropped(l));
+  if (anchored) sdp.session = sdp.session.filter(kept);
   sdp.media.forEach((m, i) => {
     const target = targets[i] ?? { kind: 'disabled' };
     if (target.kind === 'disabled') {
       setMediaPort(sdp, i, 0);
       return;
     }
-    m.lines = m.lines.filter((l) => !dropped(l));
+    if (anchored) m.lines = m.lines.filter(kept);
     const c = effectiveConnection(sdp, i);
     const address = c !== null && isZeroAddress(c.addrtype, c.address) ? zero : target.address;
     const spec = { addrtype: addrTypeOf(address), address };

@@ -80,12 +80,14 @@ export interface UacDialogBase {
 export interface UacDialogOptions {
   /** The request was sent over TLS (12.1.2: with a sips Request-URI, the dialog is secure). */
   overTls?: boolean;
+  /** Our Contact URI as we wrote it in the request (else it is parsed back from the request). */
+  localTarget?: string;
 }
 
 export function uacDialogBase(request: SipRequest, options: UacDialogOptions = {}): UacDialogBase {
   const localTag = request.fromTag;
   if (localTag === null) throw new DialogError(DialogErrorCode.missing, 'Dialog-creating request has no From tag');
-  const localTarget = contactUri(request);
+  const localTarget = options.localTarget ?? contactUri(request);
   if (localTarget === null) throw new DialogError(DialogErrorCode.missing, 'Dialog-creating request has no Contact');
   return {
     callId: request.callId,

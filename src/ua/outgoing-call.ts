@@ -163,7 +163,8 @@ export class OutgoingCall {
     inv.appendHeader('To', this.options.to ?? `<${this.options.uri}>`);
     inv.appendHeader('Call-ID', this.callId);
     inv.appendHeader('CSeq', `${this.seq} INVITE`);
-    inv.appendHeader('Contact', `<${ua.contactFor(dest, this.options.contactUser)}>`);
+    const contact = ua.contactFor(dest, this.options.contactUser);
+    inv.appendHeader('Contact', `<${contact}>`);
     for (const [n, v] of ua.standardHeaders()) inv.appendHeader(n, v);
     if (this.options.reliableProvisional === 'required') inv.appendHeader('Require', '100rel');
     if (ua.sessionTimer !== null && this.sessionExpires !== null) {
@@ -174,7 +175,7 @@ export class OutgoingCall {
     this.invite = inv;
     this.basis = ackBasisOf(inv);
     const seq = this.seq;
-    this.set = createInviteDialogSet(inv, { overTls: dest.transport === 'TLS' });
+    this.set = createInviteDialogSet(inv, { overTls: dest.transport === 'TLS', localTarget: contact });
     // A retry's INVITE replaces the last, whose transaction (Completed, Timer D) has nothing
     // more to tell this call.
     if (this.link !== null) this.link.call = null;

@@ -65,6 +65,8 @@ export class UserAgent implements TransactionCore {
   private readonly ids: () => string;
   private readonly contactUser: string;
   private readonly product: string | undefined;
+  /** Allow, Supported and User-Agent, made once (see standardHeaders). */
+  private standard: readonly (readonly [string, string])[] | undefined;
   private readonly options: UaOptions;
   private readonly sessions = new Map<string, Session>();
   /** Incoming INVITEs not yet answered finally, by server transaction. */
@@ -204,10 +206,12 @@ export class UserAgent implements TransactionCore {
   }
 
   /** Allow, Supported and User-Agent: what our requests and responses carry. */
-  standardHeaders(): [string, string][] {
-    const h: [string, string][] = [['Allow', ALLOW], ['Supported', SUPPORTED.join(', ')]];
-    if (this.product !== undefined) h.push(['User-Agent', this.product]);
-    return h;
+  standardHeaders(): readonly (readonly [string, string])[] {
+    return (this.standard ??= Object.freeze(
+      this.product === undefined
+        ? [['Allow', ALLOW] as const, ['Supported', SUPPORTED.join(', ')] as const]
+        : [['Allow', ALLOW] as const, ['Supported', SUPPORTED.join(', ')] as const, ['User-Agent', this.product] as const],
+    ));
   }
 
   viaFor(destination: Destination): ViaSpec {

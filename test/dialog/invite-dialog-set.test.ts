@@ -27,6 +27,14 @@ function apply(set: InviteDialogSet, response: SipResponse) {
 }
 
 describe('InviteDialogSet: the dialogs of one forked INVITE', () => {
+  it('takes our Contact URI as given, or else from the INVITE', () => {
+    const invite = aliceInvite();
+    const fromInvite = createInviteDialogSet(invite).localTarget;
+    expect(fromInvite).toMatch(/^sip:/);
+    expect(createInviteDialogSet(invite, { localTarget: fromInvite }).localTarget).toBe(fromInvite);
+    expect(createInviteDialogSet(invite, { localTarget: 'sip:alice@192.0.2.9:5070' }).localTarget).toBe('sip:alice@192.0.2.9:5070');
+  });
+
   it('makes one early dialog per To tag, confirms on 2xx, and reports a second fork 2xx', () => {
     const set = createInviteDialogSet(aliceInvite());
     expect(set).toMatchObject({ dialogs: [], finalStatus: null, answered: false, inviteSeq: 1, localTag: '9fxced76sl' });
