@@ -7,7 +7,7 @@
 import type { TimerHandle } from '../clock.js';
 import type { Side } from '../media/index.js';
 import { userOf } from './users.js';
-import { deepFreeze, ownCopy, serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
+import { deepFreeze, ownCopy, ownString, serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
 import { parseSdp, SdpParseError } from '../sdp/index.js';
 import type { Destination } from '../transaction/index.js';
 import { CallFailed, type IncomingCall, type IncomingOffer, type IncomingRequest, type OutgoingCall, type Session, type SessionEnd } from '../ua/index.js';
@@ -50,12 +50,18 @@ export class Call {
   ) {
     this.incoming = incoming;
     const r = incoming.request;
-    // An own copy (ownCopy): the header values are slices of the INVITE's text, which the record
-    // (kept for the whole call) must not hold alive.
-    this.record = ownCopy({
+    // The header values are slices of the INVITE's text, which the record (kept for the whole
+    // call) must not hold alive: they are taken as strings of their own (ownString).
+    this.record = {
       id: ctx.newId(),
       state: 'routing',
-      caller: Object.freeze({ realm, callId: r.callId, from: r.header('from') ?? '', to: r.header('to') ?? '', source: `${incoming.source.address}:${incoming.source.port}` }),
+      caller: Object.freeze({
+        realm,
+        callId: ownString(r.callId),
+        from: ownString(r.header('from') ?? ''),
+        to: ownString(r.header('to') ?? ''),
+        source: `${incoming.source.address}:${incoming.source.port}`,
+      }),
       callee: null,
       route: null,
       media: 'anchor',
@@ -66,7 +72,7 @@ export class Call {
       endedBy: null,
       status: null,
       deadlines: Object.freeze({ maxDuration: null }),
-    });
+    };
     this.origin = { a: newOrigin(Math.random), b: newOrigin(Math.random) };
   }
 

@@ -3,6 +3,7 @@
  * record goes through JSON (the Redis store) and back unchanged, and every update returns a new
  * record (the pure-layer rule of DESIGN.md, "State as data").
  */
+import { ownString } from '../sip/index.js';
 
 export type DialogRole = 'uac' | 'uas';
 
@@ -56,6 +57,33 @@ export function frozenDialog(record: DialogRecord): DialogRecord {
   if (!Object.isFrozen(record.routeSet)) Object.freeze(record.routeSet);
   return Object.freeze(record);
 }
+
+/**
+ * The record with strings of its own (see sip's ownString): its values are cut from the messages
+ * that made the dialog, and a slice keeps its whole message text alive. What ownCopy does, field
+ * by field: a dialog has one shape, so there is no walk over its keys.
+ */
+export function ownDialog(d: DialogRecord): DialogRecord {
+  return frozenDialog({
+    role: d.role,
+    state: d.state,
+    callId: ownString(d.callId),
+    localTag: ownString(d.localTag),
+    remoteTag: d.remoteTag === null ? null : ownString(d.remoteTag),
+    localUri: ownString(d.localUri),
+    remoteUri: ownString(d.remoteUri),
+    localTarget: ownString(d.localTarget),
+    remoteTarget: ownString(d.remoteTarget),
+    routeSet: d.routeSet.length === 0 ? NO_ROUTES : d.routeSet.map(ownString),
+    localSeq: d.localSeq,
+    remoteSeq: d.remoteSeq,
+    secure: d.secure,
+    inviteSeq: d.inviteSeq,
+    method: ownString(d.method),
+  });
+}
+
+const NO_ROUTES: readonly string[] = Object.freeze([]);
 
 /** The dialog ID of RFC 3261 12: Call-ID, local tag, remote tag. */
 export interface DialogId {

@@ -229,6 +229,9 @@ export function serializeVia(via: Via): string {
   return out + serializeParams(params, true);
 }
 
+let sentHost = '';
+let sentKind: HostKind | null = null;
+
 /**
  * The Via a UA sends a request with (RFC 3261 8.1.1.7; RFC 3581 rport), as text and as the value
  * parseVia would make of that text, so a request we build is not parsed back for its own Via.
@@ -236,7 +239,12 @@ export function serializeVia(via: Via): string {
  */
 export function sentVia(transport: string, host: string, port: number, branch: string, rport: boolean): { text: string; via: Via | null } {
   const bare = host.charCodeAt(0) === 0x5b ? host.slice(1, -1) : host;
-  const kind: HostKind | null = bare.includes(':') ? (parseIPv6(bare, 0, bare.length) ? 'ipv6' : null) : hostKind(bare, 0, bare.length);
+  // A UA sends from one or two addresses: the last one's kind is kept.
+  if (bare !== sentHost) {
+    sentKind = bare.includes(':') ? (parseIPv6(bare, 0, bare.length) ? 'ipv6' : null) : hostKind(bare, 0, bare.length);
+    sentHost = bare;
+  }
+  const kind = sentKind;
   const t = transport.toUpperCase();
   const text = `SIP/2.0/${t} ${kind === 'ipv6' || bare.includes(':') ? `[${bare}]` : bare}:${port};branch=${branch}${rport ? ';rport' : ''}`;
   if (kind === null || port < 0 || port > 65535 || !isToken(t) || !isToken(branch)) return { text, via: null };

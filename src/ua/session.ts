@@ -12,6 +12,7 @@ import {
   createInDialogRequest,
   inviteCredentials,
   keyOf,
+  ownDialog,
   refreshRemoteTarget,
   requestTarget,
   responseEndsDialog,
@@ -19,7 +20,7 @@ import {
   type Credential,
   type DialogRecord,
 } from '../dialog/index.js';
-import { createResponse, ownCopy, parseNameAddr, serializeMessage, serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
+import { createResponse, ownString, parseNameAddr, serializeMessage, serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
 import type { Destination, InviteServerTransaction, ServerTransaction } from '../transaction/index.js';
 import { UaError, UaErrorCode } from './errors.js';
 import { AckWait } from './ack-wait.js';
@@ -100,7 +101,7 @@ export class Session {
     this.record = record;
     // Its own characters: keyOf concatenates slices of the message that made the dialog, and the
     // key lives as long as the session (see compact()).
-    this.key = ownCopy(keyOf(record.dialog));
+    this.key = ownString(keyOf(record.dialog));
     ua.addSession(this.key, this);
   }
 
@@ -112,7 +113,7 @@ export class Session {
    * again would only make garbage.
    */
   compact(): void {
-    this.record = { ...this.record, dialog: ownCopy(this.record.dialog) };
+    this.record = { ...this.record, dialog: ownDialog(this.record.dialog) };
   }
 
   get dialog(): DialogRecord {
