@@ -33,7 +33,6 @@ export {
   inviteCredentials,
   requestTarget,
   ourVia,
-  viaValue,
   type AckOptions,
   type Credential,
   type InDialogRequestOptions,

@@ -38,10 +38,6 @@ export interface InDialogRequestOptions extends RequestOptions {
 
 const MAGIC_COOKIE = 'z9hG4bK';
 
-export function viaValue(via: ViaSpec, branch: string): string {
-  return ourVia(via, branch).text;
-}
-
 /** Our Via for a request: its text, and its parse (see SipMessage.appendVia). */
 export function ourVia(via: ViaSpec, branch: string): { text: string; via: Via | null } {
   if (!branch.startsWith(MAGIC_COOKIE)) {

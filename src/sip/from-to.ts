@@ -2,10 +2,10 @@
  * From and To helpers for SipMessage's cached views: the name-addr parse whose errors name the
  * header, and the tag parameter.
  */
-import { SipParseError } from './errors.js';
-import { displayName } from './header-names.js';
 import { skipWs, trimEnd } from './chars.js';
+import { SipParseError } from './errors.js';
 import { fail } from './fail.js';
+import { displayName } from './header-names.js';
 import { parseNameAddr } from './name-addr.js';
 import { getParam, scanParams, scanQuoted } from './params.js';
 import type { NameAddr, Param } from './types.js';

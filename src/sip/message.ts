@@ -413,6 +413,7 @@ export abstract class SipMessage {
             break;
         }
       }
+      // A request without a To tag is outside a dialog: its From and To are parsed whole.
       if (to !== undefined && this._to === NOT_PARSED && this._toTag === NOT_PARSED) {
         if (this.kind === 'request' && tagOfValue(to, 'to') === null) this._to = nameAddrOf(to, 'to');
         else this._toTag = tagOfValue(to, 'to');
