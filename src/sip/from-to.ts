@@ -6,7 +6,7 @@ import { skipWs, trimEnd } from './chars.js';
 import { SipParseError } from './errors.js';
 import { fail } from './fail.js';
 import { displayName } from './header-names.js';
-import { parseNameAddr } from './name-addr.js';
+import { findGt, parseNameAddr } from './name-addr.js';
 import { getParam, scanParams, scanQuoted } from './params.js';
 import type { NameAddr, Param } from './types.js';
 
@@ -44,9 +44,9 @@ export function tagOfValue(value: string, key: string): string | null {
     const c = value.charCodeAt(i);
     if (c === 0x22) i = scanQuoted(value, i, end, key) - 1;
     else if (c === 0x3c) {
-      while (i < end && value.charCodeAt(i) !== 0x3e) i++;
-      if (i === end) fail('Missing > after URI', key);
-      i++;
+      const gt = findGt(value, i + 1, end);
+      if (gt < 0) fail('Missing > after URI', key);
+      i = gt + 1;
       break;
     } else if (c === 0x3b) break;
   }

@@ -415,8 +415,9 @@ export abstract class SipMessage {
       }
       // A request without a To tag is outside a dialog: its From and To are parsed whole.
       if (to !== undefined && this._to === NOT_PARSED && this._toTag === NOT_PARSED) {
-        if (this.kind === 'request' && tagOfValue(to, 'to') === null) this._to = nameAddrOf(to, 'to');
-        else this._toTag = tagOfValue(to, 'to');
+        const tag = tagOfValue(to, 'to');
+        if (this.kind === 'request' && tag === null) this._to = nameAddrOf(to, 'to');
+        else this._toTag = tag;
       }
       if (from !== undefined && this._from === NOT_PARSED && this._fromTag === NOT_PARSED) {
         if (this._to !== NOT_PARSED) this._from = nameAddrOf(from, 'from');

@@ -126,7 +126,7 @@ function hasWs(s: string, start: number, end: number): boolean {
 }
 
 /** Index of the '>' closing a URI that starts at i, or -1 (no URI char is '>' or '<'). */
-function findGt(s: string, i: number, end: number): number {
+export function findGt(s: string, i: number, end: number): number {
   for (; i < end; i++) {
     const c = s.charCodeAt(i);
     if (c === 0x3e) return i;

@@ -249,6 +249,5 @@ export function sentVia(transport: string, host: string, port: number, branch: s
   const text = `SIP/2.0/${t} ${kind === 'ipv6' || bare.includes(':') ? `[${bare}]` : bare}:${port};branch=${branch}${rport ? ';rport' : ''}`;
   if (kind === null || port < 0 || port > 65535 || !isToken(t) || !isToken(branch)) return { text, via: null };
   const params: Param[] = rport ? [{ name: 'branch', value: branch }, { name: 'rport', value: null }] : [{ name: 'branch', value: branch }];
-  const via: Via = { protocol: 'SIP', version: '2.0', transport: t, host: bare, hostKind: kind, port, branch, received: null, rport: rport ? true : null, maddr: null, ttl: null, params };
-  return { text, via };
+  return { text, via: viaOf('SIP', '2.0', t, bare, kind, port, params) };
 }
