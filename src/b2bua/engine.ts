@@ -68,7 +68,7 @@ export class Engine implements CallContext {
     this.cdr = config.calls.cdrFile === '' ? null : new CdrWriter(config.calls.cdrFile);
     const media: Record<string, { address: string; advertise?: string; portMin: number; portMax: number }> = {};
     for (const [name, r] of Object.entries(config.realms)) media[name] = r.media;
-    this.relay = new MediaRelay({ realms: media, strict: config.calls.strictMedia, workers: config.media.workers, clock: parts.clock, logger: parts.log.child({ module: 'media' }) });
+    this.relay = new MediaRelay({ realms: media, strict: config.calls.strictMedia, workers: config.media.workers, native: config.media.native, clock: parts.clock, logger: parts.log.child({ module: 'media' }) });
     for (const [name, r] of Object.entries(config.realms)) this.realms.set(name, this.realmRuntime(name, r, config));
   }
 

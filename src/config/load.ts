@@ -62,7 +62,7 @@ export function validateConfig(doc: unknown, file = '<config>'): SluiceConfig {
   c.known(store, 'store', ['kind']);
   if (store.kind !== undefined && store.kind !== 'memory') c.fail('store.kind', "expected 'memory' (the Redis store comes with clustering)");
   const media = c.obj(root.media ?? {}, 'media');
-  c.known(media, 'media', ['workers']);
+  c.known(media, 'media', ['workers', 'native']);
   return {
     node: { id: node.id === undefined ? 'sluice-1' : c.str(node.id, 'node.id') },
     log: { level },
@@ -75,7 +75,8 @@ export function validateConfig(doc: unknown, file = '<config>'): SluiceConfig {
     store: { kind: 'memory' },
     calls: calls(c, root.calls, base),
     // One forwarding thread per core by default, as rtpengine runs one per core.
-    media: { workers: c.int(media.workers, 'media.workers', 0, 64, availableParallelism()) },
+    // The native addon where it was built (native/relay.c); MediaRelay falls back to node:dgram.
+    media: { workers: c.int(media.workers, 'media.workers', 0, 64, availableParallelism()), native: c.bool(media.native, 'media.native', true) },
   };
 }
 

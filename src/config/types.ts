@@ -29,6 +29,11 @@ export interface MediaConfig {
    * 0 forwards in the signalling thread. Default: one per core (os.availableParallelism()).
    */
   workers: number;
+  /**
+   * Workers read and send packets with the native addon (native/relay.c: recvmmsg/sendmmsg, no
+   * JavaScript per packet) where `npm install` built it; else, or false, through node:dgram.
+   */
+  native: boolean;
 }
 
 export interface ListenConfig {

@@ -20,6 +20,20 @@ export interface ForwarderOptions {
 
 const RTCP_MIN = 4;
 
+/** What a forwarding thread runs: this file's Forwarder (node:dgram) or the NativeForwarder (native/relay.c). */
+export interface PacketForwarder {
+  readonly size: number;
+  /** Binds side `side`'s pair of `slot` at exactly `port`; resolves the bind error, if any. */
+  bindSide(slot: number, side: SideIndex, address: string, family: 4 | 6, port: number): Promise<Error | null>;
+  /** Starts forwarding for a slot whose two sides are bound; applies what setRemote wrote so far. */
+  start(slot: number, id: string, muxA: boolean, muxB: boolean): void;
+  /** setRemote wrote to the slot. */
+  wake(slot: number): void;
+  /** Closes the slot's sockets (started or still pending), at once. Idempotent. */
+  close(slot: number): void;
+  closeAll(): void;
+}
+
 /** One party's side as the forwarding thread sees it: its sockets, what it signalled, what it latched. */
 class Leg {
   // Signalled (applied from the slot). hold: nothing is sent to the party; remoteAddr is then the
@@ -80,7 +94,7 @@ class Flow {
  * (libuv reads one datagram per recvmsg) and no SO_REUSEPORT: batching is not available from JS,
  * so throughput comes from spreading streams over worker threads.
  */
-export class Forwarder {
+export class Forwarder implements PacketForwarder {
   private readonly flows = new Map<number, Flow>();
   /** Pairs bound for slots whose stream has not started yet. */
   private readonly bound = new Map<number, [PortPair | null, PortPair | null]>();

@@ -2,6 +2,7 @@ import { SystemClock, type Clock } from '../clock.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
 import { LocalBackend, type Backend } from './backend.js';
 import { MediaError } from './errors.js';
+import { loadNativeRelay } from './native.js';
 import { PortPool } from './port-pool.js';
 import { SlotTable, type SideIndex } from './slots.js';
 import { RelayStream, type StreamHost } from './stream.js';
@@ -21,6 +22,12 @@ export interface MediaRelayOptions {
    * when read: a worker cannot follow an injected (fake) clock, so such tests use 0.
    */
   workers?: number;
+  /**
+   * Workers forward with the native addon (native/relay.c: recvmmsg/sendmmsg, no JavaScript per
+   * packet) when it was built; false, or no addon, forwards through node:dgram. Default true.
+   * The in-thread forwarder (workers: 0) always uses node:dgram: it follows an injected clock.
+   */
+  native?: boolean;
 }
 
 const MAX_WORKERS = 64;
@@ -51,6 +58,8 @@ export class MediaRelay {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly strict: boolean;
+  /** How packets are read and sent: by the native addon (in workers) or through node:dgram. */
+  readonly io: 'native' | 'dgram';
   private next = 0;
   private closed = false;
 
@@ -65,6 +74,12 @@ export class MediaRelay {
       throw new MediaError('SLUICE_ERR_MEDIA_CONFIG', `media workers must be an integer 0-${MAX_WORKERS}, got ${workers}`, 500);
     }
     const shared = workers > 0;
+    this.io = 'dgram';
+    if (shared && options.native !== false) {
+      const native = loadNativeRelay();
+      if (native instanceof Error) this.logger.warn({ err: native.message }, 'native media I/O unavailable; media workers forward through node:dgram');
+      else this.io = 'native';
+    }
     let pairs = 0;
     for (const [name, media] of Object.entries(options.realms)) {
       const pool = new PortPool(name, media, this.logger, shared);
@@ -273,6 +288,7 @@ export class MediaRelay {
       strict: this.strict,
       debug: debugOn(this.logger),
       mainOffsetMs: monotonicMs() - performance.now(),
+      native: this.io === 'native',
     };
     return new WorkerBackend(index, init, this.logger, (dead, reason) => this.died(dead, reason));
   }

@@ -5,7 +5,9 @@
  * uncaught error ends only this thread, which the main thread reports.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Forwarder } from './forwarder.js';
+import { Forwarder, type ForwarderOptions, type PacketForwarder } from './forwarder.js';
+import { loadNativeRelay } from './native.js';
+import { NativeForwarder } from './native-forwarder.js';
 import { SlotTable } from './slots.js';
 import { monotonicMs, type WorkerInit, type WorkerReply, type WorkerRequest } from './worker-host.js';
 
@@ -18,14 +20,25 @@ const post = (m: WorkerReply): void => port.postMessage(m);
 // origin; the monotonic clock is common to both).
 const delta = monotonicMs() - performance.now() - init.mainOffsetMs;
 
-const forwarder = new Forwarder({
+const options: ForwarderOptions = {
   slots: new SlotTable(init.slots, init.capacity),
   pools: init.pools.map((p) => ({ first: p.first, pairs: p.pairs, address: p.address, wildcard: p.wildcard, taken: new Uint8Array(p.taken) })),
   strict: init.strict,
   debug: init.debug,
   now: () => performance.now() + delta,
   log: (level, fields, msg) => post({ t: 'log', level, fields, msg }),
-});
+};
+
+// The main thread loaded the addon already (MediaRelay), so a failure here is unexpected: say so
+// and forward through dgram rather than not at all.
+function makeForwarder(): PacketForwarder {
+  if (!init.native) return new Forwarder(options);
+  const native = loadNativeRelay();
+  if (!(native instanceof Error)) return new NativeForwarder(native, options, init.mainOffsetMs);
+  post({ t: 'log', level: 'warn', fields: { err: native.message }, msg: 'media worker: native I/O unavailable, using node:dgram' });
+  return new Forwarder(options);
+}
+const forwarder = makeForwarder();
 
 async function handle(m: WorkerRequest): Promise<void> {
   switch (m.t) {

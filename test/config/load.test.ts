@@ -38,8 +38,10 @@ describe('configuration', () => {
     expect(refused({ realms: { inside: { ...realm, listen: [{ transport: 'tls', address: '127.0.0.1', port: 5061 }] } } }).path).toBe('realms.inside.listen[0].cert');
   });
 
-  it('runs one media worker per core unless told otherwise, 0 meaning in the signalling thread', () => {
-    expect(validateConfig({ realms: { inside: realm } }).media).toEqual({ workers: availableParallelism() });
+  it('runs one media worker per core, with native I/O, unless told otherwise, 0 meaning in the signalling thread', () => {
+    expect(validateConfig({ realms: { inside: realm } }).media).toEqual({ workers: availableParallelism(), native: true });
+    expect(validateConfig({ realms: { inside: realm }, media: { native: false } }).media.native).toBe(false);
+    expect(refused({ realms: { inside: realm }, media: { native: 'yes' } }).path).toBe('media.native');
     expect(validateConfig({ realms: { inside: realm }, media: { workers: 0 } }).media.workers).toBe(0);
     expect(validateConfig({ realms: { inside: realm }, media: { workers: 3 } }).media.workers).toBe(3);
     for (const workers of [-1, 1.5, 65, 'two']) expect(refused({ realms: { inside: realm }, media: { workers } }).path).toBe('media.workers');

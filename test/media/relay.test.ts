@@ -9,8 +9,13 @@ interface Party {
   rtcp: Endpoint;
 }
 
-// Every behaviour holds in-thread (workers: 0) and with the sockets in a worker thread.
-describe.each([{ workers: 0 }, { workers: 1 }])('media relay over loopback (workers: $workers)', ({ workers }) => {
+// Every behaviour holds in-thread (workers: 0) and with the sockets in a worker thread, where the
+// native addon forwards (where it is built: test/media/native.test.ts) or node:dgram does.
+describe.each([
+  { workers: 0, native: false },
+  { workers: 1, native: true },
+  { workers: 1, native: false },
+])('media relay over loopback (workers: $workers, native: $native)', ({ workers, native }) => {
   const cleanup: (() => unknown)[] = [];
   afterEach(async () => {
     for (const f of cleanup.splice(0).reverse()) await f();
@@ -34,8 +39,10 @@ describe.each([{ workers: 0 }, { workers: 1 }])('media relay over loopback (work
       strict: opts.strict,
       clock: opts.clock,
       workers,
+      native,
     });
     cleanup.push(() => r.close());
+    if (!native) expect(r.io).toBe('dgram');
     return r;
   }
 
