@@ -90,7 +90,7 @@ if (parts.includes('concurrency')) {
 if (parts.includes('media')) {
   // Sluice's relay as `sluice start` runs it (one forwarding worker per core), and with one
   // worker beside rtpengine's one thread. Four parts of about 50 s each.
-  report.media = await runMediaParts({ log, maxSeconds: quick ? 110 : 220, streams: [200, 400, 600, 800, 1000, 1200, 1500], relayOptions: { workers: availableParallelism() }, ...(quick ? { seconds: 3 } : {}) });
+  report.media = await runMediaParts({ log, maxSeconds: quick ? 110 : 240, streams: [400, 800, 1200, 1600, 2000, 2400, 2750], relayOptions: { workers: availableParallelism() }, ...(quick ? { seconds: 3 } : {}) });
 }
 report.wallSeconds = Math.round((Date.now() - t0) / 1_000);
 report.machine.loadavg1mAtEnd = Math.round((loadavg()[0] ?? 0) * 100) / 100;

@@ -7,8 +7,10 @@
  * Options: --seconds N per step (default 6), --max-seconds N for the whole run (default 240),
  * --streams a,b,c, --max-loss PCT (default 0.1),
  * --parts rtpengine-1-thread,sluice-1-worker,rtpengine-all-threads,sluice,
- * --relay-options JSON (passed to MediaRelay, e.g. '{"workers":2}').
+ * --relay-options JSON (passed to MediaRelay; default '{"workers": <cores>}', as npm run bench),
+ * --generator auto|node (the C load generator where it builds, or the Node one).
  */
+import { availableParallelism } from 'node:os';
 import { arg } from './lib/args.js';
 import { runMediaParts, type MediaPartName, type MediaRatio } from './lib/media-parts.js';
 import type { RelayOptions } from './lib/relay-server.js';
@@ -20,10 +22,11 @@ const maxLossPct = Number(arg('--max-loss', '0.1'));
 const parts = arg('--parts', 'rtpengine-1-thread,sluice-1-worker,rtpengine-all-threads,sluice').split(',') as MediaPartName[];
 let relayOptions: RelayOptions;
 try {
-  relayOptions = JSON.parse(arg('--relay-options', '{}')) as RelayOptions;
+  relayOptions = JSON.parse(arg('--relay-options', JSON.stringify({ workers: availableParallelism() }))) as RelayOptions;
 } catch {
   relayOptions = null as unknown as RelayOptions;
 }
+const generator = arg('--generator', 'auto');
 const known: MediaPartName[] = ['rtpengine-1-thread', 'sluice-1-worker', 'rtpengine-all-threads', 'sluice'];
 if (
   !(seconds > 0 && seconds <= 60) ||
@@ -31,14 +34,15 @@ if (
   !(maxLossPct >= 0) ||
   streams.some((n) => !(Number.isInteger(n) && n > 0 && n <= 6000)) ||
   parts.some((p) => !known.includes(p)) ||
+  (generator !== 'auto' && generator !== 'node') ||
   typeof relayOptions !== 'object' ||
   relayOptions === null
 ) {
-  console.error(`usage: media.bench.ts [--seconds 1..60] [--max-seconds 1..900] [--streams a,b,c (1..6000)] [--max-loss PCT] [--parts ${known.join(',')}] [--relay-options JSON]`);
+  console.error(`usage: media.bench.ts [--seconds 1..60] [--max-seconds 1..900] [--streams a,b,c (1..6000)] [--max-loss PCT] [--parts ${known.join(',')}] [--relay-options JSON] [--generator auto|node]`);
   process.exit(2);
 }
 
-const r = await runMediaParts({ seconds, maxSeconds, streams, maxLossPct, parts, relayOptions });
+const r = await runMediaParts({ seconds, maxSeconds, streams, maxLossPct, parts, relayOptions, generator });
 console.log(JSON.stringify(r, null, 2));
 for (const p of r.parts) {
   const b = p.best;

@@ -30,9 +30,11 @@ export interface MediaPartsOptions {
   relayOptions?: RelayOptions;
   /** Which parts to run (default all four, in this order). */
   parts?: MediaPartName[];
-  /** rtpengine's media ports (default 20000-25999) and Sluice's (26000-31999): below 32768, the generator's ephemeral range. */
+  /** rtpengine's media ports (default 10000-20999) and Sluice's (21000-31999), 2,750 streams each: below 32768, the generator's ephemeral range. */
   rtpenginePorts?: [number, number];
   sluicePorts?: [number, number];
+  /** The load generator: the C one where it builds (default 'auto'), or the Node one. */
+  generator?: 'auto' | 'node';
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
 }
@@ -87,6 +89,8 @@ export interface MediaPartsResult {
   maxLossPct: number;
   streams: number[];
   versions: { sluice: string; rtpengine: string | null; node: string };
+  /** Which load generator played the parties (see bench/lib/native-generator.ts). */
+  generator: string | null;
   parts: MediaPartResult[];
   /** One thread against one (sluice-1-worker, or sluice when that part was not asked for), and all against all. */
   ratios: { sluiceVsRtpengine1Thread: MediaRatio | null; sluiceVsRtpengineAllThreads: MediaRatio | null };
@@ -175,8 +179,8 @@ export async function runMediaParts(opts: MediaPartsOptions = {}): Promise<Media
   const maxLossPct = opts.maxLossPct ?? 0.1;
   const streams = (opts.streams ?? [100, 200, 400, 600, 800, 1000, 1200, 1500]).filter((n) => Number.isInteger(n) && n > 0);
   const partNames = opts.parts ?? ALL_PARTS;
-  const [rtpeMin, rtpeMax] = opts.rtpenginePorts ?? [20_000, 25_999];
-  const [sluiceMin, sluiceMax] = opts.sluicePorts ?? [26_000, 31_999];
+  const [rtpeMin, rtpeMax] = opts.rtpenginePorts ?? [10_000, 20_999];
+  const [sluiceMin, sluiceMax] = opts.sluicePorts ?? [21_000, 31_999];
   const log = opts.log ?? ((line: string): void => void process.stderr.write(`${line}\n`));
   const deadline = started + maxSeconds * 1000;
   const cores = availableParallelism();
@@ -192,7 +196,8 @@ export async function runMediaParts(opts: MediaPartsOptions = {}): Promise<Media
   let gen: Generator | null = null;
   let genError: string | null = null;
   try {
-    gen = await startGenerator();
+    gen = await startGenerator(opts.generator ?? 'auto', log);
+    log(`media generator: ${gen.kind}`);
   } catch (err) {
     genError = `the RTP generator did not start: ${err instanceof Error ? err.message : String(err)}`;
   }
@@ -279,6 +284,7 @@ export async function runMediaParts(opts: MediaPartsOptions = {}): Promise<Media
     maxLossPct,
     streams,
     versions: { sluice: sluiceVersion(), rtpengine: missing === null ? rtpengineVersion() : null, node: process.version },
+    generator: gen?.kind ?? null,
     parts,
     ratios: {
       sluiceVsRtpengine1Thread: ratio(partNames.includes('sluice-1-worker') ? byName('sluice-1-worker') : byName('sluice'), byName('rtpengine-1-thread')),

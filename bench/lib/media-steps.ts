@@ -9,6 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { buildNativeGenerator, NativeGenerator } from './native-generator.js';
 import type { GeneratorReply, GeneratorRequest, GeneratorResult } from './rtp-generator.js';
 
 /** What the step runner needs from a relay. */
@@ -127,11 +128,28 @@ export class IpcChild<Req, Rep extends { type: string }> {
   }
 }
 
-export type Generator = IpcChild<GeneratorRequest, GeneratorReply>;
+/** The load generator: the C one (bench/lib/native-generator.ts) or the Node one, as a child process. */
+export interface Generator {
+  /** Which generator, for the report. */
+  readonly kind: string;
+  readonly pid: number;
+  ask<T extends GeneratorReply['type']>(req: GeneratorRequest, want: T, ms: number): Promise<Extract<GeneratorReply, { type: T }>>;
+  stop(ms?: number): Promise<void>;
+}
 
-/** Starts the load generator and waits until it answers (tsx compiled it). */
-export async function startGenerator(): Promise<Generator> {
-  const gen: Generator = new IpcChild('generator', fileURLToPath(new URL('./rtp-generator.ts', import.meta.url)));
+class NodeGenerator extends IpcChild<GeneratorRequest, GeneratorReply> implements Generator {
+  readonly kind = 'node (bench/lib/rtp-generator.ts)';
+}
+
+/**
+ * Starts the load generator and waits until it answers: the C one where the machine's compiler
+ * builds it (a sixth of the Node one's CPU per packet, so the relay rather than the generator
+ * sets the ceiling), else, or with `which: 'node'`, the Node one.
+ */
+export async function startGenerator(which: 'auto' | 'node' = 'auto', log?: (line: string) => void): Promise<Generator> {
+  const binary = which === 'node' ? null : buildNativeGenerator();
+  if (binary instanceof Error) log?.(`media generator: the C generator is unavailable (${binary.message}); using the Node one`);
+  const gen: Generator = typeof binary === 'string' ? new NativeGenerator(binary) : new NodeGenerator('generator', fileURLToPath(new URL('./rtp-generator.ts', import.meta.url)));
   await gen.ask({ type: 'release' }, 'released', 30_000);
   return gen;
 }
