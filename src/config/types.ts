@@ -30,8 +30,8 @@ export interface MediaConfig {
    */
   workers: number;
   /**
-   * Workers read and send packets with the native addon (native/relay.c: recvmmsg/sendmmsg, no
-   * JavaScript per packet) where `npm install` built it; else, or false, through node:dgram.
+   * The relay reads and sends packets with the native addon (native/relay.c: recvmmsg/sendmmsg,
+   * no JavaScript per packet) where `npm install` built it; else, or false, through node:dgram.
    */
   native: boolean;
 }

@@ -1,4 +1,4 @@
-import { Forwarder, type ForwarderOptions } from './forwarder.js';
+import type { PacketForwarder } from './forwarder.js';
 import type { SideIndex } from './slots.js';
 
 /**
@@ -28,11 +28,8 @@ export interface Backend {
 /** Forwarding in the thread that owns the relay (workers: 0): what tests with a FakeClock use. */
 export class LocalBackend implements Backend {
   readonly alive = true;
-  private readonly forwarder: Forwarder;
 
-  constructor(options: ForwarderOptions) {
-    this.forwarder = new Forwarder(options);
-  }
+  constructor(private readonly forwarder: PacketForwarder) {}
 
   get load(): number {
     return this.forwarder.size;

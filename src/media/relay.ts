@@ -1,6 +1,8 @@
 import { SystemClock, type Clock } from '../clock.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
 import { LocalBackend, type Backend } from './backend.js';
+import { Forwarder, type ForwarderOptions } from './forwarder.js';
+import { NativeForwarder } from './native-forwarder.js';
 import { MediaError } from './errors.js';
 import { loadNativeRelay } from './native.js';
 import { PortPool } from './port-pool.js';
@@ -23,9 +25,10 @@ export interface MediaRelayOptions {
    */
   workers?: number;
   /**
-   * Workers forward with the native addon (native/relay.c: recvmmsg/sendmmsg, no JavaScript per
-   * packet) when it was built; false, or no addon, forwards through node:dgram. Default true.
-   * The in-thread forwarder (workers: 0) always uses node:dgram: it follows an injected clock.
+   * Forward with the native addon (native/relay.c: recvmmsg/sendmmsg, no JavaScript per packet)
+   * when it was built; false, or no addon, forwards through node:dgram. Default true. In-thread
+   * (workers: 0) with an injected clock other than SystemClock, node:dgram: only the JS
+   * forwarder stamps packets on such a clock.
    */
   native?: boolean;
 }
@@ -58,7 +61,7 @@ export class MediaRelay {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly strict: boolean;
-  /** How packets are read and sent: by the native addon (in workers) or through node:dgram. */
+  /** How packets are read and sent: by the native addon or through node:dgram. */
   readonly io: 'native' | 'dgram';
   private next = 0;
   private closed = false;
@@ -74,10 +77,14 @@ export class MediaRelay {
       throw new MediaError('SLUICE_ERR_MEDIA_CONFIG', `media workers must be an integer 0-${MAX_WORKERS}, got ${workers}`, 500);
     }
     const shared = workers > 0;
+    // In this thread the addon stamps packets on the monotonic clock: right for the real clock,
+    // not for an injected one (tests' FakeClock), which only the JS forwarder follows.
+    const realClock = options.clock === undefined || options.clock instanceof SystemClock;
     this.io = 'dgram';
-    if (shared && options.native !== false) {
-      const native = loadNativeRelay();
-      if (native instanceof Error) this.logger.warn({ err: native.message }, 'native media I/O unavailable; media workers forward through node:dgram');
+    let native: ReturnType<typeof loadNativeRelay> | null = null;
+    if ((shared || realClock) && options.native !== false) {
+      native = loadNativeRelay();
+      if (native instanceof Error) this.logger.warn({ err: native.message }, 'native media I/O unavailable; media is forwarded through node:dgram');
       else this.io = 'native';
     }
     let pairs = 0;
@@ -101,7 +108,10 @@ export class MediaRelay {
       : { slots: this.slots, stampNow: () => clock.now(), toClock: (t) => t, onClose: (s) => this.onStreamClose(s) };
     if (!shared) {
       const log = this.logger;
-      this.backends.push(new LocalBackend({ slots: this.slots, pools: [...this.pools.values()], strict: this.strict, now: () => clock.now(), debug: debugOn(log), log: (level, fields, msg) => log[level](fields, msg) }));
+      const fo: ForwarderOptions = { slots: this.slots, pools: [...this.pools.values()], strict: this.strict, now: () => clock.now(), debug: debugOn(log), log: (level, fields, msg) => log[level](fields, msg) };
+      // performance.now() is the real clock's now(): the addon's stamps land on its scale.
+      const forwarder = native !== null && !(native instanceof Error) ? new NativeForwarder(native, fo, monotonicMs() - performance.now()) : new Forwarder(fo);
+      this.backends.push(new LocalBackend(forwarder));
     }
     for (let i = 0; i < workers; i++) {
       this.restarts.push([]);

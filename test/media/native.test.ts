@@ -1,5 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../src/clock.js';
 import { MediaRelay } from '../../src/media/index.js';
 import { loadNativeRelay, NATIVE_ADDON_PATH } from '../../src/media/native.js';
 import { NativeForwarder } from '../../src/media/native-forwarder.js';
@@ -18,13 +19,14 @@ describe.skipIf(!built && process.env.CI === undefined)('native media I/O (nativ
     for (const f of cleanup.splice(0).reverse()) await f();
   });
 
-  async function relay(options: { workers: number; native?: boolean; pairs?: number; base?: number }): Promise<MediaRelay> {
+  async function relay(options: { workers: number; native?: boolean; pairs?: number; base?: number; clock?: FakeClock }): Promise<MediaRelay> {
     const pairs = options.pairs ?? 4;
     const base = options.base ?? (await freeRange(pairs * 4));
     const r = new MediaRelay({
       realms: { a: { address: LO4, portMin: base, portMax: base + pairs * 2 }, b: { address: LO4, portMin: base + pairs * 2, portMax: base + pairs * 4 } },
       workers: options.workers,
       native: options.native,
+      clock: options.clock,
     });
     cleanup.push(() => r.close());
     return r;
@@ -34,10 +36,14 @@ describe.skipIf(!built && process.env.CI === undefined)('native media I/O (nativ
     expect(native instanceof Error ? native.message : NATIVE_ADDON_PATH).toBe(NATIVE_ADDON_PATH);
   });
 
-  it('forwards in workers by default; in-thread and with native: false through node:dgram', async () => {
+  it('forwards natively by default; through node:dgram with native: false, or in-thread on an injected clock', async () => {
     expect((await relay({ workers: 1 })).io).toBe('native');
+    expect((await relay({ workers: 0 })).io).toBe('native');
     expect((await relay({ workers: 1, native: false })).io).toBe('dgram');
-    expect((await relay({ workers: 0 })).io).toBe('dgram');
+    expect((await relay({ workers: 0, native: false })).io).toBe('dgram');
+    expect((await relay({ workers: 0, clock: new FakeClock(0) })).io).toBe('dgram');
+    // A worker keeps its own clock: an injected one is mapped when read (relay.ts), so it forwards natively.
+    expect((await relay({ workers: 1, clock: new FakeClock(0) })).io).toBe('native');
   });
 
   it('skips a port someone else holds (the bind error carries its errno name, as dgram gives it)', async () => {

@@ -9,9 +9,11 @@ interface Party {
   rtcp: Endpoint;
 }
 
-// Every behaviour holds in-thread (workers: 0) and with the sockets in a worker thread, where the
-// native addon forwards (where it is built: test/media/native.test.ts) or node:dgram does.
+// Every behaviour holds in-thread (workers: 0) and with the sockets in a worker thread, forwarded
+// by the native addon (where it is built: test/media/native.test.ts; in-thread not with a
+// FakeClock) or by node:dgram.
 describe.each([
+  { workers: 0, native: true },
   { workers: 0, native: false },
   { workers: 1, native: true },
   { workers: 1, native: false },
