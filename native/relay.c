@@ -361,10 +361,20 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   relay_t *r = s->r;
   if (s->fd < 0 || s->flow == NULL) return;
   if (status < 0) {
-    /* The descriptor itself failed (not a packet): stop polling it rather than spin on it. */
-    r->recv_errors += 1;
-    uv_poll_stop(h);
-    return;
+    /*
+     * libuv reports EPOLLERR as UV_EBADF and stops the handle. On a connected UDP socket that is
+     * routine: a pending ICMP error, "port unreachable" from a party gone away (or not yet
+     * listening). Reading SO_ERROR clears it; then poll again and read what waits. Only a
+     * descriptor that fails getsockopt too is given up.
+     */
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) {
+      r->recv_errors += 1;
+      s->polling = 0;
+      return;
+    }
+    s->polling = uv_poll_start(h, UV_READABLE, on_readable) == 0;
   }
   for (int round = 0; round < ROUNDS; round++) {
     for (int i = 0; i < BATCH; i++) {

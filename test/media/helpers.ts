@@ -55,11 +55,12 @@ export class Endpoint {
     });
   }
 
-  static async open(address = LO4): Promise<Endpoint> {
+  /** Bound to `port` (0: any free one). */
+  static async open(address = LO4, port = 0): Promise<Endpoint> {
     const e = new Endpoint(address);
     await new Promise<void>((resolve, reject) => {
       e.socket.once('error', reject);
-      e.socket.bind(0, address, () => resolve());
+      e.socket.bind(port, address, () => resolve());
     });
     return e;
   }
@@ -94,8 +95,13 @@ export class Endpoint {
     });
   }
 
+  /** Idempotent: a test may close a party early. */
   close(): void {
-    this.socket.close();
+    try {
+      this.socket.close();
+    } catch {
+      // closed already
+    }
   }
 }
 

@@ -157,6 +157,29 @@ describe.each([
     expect(s.stats('a').latched).toEqual({ address: LO4, port: natted.port });
   });
 
+  it('forwards on after a party was unreachable for a while (ICMP errors on the latched, connected socket)', async () => {
+    const r = await relay();
+    const { s, A, B } = await call(r);
+    await A.rtp.send(rtp(1), s.local('a').rtpPort);
+    await B.rtp.next();
+    await B.rtp.send(rtp(2), s.local('b').rtpPort);
+    await A.rtp.next();
+    // B's phone goes away: what the relay sends it now comes back as "port unreachable".
+    const port = B.rtp.port;
+    B.rtp.close();
+    for (let i = 3; i < 8; i++) {
+      await A.rtp.send(rtp(i), s.local('a').rtpPort);
+      await sleep(5);
+    }
+    // It comes back on the same port: both directions flow again.
+    const B2 = await Endpoint.open(LO4, port);
+    cleanup.push(() => B2.close());
+    await B2.send(rtp(20), s.local('b').rtpPort);
+    expect((await A.rtp.next()).msg.readUInt16BE(2)).toBe(20);
+    await A.rtp.send(rtp(21), s.local('a').rtpPort);
+    expect((await B2.next()).msg.readUInt16BE(2)).toBe(21);
+  });
+
   it('strict mode latches only sources at the signalled IP', async () => {
     const r = await relay({ strict: true });
     const s = (await r.open('strict', { realm: 'a', rtcpMux: false }, { realm: 'b', rtcpMux: false }))!;
