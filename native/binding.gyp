@@ -2,8 +2,8 @@
   "targets": [
     {
       "target_name": "sluice_relay",
-      "sources": ["relay.c"],
-      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "sources": ["addon.c", "forward.c", "streams.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fvisibility=hidden"],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"]
     }
   ]

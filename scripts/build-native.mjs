@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm install runs this (the "install" script): builds native/relay.c, the media relay's native
+// npm install runs this (the "install" script): builds native/ (binding.gyp), the media relay's native
 // I/O, with node-gyp. It is optional: where it cannot build (no compiler, no headers) Sluice says
 // so at start and forwards media through node:dgram, so a failure here never fails the install.
 // SLUICE_SKIP_NATIVE=1 skips it.

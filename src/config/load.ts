@@ -75,7 +75,7 @@ export function validateConfig(doc: unknown, file = '<config>'): SluiceConfig {
     store: { kind: 'memory' },
     calls: calls(c, root.calls, base),
     // One forwarding thread per core by default, as rtpengine runs one per core.
-    // The native addon where it was built (native/relay.c); MediaRelay falls back to node:dgram.
+    // The native addon where it was built (native/); MediaRelay falls back to node:dgram.
     media: { workers: c.int(media.workers, 'media.workers', 0, 64, availableParallelism()), native: c.bool(media.native, 'media.native', true) },
   };
 }

@@ -30,7 +30,7 @@ export interface MediaConfig {
    */
   workers: number;
   /**
-   * The relay reads and sends packets with the native addon (native/relay.c: recvmmsg/sendmmsg,
+   * The relay reads and sends packets with the native addon (native/: recvmmsg/sendmmsg,
    * no JavaScript per packet) where `npm install` built it; else, or false, through node:dgram.
    */
   native: boolean;

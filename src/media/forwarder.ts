@@ -20,7 +20,7 @@ export interface ForwarderOptions {
 
 const RTCP_MIN = 4;
 
-/** What a forwarding thread runs: this file's Forwarder (node:dgram) or the NativeForwarder (native/relay.c). */
+/** What a forwarding thread runs: this file's Forwarder (node:dgram) or the NativeForwarder (the addon in native/). */
 export interface PacketForwarder {
   readonly size: number;
   /** Binds side `side`'s pair of `slot` at exactly `port`; resolves the bind error, if any. */

@@ -25,9 +25,9 @@ const KIND_RTP = 0;
 const errnoNames = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
 
 /**
- * The Forwarder's job done by the native addon (native/relay.c): it owns the sockets, polls them
- * on this thread's loop, and forwards and counts latched packets with recvmmsg/sendmmsg and no
- * JavaScript. What stays here is every decision: applying setRemote to a side (whether its latch
+ * The Forwarder's job done by the native addon (native/forward.c, streams.c): it owns the
+ * sockets, polls them on this thread's loop, and forwards and counts latched packets with
+ * recvmmsg/sendmmsg and no JavaScript. What stays here is every decision: applying setRemote to a side (whether its latch
  * survives) and whether a new source may latch (strict mode, the relay's own ports), which the
  * addon asks through onApply and onLatch. Behaviour is the Forwarder's; test/media runs the same
  * relay tests over both.

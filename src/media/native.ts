@@ -1,5 +1,5 @@
 /**
- * The native media I/O addon (native/relay.c), built by `npm install` where a C compiler and
+ * The native media I/O addon (native/: relay.h, forward.c, streams.c, addon.c), built by `npm install` where a C compiler and
  * Node's headers are present (scripts/build-native.mjs). It is optional: without it the relay
  * forwards through node:dgram, with the same behaviour and more CPU per packet.
  */

@@ -25,7 +25,7 @@ export interface MediaRelayOptions {
    */
   workers?: number;
   /**
-   * Forward with the native addon (native/relay.c: recvmmsg/sendmmsg, no JavaScript per packet)
+   * Forward with the native addon (native/: recvmmsg/sendmmsg, no JavaScript per packet)
    * when it was built; false, or no addon, forwards through node:dgram. Default true. In-thread
    * (workers: 0) with an injected clock other than SystemClock, node:dgram: only the JS
    * forwarder stamps packets on such a clock.

@@ -13,7 +13,7 @@ export interface WorkerInit {
   debug: boolean;
   /** The main thread's monotonic clock minus its performance.now(), in ms: the worker stamps packets on the main thread's scale. */
   mainOffsetMs: number;
-  /** Forward with the native addon (native/relay.c), which the main thread found loadable. */
+  /** Forward with the native addon (native/), which the main thread found loadable. */
   native: boolean;
 }
 

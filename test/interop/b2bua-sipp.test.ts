@@ -80,7 +80,6 @@ describe.skipIf(skip)('Sluice between sipp UAC (pcap audio) and sipp UAS (RTP ec
     const cdrs = readFileSync(cdrFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { endReason: string; media: { fromCaller: { packets: number }; fromCallee: { packets: number } }[] });
     expect(cdrs).toHaveLength(CALLS);
     for (const c of cdrs) {
-      console.log(JSON.stringify(c.media[0]));
       expect(c.endReason).toBe('bye');
       expect(c.media[0]!.fromCaller.packets).toBeGreaterThan(100);
       expect(c.media[0]!.fromCallee.packets).toBeGreaterThan(100);

@@ -13,7 +13,7 @@ const native = loadNativeRelay();
 const built = !(native instanceof Error);
 if (!built && process.env.CI === undefined) console.log(`native media I/O tests skipped: ${native.message}`);
 
-describe.skipIf(!built && process.env.CI === undefined)('native media I/O (native/relay.c)', () => {
+describe.skipIf(!built && process.env.CI === undefined)('native media I/O (native/)', () => {
   const cleanup: (() => unknown)[] = [];
   afterEach(async () => {
     for (const f of cleanup.splice(0).reverse()) await f();
