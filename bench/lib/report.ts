@@ -3,7 +3,7 @@
  * Sluice / Kamailio and Sluice / rtpengine that the project's goals are written in.
  */
 import type { InstallReport } from './install.js';
-import type { MediaPartsResult } from './media-parts.js';
+import type { MediaPartsResult, MediaRatio } from './media-parts.js';
 import type { SearchResult } from './sipp-rate.js';
 
 type Part = Record<string, unknown>;
@@ -93,7 +93,6 @@ export function summarize(r: BenchReport): Summary {
   const pm = r.paired?.medians as Record<string, unknown> | undefined;
   const paired = { rate: num(r.paired?.rate), kamailioPlain: num(pm?.['kamailio-plain']), sluice: num(pm?.sluice) };
   const media = r.media?.ratios;
-  const rtpe = media?.sluiceVsRtpengineAllThreads ?? media?.sluiceVsRtpengine1Thread ?? null;
   return {
     callsPerSecond: cps,
     cpuSecondsPer1000Calls: cpu,
@@ -112,14 +111,17 @@ export function summarize(r: BenchReport): Summary {
     goals: {
       cpsAtLeastKamailioPlain: cps.sluice === null || cps.kamailioPlain === null ? null : cps.sluice >= cps.kamailioPlain,
       memoryAtMost16KbPerCall: mem.sluice === null ? null : mem.sluice <= 16,
-      relayAtLeastRtpengine:
-        rtpe === null
-          ? 'not measured'
-          : rtpe.ppsCappedByGenerator
-            ? `pps capped by the generator for both (${rtpe.pps ?? '-'}x); CPU per packet ${rtpe.cpuPerPacket ?? '-'}x rtpengine's (lower is better)`
-            : `pps ${rtpe.pps ?? '-'}x, CPU per packet ${rtpe.cpuPerPacket ?? '-'}x rtpengine's (${rtpe.ppsNote})`,
+      relayAtLeastRtpengine: relayGoal(media),
     },
   };
+}
+
+/** The relay goal, one thread against one and all against all: pps (with what ended each search) and CPU per packet. */
+function relayGoal(media: MediaPartsResult['ratios'] | undefined): string {
+  const one = (label: string, m: MediaRatio | null | undefined): string | null =>
+    m == null ? null : `${label}: pps ${m.pps}x (${m.ppsCappedByGenerator ? 'both at the generator\'s ceiling' : m.ppsNote}), CPU per packet ${m.cpuPerPacket}x rtpengine's (lower is better)`;
+  const parts = [one('one thread', media?.sluiceVsRtpengine1Thread), one('all threads', media?.sluiceVsRtpengineAllThreads)].filter((x): x is string => x !== null);
+  return parts.length === 0 ? 'not measured' : parts.join('; ');
 }
 
 const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repeat(n - s.length));

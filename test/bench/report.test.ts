@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { printTable, summarize, type BenchReport } from '../../bench/lib/report.js';
+import type { MediaPartsResult } from '../../bench/lib/media-parts.js';
 
 const best = (rate: number, cpu: number) => ({ steps: [], elapsedSeconds: 100, best: { rate, seconds: 20, cpuSeconds: (rate * 20 * cpu) / 1000, cpuSecondsPer1000Calls: cpu, otherCpuSecondsPer1000Calls: {} } });
 
@@ -34,6 +35,14 @@ describe('bench report', () => {
     expect(s.goals.cpsAtLeastKamailioPlain).toBe(false);
     expect(s.goals.memoryAtMost16KbPerCall).toBe(true);
     expect(s.goals.relayAtLeastRtpengine).toBe('not measured');
+  });
+
+  it('states the relay goal one thread against one and all against all', () => {
+    const ratio = (pps: number, cpu: number, capped: boolean) => ({ pps, cpuPerPacket: cpu, cpuPerPacketAtSameStreams: null, cpuPerPacketPooled: null, ppsCappedByGenerator: capped, ppsNote: 'only rtpengine ended on loss' });
+    const media = { ratios: { sluiceVsRtpengine1Thread: ratio(1.2, 0.83, false), sluiceVsRtpengineAllThreads: ratio(1.66, 0.64, true) } } as unknown as MediaPartsResult;
+    expect(summarize({ ...report(), media }).goals.relayAtLeastRtpengine).toBe(
+      "one thread: pps 1.2x (only rtpengine ended on loss), CPU per packet 0.83x rtpengine's (lower is better); all threads: pps 1.66x (both at the generator's ceiling), CPU per packet 0.64x rtpengine's (lower is better)",
+    );
   });
 
   it('prints a table that says why a part has no figure', () => {
