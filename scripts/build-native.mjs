@@ -12,7 +12,7 @@ const native = join(dirname(fileURLToPath(import.meta.url)), '..', 'native');
 const say = (line) => console.log(`sluice: ${line}`);
 
 if (process.env.SLUICE_SKIP_NATIVE === '1') {
-  say('SLUICE_SKIP_NATIVE=1: native media I/O not built; media workers will use node:dgram');
+  say('SLUICE_SKIP_NATIVE=1: native media I/O not built; the media relay will use node:dgram');
   process.exit(0);
 }
 
@@ -20,7 +20,7 @@ if (process.env.SLUICE_SKIP_NATIVE === '1') {
 const prefix = join(dirname(process.execPath), '..');
 const gyp = [process.env.npm_config_node_gyp, join(prefix, 'lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js')].find((p) => p !== undefined && existsSync(p));
 if (gyp === undefined) {
-  say('node-gyp not found: native media I/O not built; media workers will use node:dgram');
+  say('node-gyp not found: native media I/O not built; the media relay will use node:dgram');
   process.exit(0);
 }
 const args = [gyp, 'rebuild'];
@@ -33,5 +33,5 @@ if (r.status === 0) {
 } else {
   const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('gyp info'));
   for (const l of out.slice(-12)) console.log(`  ${l}`);
-  say(`native media I/O did not build (${r.error?.message ?? `node-gyp exited ${r.status}`}); media workers will use node:dgram. It needs python3, make and a C compiler.`);
+  say(`native media I/O did not build (${r.error?.message ?? `node-gyp exited ${r.status}`}); the media relay will use node:dgram. It needs python3, make and a C compiler.`);
 }
