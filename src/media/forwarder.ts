@@ -20,6 +20,32 @@ export interface ForwarderOptions {
 
 const RTCP_MIN = 4;
 
+/** What a forwarder keeps of what a side signalled (both forwarders' sides have these fields). */
+export interface SignalledSide {
+  /** The slot's generation last applied (see SlotTable.writeRemote). */
+  gen: number;
+  hold: boolean;
+  remoteAddr: string | null;
+  remoteRtpPort: number;
+  remoteRtcpPort: number;
+}
+
+/**
+ * Takes a new setRemote generation into `side`; true when its latches belong to the old SDP and
+ * must go. The same SDP again (a session refresh) keeps sending to the latched source meanwhile,
+ * so a phone behind NAT loses nothing; a changed one, or hold, means the old latch is stale.
+ */
+export function applySignalled(side: SignalledSide, r: RemoteState): boolean {
+  side.gen = r.gen;
+  const before = side.hold ? null : side.remoteAddr;
+  const beforePorts = side.remoteRtpPort * 65536 + side.remoteRtcpPort;
+  side.hold = r.hold;
+  side.remoteAddr = r.address;
+  side.remoteRtpPort = r.rtpPort;
+  side.remoteRtcpPort = r.rtcpPort;
+  return side.hold || side.remoteAddr !== before || side.remoteRtpPort * 65536 + side.remoteRtcpPort !== beforePorts;
+}
+
 /** What a forwarding thread runs: this file's Forwarder (node:dgram) or the NativeForwarder (the addon in native/). */
 export interface PacketForwarder {
   readonly size: number;
@@ -35,7 +61,7 @@ export interface PacketForwarder {
 }
 
 /** One party's side as the forwarding thread sees it: its sockets, what it signalled, what it latched. */
-class Leg {
+class Leg implements SignalledSide {
   // Signalled (applied from the slot). hold: nothing is sent to the party; remoteAddr is then the
   // last address it signalled. gen: the slot's generation last applied.
   gen = 0;
@@ -182,16 +208,7 @@ export class Forwarder implements PacketForwarder {
 
   private applySide(f: Flow, leg: Leg, r: RemoteState): void {
     if (r.gen === leg.gen) return;
-    leg.gen = r.gen;
-    const before = leg.hold ? null : leg.remoteAddr;
-    const beforePorts = leg.remoteRtpPort * 65536 + leg.remoteRtcpPort;
-    leg.hold = r.hold;
-    leg.remoteAddr = r.address;
-    leg.remoteRtpPort = r.rtpPort;
-    leg.remoteRtcpPort = r.rtcpPort;
-    // The same SDP again (a session refresh) keeps sending to the latched source meanwhile, so a
-    // phone behind NAT loses nothing; a changed one means the old latch belongs to the old SDP.
-    if (leg.hold || leg.remoteAddr !== before || leg.remoteRtpPort * 65536 + leg.remoteRtcpPort !== beforePorts) {
+    if (applySignalled(leg, r)) {
       leg.rtpAddr = null;
       leg.rtcpAddr = null;
       this.o.slots.writeLatch(f.slot, leg.side, null, 0);

@@ -1,20 +1,13 @@
 import { constants } from 'node:os';
-import type { ForwarderOptions, PacketForwarder } from './forwarder.js';
+import { applySignalled, type ForwarderOptions, type PacketForwarder, type SignalledSide } from './forwarder.js';
 import type { NativeRelay, NativeRelayModule } from './native.js';
 import { isOwnSource } from './port-pool.js';
 import type { RemoteState, SideIndex } from './slots.js';
 
-/** What JS keeps of a side: what was signalled, to tell a changed SDP from a refresh and for strict latching. */
-interface SideState {
-  gen: number;
-  hold: boolean;
-  remoteAddr: string | null;
-  rtpPort: number;
-  rtcpPort: number;
-}
 
 class NativeFlow {
-  readonly sides: [SideState, SideState] = [sideState(), sideState()];
+  /** What each side signalled: to tell a changed SDP from a refresh, and for strict latching. */
+  readonly sides: [SignalledSide, SignalledSide] = [signalled(), signalled()];
   constructor(
     readonly id: string,
     readonly slot: number,
@@ -169,24 +162,15 @@ export class NativeForwarder implements PacketForwarder {
   private applySide(f: NativeFlow, side: SideIndex, r: RemoteState): void {
     const x = f.sides[side];
     if (r.gen === x.gen) return;
-    x.gen = r.gen;
-    const before = x.hold ? null : x.remoteAddr;
-    const beforePorts = x.rtpPort * 65536 + x.rtcpPort;
-    x.hold = r.hold;
-    x.remoteAddr = r.address;
-    x.rtpPort = r.rtpPort;
-    x.rtcpPort = r.rtcpPort;
-    // The same SDP again (a session refresh) keeps sending to the latched source meanwhile, so a
-    // phone behind NAT loses nothing; a changed one means the old latch belongs to the old SDP.
-    const clear = x.hold || x.remoteAddr !== before || x.rtpPort * 65536 + x.rtcpPort !== beforePorts;
+    const clear = applySignalled(x, r);
     if (clear) this.o.slots.writeLatch(f.slot, side, null, 0);
-    const err = this.native.applyLeg(this.relay, f.slot, side, x.hold, x.remoteAddr, x.rtpPort, x.rtcpPort, clear);
+    const err = this.native.applyLeg(this.relay, f.slot, side, x.hold, x.remoteAddr, x.remoteRtpPort, x.remoteRtcpPort, clear);
     if (err < 0) this.o.log('warn', { stream: f.id, side: side === 0 ? 'a' : 'b', address: x.remoteAddr }, 'media remote address not usable; nothing is sent there');
   }
 }
 
-function sideState(): SideState {
-  return { gen: 0, hold: false, remoteAddr: null, rtpPort: 0, rtcpPort: 0 };
+function signalled(): SignalledSide {
+  return { gen: 0, hold: false, remoteAddr: null, remoteRtpPort: 0, remoteRtcpPort: 0 };
 }
 
 function emptyRemote(): RemoteState {
