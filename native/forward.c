@@ -172,7 +172,7 @@ static int punt_latch(relay_t *r, sock_t *s, const struct sockaddr_storage *src,
   }
   int32_t args[5] = {s->flow->slot, s->side, s->kind, 0, port};
   if (!call_js(r, r->on_latch, 5, args, text, 3)) return 0;
-  /* Closed by the callback, or re-opened by an apply it made: the packet is not forwarded. */
+  /* Closed by the callback (JS does not, but the socket would be gone): not forwarded. */
   if (s->fd < 0) return 0;
   s->open = 0;
   memcpy(&s->latch, src, src_len);
