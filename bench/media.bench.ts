@@ -7,7 +7,7 @@
  * Options: --seconds N per step (default 6), --max-seconds N for the whole run (default 240),
  * --streams a,b,c, --max-loss PCT (default 0.1),
  * --parts rtpengine-1-thread,sluice-1-worker,rtpengine-all-threads,sluice,
- * --relay-options JSON (passed to MediaRelay; default '{"workers": <cores>}', as npm run bench),
+ * --relay-options JSON (passed to MediaRelay over {"workers": <cores>}, as npm run bench runs it),
  * --generator auto|node (the C load generator where it builds, or the Node one).
  */
 import { availableParallelism } from 'node:os';
@@ -17,12 +17,13 @@ import type { RelayOptions } from './lib/relay-server.js';
 
 const seconds = Number(arg('--seconds', '6'));
 const maxSeconds = Number(arg('--max-seconds', '240'));
-const streams = arg('--streams', '100,200,400,600,800,1000,1200,1500').split(',').map(Number);
+const streams = arg('--streams', '400,800,1200,1600,2000,2400,2750').split(',').map(Number);
 const maxLossPct = Number(arg('--max-loss', '0.1'));
 const parts = arg('--parts', 'rtpengine-1-thread,sluice-1-worker,rtpengine-all-threads,sluice').split(',') as MediaPartName[];
 let relayOptions: RelayOptions;
 try {
-  relayOptions = JSON.parse(arg('--relay-options', JSON.stringify({ workers: availableParallelism() }))) as RelayOptions;
+  // One worker per core unless the options say otherwise, as npm run bench runs it.
+  relayOptions = { workers: availableParallelism(), ...(JSON.parse(arg('--relay-options', '{}')) as RelayOptions) };
 } catch {
   relayOptions = null as unknown as RelayOptions;
 }

@@ -143,8 +143,8 @@ class NodeGenerator extends IpcChild<GeneratorRequest, GeneratorReply> implement
 
 /**
  * Starts the load generator and waits until it answers: the C one where the machine's compiler
- * builds it (a sixth of the Node one's CPU per packet, so the relay rather than the generator
- * sets the ceiling), else, or with `which: 'node'`, the Node one.
+ * builds it (about 4.5 µs of CPU per packet against the Node one's 7: it carries about 1.6 times
+ * the load, past where either relay here loses), else, or with `which: 'node'`, the Node one.
  */
 export async function startGenerator(which: 'auto' | 'node' = 'auto', log?: (line: string) => void): Promise<Generator> {
   const binary = which === 'node' ? null : buildNativeGenerator();
