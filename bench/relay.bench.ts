@@ -1,6 +1,7 @@
 /**
  * `npm run bench:relay`: the media relay (src/media) in this process on 127.0.0.1, driven by a
- * load generator in a child process (bench/lib/rtp-generator.ts) that plays both parties of N
+ * load generator in a child process (bench/native/rtp-gen.c where cc builds it, else
+ * bench/lib/rtp-generator.ts) that plays both parties of N
  * G.711 calls (172-byte RTP, 50 packets/s each way). N rises step by step until a step loses more
  * than --max-loss percent; each step reports offered and forwarded packets/s, loss, and the CPU
  * the relay's process spent per packet. A step the generator could not drive (it offered under

@@ -1,7 +1,8 @@
 /**
  * The rising stream search of the media benchmarks, over any relay behind a small adapter: the
- * load generator (bench/lib/rtp-generator.ts, a child process) plays both parties of N G.711
- * calls through the relay; N rises step by step until a step loses more than maxLossPct, the
+ * load generator (a child process: bench/native/rtp-gen.c, or bench/lib/rtp-generator.ts where
+ * there is no C compiler) plays both parties of N G.711 calls through the relay; N rises step
+ * by step until a step loses more than maxLossPct, the
  * generator cannot offer the load (then the host, not the relay, is being measured), or the time
  * budget would be overrun. Each step reports offered and forwarded packets/s, loss, and
  * the CPU the relay spent per packet it received.

@@ -1,6 +1,7 @@
 /**
- * The load generator of bench/relay.bench.ts, run as a child process (node --import tsx) so the
- * relay's process measures only the relay. It plays both parties of N calls: per call, party A
+ * The media benchmarks' load generator in Node, the fallback of the C one (bench/native/rtp-gen.c)
+ * where there is no compiler, run as a child process (node --import tsx) so the relay's process
+ * measures only the relay. It plays both parties of N calls: per call, party A
  * and party B each send 20 ms G.711 RTP (172-byte packets, 50/s, seq +1, timestamp +160, one
  * SSRC per direction) to the relay and count what the relay delivers from the other party.
  *
