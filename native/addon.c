@@ -13,9 +13,11 @@
     return NULL;                                     \
   } while (0)
 
-static relay_t *relay_arg(napi_env env, napi_value v) {
+/* A call's arguments when there are exactly `n` and the first is a relay: that relay, else NULL. */
+static relay_t *relay_args(napi_env env, napi_callback_info info, size_t n, napi_value *argv) {
+  size_t argc = n;
   void *p = NULL;
-  if (napi_get_value_external(env, v, &p) != napi_ok) return NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != n || napi_get_value_external(env, argv[0], &p) != napi_ok) return NULL;
   return p;
 }
 
@@ -85,10 +87,8 @@ static napi_value js_create(napi_env env, napi_callback_info info) {
 
 /* bind(relay, family 4|6, address, port) -> socket id, or -errno */
 static napi_value js_bind(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  relay_t *r = argc == 4 ? relay_arg(env, argv[0]) : NULL;
+  relay_t *r = relay_args(env, info, 4, argv);
   int32_t family, port;
   char address[INET6_ADDRSTRLEN + 64];
   size_t alen;
@@ -100,10 +100,8 @@ static napi_value js_bind(napi_env env, napi_callback_info info) {
 
 /* closeSocket(relay, id): a socket bound for a flow that never started */
 static napi_value js_close_socket(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  relay_t *r = argc == 2 ? relay_arg(env, argv[0]) : NULL;
+  relay_t *r = relay_args(env, info, 2, argv);
   int32_t id;
   if (r == NULL || !int_arg(env, argv[1], &id)) THROW("closeSocket: (relay, id) expected");
   sock_t *s = relay_sock_of(r, id);
@@ -113,10 +111,8 @@ static napi_value js_close_socket(napi_env env, napi_callback_info info) {
 
 /* startFlow(relay, slot, aRtp, aRtcp, bRtp, bRtcp, muxA, muxB, baseA, baseB, lockIndex, activityIndex) -> 0 or -errno */
 static napi_value js_start_flow(napi_env env, napi_callback_info info) {
-  size_t argc = 12;
   napi_value argv[12];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  relay_t *r = argc == 12 ? relay_arg(env, argv[0]) : NULL;
+  relay_t *r = relay_args(env, info, 12, argv);
   int32_t v[11];
   if (r == NULL) THROW("startFlow: 12 arguments expected");
   for (int i = 0; i < 11; i++)
@@ -166,10 +162,8 @@ static napi_value js_start_flow(napi_env env, napi_callback_info info) {
 
 /* applyLeg(relay, slot, side, hold, address | null, rtpPort, rtcpPort, clearLatch) -> 0 or -errno */
 static napi_value js_apply_leg(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
   napi_value argv[8];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  relay_t *r = argc == 8 ? relay_arg(env, argv[0]) : NULL;
+  relay_t *r = relay_args(env, info, 8, argv);
   int32_t slot, side, rtp_port, rtcp_port;
   bool hold, clear;
   if (r == NULL || !int_arg(env, argv[1], &slot) || !int_arg(env, argv[2], &side) || napi_get_value_bool(env, argv[3], &hold) != napi_ok ||
@@ -215,10 +209,8 @@ static napi_value js_apply_leg(napi_env env, napi_callback_info info) {
 
 /* setSeen(relay, slot, lockValue): the slot's remote as last applied */
 static napi_value js_set_seen(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  relay_t *r = argc == 3 ? relay_arg(env, argv[0]) : NULL;
+  relay_t *r = relay_args(env, info, 3, argv);
   int32_t slot, seen;
   if (r == NULL || !int_arg(env, argv[1], &slot) || !int_arg(env, argv[2], &seen)) THROW("setSeen: (relay, slot, seen) expected");
   flow_t *f = relay_flow_of(r, slot);
@@ -228,10 +220,8 @@ static napi_value js_set_seen(napi_env env, napi_callback_info info) {
 
 /* closeFlow(relay, slot): its four sockets, closed at once */
 static napi_value js_close_flow(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  relay_t *r = argc == 2 ? relay_arg(env, argv[0]) : NULL;
+  relay_t *r = relay_args(env, info, 2, argv);
   int32_t slot;
   if (r == NULL || !int_arg(env, argv[1], &slot)) THROW("closeFlow: (relay, slot) expected");
   relay_close_flow(r, slot);
@@ -240,10 +230,8 @@ static napi_value js_close_flow(napi_env env, napi_callback_info info) {
 
 /* closeAll(relay) */
 static napi_value js_close_all(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  relay_t *r = argc == 1 ? relay_arg(env, argv[0]) : NULL;
+  relay_t *r = relay_args(env, info, 1, argv);
   if (r == NULL) THROW("closeAll: (relay) expected");
   relay_close_all(r);
   return NULL;
@@ -251,10 +239,8 @@ static napi_value js_close_all(napi_env env, napi_callback_info info) {
 
 /* counters(relay) -> [recvErrors, sendErrors, punts] */
 static napi_value js_counters(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  relay_t *r = argc == 1 ? relay_arg(env, argv[0]) : NULL;
+  relay_t *r = relay_args(env, info, 1, argv);
   if (r == NULL) THROW("counters: (relay) expected");
   napi_value out, v;
   napi_create_array_with_length(env, 3, &out);

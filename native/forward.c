@@ -92,26 +92,22 @@ static void queue_out(relay_t *r, int fd, const struct sockaddr_storage *to, soc
   r->out_fd[k] = fd;
 }
 
-static void to_rtp(relay_t *r, leg_t *y, unsigned char *p, unsigned len) {
-  if (y->hold) return;
-  sock_t *o = y->rtp;
-  if (o->fd < 0) return;
+/* Out through socket `o` of side y: to its connected or latched source, else where y signalled. */
+static void to_side(relay_t *r, const leg_t *y, sock_t *o, const struct sockaddr_storage *remote, unsigned char *p, unsigned len) {
+  if (y->hold || o->fd < 0) return;
   if (o->connected) queue_out(r, o->fd, NULL, 0, p, len);
   else if (o->has_latch) queue_out(r, o->fd, &o->latch, o->latch_len, p, len);
-  else if (y->has_remote) queue_out(r, o->fd, &y->remote_rtp, y->remote_len, p, len);
+  else if (y->has_remote) queue_out(r, o->fd, remote, y->remote_len, p, len);
 }
 
+static void to_rtp(relay_t *r, leg_t *y, unsigned char *p, unsigned len) {
+  to_side(r, y, y->rtp, &y->remote_rtp, p, len);
+}
+
+/* A side that multiplexes RTCP (RFC 5761) gets it on its RTP socket. */
 static void to_rtcp(relay_t *r, leg_t *y, unsigned char *p, unsigned len) {
-  if (y->mux) {
-    to_rtp(r, y, p, len);
-    return;
-  }
-  if (y->hold) return;
-  sock_t *o = y->rtcp;
-  if (o->fd < 0) return;
-  if (o->connected) queue_out(r, o->fd, NULL, 0, p, len);
-  else if (o->has_latch) queue_out(r, o->fd, &o->latch, o->latch_len, p, len);
-  else if (y->has_remote) queue_out(r, o->fd, &y->remote_rtcp, y->remote_len, p, len);
+  if (y->mux) to_side(r, y, y->rtp, &y->remote_rtp, p, len);
+  else to_side(r, y, y->rtcp, &y->remote_rtcp, p, len);
 }
 
 static void clear_exception(napi_env env) {

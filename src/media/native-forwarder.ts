@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import { applySignalled, type ForwarderOptions, type PacketForwarder, type SignalledSide } from './forwarder.js';
+import { applySignalled, Forwarder, type ForwarderOptions, type PacketForwarder, type SignalledSide } from './forwarder.js';
 import type { NativeRelay, NativeRelayModule } from './native.js';
 import { isOwnSource } from './port-pool.js';
 import type { RemoteState, SideIndex } from './slots.js';
@@ -167,6 +167,11 @@ export class NativeForwarder implements PacketForwarder {
     const err = this.native.applyLeg(this.relay, f.slot, side, x.hold, x.remoteAddr, x.remoteRtpPort, x.remoteRtcpPort, clear);
     if (err < 0) this.o.log('warn', { stream: f.id, side: side === 0 ? 'a' : 'b', address: x.remoteAddr }, 'media remote address not usable; nothing is sent there');
   }
+}
+
+/** The native forwarder when the addon is there (`native` loaded), else the node:dgram one. */
+export function forwarderFor(native: NativeRelayModule | Error | null, options: ForwarderOptions, offsetMs: number): PacketForwarder {
+  return native === null || native instanceof Error ? new Forwarder(options) : new NativeForwarder(native, options, offsetMs);
 }
 
 function signalled(): SignalledSide {

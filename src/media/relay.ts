@@ -1,9 +1,9 @@
 import { SystemClock, type Clock } from '../clock.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
 import { LocalBackend, type Backend } from './backend.js';
-import { Forwarder, type ForwarderOptions } from './forwarder.js';
-import { NativeForwarder } from './native-forwarder.js';
 import { MediaError } from './errors.js';
+import type { ForwarderOptions } from './forwarder.js';
+import { forwarderFor } from './native-forwarder.js';
 import { loadNativeRelay } from './native.js';
 import { PortPool } from './port-pool.js';
 import { SlotTable, type SideIndex } from './slots.js';
@@ -110,8 +110,7 @@ export class MediaRelay {
       const log = this.logger;
       const fo: ForwarderOptions = { slots: this.slots, pools: [...this.pools.values()], strict: this.strict, now: () => clock.now(), debug: debugOn(log), log: (level, fields, msg) => log[level](fields, msg) };
       // performance.now() is the real clock's now(): the addon's stamps land on its scale.
-      const forwarder = native !== null && !(native instanceof Error) ? new NativeForwarder(native, fo, monotonicMs() - performance.now()) : new Forwarder(fo);
-      this.backends.push(new LocalBackend(forwarder));
+      this.backends.push(new LocalBackend(forwarderFor(native, fo, monotonicMs() - performance.now())));
     }
     for (let i = 0; i < workers; i++) {
       this.restarts.push([]);

@@ -5,9 +5,9 @@
  * uncaught error ends only this thread, which the main thread reports.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { Forwarder, type ForwarderOptions, type PacketForwarder } from './forwarder.js';
+import type { ForwarderOptions } from './forwarder.js';
 import { loadNativeRelay } from './native.js';
-import { NativeForwarder } from './native-forwarder.js';
+import { forwarderFor } from './native-forwarder.js';
 import { SlotTable } from './slots.js';
 import { monotonicMs, type WorkerInit, type WorkerReply, type WorkerRequest } from './worker-host.js';
 
@@ -31,14 +31,9 @@ const options: ForwarderOptions = {
 
 // The main thread loaded the addon already (MediaRelay), so a failure here is unexpected: say so
 // and forward through dgram rather than not at all.
-function makeForwarder(): PacketForwarder {
-  if (!init.native) return new Forwarder(options);
-  const native = loadNativeRelay();
-  if (!(native instanceof Error)) return new NativeForwarder(native, options, init.mainOffsetMs);
-  post({ t: 'log', level: 'warn', fields: { err: native.message }, msg: 'media worker: native I/O unavailable, using node:dgram' });
-  return new Forwarder(options);
-}
-const forwarder = makeForwarder();
+const native = init.native ? loadNativeRelay() : null;
+if (native instanceof Error) post({ t: 'log', level: 'warn', fields: { err: native.message }, msg: 'media worker: native I/O unavailable, using node:dgram' });
+const forwarder = forwarderFor(native, options, init.mainOffsetMs);
 
 async function handle(m: WorkerRequest): Promise<void> {
   switch (m.t) {

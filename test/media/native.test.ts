@@ -85,17 +85,37 @@ describe.skipIf(!built && process.env.CI === undefined)('native media I/O (nativ
   });
 
   describe('NativeForwarder in this thread', () => {
-    function forwarder(): NativeForwarder {
+    function forwarder(slots = SlotTable.create(4, false)): NativeForwarder {
       if (native instanceof Error) throw native;
       const logs: string[] = [];
-      const f = new NativeForwarder(
-        native,
-        { slots: SlotTable.create(4, false), pools: [], strict: false, debug: false, now: () => 0, log: (_l, _f, msg) => void logs.push(msg) },
-        monotonicMs(),
-      );
+      const f = new NativeForwarder(native, { slots, pools: [], strict: false, debug: false, now: () => 0, log: (_l, _f, msg) => void logs.push(msg) }, monotonicMs());
       cleanup.push(() => f.closeAll());
       return f;
     }
+
+    it('forwards and counts without calling into JavaScript per packet: only to apply the remotes and to latch', async () => {
+      const slots = SlotTable.create(4, false);
+      const f = forwarder(slots);
+      const port = await freeRange(4);
+      expect(await f.bindSide(0, 0, LO4, 4, port)).toBeNull();
+      expect(await f.bindSide(0, 1, LO4, 4, port + 2)).toBeNull();
+      const A = await Endpoint.open();
+      const B = await Endpoint.open();
+      cleanup.push(() => A.close(), () => B.close());
+      slots.reset(0, 0);
+      slots.writeRemote(0, 0, false, LO4, A.port, A.port + 1);
+      slots.writeRemote(0, 1, false, LO4, B.port, B.port + 1);
+      f.start(0, 'direct', false, false);
+      const n = 300;
+      for (let i = 0; i < n; i++) await A.send(rtp(i, 5), port);
+      await until(() => B.received >= n);
+      expect(B.received).toBe(n);
+      expect(slots.f64[slots.sideBase(0, 0)]).toBe(n); // PACKETS
+      const [recvErrors, sendErrors, calls] = f.counters();
+      expect([recvErrors, sendErrors]).toEqual([0, 0]);
+      // The remotes were applied from start() itself; the first packet latched side a: one call.
+      expect(calls).toBe(1);
+    });
 
     it('reports bind errors by errno name and binds nothing then', async () => {
       const f = forwarder();
