@@ -4,7 +4,7 @@
  */
 import type { Side } from '../media/index.js';
 import type { Logger } from '../observability/logger.js';
-import type { Store } from '../state/index.js';
+import type { Store, StoreWrite } from '../state/index.js';
 import type { Session } from '../ua/index.js';
 import type { MediaPlan } from './media-plan.js';
 import type { CallRecord } from './records.js';
@@ -25,28 +25,28 @@ export interface StoredCall {
   readonly sessions: Partial<Record<Side, Session>>;
   readonly origin: Record<Side, OriginState>;
   readonly media: MediaPlan | null;
-  /** Asked again after each write: the call can end while a save is under way. */
+  /** Asked as a save starts: a call that ended meanwhile (its save was awaited) is not saved again. */
   over(): boolean;
 }
 
 /**
  * The call, its legs (each dialog with the SDP in force and the session timer deadline) and its
- * media (the relay's endpoints per stream) as records (DESIGN.md "State as data").
+ * media (the relay's endpoints per stream) as records (DESIGN.md "State as data"), in one write:
+ * a node that takes the call over finds them all as of one moment, or none.
  */
 export async function saveCall(store: Store, log: Logger, call: StoredCall): Promise<void> {
+  // A call that ended has deleted its legs and media (saveEndedCall): a put now would bring them
+  // back for good. The write goes out in this turn, so the end's own write, made later, follows it.
+  if (call.over()) return;
+  const changes: StoreWrite[] = [{ op: 'put', kind: 'call', key: call.id, value: call.record }];
+  for (const side of ['a', 'b'] as const) {
+    const s = call.sessions[side];
+    if (s !== undefined) changes.push({ op: 'put', kind: 'leg', key: `${call.id}${side}`, value: { call: call.id, side, realm: call.realms[side], session: s.record, origin: call.origin[side] } });
+  }
+  // Direct media opens no pinholes (a plan is anchored or not for the call's life): no record.
+  if (call.media?.anchored === true) changes.push({ op: 'put', kind: 'media', key: call.id, value: call.media.toRecord() });
   try {
-    // Each step checks the call is still live: one that ended meanwhile has deleted its legs
-    // and media (saveEndedCall), and a put now would bring them back for good.
-    if (call.over()) return;
-    await store.put('call', call.id, call.record);
-    for (const side of ['a', 'b'] as const) {
-      const s = call.sessions[side];
-      if (call.over()) return;
-      if (s !== undefined) await store.put('leg', `${call.id}${side}`, { call: call.id, side, realm: call.realms[side], session: s.record, origin: call.origin[side] });
-    }
-    if (call.over()) return;
-    // Direct media opens no pinholes (a plan is anchored or not for the call's life): no record.
-    if (call.media?.anchored === true) await store.put('media', call.id, call.media.toRecord());
+    await store.write(changes);
   } catch (err) {
     log.warn({ err, call: call.id }, 'call record not saved');
   }
@@ -58,10 +58,11 @@ export async function saveCall(store: Store, log: Logger, call: StoredCall): Pro
  * them is 60,000 records of dialogs and SDP held for nothing.
  */
 export async function saveEndedCall(store: Store, log: Logger, call: StoredCall): Promise<void> {
+  const changes: StoreWrite[] = [{ op: 'put', kind: 'call', key: call.id, value: call.record, ttlMs: ENDED_CALL_TTL_MS }];
+  for (const side of ['a', 'b'] as const) if (call.sessions[side] !== undefined) changes.push({ op: 'delete', kind: 'leg', key: `${call.id}${side}` });
+  if (call.media?.anchored === true) changes.push({ op: 'delete', kind: 'media', key: call.id });
   try {
-    await store.put('call', call.id, call.record, ENDED_CALL_TTL_MS);
-    for (const side of ['a', 'b'] as const) if (call.sessions[side] !== undefined) await store.delete('leg', `${call.id}${side}`);
-    if (call.media?.anchored === true) await store.delete('media', call.id);
+    await store.write(changes);
   } catch (err) {
     log.warn({ err, call: call.id }, 'ended call record not saved');
   }

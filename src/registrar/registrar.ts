@@ -117,8 +117,11 @@ export class Registrar {
       throw new RegistrationRefused(403, `Too many contacts for this user (at most ${this.maxBindings})`);
     }
     // 10.3 step 7: commit only once every contact has been checked.
-    for (const h of removals) await this.store.delete('registration', h.key);
-    for (const w of writes) await this.store.put<Binding>('registration', w.key, w.binding, w.ttlMs);
+    // One write: a REGISTER's removals and bindings change together, or not at all.
+    await this.store.write([
+      ...removals.map((h) => ({ op: 'delete' as const, kind: 'registration' as const, key: h.key })),
+      ...writes.map((w) => ({ op: 'put' as const, kind: 'registration' as const, key: w.key, value: w.binding, ttlMs: w.ttlMs })),
+    ]);
     return sortBindings([...kept.map((h) => h.binding), ...writes.map((w) => w.binding)]);
   }
 

@@ -12,7 +12,7 @@
 import { SystemClock, type Clock, type TimerHandle } from '../clock.js';
 import { StoreError, StoreErrorCode } from './errors.js';
 import { assertTtl, copyPlainData } from './plain-data.js';
-import type { RecordKind, Store } from './store.js';
+import type { RecordKind, Store, StoreWrite } from './store.js';
 
 interface Entry {
   /** The record's own copy (copyPlainData). */
@@ -67,6 +67,29 @@ export class MemoryStore implements Store {
   async delete(kind: RecordKind, key: string): Promise<void> {
     this.open();
     this.kinds.get(kind)?.delete(key);
+  }
+
+  async write(changes: readonly StoreWrite[]): Promise<void> {
+    this.open();
+    // Checked and copied first, applied after: a refused value leaves every record as it was.
+    const copies = changes.map((c) => {
+      if (c.op === 'delete') return null;
+      assertTtl(c.ttlMs);
+      return copyPlainData(c.value, () => `${c.kind} ${JSON.stringify(c.key)}`);
+    });
+    const now = this.clock.wallNow();
+    let ttl = false;
+    for (let i = 0; i < changes.length; i++) {
+      const c = changes[i]!;
+      if (c.op === 'delete') {
+        this.kinds.get(c.kind)?.delete(c.key);
+        continue;
+      }
+      const expiresAt = c.ttlMs === undefined ? null : now + c.ttlMs;
+      this.table(c.kind).set(c.key, { value: copies[i], expiresAt });
+      if (expiresAt !== null) ttl = true;
+    }
+    if (ttl) this.armSweep();
   }
 
   async list<T>(kind: RecordKind, prefix = ''): Promise<{ key: string; value: T }[]> {

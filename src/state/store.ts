@@ -7,6 +7,11 @@ export type RecordKind = 'call' | 'leg' | 'media' | 'registration' | 'cdr';
 
 export const RECORD_KINDS: readonly RecordKind[] = ['call', 'leg', 'media', 'registration', 'cdr'];
 
+/** One change of a write batch (Store.write): a put or a delete, with put's and delete's rules. */
+export type StoreWrite =
+  | { readonly op: 'put'; readonly kind: RecordKind; readonly key: string; readonly value: unknown; readonly ttlMs?: number }
+  | { readonly op: 'delete'; readonly kind: RecordKind; readonly key: string };
+
 export interface Store {
   /** The record, or null when absent or expired. Never aliases what was put, but for frozen parts (which nobody can change). */
   get<T>(kind: RecordKind, key: string): Promise<T | null>;
@@ -19,6 +24,14 @@ export interface Store {
   put<T>(kind: RecordKind, key: string, value: T, ttlMs?: number): Promise<void>;
   /** Removes a record; removing an absent one is not an error. */
   delete(kind: RecordKind, key: string): Promise<void>;
+  /**
+   * Applies the changes in order, all or none (a Redis MULTI): every value and TTL is checked
+   * first, and one that put would refuse fails the whole batch with put's error, nothing
+   * written. A call's records (the call, its legs, its media) or a user's bindings then change
+   * together: no reader, on this node or another, sees half of them, and a cluster pays one
+   * round trip for them rather than one per record.
+   */
+  write(changes: readonly StoreWrite[]): Promise<void>;
   /**
    * Every live record of a kind whose key starts with prefix (registrar lookups, tests), in key
    * order (UTF-16 code units, as JS sorts strings).

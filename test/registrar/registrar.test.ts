@@ -209,6 +209,7 @@ describe('Registrar: bindings', () => {
       get: (kind, key) => h.store.get(kind, key),
       put: (kind, key, value, ttl) => h.store.put(kind, key, value, ttl),
       delete: (kind, key) => h.store.delete(kind, key),
+      write: (changes) => h.store.write(changes),
       list: () => Promise.reject(new Error('redis down')),
       close: () => h.store.close(),
     };

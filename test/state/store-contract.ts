@@ -167,6 +167,47 @@ export function runStoreContract(name: string, makeStore: () => StoreFixture | P
       await expect(s.put('call', 'bad', { list: [1, { x: Number.NaN }] })).rejects.toThrow(/call "bad"\.list\[1\]\.x is NaN/);
     });
 
+    it('writes a batch in order: puts with and without TTL, deletes, the same key twice', async () => {
+      await s.put('leg', 'gone', { a: 0 });
+      await s.write([
+        { op: 'put', kind: 'call', key: 'c', value: { state: 'ringing' } },
+        { op: 'put', kind: 'leg', key: 'ca', value: { side: 'a' }, ttlMs: 200 },
+        { op: 'delete', kind: 'leg', key: 'gone' },
+        { op: 'delete', kind: 'leg', key: 'never-was' },
+        { op: 'put', kind: 'call', key: 'c', value: { state: 'answered' } },
+      ]);
+      expect(await s.get('call', 'c')).toEqual({ state: 'answered' });
+      expect(await s.get('leg', 'gone')).toBeNull();
+      expect(await s.get('leg', 'ca')).toEqual({ side: 'a' });
+      await f.advance(350);
+      expect(await s.get('leg', 'ca')).toBeNull();
+      await s.write([]);
+      expect(await s.get('call', 'c')).toEqual({ state: 'answered' });
+    });
+
+    it('a batch with one refused value or TTL writes nothing of it, with put\'s error', async () => {
+      await s.put('leg', 'kept', { v: 1 });
+      const batch = (last: { value: unknown; ttlMs?: number }) =>
+        s.write([
+          { op: 'delete', kind: 'leg', key: 'kept' },
+          { op: 'put', kind: 'call', key: 'new', value: { v: 2 } },
+          { op: 'put', kind: 'call', key: 'bad', ...last },
+        ]);
+      expect(await codeOf(batch({ value: { at: new Date(0) } }))).toBe(StoreErrorCode.value);
+      expect(await codeOf(batch({ value: { v: 3 }, ttlMs: 0 }))).toBe(StoreErrorCode.ttl);
+      await expect(batch({ value: { list: [Number.NaN] } })).rejects.toThrow(/call "bad"\.list\[0\] is NaN/);
+      expect(await s.get('leg', 'kept')).toEqual({ v: 1 });
+      expect(await s.get('call', 'new')).toBeNull();
+    });
+
+    it('never aliases what a batch put', async () => {
+      const v = sample();
+      await s.write([{ op: 'put', kind: 'call', key: 'w', value: v }]);
+      v.tags.push('changed');
+      v.nested.deep.list[0]!.a = 99;
+      expect(await s.get('call', 'w')).toEqual(sample());
+    });
+
     it('reads an undefined property back as absent', async () => {
       await s.put('leg', 'u', { a: 1, b: undefined });
       expect(await s.get('leg', 'u')).toEqual({ a: 1 });
@@ -179,6 +220,7 @@ export function runStoreContract(name: string, makeStore: () => StoreFixture | P
       expect(await codeOf(s.get('call', 'c'))).toBe(StoreErrorCode.closed);
       expect(await codeOf(s.put('call', 'c', { a: 1 }))).toBe(StoreErrorCode.closed);
       expect(await codeOf(s.delete('call', 'c'))).toBe(StoreErrorCode.closed);
+      expect(await codeOf(s.write([{ op: 'delete', kind: 'call', key: 'c' }]))).toBe(StoreErrorCode.closed);
       expect(await codeOf(s.list('call'))).toBe(StoreErrorCode.closed);
     });
   });
