@@ -40,6 +40,11 @@ export interface FixedRateOptions {
    * were compiled by TurboFan. The figure is then of the box, not of its warm-up.
    */
   warmUpSeconds?: number;
+  /**
+   * Called once the measured calls have started (after the warm-up), with the boxes: a profiler
+   * attached here sees only warm code. The run's figures are returned once it resolves too.
+   */
+  onMeasure?(boxes: readonly MiddleBox[]): Promise<void>;
 }
 
 export interface FixedRateRun {
@@ -119,7 +124,14 @@ export async function runAtFixedRate(o: FixedRateOptions): Promise<FixedRateRun>
     }
     const uacCpu = uacs.map((u) => watch(u.pid, cpuSecondsOf));
     const uacDrops = uacs.map((u) => watch(u.pid, dropsOf));
+    // Its failure is held (not left unhandled while the calls run) and thrown once they are done.
+    const measuring = o.onMeasure?.(boxes).then(
+      () => null,
+      (err: unknown) => ({ err }),
+    );
     const results = await Promise.all(uacs.map((u) => u.done));
+    const measured = await measuring;
+    if (measured) throw measured.err;
     const cpu = boxes.map((b, i) => cpuSecondsOf(b.pid) - before[i]!);
     const watches = [uasCpu, uasDrops, ...uacCpu, ...uacDrops, ...boxDrops];
     for (const w of watches) w.stop();

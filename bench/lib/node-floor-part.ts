@@ -40,9 +40,9 @@ export interface FloorChild {
  * The floor as `node --import tsx` runs it (as the media benches run theirs), once it printed
  * `ready`. `uses`: the B2BUA floor's parts taken from Sluice (b2bua-floor.ts).
  */
-export async function startFloor(kind: FloorKind, port: number, nextHopPort: number, uses = ''): Promise<FloorChild> {
+export async function startFloor(kind: FloorKind, port: number, nextHopPort: number, uses = '', nodeArgs: readonly string[] = []): Promise<FloorChild> {
   const name = FLOOR_NAMES[kind];
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SCRIPTS[kind], String(port), String(nextHopPort), ...(kind === 'b2bua' ? [uses] : [])], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', SCRIPTS[kind], String(port), String(nextHopPort), ...(kind === 'b2bua' ? [uses] : [])], {
     cwd: root,
     // The IPC channel is only there so that the floor ends if this process dies.
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
