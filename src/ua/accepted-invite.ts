@@ -9,7 +9,8 @@
 import { checkResponseFor, confirmDialog, uacDialogFromResponse, type DialogRecord, type UacDialogBase } from '../dialog/index.js';
 import type { SipResponse } from '../sip/index.js';
 import type { Destination } from '../transaction/index.js';
-import { Session, type AckBasis, type RepeatAck } from './session.js';
+import { Session } from './session.js';
+import type { AckBasis, RepeatAck } from './uac-ack.js';
 import type { UserAgent } from './user-agent.js';
 
 type RepeatWith = RepeatAck | Session | null;

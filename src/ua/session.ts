@@ -5,30 +5,28 @@
  * the 2xx to our INVITEs (13.2.2.4), sends requests in the dialog, and keeps the RFC 4028
  * session timer. What must outlive the process is in `record`; timers are re-armed from it.
  */
-import type { TimerHandle } from '../clock.js';
 import {
   checkRemoteSeq,
-  createAckFor2xx,
   createInDialogRequest,
-  inviteCredentials,
   keyOf,
   ownDialog,
   refreshRemoteTarget,
   requestTarget,
   responseEndsDialog,
   terminateDialog,
-  type Credential,
   type DialogRecord,
 } from '../dialog/index.js';
-import { createResponse, ownString, parseNameAddr, serializeMessage, serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
+import { createResponse, ownString, parseNameAddr, serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
 import type { Destination, InviteServerTransaction, ServerTransaction } from '../transaction/index.js';
 import { UaError, UaErrorCode } from './errors.js';
 import { AckWait } from './ack-wait.js';
 import { IncomingOffer } from './incoming-offer.js';
 import { addParts, bodyText, IncomingRequest } from './incoming-request.js';
-import { requestHeaders, responseHeaders, timerState, uacFromResponse, uasDecide, type UasDecision } from './session-timer.js';
+import { SessionRefresh, type RefreshedSession } from './session-refresh.js';
+import { requestHeaders, responseHeaders, uasDecide, type UasDecision } from './session-timer.js';
 import type { MessageParts, SessionEnd, SessionRecord } from './types.js';
 import { KNOWN_METHODS } from './methods.js';
+import { ackBasisOf, UacAcks, type AckBasis, type RepeatAck } from './uac-ack.js';
 import type { UserAgent } from './user-agent.js';
 
 /** The handler an ended session keeps: none of the application's. */
@@ -44,27 +42,7 @@ export interface SessionHandler {
   onTerminated?(end: SessionEnd, session: Session): void;
 }
 
-/** An ACK as sent, to send again for a repeated 2xx: latin1 text (one byte per byte) and where. */
-export interface RepeatAck {
-  readonly seq: number;
-  readonly text: string;
-  readonly destination: Destination;
-}
-
-/** What the ACK of a 2xx takes from its INVITE (13.2.2.4), kept instead of the INVITE. */
-export interface AckBasis {
-  /** The INVITE's CSeq number. */
-  readonly seq: number;
-  /** The INVITE made the offer: its ACK carries no answer. */
-  readonly offer: boolean;
-  readonly credentials: readonly Credential[];
-}
-
-export function ackBasisOf(invite: SipRequest): AckBasis {
-  return { seq: invite.cseq.seq, offer: invite.body.length > 0, credentials: inviteCredentials(invite) };
-}
-
-export class Session {
+export class Session implements RefreshedSession {
   record: SessionRecord;
   handler: SessionHandler = {};
   /** Where requests in the dialog go instead of the remote target (a NATed peer's flow). */
@@ -78,14 +56,10 @@ export class Session {
   private inInvite: ServerTransaction | null = null;
   private inUpdate = false;
   private awaiting: AckWait | null = null;
-  /**
-   * The ACK of our last 2xx'd INVITE as sent, in latin1 text (one byte per byte), until that
-   * INVITE's transaction ends (forgetAck): a parsed message, or a slice that holds one of Buffer's
-   * shared 8 KB pool blocks, would cost several times as much meanwhile.
-   */
-  private lastAck: RepeatAck | null = null;
-  private pendingAck: { basis: AckBasis; destination: Destination } | null = null;
-  private sessionTimer: TimerHandle | null = null;
+  /** The ACKs of the 2xx to our INVITEs (uac-ack.ts), made at the first. */
+  private acks: UacAcks | null = null;
+  /** The RFC 4028 session timer (session-refresh.ts). */
+  private readonly refresh: SessionRefresh;
   /** Where a URI resolved to (RFC 3263), made on first use and let go when the session ends. */
   private destinations: Map<string, Destination> | null = null;
   /**
@@ -99,6 +73,7 @@ export class Session {
     record: SessionRecord,
   ) {
     this.record = record;
+    this.refresh = new SessionRefresh(ua, this);
     // Its own characters: keyOf concatenates slices of the message that made the dialog, and the
     // key lives as long as the session (see compact()).
     this.key = ownString(keyOf(record.dialog));
@@ -419,25 +394,7 @@ export class Session {
    * With `defer`, a 2xx carrying the offer to our offerless INVITE waits for acknowledge(answer).
    */
   ack(basis: AckBasis, response: SipResponse, destination: Destination, defer = false): void {
-    const seq = basis.seq;
-    if (this.lastAck !== null && this.lastAck.seq === seq) {
-      this.ua.sendAckBytes(Buffer.from(this.lastAck.text, 'latin1'), this.lastAck.destination);
-      return;
-    }
-    if (defer && !basis.offer && response.body.length > 0) {
-      this.pendingAck = { basis, destination };
-      return;
-    }
-    // An INVITE without an offer got one in the 2xx: the ACK carries our answer (the last SDP
-    // we have; an application that wants another answers through reinvite's caller).
-    const answer = !basis.offer && response.body.length > 0 ? this.record.localSdp : null;
-    const ack = createAckFor2xx(this.record.dialog, seq, {
-      branch: this.ua.transactions.newBranch(),
-      via: this.ua.viaFor(destination),
-      credentials: basis.credentials,
-      ...(answer !== null ? { body: answer, contentType: 'application/sdp' } : {}),
-    });
-    this.sendAck(seq, ack, destination);
+    (this.acks ??= new UacAcks(this.ua)).ack(this.record.dialog, this.record.localSdp, basis, response, destination, defer);
   }
 
   /**
@@ -445,39 +402,24 @@ export class Session {
    * retransmissions of the 2xx get this same ACK.
    */
   acknowledge(parts?: MessageParts): void {
-    const p = this.pendingAck;
-    if (p === null) return;
-    this.pendingAck = null;
+    if (this.acks?.acknowledge(this.record.dialog, parts) !== true) return;
     const body = parts?.body;
-    const ack = createAckFor2xx(this.record.dialog, p.basis.seq, {
-      branch: this.ua.transactions.newBranch(),
-      via: this.ua.viaFor(p.destination),
-      credentials: p.basis.credentials,
-      ...(body !== undefined && body.length > 0 ? { body, contentType: parts?.contentType ?? 'application/sdp' } : {}),
-    });
     if (body !== undefined && body.length > 0) this.record.localSdp = typeof body === 'string' ? body : body.toString('utf8');
-    this.sendAck(p.basis.seq, ack, p.destination);
   }
 
   /** @internal The ACK to send again for a repeated 2xx, until its INVITE's transaction ends. */
   get ackToRepeat(): RepeatAck | null {
-    return this.lastAck;
+    return this.acks?.repeat ?? null;
   }
 
   /** @internal The INVITE transaction `seq` is over: no 2xx retransmission will need its ACK again. */
   forgetAck(seq: number): void {
-    if (this.lastAck?.seq === seq) this.lastAck = null;
-  }
-
-  private sendAck(seq: number, ack: SipRequest, destination: Destination): void {
-    const bytes = serializeMessage(ack);
-    this.lastAck = { seq, text: bytes.toString('latin1'), destination };
-    this.ua.sendAckBytes(bytes, destination);
+    this.acks?.forget(seq);
   }
 
   /** True while a late-offer ACK waits for acknowledge(). */
   get ackPending(): boolean {
-    return this.pendingAck !== null;
+    return this.acks?.waiting ?? false;
   }
 
   /** A 2xx to our re-INVITE or UPDATE: target refresh, SDP in force, session timer. */
@@ -491,68 +433,17 @@ export class Session {
 
   /** @internal The session timer a 2xx to our (re-)INVITE or UPDATE sets (RFC 4028 7.2). */
   timerFromResponse(response: SipResponse): void {
-    if (this.ua.sessionTimer === null) return;
-    let st: ReturnType<typeof uacFromResponse>;
-    try {
-      st = uacFromResponse(response);
-    } catch {
-      st = null;
-    }
-    if (st === null) {
-      this.clearSessionTimer();
-      return;
-    }
-    this.setSessionTimer(st.interval, st.refresher === 'uac');
+    this.refresh.fromResponse(response);
   }
 
   /** @internal */
   setSessionTimer(interval: number, weRefresh: boolean): void {
-    this.record.sessionTimer = timerState(interval, weRefresh, this.ua.clock.wallNow());
-    this.armSessionTimer();
+    this.refresh.set(interval, weRefresh);
   }
 
   /** Arms the timer from the record's deadline (also after a takeover by another instance). */
   armSessionTimer(): void {
-    this.ua.clock.clearTimer(this.sessionTimer);
-    this.sessionTimer = null;
-    const st = this.record.sessionTimer;
-    if (st === null || this.ended !== null) return;
-    const delay = Math.max(0, st.deadline - this.ua.clock.wallNow());
-    this.sessionTimer = this.ua.clock.setTimer(delay, () => {
-      this.sessionTimer = null;
-      void this.sessionTimerFired();
-    });
-  }
-
-  private clearSessionTimer(): void {
-    this.ua.clock.clearTimer(this.sessionTimer);
-    this.sessionTimer = null;
-    this.record.sessionTimer = null;
-  }
-
-  private async sessionTimerFired(): Promise<void> {
-    const st = this.record.sessionTimer;
-    const config = this.ua.sessionTimer;
-    if (st === null || config === null || this.ended !== null) return;
-    if (!st.weRefresh) {
-      // RFC 4028 10: no refresh came in time: the session is over.
-      await this.bye('session-expired');
-      return;
-    }
-    try {
-      const headers = requestHeaders(config, st.interval, 'uac');
-      const response =
-        config.refreshWith === 'UPDATE'
-          ? await this.update({ headers })
-          : await this.reinvite(this.record.localSdp === null ? undefined : { body: this.record.localSdp });
-      if (response.status >= 300 && this.ended === null) this.setSessionTimer(st.interval, true);
-    } catch {
-      // An offer exchange is in progress: it refreshes the session itself; try again soon.
-      if (this.ended === null) {
-        this.record.sessionTimer = Object.freeze({ ...st, deadline: this.ua.clock.wallNow() + 2000 });
-        this.armSessionTimer();
-      }
-    }
+    this.refresh.arm();
   }
 
   /** Where requests in the dialog go: the flow, else the first route or the remote target (RFC 3263). */
@@ -588,11 +479,10 @@ export class Session {
     if (this.ended !== null) return;
     this.ended = end;
     this.clearAwaiting();
-    this.ua.clock.clearTimer(this.sessionTimer);
-    this.sessionTimer = null;
+    this.refresh.stop();
     this.prackHandler = null;
     // The INVITE's client transaction keeps an ended session for Timer M (32 s), to ACK a
-    // repeated 2xx again (lastAck): its SDP and resolved destinations go now.
+    // repeated 2xx again (ackToRepeat): its SDP and resolved destinations go now.
     this.record = { ...this.record, dialog: terminateDialog(this.record.dialog), localSdp: null, remoteSdp: null };
     this.destinations = null;
     this.ua.removeSession(this.key, this);
