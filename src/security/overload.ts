@@ -62,6 +62,8 @@ export interface OverloadCounts {
   episodes: number;
   /** New requests dropped (the transaction layers' stats.shed, summed). */
   shed: number;
+  /** New calls over TCP or TLS refused with 503 (see admission). */
+  refused: number;
 }
 
 export class OverloadGuard {
@@ -82,6 +84,8 @@ export class OverloadGuard {
   private absorbed = 0;
   private requests = 0;
   private shedAtStart = 0;
+  private refused = 0;
+  private refusedAtStart = 0;
 
   constructor(options: OverloadOptions) {
     this.clock = options.clock;
@@ -107,7 +111,7 @@ export class OverloadGuard {
   }
 
   get counts(): OverloadCounts {
-    return { episodes: this.episodes, shed: this.sum('shed') };
+    return { episodes: this.episodes, shed: this.sum('shed'), refused: this.refused };
   }
 
   /**
@@ -118,7 +122,9 @@ export class OverloadGuard {
    */
   admission(request: SipRequest, source: MessageSource): Admission {
     if (!this.shedding || request.method !== 'INVITE' || request.toTag !== null) return 'accept';
-    return source.reliable ? 'busy' : 'drop';
+    if (!source.reliable) return 'drop'; // the transaction layer drops and counts it (stats.shed)
+    this.refused++;
+    return 'busy';
   }
 
   start(): void {
@@ -155,13 +161,14 @@ export class OverloadGuard {
       this.since = now;
       this.episodes++;
       this.shedAtStart = this.sum('shed');
+      this.refusedAtStart = this.refused;
       this.log?.warn(
         { utilization: round2(utilization), retransmissions: retransmitted, requests: newRequests, windowMs: this.windowMs },
-        'overload: dropping new calls over UDP until the backlog clears (their callers retransmit)',
+        'overload: dropping new calls over UDP (their callers retransmit) and refusing those over TCP or TLS with 503 until the backlog clears',
       );
     } else if (this.shedding && !overloaded && now - this.since >= this.minShedMs) {
       this.shedding = false;
-      this.log?.warn({ shed: this.sum('shed') - this.shedAtStart, ms: Math.round(now - this.since) }, 'overload over: taking new calls again');
+      this.log?.warn({ shed: this.sum('shed') - this.shedAtStart, refused: this.refused - this.refusedAtStart, ms: Math.round(now - this.since) }, 'overload over: taking new calls again');
     }
   }
 

@@ -74,11 +74,16 @@ describe('OverloadGuard', () => {
       expect(r.guard.overloaded).toBe(true);
     }
     r.layers[0]!.shed += 7;
+    expect(r.guard.admission(newInvite, TCP_SOURCE)).toBe('busy');
+    expect(r.guard.admission(newInvite, TCP_SOURCE)).toBe('busy');
     r.window(0.5, 10, 0); // 500 ms since it started
     expect(r.guard.overloaded).toBe(false);
     expect(r.warnings).toHaveLength(2);
-    expect(r.warnings[1]).toMatchObject({ obj: { shed: 7, ms: 500 } });
-    expect(r.guard.counts).toEqual({ episodes: 1, shed: 7 });
+    expect(r.warnings[1]).toMatchObject({ obj: { shed: 7, refused: 2, ms: 500 } });
+    expect(r.guard.counts).toEqual({ episodes: 1, shed: 7, refused: 2 });
+    // Not overloaded: accepted, and not counted.
+    expect(r.guard.admission(newInvite, TCP_SOURCE)).toBe('accept');
+    expect(r.guard.counts.refused).toBe(2);
   });
 
   it('goes on shedding while both signs stay, and starts a new episode later', () => {
