@@ -49,10 +49,14 @@ for (const [bin, pkg] of [
 }
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-/** JIT frames named in /tmp/perf-PID.map; interpreted ones get a native frame of their own. */
-const PERF_FLAGS = ['--perf-basic-prof', '--interpreted-frames-native-stack'];
 const dir = mkdtempSync(join(tmpdir(), 'sluice-perf-'));
 const data = join(dir, 'perf.data');
+/**
+ * JIT frames named in /tmp/perf-PID.map; interpreted ones get a native frame of their own. Node 20's
+ * V8 also writes a log of its own with --perf-basic-prof, into the box's working directory (the
+ * project) unless told where: here, into this run's directory.
+ */
+const PERF_FLAGS = ['--perf-basic-prof', '--interpreted-frames-native-stack', '--no-logfile-per-isolate', `--logfile=${join(dir, 'v8.log')}`];
 
 /** Runs a command to its end; rejects with its stderr's tail on a non-zero exit. */
 function run(cmd: string, args: string[], collect: boolean): Promise<string> {
