@@ -58,8 +58,8 @@ export class Session implements RefreshedSession {
   private awaiting: AckWait | null = null;
   /** The ACKs of the 2xx to our INVITEs (uac-ack.ts), made at the first. */
   private acks: UacAcks | null = null;
-  /** The RFC 4028 session timer (session-refresh.ts). */
-  private readonly refresh: SessionRefresh;
+  /** The RFC 4028 session timer as it runs (session-refresh.ts), made when a session gets one. */
+  private refresh: SessionRefresh | null = null;
   /** Where a URI resolved to (RFC 3263), made on first use and let go when the session ends. */
   private destinations: Map<string, Destination> | null = null;
   /**
@@ -73,7 +73,6 @@ export class Session implements RefreshedSession {
     record: SessionRecord,
   ) {
     this.record = record;
-    this.refresh = new SessionRefresh(ua, this);
     // Its own characters: keyOf concatenates slices of the message that made the dialog, and the
     // key lives as long as the session (see compact()).
     this.key = ownString(keyOf(record.dialog));
@@ -433,17 +432,23 @@ export class Session implements RefreshedSession {
 
   /** @internal The session timer a 2xx to our (re-)INVITE or UPDATE sets (RFC 4028 7.2). */
   timerFromResponse(response: SipResponse): void {
-    this.refresh.fromResponse(response);
+    // Without a timer so far and none in the response there is nothing to set or to clear.
+    if (this.refresh === null && !response.has('session-expires')) return;
+    this.refresher().fromResponse(response);
   }
 
   /** @internal */
   setSessionTimer(interval: number, weRefresh: boolean): void {
-    this.refresh.set(interval, weRefresh);
+    this.refresher().set(interval, weRefresh);
   }
 
   /** Arms the timer from the record's deadline (also after a takeover by another instance). */
   armSessionTimer(): void {
-    this.refresh.arm();
+    if (this.refresh !== null || this.record.sessionTimer !== null) this.refresher().arm();
+  }
+
+  private refresher(): SessionRefresh {
+    return (this.refresh ??= new SessionRefresh(this.ua, this));
   }
 
   /** Where requests in the dialog go: the flow, else the first route or the remote target (RFC 3263). */
@@ -479,7 +484,8 @@ export class Session implements RefreshedSession {
     if (this.ended !== null) return;
     this.ended = end;
     this.clearAwaiting();
-    this.refresh.stop();
+    this.refresh?.stop();
+    this.refresh = null;
     this.prackHandler = null;
     // The INVITE's client transaction keeps an ended session for Timer M (32 s), to ACK a
     // repeated 2xx again (ackToRepeat): its SDP and resolved destinations go now.
