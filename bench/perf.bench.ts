@@ -16,7 +16,7 @@
  * at most 1 to attach to a process.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +25,7 @@ import { freePort } from '../test/interop/harness/sipp.js';
 import { arg } from './lib/args.js';
 import { runAtFixedRate, sluiceBox, type MiddleBox } from './lib/fixed-rate.js';
 import { startFloor } from './lib/node-floor-part.js';
-import { summarizePerfScript, type CpuProfileSummary } from './lib/perf-profile.js';
+import { latestPerfMap, summarizePerfScript, type CpuProfileSummary } from './lib/perf-profile.js';
 
 const box = arg('--box', 'sluice');
 const rate = Number(arg('--rate', '1000'));
@@ -94,6 +94,9 @@ try {
       await run('perf', ['record', '-q', '-g', '-F', '999', '-p', String(pid), '-o', data, '--', 'sleep', String(profileSeconds)], false);
     },
   });
+  // perf reads the box's symbol map as it prints: only the latest name of each address stays.
+  const map = join(tmpdir(), `perf-${pid}.map`);
+  if (existsSync(map)) writeFileSync(map, latestPerfMap(readFileSync(map, 'utf8')));
   const text = await run('perf', ['script', '-i', data], true);
   // Sluice runs from dist/; the floor through tsx, from the project's own files.
   summary = summarizePerfScript(text, box === 'sluice' ? join(root, 'dist') + '/' : root, topN);

@@ -10,6 +10,44 @@
  * collector, which a JS profile leaves out or lumps together.
  */
 
+/**
+ * A --perf-basic-prof symbol map (/tmp/perf-PID.map: `start size name` per line, in the order V8
+ * wrote them) with every entry dropped that a later entry overlaps. V8 reuses the addresses of
+ * code it has let go (the interpreter's and the first compiles' during warm-up), and perf, given
+ * two names for one address, may take the old one: a run at 4,000 calls/s had 278 such overlaps
+ * among 7,509 JS entries, and put dgram's send under a store function. Samples are taken after
+ * the warm-up, so the later name is the one whose code is there.
+ */
+export function latestPerfMap(text: string): string {
+  const lines = text.split('\n').filter((l) => l !== '');
+  // From the last entry back; kept ranges as sorted, disjoint [start, end) pairs.
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const kept: string[] = [];
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i]!;
+    const sp1 = line.indexOf(' ');
+    const sp2 = line.indexOf(' ', sp1 + 1);
+    const start = parseInt(line.slice(0, sp1), 16);
+    const end = start + parseInt(line.slice(sp1 + 1, sp2), 16);
+    if (!(Number.isFinite(start) && end > start)) continue;
+    // The first kept range that starts at or after `start`, and the one before it.
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid]! < start) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < starts.length && starts[lo]! < end) continue;
+    if (lo > 0 && ends[lo - 1]! > start) continue;
+    starts.splice(lo, 0, start);
+    ends.splice(lo, 0, end);
+    kept.push(line);
+  }
+  return kept.reverse().join('\n') + (kept.length > 0 ? '\n' : '');
+}
+
 /** What a sample was spent on, by its innermost frame. */
 export type SampleCategory = 'kernel' | 'gc' | 'runtime' | 'app';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { summarizePerfScript } from '../../bench/lib/perf-profile.js';
+import { latestPerfMap, summarizePerfScript } from '../../bench/lib/perf-profile.js';
 
 const header = (n: number) => `node 100  ${n}.000001:     1001001 cpu-clock:ppp: `;
 const js = (fn: string, file: string) => `\t    7f2e66abe546 JS:*${fn} file:///app/dist/${file}:25:30+0x886 (/tmp/perf-100.map)`;
@@ -50,5 +50,26 @@ describe('summarizePerfScript', () => {
 
   it('gives an empty summary for no samples', () => {
     expect(summarizePerfScript('', '/app/dist/')).toEqual({ samples: 0, categories: { kernel: 0, gc: 0, runtime: 0, app: 0 }, files: [], functions: [], inclusive: [] });
+  });
+});
+
+describe('latestPerfMap', () => {
+  it('keeps, of entries that overlap, the one written last, in the order written', () => {
+    const map = [
+      '1000 100 JS:~old file:///a.js:1:1', // overlapped by the last entry
+      '2000 10 Builtin:Stub', // untouched
+      '1100 50 JS:*other file:///b.js:1:1', // overlaps nothing later
+      '3000 20 JS:~gone file:///c.js:1:1', // overlapped by the next
+      '3010 20 JS:*new file:///c.js:1:1',
+      '1040 40 JS:*hot file:///a.js:1:1',
+    ].join('\n');
+    expect(latestPerfMap(`${map}\n`)).toBe(
+      ['2000 10 Builtin:Stub', '1100 50 JS:*other file:///b.js:1:1', '3010 20 JS:*new file:///c.js:1:1', '1040 40 JS:*hot file:///a.js:1:1'].join('\n') + '\n',
+    );
+  });
+
+  it('keeps ranges that only touch, and skips lines it cannot read', () => {
+    expect(latestPerfMap('10 10 a\n20 10 b\nnonsense\n1f 0 empty\n')).toBe('10 10 a\n20 10 b\n');
+    expect(latestPerfMap('')).toBe('');
   });
 });
