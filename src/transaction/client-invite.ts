@@ -146,11 +146,11 @@ export class InviteClientTransaction extends TransactionMachine<InviteClientStat
   private complete(response: SipResponse): void {
     this.stopCalling();
     this._state = 'completed';
-    if (this.t.D > 0) this.linger(this.t.D, 'timerD');
     this.ack = buildAckForNon2xx(this.request, response);
     this.releaseRequest(); // Completed resends the ACK only
     // 17.1.1.3: "sent to the same address, port, and transport to which the original request was sent".
     this.send(this.ack);
+    if (this.t.D > 0) this.linger(this.t.D, 'timerD'); // after the send: see sendDone
     try {
       this.user.onFinal(response, this);
     } finally {

@@ -38,8 +38,8 @@ export abstract class TransactionMachine<S extends string, P extends BaseInputs>
   protected _state: S;
   protected readonly host: TransactionHost;
   protected readonly t: TimerValues;
-  /** One send callback per transaction, shared by every send (no closure per message). */
-  protected readonly sendDone: SendCallback;
+  /** See sendDone. */
+  private _sendDone: SendCallback | null = null;
   /** Nesting of handlers running now; a send error raised inside one waits for it to finish. */
   private depth = 0;
   private deferredError: Error | null = null;
@@ -54,12 +54,22 @@ export abstract class TransactionMachine<S extends string, P extends BaseInputs>
     this._state = initial;
     this.host = host;
     this.t = timers;
-    this.sendDone = (error) => {
+  }
+
+  /**
+   * One send callback per transaction, shared by every send (no closure per message). It goes
+   * when the transaction starts a wait before its end (linger()), where it seldom sends again:
+   * a closure and its context kept 32 s per transaction (Timers J, L and M on UDP) were two of
+   * every ten or so objects a busy node held per call. A retransmission answered then makes it
+   * again.
+   */
+  protected get sendDone(): SendCallback {
+    return (this._sendDone ??= (error) => {
       if (error === null || error === undefined) return;
       this.host.stats.transportErrors++;
       if (this.depth > 0) this.deferredError ??= error;
       else this.fireSafely('transportError', error);
-    };
+    });
   }
 
   get state(): S {
@@ -164,6 +174,8 @@ export abstract class TransactionMachine<S extends string, P extends BaseInputs>
     this.lingerEvent = event;
     this.lingerQueue = this.host.lingerQueue(ms);
     this.lingerToken = this.lingerQueue.add(this);
+    // A send already under way keeps its own reference (see sendDone).
+    this._sendDone = null;
   }
 
   /** Ends the wait linger() began, if any. */

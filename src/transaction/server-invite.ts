@@ -188,8 +188,8 @@ export class InviteServerTransaction extends TransactionMachine<InviteServerStat
     this.finalToTag = toTagOf(response);
     this.lastProvisional = null;
     this.releaseRequest();
-    this.linger(this.t.L, 'timerL');
     this.send(response);
+    this.linger(this.t.L, 'timerL'); // after the send: see sendDone
   }
 
   private complete(response: SipResponse): void {

@@ -155,8 +155,8 @@ export class NonInviteServerTransaction extends TransactionMachine<NonInviteServ
     const bytes = serializeMessage(response);
     const destination = transport.responseDestination(response, this._source);
     this.finalWire = { text: bytes.toString('latin1'), destination };
-    this.linger(this.t.J, 'timerJ');
     transport.sendBytes(bytes, destination, this.sendDone);
+    this.linger(this.t.J, 'timerJ'); // after the send: see sendDone
   }
 
   private discard(): void {

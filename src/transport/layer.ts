@@ -12,6 +12,7 @@ import {
   type SipResponse,
 } from '../sip/index.js';
 import { DEFAULT_LIMITS, type ParseLimits } from '../sip/limits.js';
+import { AddressTable } from './addresses.js';
 import { StreamConnection, type ConnectionEvents } from './connection.js';
 import { TransportError, type Destination, type LocalAddress, type MessageSource, type TransportProtocol } from './types.js';
 import { UdpListener } from './udp.js';
@@ -77,6 +78,8 @@ export class TransportLayer {
   private user: TransportUser | null = null;
   private readonly limits: ParseLimits;
   private readonly log: Logger;
+  /** UDP senders' addresses, one string each (addresses.ts). */
+  private readonly addresses = new AddressTable();
   private readonly idleTimeoutMs: number;
   private readonly udp: UdpListener[] = [];
   private readonly servers: { server: Server; transport: TransportProtocol; local: LocalAddress }[] = [];
@@ -329,7 +332,7 @@ export class TransportLayer {
     // The listener stands in for a reply function (made only for a malformed request): the
     // source is rinfo itself, as a UDP socket never reports an IPv4-mapped address (udp6
     // listeners are IPv6-only).
-    this.receive(bytes, { transport: 'UDP', address: stripMapped(rinfo.address), port: rinfo.port, local: listener.local, reliable: false }, listener);
+    this.receive(bytes, { transport: 'UDP', address: this.addresses.of(stripMapped(rinfo.address)), port: rinfo.port, local: listener.local, reliable: false }, listener);
   }
 
   private receive(bytes: Buffer, source: MessageSource, replyBy: UdpListener | ((b: Buffer) => void)): void {

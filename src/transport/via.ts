@@ -64,6 +64,9 @@ export function responseDestination(response: SipResponse, requestSource: Messag
     port = top.port ?? defaultPort(top.transport);
   } else {
     address = top.received ?? top.host;
+    // The source's string when it is the same address (addresses.ts: the transport's one copy),
+    // not the Via's, which is cut from this message and kept with the response for Timer J.
+    if (address === requestSource.address) address = requestSource.address;
     port = typeof top.rport === 'number' ? top.rport : (top.port ?? defaultPort(top.transport));
   }
   return local ? { transport, reliable, local, address, port } : { transport, reliable, address, port };

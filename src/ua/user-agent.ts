@@ -19,6 +19,7 @@ import {
   type TransactionCore,
   type TransactionLogger,
 } from '../transaction/index.js';
+import { AddressTable } from '../transport/addresses.js';
 import { answer401 } from './digest-client.js';
 import { UaError, UaErrorCode } from './errors.js';
 import { glareDelayMs, randomIds } from './ids.js';
@@ -69,6 +70,8 @@ export class UserAgent implements TransactionCore {
   private standard: readonly (readonly [string, string])[] | undefined;
   private readonly options: UaOptions;
   private readonly sessions = new Map<string, Session>();
+  /** Numeric hosts of the URIs it sends to, one string each (transport/addresses.ts). */
+  private readonly addresses = new AddressTable(1024);
   /** Incoming INVITEs not yet answered finally, by server transaction. */
   private readonly pendingCalls = new Map<InviteServerTransaction, IncomingCall>();
   private disposed = false;
@@ -233,7 +236,7 @@ export class UserAgent implements TransactionCore {
     const text = uriText.startsWith('<') ? uriText.slice(1, uriText.indexOf('>')) : uriText;
     const uri = parseUri(text);
     if (!isSipUri(uri)) throw new UaError(UaErrorCode.target, `Cannot send to a ${uri.scheme}: URI`);
-    const direct = numericDestination(uri);
+    const direct = numericDestination(uri, this.addresses);
     if (direct !== null) return direct;
     const found = this.options.resolve ? await this.options.resolve(uri) : [];
     const first = found[0];
@@ -364,13 +367,15 @@ export class UserAgent implements TransactionCore {
   }
 }
 
-function numericDestination(uri: SipUri): Destination | null {
+function numericDestination(uri: SipUri, addresses: AddressTable): Destination | null {
   const transportParam = getParam(uri.params, 'transport')?.toUpperCase();
   const transport = uri.scheme === 'sips' ? 'TLS' : transportParam === 'TCP' ? 'TCP' : transportParam === 'TLS' ? 'TLS' : 'UDP';
   const maddr = getParam(uri.params, 'maddr') ?? null;
   const host = maddr ?? uri.host;
   if (isIP(host) === 0) return null;
-  return { transport, address: host, port: uri.port ?? (transport === 'TLS' ? 5061 : 5060), reliable: transport !== 'UDP' };
+  // One string per peer address (transport/addresses.ts): a destination is kept as long as its
+  // dialog, and an ACK's or a response's for Timer M or J after it.
+  return { transport, address: addresses.of(host), port: uri.port ?? (transport === 'TLS' ? 5061 : 5060), reliable: transport !== 'UDP' };
 }
 
 
