@@ -5,7 +5,8 @@
  * record behind the store's back, as the Redis store's serialisation also guarantees. Sharing
  * what cannot change is what makes it cheap: a leg's SDP and dialog (a frozen record) are the
  * session's own, not a second copy in JSON text, and a put costs a walk of a few objects rather
- * than a serialisation.
+ * than a serialisation. A record with a TTL is the exception: it is kept as its JSON text (see
+ * entryOf).
  * Records should hold strings of their own (sip/bytes.ts, ownString): one cut from a parsed
  * message would keep that message's text as long as the record.
  */
@@ -27,9 +28,10 @@ interface Entry {
  * dozen. What such records are (an ended call kept 32 s for late questions) is seldom read and
  * held by the hundred thousand at a few thousand calls a second: the old generation's marking
  * walks every object held, at every major collection, and those come more often the higher the
- * call rate. Kept as objects, the ended calls' records cost 14% of Sluice's CPU per call at
- * 3,500 calls/s (bench:ab in turn, rounds 1.04-1.20). A string is one object with nothing in it
- * to walk.
+ * call rate. At 3,500 calls/s, keeping the ended calls' records as objects cost 14% of Sluice's
+ * CPU per call against not keeping them (bench:ab in turn, rounds 1.04-1.20); as text they cost
+ * about a third of that (0.95x against objects, rounds 0.94-1.05). A string is one object with
+ * nothing in it to walk.
  */
 function entryOf(copy: unknown, expiresAt: number | null): Entry {
   return expiresAt === null ? { value: copy, expiresAt, text: false } : { value: flatJson(copy), expiresAt, text: true };
