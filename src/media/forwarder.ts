@@ -46,6 +46,15 @@ export function applySignalled(side: SignalledSide, r: RemoteState): boolean {
   return side.hold || side.remoteAddr !== before || side.remoteRtpPort * 65536 + side.remoteRtcpPort !== beforePorts;
 }
 
+/**
+ * Whether a new source may latch a side (both forwarders ask it): in strict mode only from the
+ * address the side signalled, and never from one of the relay's own ports.
+ */
+export function mayLatch(o: Pick<ForwarderOptions, 'strict' | 'pools'>, side: SignalledSide, address: string, port: number): boolean {
+  if (o.strict && address !== side.remoteAddr) return false;
+  return !isOwnSource(o.pools, address, port);
+}
+
 /** What a forwarding thread runs: this file's Forwarder (node:dgram) or the NativeForwarder (the addon in native/). */
 export interface PacketForwarder {
   readonly size: number;
@@ -279,13 +288,8 @@ export class Forwarder implements PacketForwarder {
 
   // --- latching: only reached for a source other than the latched one, or while re-opened ---
 
-  private acceptable(x: Leg, rinfo: RemoteInfo): boolean {
-    if (this.o.strict && rinfo.address !== x.remoteAddr) return false;
-    return !isOwnSource(this.o.pools, rinfo.address, rinfo.port);
-  }
-
   private latchRtp(f: Flow, x: Leg, rinfo: RemoteInfo): boolean {
-    if (!x.rtpOpen || !this.acceptable(x, rinfo)) {
+    if (!x.rtpOpen || !mayLatch(this.o, x, rinfo.address, rinfo.port)) {
       this.f64[x.base + DROPPED] = this.f64[x.base + DROPPED]! + 1;
       return false;
     }
@@ -299,7 +303,7 @@ export class Forwarder implements PacketForwarder {
   }
 
   private latchRtcp(f: Flow, x: Leg, rinfo: RemoteInfo): boolean {
-    if (!x.rtcpOpen || !this.acceptable(x, rinfo)) {
+    if (!x.rtcpOpen || !mayLatch(this.o, x, rinfo.address, rinfo.port)) {
       this.f64[x.base + DROPPED] = this.f64[x.base + DROPPED]! + 1;
       return false;
     }

@@ -1,9 +1,7 @@
 import { constants } from 'node:os';
-import { applySignalled, Forwarder, type ForwarderOptions, type PacketForwarder, type SignalledSide } from './forwarder.js';
+import { applySignalled, Forwarder, mayLatch, type ForwarderOptions, type PacketForwarder, type SignalledSide } from './forwarder.js';
 import type { NativeRelay, NativeRelayModule } from './native.js';
-import { isOwnSource } from './port-pool.js';
 import type { RemoteState, SideIndex } from './slots.js';
-
 
 class NativeFlow {
   /** What each side signalled: to tell a changed SDP from a refresh, and for strict latching. */
@@ -20,8 +18,8 @@ const errnoNames = new Map<number, string>(Object.entries(constants.errno).map((
 /**
  * The Forwarder's job done by the native addon (native/forward.c, streams.c): it owns the
  * sockets, polls them on this thread's loop, and forwards and counts latched packets with
- * recvmmsg/sendmmsg and no JavaScript. What stays here is every decision: applying setRemote to a side (whether its latch
- * survives) and whether a new source may latch (strict mode, the relay's own ports), which the
+ * recvmmsg/sendmmsg and no JavaScript. What stays here is every decision: applying setRemote to
+ * a side (whether its latch survives) and whether a new source may latch (mayLatch), which the
  * addon asks through onApply and onLatch. Behaviour is the Forwarder's; test/media runs the same
  * relay tests over both.
  */
@@ -137,8 +135,7 @@ export class NativeForwarder implements PacketForwarder {
     if (f === undefined) return false;
     try {
       const x = f.sides[side];
-      if (this.o.strict && address !== x.remoteAddr) return false;
-      if (isOwnSource(this.o.pools, address, port)) return false;
+      if (!mayLatch(this.o, x, address, port)) return false;
       if (kind === KIND_RTP) this.o.slots.writeLatch(slot, side, address, port);
       if (this.o.debug) this.o.log('debug', { stream: f.id, side: side === 0 ? 'a' : 'b', kind: kind === KIND_RTP ? 'rtp' : 'rtcp', address, port, signalled: x.remoteAddr }, 'media latched');
       return true;
