@@ -14,7 +14,10 @@
  * processes, with no cost for spreading them.
  * Options: --rate N (default 3000), --seconds N (default 15), --runs N (default 1),
  * --instances N (default 1), --warm-up N (default 3), --node-flags "..." (extra node flags for Sluice, e.g.
- * "--max-semi-space-size=64").
+ * "--max-semi-space-size=64"), --sip JSON (the configuration's sip section, e.g.
+ * '{"udpSendThread":false}').
+ * Besides all of Sluice's CPU it prints its main thread's alone: one process's call rate ends
+ * where that reaches a core.
  * Needs sipp and a built dist/ (the npm script builds it).
  */
 import { hasBinary } from '../test/interop/harness/prereq.js';
@@ -27,6 +30,8 @@ const runs = Number(arg('--runs', '1'));
 const instances = Number(arg('--instances', '1'));
 const warmUpSeconds = Number(arg('--warm-up', '3'));
 const nodeFlags = arg('--node-flags', '').split(' ').filter((f) => f !== '');
+const sipJson = arg('--sip', '');
+const sip = sipJson === '' ? undefined : (JSON.parse(sipJson) as Record<string, unknown>);
 
 if (!(rate > 0 && rate <= 20_000 && seconds > 0 && seconds <= 120 && Number.isInteger(runs) && runs >= 1 && runs <= 10 && Number.isInteger(instances) && instances >= 1 && instances <= 4 && warmUpSeconds >= 0 && warmUpSeconds <= 30)) {
   console.error('usage: at-rate.bench.ts [--rate 1..20000] [--seconds 1..120] [--runs 1..10] [--instances 1..4] [--warm-up 0..30] [--node-flags "..."]');
@@ -37,7 +42,7 @@ if (!hasBinary('sipp')) {
   process.exit(0);
 }
 
-const once = (): Promise<FixedRateRun> => runAtFixedRate({ rate, seconds, boxes: instances, warmUpSeconds, start: sluiceBox(nodeFlags) });
+const once = (): Promise<FixedRateRun> => runAtFixedRate({ rate, seconds, boxes: instances, warmUpSeconds, start: sluiceBox(nodeFlags, sip) });
 
 const results: FixedRateRun[] = [];
 for (let i = 0; i < runs; i++) results.push(await once());
@@ -45,7 +50,7 @@ console.log(JSON.stringify({ bench: 'at-rate', node: process.version, rate, seco
 for (const r of results) {
   const split = instances > 1 ? ` (${instances} processes: ${r.perBox.join(', ')})` : '';
   console.log(
-    `Sluice at ${rate} calls/s for ${seconds} s: ${r.cpuSecondsPer1000Calls} CPU s per 1,000 calls${split}, ` +
+    `Sluice at ${rate} calls/s for ${seconds} s: ${r.cpuSecondsPer1000Calls} CPU s per 1,000 calls${split} (main thread ${r.mainThreadCpuSecondsPer1000Calls}), ` +
       `${r.retransmissions} retransmissions, ${r.successful} calls, ${r.failed} failed; sipp used ${r.generatorCpuSecondsPer1000Calls} per 1,000 calls; ` +
       `datagrams dropped at full receive buffers: ${r.udpDrops.middleBoxes} at Sluice, ${r.udpDrops.generator} at sipp`,
   );

@@ -11,7 +11,8 @@
  * the least a B2BUA in Node spends on these calls): the two side by side say which of the four
  * Sluice spends its extra CPU in.
  * Options: --rate N (default 1000), --seconds N of calls (default 12), --profile-seconds N
- * (default 6, within them), --top N (default 20), --json FILE.
+ * (default 6, within them), --top N (default 20), --json FILE, --script FILE (perf script's
+ * text of the samples, with JS names, for reading beyond this summary).
  * Needs sipp and perf (Debian: sip-tester, linux-perf), and root or kernel.perf_event_paranoid
  * at most 1 to attach to a process.
  */
@@ -33,6 +34,7 @@ const seconds = Number(arg('--seconds', '12'));
 const profileSeconds = Number(arg('--profile-seconds', '6'));
 const topN = Number(arg('--top', '20'));
 const jsonFile = arg('--json', '');
+const scriptFile = arg('--script', '');
 
 if (!((box === 'sluice' || box === 'floor') && rate > 0 && rate <= 10_000 && seconds >= 4 && seconds <= 60 && profileSeconds >= 1 && profileSeconds <= seconds - 2 && topN >= 1 && topN <= 200)) {
   console.error('usage: perf.bench.ts [--box sluice|floor] [--rate 1..10000] [--seconds 4..60] [--profile-seconds 1..seconds-2] [--top 1..200] [--json FILE]');
@@ -98,6 +100,7 @@ try {
   const map = join(tmpdir(), `perf-${pid}.map`);
   if (existsSync(map)) writeFileSync(map, latestPerfMap(readFileSync(map, 'utf8')));
   const text = await run('perf', ['script', '-i', data], true);
+  if (scriptFile !== '') writeFileSync(scriptFile, text);
   // Sluice runs from dist/; the floor through tsx, from the project's own files.
   summary = summarizePerfScript(text, box === 'sluice' ? join(root, 'dist') + '/' : root, topN);
   const perCall = result.cpuSecondsPer1000Calls;

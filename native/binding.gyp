@@ -5,6 +5,13 @@
       "sources": ["addon.c", "forward.c", "streams.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fvisibility=hidden"],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"]
+    },
+    {
+      "target_name": "sluice_sip",
+      "sources": ["sip-send.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fvisibility=hidden", "-pthread"],
+      "ldflags": ["-pthread"],
+      "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"]
     }
   ]
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npm install runs this (the "install" script): builds native/ (binding.gyp), the media relay's native
-// I/O, with node-gyp. It is optional: where it cannot build (no compiler, no headers) Sluice says
-// so at start and forwards media through node:dgram, so a failure here never fails the install.
+// I/O and the SIP transport's UDP send thread, with node-gyp. It is optional: where it cannot build
+// (no compiler, no headers) Sluice says so at start and uses node:dgram for both, so a failure here
+// never fails the install.
 // SLUICE_SKIP_NATIVE=1 skips it.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,7 +13,7 @@ const native = join(dirname(fileURLToPath(import.meta.url)), '..', 'native');
 const say = (line) => console.log(`sluice: ${line}`);
 
 if (process.env.SLUICE_SKIP_NATIVE === '1') {
-  say('SLUICE_SKIP_NATIVE=1: native media I/O not built; the media relay will use node:dgram');
+  say('SLUICE_SKIP_NATIVE=1: native I/O not built; the media relay and SIP over UDP will use node:dgram');
   process.exit(0);
 }
 
@@ -20,7 +21,7 @@ if (process.env.SLUICE_SKIP_NATIVE === '1') {
 const prefix = join(dirname(process.execPath), '..');
 const gyp = [process.env.npm_config_node_gyp, join(prefix, 'lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js')].find((p) => p !== undefined && existsSync(p));
 if (gyp === undefined) {
-  say('node-gyp not found: native media I/O not built; the media relay will use node:dgram');
+  say('node-gyp not found: native I/O not built; the media relay and SIP over UDP will use node:dgram');
   process.exit(0);
 }
 const args = [gyp, 'rebuild'];
@@ -29,9 +30,9 @@ if (process.env.npm_config_nodedir === undefined && existsSync(join(prefix, 'inc
 
 const r = spawnSync(process.execPath, args, { cwd: native, encoding: 'utf8', timeout: 180_000 });
 if (r.status === 0) {
-  say('built native media I/O (native/build/Release/sluice_relay.node)');
+  say('built native I/O (native/build/Release/sluice_relay.node, sluice_sip.node)');
 } else {
   const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('gyp info'));
   for (const l of out.slice(-12)) console.log(`  ${l}`);
-  say(`native media I/O did not build (${r.error?.message ?? `node-gyp exited ${r.status}`}); the media relay will use node:dgram. It needs python3, make and a C compiler.`);
+  say(`native I/O did not build (${r.error?.message ?? `node-gyp exited ${r.status}`}); the media relay and SIP over UDP will use node:dgram. It needs python3, make and a C compiler.`);
 }

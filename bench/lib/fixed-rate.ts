@@ -7,7 +7,7 @@
  */
 import { freePort, runSipp, startSipp, type SippServer } from '../../test/interop/harness/sipp.js';
 import { startUas, uacRrArgs } from './kamailio-parts.js';
-import { cpuSecondsOf, udpDropsOf } from './proc.js';
+import { cpuSecondsOf, mainThreadCpuSecondsOf, udpDropsOf } from './proc.js';
 import { startSluice } from './sluice.js';
 
 /** A middle box in a process of its own, taking calls on 127.0.0.1:port. */
@@ -18,9 +18,9 @@ export interface MiddleBox {
 }
 
 /** Starts Sluice (B2BUA, media direct), with extra node flags, as a middle box. */
-export function sluiceBox(nodeArgs: string[] = []): (trunk: number) => Promise<MiddleBox> {
+export function sluiceBox(nodeArgs: string[] = [], sip?: Record<string, unknown>): (trunk: number) => Promise<MiddleBox> {
   return async (trunk) => {
-    const s = await startSluice({ inside: await freePort('udp'), outside: await freePort('udp'), trunk, media: 'direct', nodeArgs });
+    const s = await startSluice({ inside: await freePort('udp'), outside: await freePort('udp'), trunk, media: 'direct', nodeArgs, sip });
     return { pid: s.pid, port: s.inside, stop: () => s.stop() };
   };
 }
@@ -53,6 +53,8 @@ export interface FixedRateRun {
   retransmissions: number;
   /** Every middle box together. */
   cpuSecondsPer1000Calls: number;
+  /** The boxes' main threads only (see mainThreadCpuSecondsOf): what bounds one process's rate. */
+  mainThreadCpuSecondsPer1000Calls: number;
   /** Each middle box, per 1,000 of the calls it took. */
   perBox: number[];
   /** Both sipp processes (uac and uas) together: CPU the machine gives the generator. */
@@ -111,6 +113,7 @@ export async function runAtFixedRate(o: FixedRateOptions): Promise<FixedRateRun>
     const warmUp = o.warmUpSeconds ?? 3;
     if (warmUp > 0) await Promise.all(boxes.map((b) => runSipp({ args: uacArgs(b.port, share, warmUp), timeoutMs: (warmUp + 30) * 1_000 })));
     const before = boxes.map((b) => cpuSecondsOf(b.pid));
+    const mainBefore = boxes.map((b) => mainThreadCpuSecondsOf(b.pid));
     const boxDrops = boxes.map((b) => watch(b.pid, dropsOf));
     const uasCpu = watch(uas.pid, cpuSecondsOf);
     const uasDrops = watch(uas.pid, dropsOf);
@@ -133,6 +136,7 @@ export async function runAtFixedRate(o: FixedRateOptions): Promise<FixedRateRun>
     const measured = await measuring;
     if (measured) throw measured.err;
     const cpu = boxes.map((b, i) => cpuSecondsOf(b.pid) - before[i]!);
+    const mainCpu = boxes.map((b, i) => mainThreadCpuSecondsOf(b.pid) - mainBefore[i]!);
     const watches = [uasCpu, uasDrops, ...uacCpu, ...uacDrops, ...boxDrops];
     for (const w of watches) w.stop();
     const sum = (ws: { read(): number }[]): number => ws.reduce((n, w) => n + w.read(), 0);
@@ -143,6 +147,7 @@ export async function runAtFixedRate(o: FixedRateOptions): Promise<FixedRateRun>
       failed: results.reduce((n, r) => n + r.failed, 0),
       retransmissions: results.reduce((n, r) => n + r.retransmissions, 0),
       cpuSecondsPer1000Calls: per1000(cpu.reduce((a, b) => a + b, 0), calls * boxCount),
+      mainThreadCpuSecondsPer1000Calls: per1000(mainCpu.reduce((a, b) => a + b, 0), calls * boxCount),
       perBox: cpu.map((c) => per1000(c, calls)),
       generatorCpuSecondsPer1000Calls: per1000(generator, calls * boxCount),
       udpDrops: { middleBoxes: sum(boxDrops), generator: uasDrops.read() + sum(uacDrops) },

@@ -21,12 +21,12 @@ const message = (err: unknown): string => (err instanceof Error ? err.message : 
 const SIPP_MISSING = 'sipp not installed (apt-get install sip-tester)';
 
 /** Sluice with the benchmark's configuration, its trunk pointing at a fresh sipp uas. */
-async function startPair(media: 'anchor' | 'direct', uasSeconds: number): Promise<{ sluice: SluiceUnderTest; uas: SippServer }> {
+async function startPair(media: 'anchor' | 'direct', uasSeconds: number, sip?: Record<string, unknown>): Promise<{ sluice: SluiceUnderTest; uas: SippServer }> {
   const trunk = await freePort('udp');
   // The same socket buffers as on Kamailio's side (kamailio-parts.ts): sipp's 64 KB drop bursts.
   const uas = await startSipp({ args: ['-sf', UAS_RR, '-p', String(trunk), ...SIPP_BUFFER_ARGS], timeoutMs: uasSeconds * 1_000 });
   try {
-    const sluice = await startSluice({ inside: await freePort('udp'), outside: await freePort('udp'), trunk, media });
+    const sluice = await startSluice({ inside: await freePort('udp'), outside: await freePort('udp'), trunk, media, sip });
     return { sluice, uas };
   } catch (err) {
     await uas.stop(1_000);
@@ -51,13 +51,13 @@ async function warmUp(sluice: SluiceUnderTest): Promise<void> {
   });
 }
 
-export async function runSluiceRate(o: RateOptions & { media?: 'anchor' | 'direct' } = {}): Promise<PartResult> {
+export async function runSluiceRate(o: RateOptions & { media?: 'anchor' | 'direct'; sip?: Record<string, unknown> } = {}): Promise<PartResult> {
   if (!hasBinary('sipp')) return { skipped: SIPP_MISSING };
   const media = o.media ?? 'direct';
   const so = rateSearchOptions(o, 500);
   let pair: Awaited<ReturnType<typeof startPair>> | undefined;
   try {
-    pair = await startPair(media, (so.maxSeconds ?? 170) + 60);
+    pair = await startPair(media, (so.maxSeconds ?? 170) + 60, o.sip);
     o.log?.(`sluice (media ${media}): searching from ${so.startRate} calls/s`);
     const p = pair;
     const rate = await searchMaxRate({

@@ -32,6 +32,8 @@ export interface SluiceBenchOptions {
   logLevel?: string;
   /** The build to run: its cli/main.js, relative to the project (default dist/cli/main.js). */
   entry?: string;
+  /** The configuration's `sip` section, where it differs from the default (e.g. { udpSendThread: false }). */
+  sip?: Record<string, unknown>;
 }
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -65,7 +67,7 @@ export async function startSluice(opts: SluiceBenchOptions): Promise<SluiceUnder
   // Media ports below Linux's ephemeral range (32768+), where sipp's own sockets land.
   writeFileSync(
     join(dir, 'sluice.yaml'),
-    `log: { level: ${opts.logLevel ?? 'info'} }\nrealms:\n` +
+    `log: { level: ${opts.logLevel ?? 'info'} }\n${opts.sip === undefined ? '' : `sip: ${JSON.stringify(opts.sip)}\n`}realms:\n` +
       `  inside:\n    listen: [{ transport: udp, address: 127.0.0.1, port: ${opts.inside} }]\n    media: { address: 127.0.0.1, portMin: 10000, portMax: 21000 }\n` +
       `  outside:\n    listen: [{ transport: udp, address: 127.0.0.1, port: ${opts.outside} }]\n    media: { address: 127.0.0.1, portMin: 21000, portMax: 32000 }\n` +
       `dialplan: ${join(dir, 'dialplan')}\ncalls: { mediaTimeoutSeconds: 0 }\n`,

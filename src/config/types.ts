@@ -21,6 +21,12 @@ export interface SipConfig {
    * Default true.
    */
   overloadControl: boolean;
+  /**
+   * UDP datagrams leave through a send thread of the native addon (native/sip-send.c): the main
+   * thread copies each into a queue and the thread sends them with sendmmsg. Where the addon was
+   * not built Sluice says so at start and sends through node:dgram. Default true.
+   */
+  udpSendThread: boolean;
 }
 
 export interface MediaConfig {

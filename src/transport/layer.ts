@@ -15,6 +15,7 @@ import { DEFAULT_LIMITS, type ParseLimits } from '../sip/limits.js';
 import { AddressTable } from './addresses.js';
 import { StreamConnection, type ConnectionEvents } from './connection.js';
 import { TransportError, type Destination, type LocalAddress, type MessageSource, type TransportProtocol } from './types.js';
+import { NativeUdpSender, type SendThreadCounters } from './native-send.js';
 import { UdpListener } from './udp.js';
 import { responseDestination, stampReceived } from './via.js';
 
@@ -34,6 +35,8 @@ export interface TransportOptions {
   idleTimeoutMs?: number;
   /** TLS client side: trust these CAs (default: the system's) and whether to verify the peer. */
   tlsClient?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
+  /** UDP sends through the native send thread where the addon is built (transport/native-send.ts; default false). */
+  udpSendThread?: boolean;
   logger?: Logger;
 }
 
@@ -82,6 +85,7 @@ export class TransportLayer {
   private readonly addresses = new AddressTable();
   private readonly idleTimeoutMs: number;
   private readonly udp: UdpListener[] = [];
+  private sender: NativeUdpSender | Error | null = null;
   private readonly servers: { server: Server; transport: TransportProtocol; local: LocalAddress }[] = [];
   /** Open stream connections by id, and by "transport|address|port" for reuse. */
   private readonly connections = new Map<string, StreamConnection>();
@@ -127,10 +131,10 @@ export class TransportLayer {
     for (const l of this.options.listeners) {
       try {
         if (l.transport === 'UDP') {
-          const u = new UdpListener(l.address, l.port, (b, r, lst) => this.onDatagram(b, r, lst), (err) => this.log.error({ err }, 'UDP socket error'));
+          const u = new UdpListener(l.address, l.port, (b, r, lst) => this.onDatagram(b, r, lst), (err) => this.log.error({ err }, 'UDP socket error'), this.sendThread());
           await u.start();
           this.udp.push(u);
-          this.log.info({ transport: 'UDP', ...u.local }, 'listening');
+          this.log.info({ transport: 'UDP', ...u.local, sendThread: u.sendsOnThread }, 'listening');
         } else {
           await this.listenStream(l);
         }
@@ -144,9 +148,31 @@ export class TransportLayer {
   async stop(): Promise<void> {
     for (const c of this.connections.values()) c.destroy();
     await Promise.all(this.udp.map((u) => u.stop()));
+    // Every listener drained it before its socket closed: what it still holds is settled callbacks.
+    if (this.sender instanceof NativeUdpSender) this.sender.close();
+    this.sender = null;
     await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.server.close(() => resolve()))));
     this.udp.length = 0;
     this.servers.length = 0;
+  }
+
+  /**
+   * The send thread the UDP listeners share (native-send.ts), started with the first of them when
+   * the options ask for it; null without one. Where the addon cannot be had, one warning says why
+   * and the listeners send through node:dgram.
+   */
+  private sendThread(): NativeUdpSender | null {
+    if (this.options.udpSendThread !== true) return null;
+    if (this.sender === null) {
+      this.sender = NativeUdpSender.open();
+      if (this.sender instanceof Error) this.log.warn({ reason: this.sender.message }, 'UDP send thread unavailable: sending through node:dgram');
+    }
+    return this.sender instanceof Error ? null : this.sender;
+  }
+
+  /** The UDP send thread's counters, or null without one (see sendThread). */
+  sendThreadCounters(): SendThreadCounters | null {
+    return this.sender instanceof NativeUdpSender ? this.sender.counters() : null;
   }
 
   /** Bound addresses, for tests and for building Via/Contact: one per listener. */

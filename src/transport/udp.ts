@@ -1,6 +1,7 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIP, isIPv6 } from 'node:net';
+import { socketFd, type NativeUdpSender } from './native-send.js';
 import type { LocalAddress } from './types.js';
 
 /** One UDP listener: a bound socket that delivers datagrams with their true source. */
@@ -10,12 +11,16 @@ export class UdpListener {
   private bound: LocalAddress | null = null;
   /** Datagrams sent in this turn of the event loop, not yet handed to the socket (see flush). */
   private queued: QueuedDatagram[] = [];
+  /** The send thread and this socket's descriptor, once bound; null: sends go through dgram. */
+  private thread: { sender: NativeUdpSender; fd: number } | null = null;
 
   constructor(
     private readonly address: string,
     private readonly port: number,
     private readonly onDatagram: (bytes: Buffer, rinfo: RemoteInfo, listener: UdpListener) => void,
     private readonly onError: (err: Error) => void,
+    /** The transport's send thread (native-send.ts), if it has one. */
+    private readonly sender: NativeUdpSender | null = null,
   ) {
     this.family = isIPv6(address) ? 6 : 4;
     // 64 KiB datagrams both ways (RFC 3261 18.1.1 jumbo messages).
@@ -39,7 +44,19 @@ export class UdpListener {
     this.socket.on('error', this.onError);
     const a = this.socket.address();
     this.bound = { address: a.address, port: a.port };
+    if (this.sender !== null) {
+      const fd = socketFd(this.socket);
+      if (fd !== null) this.thread = { sender: this.sender, fd };
+    }
     return this.bound;
+  }
+
+  /**
+   * Whether datagrams leave through the send thread: false without one, or where this Node keeps
+   * a socket's descriptor out of reach (native-send.ts, socketFd).
+   */
+  get sendsOnThread(): boolean {
+    return this.thread !== null;
   }
 
   get local(): LocalAddress {
@@ -52,6 +69,12 @@ export class UdpListener {
    * end of this turn of the event loop, with every other one sent in it (see flush).
    */
   send(bytes: Buffer, port: number, address: string, done: (err: Error | null) => void): void {
+    const thread = this.thread;
+    if (thread !== null) {
+      // Copied into the thread's queue now; handed over at the end of the turn.
+      thread.sender.send(thread.fd, this.family, bytes, port, address, done);
+      return;
+    }
     this.queued.push({ bytes, port, address, done });
     if (this.queued.length === 1) setImmediate(this.flush);
   }
@@ -81,8 +104,14 @@ export class UdpListener {
   async stop(): Promise<void> {
     if (this.bound === null) return;
     this.bound = null;
-    // What was sent before stop() still goes out (a final response, a BYE's 200).
+    // What was sent before stop() still goes out (a final response, a BYE's 200), and the
+    // thread lets go of the socket before it closes.
     this.flush();
+    if (this.thread !== null) {
+      this.thread.sender.flush();
+      this.thread.sender.drain();
+      this.thread = null;
+    }
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
   }
 }

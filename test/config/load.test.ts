@@ -48,10 +48,12 @@ describe('configuration', () => {
     expect(refused({ realms: { inside: realm }, media: { threads: 2 } }).message).toContain('media.threads: unknown key');
   });
 
-  it('turns overload control on unless told otherwise', () => {
-    expect(validateConfig({ realms: { inside: realm } }).sip).toEqual({ maxMessageBytes: 65_535, overloadControl: true });
+  it('turns overload control and the UDP send thread on unless told otherwise', () => {
+    expect(validateConfig({ realms: { inside: realm } }).sip).toEqual({ maxMessageBytes: 65_535, overloadControl: true, udpSendThread: true });
     expect(validateConfig({ realms: { inside: realm }, sip: { overloadControl: false } }).sip.overloadControl).toBe(false);
     expect(refused({ realms: { inside: realm }, sip: { overloadControl: 'yes' } }).path).toBe('sip.overloadControl');
+    expect(validateConfig({ realms: { inside: realm }, sip: { udpSendThread: false } }).sip.udpSendThread).toBe(false);
+    expect(refused({ realms: { inside: realm }, sip: { udpSendThread: 1 } }).path).toBe('sip.udpSendThread');
   });
 
   it('refuses an unreadable file and bad YAML with the file named', () => {

@@ -1,0 +1,456 @@
+/*
+ * A send thread for the SIP transport's UDP sockets (src/transport/native-send.ts). JavaScript
+ * copies each datagram into a queue and wakes the thread once per event-loop turn; the thread
+ * sends the queue with sendmmsg. On loopback, and to any receiver on this host, sendmsg does the
+ * receiver's delivery too (a sixth of the main thread's time at 4,000 calls/s, with dgram's own
+ * work per send): here it runs on another core while the main thread reads the next messages.
+ *
+ * Completion is read, not signalled: the thread publishes the sequence number of the last
+ * datagram it finished, and JavaScript settles its callbacks up to it when it next sends (or on a
+ * slow timer). Only a failed send wakes the main loop (uv_async), with its sequence and errno.
+ */
+#include <errno.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <node_api.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <uv.h>
+
+#define CHUNK 64
+#define ERRORS 256
+/* What the queue may hold before a send is refused (ENOBUFS): the thread is stuck, not slow. */
+#define QUEUE_MAX_BYTES (32u << 20)
+/* How long the thread waits for room in the socket's buffer before failing a datagram. */
+#define BUFFER_WAIT_MS 200
+
+typedef struct {
+  int fd;
+  uint32_t off;
+  uint32_t len;
+  struct sockaddr_storage to;
+  socklen_t tolen;
+} item_t;
+
+typedef struct {
+  uint8_t *bytes;
+  size_t len, cap;
+  item_t *items;
+  size_t n, ncap;
+  uint32_t first; /* sequence number of items[0] */
+} queue_t;
+
+typedef struct {
+  uint32_t seq;
+  int32_t err;
+} failure_t;
+
+typedef struct sender {
+  pthread_t thread;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  pthread_cond_t done_cv; /* broadcast after each queue sent: drain() waits on it */
+  queue_t q[2];
+  int filling; /* the queue JavaScript appends to; the other is the thread's */
+  int waiting; /* the thread sleeps on cv */
+  int stopping;
+  int started;
+  uint32_t queued; /* sequence number of the last datagram queued (main thread only) */
+  _Atomic uint32_t completed;
+  failure_t failures[ERRORS];
+  _Atomic uint32_t fail_w; /* written by the thread */
+  _Atomic uint32_t fail_r; /* written by the main thread as it reports them */
+  _Atomic uint64_t sent, failed, lost_failures, batches, buffer_waits, wakes;
+  uv_async_t async;
+  napi_env env;
+  napi_ref on_failure;
+  int closed;
+  /* The JS handle and the uv handle each hold one: the memory goes when both let go. */
+  int refs;
+} sender_t;
+
+static void record_failure(sender_t *s, uint32_t seq, int err) {
+  uint32_t w = atomic_load_explicit(&s->fail_w, memory_order_relaxed);
+  if (w - atomic_load_explicit(&s->fail_r, memory_order_acquire) >= ERRORS) {
+    /* The main thread has not read the ring: its callback still settles (as sent); counted. */
+    atomic_fetch_add(&s->lost_failures, 1);
+    return;
+  }
+  s->failures[w % ERRORS] = (failure_t){seq, err};
+  atomic_store_explicit(&s->fail_w, w + 1, memory_order_release);
+}
+
+/*
+ * Sends a queue's datagrams in order, each run of datagrams from one socket with one sendmmsg; a
+ * datagram that fails is recorded and skipped.
+ */
+static void send_queue(sender_t *s, queue_t *q) {
+  struct mmsghdr msgs[CHUNK];
+  struct iovec iov[CHUNK];
+  size_t i = 0;
+  int failed = 0;
+  while (i < q->n) {
+    int fd = q->items[i].fd;
+    size_t n = 1;
+    while (n < CHUNK && i + n < q->n && q->items[i + n].fd == fd) n++;
+    for (size_t k = 0; k < n; k++) {
+      item_t *it = &q->items[i + k];
+      iov[k].iov_base = q->bytes + it->off;
+      iov[k].iov_len = it->len;
+      memset(&msgs[k].msg_hdr, 0, sizeof msgs[k].msg_hdr);
+      msgs[k].msg_hdr.msg_name = &it->to;
+      msgs[k].msg_hdr.msg_namelen = it->tolen;
+      msgs[k].msg_hdr.msg_iov = &iov[k];
+      msgs[k].msg_hdr.msg_iovlen = 1;
+    }
+    int r = sendmmsg(fd, msgs, (unsigned)n, 0);
+    if (r > 0) {
+      atomic_fetch_add(&s->sent, (uint64_t)r);
+      i += (size_t)r;
+      continue;
+    }
+    int err = r < 0 ? errno : EIO;
+    if (err == EINTR) continue;
+    if (err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS) {
+      /* The socket's buffer is full (the fd is non-blocking: libuv's): wait for room, once. */
+      struct pollfd p = {.fd = fd, .events = POLLOUT};
+      atomic_fetch_add(&s->buffer_waits, 1);
+      if (poll(&p, 1, BUFFER_WAIT_MS) > 0 && (p.revents & POLLOUT)) {
+        r = sendmmsg(fd, msgs, (unsigned)n, 0);
+        if (r > 0) {
+          atomic_fetch_add(&s->sent, (uint64_t)r);
+          i += (size_t)r;
+          continue;
+        }
+        err = r < 0 ? errno : EIO;
+      }
+    }
+    record_failure(s, q->first + (uint32_t)i, err);
+    atomic_fetch_add(&s->failed, 1);
+    failed = 1;
+    i++;
+  }
+  atomic_fetch_add(&s->batches, 1);
+  atomic_store_explicit(&s->completed, q->first + (uint32_t)q->n - 1, memory_order_release);
+  if (failed) uv_async_send(&s->async);
+}
+
+static void *run(void *arg) {
+  sender_t *s = arg;
+  pthread_mutex_lock(&s->mu);
+  for (;;) {
+    while (!s->stopping && s->q[s->filling].n == 0) {
+      s->waiting = 1;
+      pthread_cond_wait(&s->cv, &s->mu);
+      s->waiting = 0;
+    }
+    queue_t *q = &s->q[s->filling];
+    if (q->n == 0) break; /* stopping, and nothing left to send */
+    s->filling ^= 1;
+    pthread_mutex_unlock(&s->mu);
+    send_queue(s, q);
+    q->n = 0;
+    q->len = 0;
+    pthread_mutex_lock(&s->mu);
+    pthread_cond_broadcast(&s->done_cv);
+  }
+  pthread_mutex_unlock(&s->mu);
+  return NULL;
+}
+
+/* ---- the main thread's side ---------------------------------------------------------------- */
+
+static napi_value num(napi_env env, double v) {
+  napi_value out;
+  napi_create_double(env, v, &out);
+  return out;
+}
+
+static sender_t *sender_arg(napi_env env, napi_callback_info info, size_t n, napi_value *argv) {
+  size_t argc = n;
+  void *p = NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != n || napi_get_value_external(env, argv[0], &p) != napi_ok) {
+    napi_throw_error(env, "SLUICE_ERR_NATIVE", "sip sender: bad arguments");
+    return NULL;
+  }
+  sender_t *s = p;
+  if (s->closed) {
+    napi_throw_error(env, "SLUICE_ERR_NATIVE", "sip sender: closed");
+    return NULL;
+  }
+  return s;
+}
+
+/* Failed sends, on the main loop: onFailure(seq, errno) for each. */
+static void on_async(uv_async_t *h) {
+  sender_t *s = h->data;
+  if (s->closed) return;
+  uint32_t w = atomic_load_explicit(&s->fail_w, memory_order_acquire);
+  uint32_t r = atomic_load_explicit(&s->fail_r, memory_order_relaxed);
+  if (w == r) return;
+  napi_handle_scope scope;
+  napi_open_handle_scope(s->env, &scope);
+  napi_value cb, global, argv[2];
+  napi_get_reference_value(s->env, s->on_failure, &cb);
+  napi_get_global(s->env, &global);
+  while (r != w) {
+    failure_t f = s->failures[r % ERRORS];
+    r++;
+    atomic_store_explicit(&s->fail_r, r, memory_order_release);
+    argv[0] = num(s->env, f.seq);
+    argv[1] = num(s->env, f.err);
+    napi_value ignored;
+    if (napi_call_function(s->env, global, cb, 2, argv, &ignored) == napi_pending_exception) {
+      napi_value e;
+      napi_get_and_clear_last_exception(s->env, &e);
+      napi_fatal_exception(s->env, e);
+      break;
+    }
+  }
+  napi_close_handle_scope(s->env, scope);
+}
+
+static void release(sender_t *s) {
+  if (--s->refs > 0) return;
+  pthread_mutex_destroy(&s->mu);
+  pthread_cond_destroy(&s->cv);
+  pthread_cond_destroy(&s->done_cv);
+  free(s);
+}
+
+static void handle_closed(uv_handle_t *h) {
+  release(h->data);
+}
+
+static void cleanup(void *arg);
+
+/* Stops the thread after it has sent what was queued (once); the memory goes with the last ref. */
+static void stop_sender(sender_t *s) {
+  if (s->closed) return;
+  s->closed = 1;
+  pthread_mutex_lock(&s->mu);
+  s->stopping = 1;
+  pthread_cond_signal(&s->cv);
+  pthread_mutex_unlock(&s->mu);
+  if (s->started) pthread_join(s->thread, NULL);
+  s->started = 0;
+  for (int i = 0; i < 2; i++) {
+    free(s->q[i].bytes);
+    free(s->q[i].items);
+    s->q[i] = (queue_t){0};
+  }
+  napi_delete_reference(s->env, s->on_failure);
+  napi_remove_env_cleanup_hook(s->env, cleanup, s);
+  uv_close((uv_handle_t *)&s->async, handle_closed);
+}
+
+static void cleanup(void *arg) {
+  stop_sender(arg);
+}
+
+/* The JS handle was collected: a sender never closed stops here. */
+static void finalize(napi_env env, void *data, void *hint) {
+  sender_t *s = data;
+  stop_sender(s);
+  release(s);
+}
+
+/* open(onFailure(seq, errno)): a send thread, for any number of bound, non-blocking UDP sockets. */
+static napi_value js_open(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_valuetype t;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 || napi_typeof(env, argv[0], &t) != napi_ok || t != napi_function) {
+    napi_throw_error(env, "SLUICE_ERR_NATIVE", "open(onFailure) expected");
+    return NULL;
+  }
+  uv_loop_t *loop;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) {
+    napi_throw_error(env, "SLUICE_ERR_NATIVE", "no event loop");
+    return NULL;
+  }
+  sender_t *s = calloc(1, sizeof *s);
+  if (s == NULL) {
+    napi_throw_error(env, "SLUICE_ERR_NATIVE", "out of memory");
+    return NULL;
+  }
+  s->env = env;
+  s->refs = 2;
+  pthread_mutex_init(&s->mu, NULL);
+  pthread_cond_init(&s->cv, NULL);
+  pthread_cond_init(&s->done_cv, NULL);
+  s->async.data = s;
+  uv_async_init(loop, &s->async, on_async);
+  /* The handle must not keep the loop alive: the listener's socket does that. */
+  uv_unref((uv_handle_t *)&s->async);
+  napi_create_reference(env, argv[0], 1, &s->on_failure);
+  napi_add_env_cleanup_hook(env, cleanup, s);
+  if (pthread_create(&s->thread, NULL, run, s) != 0) {
+    stop_sender(s);
+    release(s);
+    napi_throw_error(env, "SLUICE_ERR_NATIVE", "cannot start the send thread");
+    return NULL;
+  }
+  s->started = 1;
+  napi_value out;
+  napi_create_external(env, s, finalize, NULL, &out);
+  return out;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t size) {
+  if (need <= *cap) return 1;
+  size_t c = *cap == 0 ? 64 : *cap;
+  while (c < need) c *= 2;
+  void *n = realloc(*p, c * size);
+  if (n == NULL) return 0;
+  *p = n;
+  *cap = c;
+  return 1;
+}
+
+/*
+ * send(sender, fd, family, bytes, port, address): queues a copy of the datagram for the socket
+ * `fd` (of `family`, 4 or 6); returns its sequence number (a uint32, wrapping), or -errno when it
+ * cannot be queued (a bad address: EINVAL; the queue full: ENOBUFS).
+ */
+static napi_value js_send(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  sender_t *s = sender_arg(env, info, 6, argv);
+  if (s == NULL) return NULL;
+  void *data;
+  size_t len;
+  int32_t fd, family, port;
+  char host[INET6_ADDRSTRLEN + 1];
+  size_t hostLen;
+  if (napi_get_value_int32(env, argv[1], &fd) != napi_ok || napi_get_value_int32(env, argv[2], &family) != napi_ok ||
+      napi_get_buffer_info(env, argv[3], &data, &len) != napi_ok || napi_get_value_int32(env, argv[4], &port) != napi_ok ||
+      napi_get_value_string_latin1(env, argv[5], host, sizeof host, &hostLen) != napi_ok) {
+    napi_throw_error(env, "SLUICE_ERR_NATIVE", "send(sender, fd, family, buffer, port, address) expected");
+    return NULL;
+  }
+  item_t it = {0};
+  if (fd < 0 || (family != 4 && family != 6) || port <= 0 || port > 65535 || len > 65535 || hostLen >= sizeof host - 1) return num(env, -EINVAL);
+  it.fd = fd;
+  if (family == 4) {
+    struct sockaddr_in *a = (struct sockaddr_in *)&it.to;
+    a->sin_family = AF_INET;
+    a->sin_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET, host, &a->sin_addr) != 1) return num(env, -EINVAL);
+    it.tolen = sizeof *a;
+  } else {
+    struct sockaddr_in6 *a = (struct sockaddr_in6 *)&it.to;
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1) return num(env, -EINVAL);
+    it.tolen = sizeof *a;
+  }
+  it.len = (uint32_t)len;
+  pthread_mutex_lock(&s->mu);
+  queue_t *q = &s->q[s->filling];
+  if (q->len + len > QUEUE_MAX_BYTES || !grow((void **)&q->bytes, &q->cap, q->len + len, 1) || !grow((void **)&q->items, &q->ncap, q->n + 1, sizeof(item_t))) {
+    pthread_mutex_unlock(&s->mu);
+    return num(env, -ENOBUFS);
+  }
+  it.off = (uint32_t)q->len;
+  memcpy(q->bytes + q->len, data, len);
+  q->len += len;
+  uint32_t seq = ++s->queued;
+  if (q->n == 0) q->first = seq;
+  q->items[q->n++] = it;
+  pthread_mutex_unlock(&s->mu);
+  return num(env, seq);
+}
+
+/* flush(sender): wakes the thread if it sleeps and something is queued. */
+static napi_value js_flush(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  sender_t *s = sender_arg(env, info, 1, argv);
+  if (s == NULL) return NULL;
+  pthread_mutex_lock(&s->mu);
+  if (s->waiting && s->q[s->filling].n > 0) {
+    atomic_fetch_add(&s->wakes, 1);
+    pthread_cond_signal(&s->cv);
+  }
+  pthread_mutex_unlock(&s->mu);
+  return NULL;
+}
+
+/*
+ * drain(sender): returns once the thread has sent (or failed) every datagram queued so far. A
+ * socket must not close while the thread may still send on its descriptor (which the next socket
+ * opened could reuse); stopping a listener waits here, a few microseconds at most.
+ */
+static napi_value js_drain(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  sender_t *s = sender_arg(env, info, 1, argv);
+  if (s == NULL) return NULL;
+  pthread_mutex_lock(&s->mu);
+  uint32_t last = s->queued;
+  pthread_cond_signal(&s->cv);
+  while (atomic_load_explicit(&s->completed, memory_order_acquire) != last) pthread_cond_wait(&s->done_cv, &s->mu);
+  pthread_mutex_unlock(&s->mu);
+  return NULL;
+}
+
+/*
+ * completed(sender): the sequence number of the last datagram the thread finished, short of the
+ * first failure not yet reported (JavaScript settles every callback up to it as sent). A failure
+ * is recorded before `completed` passes it, so reading `completed` first sees all of them.
+ */
+static napi_value js_completed(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  sender_t *s = sender_arg(env, info, 1, argv);
+  if (s == NULL) return NULL;
+  uint32_t completed = atomic_load_explicit(&s->completed, memory_order_acquire);
+  uint32_t w = atomic_load_explicit(&s->fail_w, memory_order_acquire);
+  uint32_t r = atomic_load_explicit(&s->fail_r, memory_order_relaxed);
+  if (w != r) completed = s->failures[r % ERRORS].seq - 1;
+  return num(env, completed);
+}
+
+/* counters(sender): [sent, failed, failures not reported, batches, waits for buffer room, wakes]. */
+static napi_value js_counters(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  sender_t *s = sender_arg(env, info, 1, argv);
+  if (s == NULL) return NULL;
+  napi_value out;
+  napi_create_array_with_length(env, 6, &out);
+  uint64_t v[6] = {atomic_load(&s->sent), atomic_load(&s->failed), atomic_load(&s->lost_failures), atomic_load(&s->batches), atomic_load(&s->buffer_waits), atomic_load(&s->wakes)};
+  for (uint32_t i = 0; i < 6; i++) napi_set_element(env, out, i, num(env, (double)v[i]));
+  return out;
+}
+
+/* close(sender): sends what is queued, stops the thread; failures still pending are reported first. */
+static napi_value js_close(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  sender_t *s = sender_arg(env, info, 1, argv);
+  if (s == NULL) return NULL;
+  pthread_mutex_lock(&s->mu);
+  s->stopping = 1;
+  pthread_cond_signal(&s->cv);
+  pthread_mutex_unlock(&s->mu);
+  pthread_join(s->thread, NULL);
+  s->started = 0;
+  on_async(&s->async);
+  stop_sender(s);
+  return NULL;
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor props[] = {
+      {"open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL},
+      {"send", NULL, js_send, NULL, NULL, NULL, napi_default, NULL},
+      {"flush", NULL, js_flush, NULL, NULL, NULL, napi_default, NULL},
+      {"drain", NULL, js_drain, NULL, NULL, NULL, napi_default, NULL},
+      {"completed", NULL, js_completed, NULL, NULL, NULL, napi_default, NULL},
+      {"counters", NULL, js_counters, NULL, NULL, NULL, napi_default, NULL},
+      {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}

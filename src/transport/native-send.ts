@@ -1,0 +1,207 @@
+/**
+ * A send thread for the UDP listeners (native/sip-send.c, the `sluice_sip` addon that `npm install`
+ * builds beside the media relay's). Each datagram is copied into the thread's queue; the queue is
+ * handed over once per event-loop turn and sent with sendmmsg on another core (one thread for
+ * all listeners: a B2BUA's turn usually sends on two, and one wake-up serves both). What that moves off
+ * the main thread is dgram's work per send and, on loopback or to a receiver on this host, the
+ * receiver's delivery, which the kernel does inside the sender's sendmsg.
+ *
+ * It is optional, like the relay's addon: without it (or with `sip.udpSendThread: false`) the
+ * listener sends through node:dgram, with the same behaviour.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Socket } from 'node:dgram';
+import { getSystemErrorName } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+interface NativeSenderHandle {
+  readonly __nativeSipSender: never;
+}
+
+/** The addon's functions (native/sip-send.c says what each does). */
+interface NativeSipModule {
+  open(onFailure: (seq: number, errno: number) => void): NativeSenderHandle;
+  /** The datagram's sequence number (1, 2, ...; wraps at 2^32), or -errno. */
+  send(sender: NativeSenderHandle, fd: number, family: 4 | 6, bytes: Buffer, port: number, address: string): number;
+  flush(sender: NativeSenderHandle): void;
+  drain(sender: NativeSenderHandle): void;
+  completed(sender: NativeSenderHandle): number;
+  counters(sender: NativeSenderHandle): [number, number, number, number, number, number];
+  close(sender: NativeSenderHandle): void;
+}
+
+export const NATIVE_SIP_ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/sluice_sip.node', import.meta.url));
+
+let loaded: NativeSipModule | Error | undefined;
+
+/** The addon, or why it cannot be used. Loaded once. */
+function loadNativeSip(): NativeSipModule | Error {
+  if (loaded !== undefined) return loaded;
+  if (!existsSync(NATIVE_SIP_ADDON_PATH)) {
+    loaded = new Error(`${NATIVE_SIP_ADDON_PATH} is not built (npm install builds it where g++, make and python3 are present)`);
+  } else {
+    try {
+      loaded = createRequire(import.meta.url)(NATIVE_SIP_ADDON_PATH) as NativeSipModule;
+    } catch (err) {
+      loaded = new Error(`${NATIVE_SIP_ADDON_PATH} does not load: ${String(err)}`);
+    }
+  }
+  return loaded;
+}
+
+/**
+ * The file descriptor of a bound dgram socket, or null where this Node keeps it elsewhere. dgram
+ * publishes no accessor (its `_handle` is deprecated and warns); its state object carries the
+ * handle, whose `fd` getter is public on Unix.
+ */
+export function socketFd(socket: Socket): number | null {
+  const state = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
+  if (state === undefined) return null;
+  const handle = (socket as unknown as Record<symbol, { handle?: { fd?: unknown } } | undefined>)[state]?.handle;
+  const fd = handle?.fd;
+  return typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 ? fd : null;
+}
+
+type Done = (err: Error | null) => void;
+
+/** What the thread did since it started (NativeUdpSender.counters). */
+export interface SendThreadCounters {
+  sent: number;
+  failed: number;
+  /** Failures the main thread was told of too late to fail their callback (they settled as sent). */
+  unreported: number;
+  batches: number;
+  /** Sends that waited for room in the socket's buffer. */
+  bufferWaits: number;
+  /** Times the main thread woke the sleeping thread. */
+  wakes: number;
+}
+
+/** Sequence numbers are uint32 and wrap: a is at or before b when b - a is less than half the range. */
+const atOrBefore = (a: number, b: number): boolean => ((b - a) >>> 0) < 0x8000_0000;
+
+/**
+ * The listeners' send thread. `send` queues, and the queue is handed over at the end of the turn. Each
+ * datagram's callback is called once: with its error when the thread reports one (the main loop
+ * is woken for that only), else with null once the thread has finished it, which the main thread
+ * reads at its next flush, or within SETTLE_MS when it sends no more.
+ */
+export class NativeUdpSender {
+  private readonly m: NativeSipModule;
+  private readonly handle: NativeSenderHandle;
+  /** Callbacks of the datagrams the thread has not finished, oldest at `head`, whose seq is `headSeq`. */
+  private dones: (Done | null)[] = [];
+  private head = 0;
+  private headSeq = 1;
+  private settleTimer: NodeJS.Timeout | null = null;
+  private flushing = false;
+  private closed = false;
+
+  private constructor(m: NativeSipModule) {
+    this.m = m;
+    this.handle = m.open((seq, errno) => this.failed(seq, errno));
+  }
+
+  /** A send thread, or why there is none (the addon is not built or does not load). */
+  static open(): NativeUdpSender | Error {
+    const m = loadNativeSip();
+    return m instanceof Error ? m : new NativeUdpSender(m);
+  }
+
+  /**
+   * Queues a copy of `bytes` for the socket `fd` (socketFd); it leaves at the end of this turn,
+   * with the turn's other datagrams. `done` is called once, never before this returns.
+   */
+  send(fd: number, family: 4 | 6, bytes: Buffer, port: number, address: string, done: Done): void {
+    const seq = this.closed ? -9 /* EBADF */ : this.m.send(this.handle, fd, family, bytes, port, address);
+    if (seq < 0) {
+      const code = getSystemErrorName(seq);
+      const err = Object.assign(new Error(`send ${code}`), { code, errno: seq });
+      queueMicrotask(() => done(err));
+      return;
+    }
+    this.dones.push(done);
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  /** Hands this turn's datagrams to the thread, and settles the callbacks of those it finished. */
+  readonly flush = (): void => {
+    this.flushing = false;
+    if (this.closed) return;
+    this.m.flush(this.handle);
+    this.settle(this.m.completed(this.handle));
+  };
+
+  /**
+   * Returns once every datagram queued so far has left (or failed): a listener calls it before
+   * its socket closes, so that the thread never sends on a descriptor that was closed or reused.
+   */
+  drain(): void {
+    if (this.closed) return;
+    this.m.drain(this.handle);
+  }
+
+  counters(): SendThreadCounters {
+    const [sent, failed, unreported, batches, bufferWaits, wakes] = this.m.counters(this.handle);
+    return { sent, failed, unreported, batches, bufferWaits, wakes };
+  }
+
+  /** Sends what is queued, stops the thread and settles every callback. */
+  close(): void {
+    if (this.closed) return;
+    this.m.close(this.handle);
+    this.closed = true;
+    if (this.settleTimer !== null) clearTimeout(this.settleTimer);
+    this.settleTimer = null;
+    // Everything queued was sent or failed (failures were reported by close): the rest went out.
+    this.settle((this.headSeq + this.dones.length - this.head - 1) >>> 0);
+  }
+
+  private settle(completed: number): void {
+    const dones = this.dones;
+    let head = this.head;
+    let seq = this.headSeq;
+    while (head < dones.length && atOrBefore(seq, completed)) {
+      const done = dones[head];
+      dones[head] = null;
+      head++;
+      seq = (seq + 1) >>> 0;
+      if (done !== null && done !== undefined) done(null);
+    }
+    this.headSeq = seq;
+    if (head === dones.length) {
+      dones.length = 0;
+      head = 0;
+    } else if (head > 1024 && head * 2 > dones.length) {
+      this.dones = dones.slice(head);
+      head = 0;
+    }
+    this.head = head;
+    if (head < this.dones.length && this.settleTimer === null && !this.closed) {
+      this.settleTimer = setTimeout(this.settleLater, SETTLE_MS);
+      this.settleTimer.unref();
+    }
+  }
+
+  private readonly settleLater = (): void => {
+    this.settleTimer = null;
+    if (!this.closed) this.settle(this.m.completed(this.handle));
+  };
+
+  private failed(seq: number, errno: number): void {
+    const at = this.head + ((seq - this.headSeq) >>> 0);
+    if (at >= this.dones.length) return;
+    const done = this.dones[at];
+    if (done === null || done === undefined) return;
+    this.dones[at] = null;
+    const code = getSystemErrorName(-errno);
+    done(Object.assign(new Error(`send ${code}`), { code, errno: -errno }));
+  }
+}
+
+/** How soon callbacks settle when the listener sends nothing more (only errors are ever waited on). */
+const SETTLE_MS = 50;
