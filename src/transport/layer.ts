@@ -148,8 +148,8 @@ export class TransportLayer {
   async stop(): Promise<void> {
     for (const c of this.connections.values()) c.destroy();
     await Promise.all(this.udp.map((u) => u.stop()));
-    // Every listener drained it before its socket closed: what it still holds is settled callbacks.
-    if (this.sender instanceof NativeUdpSender) this.sender.close();
+    // Every listener drained it before its socket closed; the last transport to let go stops it.
+    if (this.sender instanceof NativeUdpSender) this.sender.release();
     this.sender = null;
     await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.server.close(() => resolve()))));
     this.udp.length = 0;
@@ -157,14 +157,14 @@ export class TransportLayer {
   }
 
   /**
-   * The send thread the UDP listeners share (native-send.ts), started with the first of them when
-   * the options ask for it; null without one. Where the addon cannot be had, one warning says why
-   * and the listeners send through node:dgram.
+   * The process's UDP send thread (native-send.ts), taken with the first listener when the
+   * options ask for it; null without one. Where the addon cannot be had, one warning says why and
+   * the listeners send through node:dgram.
    */
   private sendThread(): NativeUdpSender | null {
     if (this.options.udpSendThread !== true) return null;
     if (this.sender === null) {
-      this.sender = NativeUdpSender.open();
+      this.sender = NativeUdpSender.acquire();
       if (this.sender instanceof Error) this.log.warn({ reason: this.sender.message }, 'UDP send thread unavailable: sending through node:dgram');
     }
     return this.sender instanceof Error ? null : this.sender;

@@ -1,8 +1,9 @@
 /**
  * A send thread for the UDP listeners (native/sip-send.c, the `sluice_sip` addon that `npm install`
  * builds beside the media relay's). Each datagram is copied into the thread's queue; the queue is
- * handed over once per event-loop turn and sent with sendmmsg on another core (one thread for
- * all listeners: a B2BUA's turn usually sends on two, and one wake-up serves both). What that moves off
+ * handed over once per event-loop turn and sent with sendmmsg on another core. One thread serves
+ * every listener of the process (see acquire): a B2BUA's turn usually sends on two realms' sockets,
+ * and one wake-up then serves both. What that moves off
  * the main thread is dgram's work per send and, on loopback or to a receiver on this host, the
  * receiver's delivery, which the kernel does inside the sender's sendmsg.
  *
@@ -103,10 +104,33 @@ export class NativeUdpSender {
     this.handle = m.open((seq, errno) => this.failed(seq, errno));
   }
 
-  /** A send thread, or why there is none (the addon is not built or does not load). */
+  /** A send thread of its own, or why there is none (the addon is not built or does not load). */
   static open(): NativeUdpSender | Error {
     const m = loadNativeSip();
     return m instanceof Error ? m : new NativeUdpSender(m);
+  }
+
+  /**
+   * The process's shared send thread, started by the first user; each acquire() is matched by a
+   * release(), and the last one stops it. Every realm's transport takes its listeners' sends there.
+   */
+  static acquire(): NativeUdpSender | Error {
+    if (shared !== null) {
+      shared.users++;
+      return shared.sender;
+    }
+    const sender = NativeUdpSender.open();
+    if (sender instanceof Error) return sender;
+    shared = { sender, users: 1 };
+    return sender;
+  }
+
+  /** Ends one acquire() (a sender from open() is closed at once). */
+  release(): void {
+    if (shared === null || shared.sender !== this) return this.close();
+    if (--shared.users > 0) return;
+    shared = null;
+    this.close();
   }
 
   /**
@@ -205,3 +229,6 @@ export class NativeUdpSender {
 
 /** How soon callbacks settle when the listener sends nothing more (only errors are ever waited on). */
 const SETTLE_MS = 50;
+
+/** The send thread acquire() shares, and how many users hold it. */
+let shared: { sender: NativeUdpSender; users: number } | null = null;

@@ -184,6 +184,33 @@ describe.skipIf(!built && process.env.CI === undefined)('the UDP send thread (na
   });
 });
 
+describe.skipIf(!built && process.env.CI === undefined)('the send thread of a process', () => {
+  it("is one for every TransportLayer (a realm each), and outlives a layer that stops before the others", async () => {
+    const start = async (): Promise<TransportLayer> => {
+      const layer = new TransportLayer({ listeners: [{ transport: 'UDP', address: '127.0.0.1', port: 0 }], udpSendThread: true });
+      layer.setUser({ onMessage: () => undefined });
+      await layer.start();
+      return layer;
+    };
+    const inside = await start();
+    const outside = await start();
+    open.push(outside);
+    const peer = await receiver();
+    const to = { transport: 'UDP' as const, address: '127.0.0.1', port: peer.port, reliable: false };
+    inside.sendBytes(Buffer.from('inside'), to);
+    outside.sendBytes(Buffer.from('outside'), to);
+    await peer.arrived(2);
+    expect(inside.sendThreadCounters()).toEqual(outside.sendThreadCounters());
+    expect(outside.sendThreadCounters()).toMatchObject({ sent: 2 });
+    await inside.stop();
+    expect(inside.sendThreadCounters()).toBeNull();
+    outside.sendBytes(Buffer.from('after'), to);
+    await peer.arrived(3);
+    expect(peer.got.map(String)).toEqual(['inside', 'outside', 'after']);
+    expect(outside.sendThreadCounters()).toMatchObject({ sent: 3 });
+  });
+});
+
 describe('a TransportLayer without udpSendThread', () => {
   it('sends through node:dgram and has no send thread', async () => {
     const layer = new TransportLayer({ listeners: [{ transport: 'UDP', address: '127.0.0.1', port: 0 }] });
