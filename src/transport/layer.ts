@@ -131,10 +131,14 @@ export class TransportLayer {
     for (const l of this.options.listeners) {
       try {
         if (l.transport === 'UDP') {
-          const u = new UdpListener(l.address, l.port, (b, r, lst) => this.onDatagram(b, r, lst), (err) => this.log.error({ err }, 'UDP socket error'), this.sendThread());
+          const sender = this.sendThread();
+          const u = new UdpListener(l.address, l.port, (b, r, lst) => this.onDatagram(b, r, lst), (err) => this.log.error({ err }, 'UDP socket error'), sender);
           await u.start();
           this.udp.push(u);
           this.log.info({ transport: 'UDP', ...u.local, sendThread: u.sendsOnThread }, 'listening');
+          if (sender !== null && !u.sendsOnThread) {
+            this.log.warn({ transport: 'UDP', ...u.local, node: process.version }, "UDP send thread unavailable: this Node keeps the socket's descriptor out of reach; sending through node:dgram");
+          }
         } else {
           await this.listenStream(l);
         }
