@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <node_api.h>
 #include <poll.h>
@@ -325,7 +326,8 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   void *data;
   size_t len;
   int32_t fd, family, port;
-  char host[INET6_ADDRSTRLEN + 1];
+  /* An IPv6 address may carry a zone: fe80::1%eth0 (a name) or fe80::1%2 (an index). */
+  char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
   size_t hostLen;
   if (napi_get_value_int32(env, argv[1], &fd) != napi_ok || napi_get_value_int32(env, argv[2], &family) != napi_ok ||
       napi_get_buffer_info(env, argv[3], &data, &len) != napi_ok || napi_get_value_int32(env, argv[4], &port) != napi_ok ||
@@ -346,6 +348,14 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
     struct sockaddr_in6 *a = (struct sockaddr_in6 *)&it.to;
     a->sin6_family = AF_INET6;
     a->sin6_port = htons((uint16_t)port);
+    char *zone = strchr(host, '%');
+    if (zone != NULL) {
+      *zone++ = '\0';
+      char *end;
+      unsigned long index = strtoul(zone, &end, 10);
+      a->sin6_scope_id = *zone != '\0' && *end == '\0' ? (uint32_t)index : if_nametoindex(zone);
+      if (a->sin6_scope_id == 0) return num(env, -EINVAL);
+    }
     if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1) return num(env, -EINVAL);
     it.tolen = sizeof *a;
   }

@@ -69,12 +69,10 @@ export class UdpListener {
    * end of this turn of the event loop, with every other one sent in it (see flush).
    */
   send(bytes: Buffer, port: number, address: string, done: (err: Error | null) => void): void {
+    // Copied into the thread's queue now, handed over at the end of the turn; what the thread
+    // cannot address (a name: dgram resolves it) goes the dgram way.
     const thread = this.thread;
-    if (thread !== null) {
-      // Copied into the thread's queue now; handed over at the end of the turn.
-      thread.sender.send(thread.fd, this.family, bytes, port, address, done);
-      return;
-    }
+    if (thread !== null && thread.sender.send(thread.fd, this.family, bytes, port, address, done)) return;
     this.queued.push({ bytes, port, address, done });
     if (this.queued.length === 1) setImmediate(this.flush);
   }
