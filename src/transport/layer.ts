@@ -59,6 +59,9 @@ export interface TransportCounters {
 
 type SendDone = (err: TransportError | null) => void;
 
+/** The send thread's absence is said once per process, not once per realm's transport. */
+let warnedNoSendThread = false;
+
 /**
  * Sluice's SIP transports: UDP over IPv4/IPv6, TCP and TLS with stream framing and connection
  * reuse. It parses what arrives (answering a malformed request 400 where a response can be
@@ -162,14 +165,17 @@ export class TransportLayer {
 
   /**
    * The process's UDP send thread (native-send.ts), taken with the first listener when the
-   * options ask for it; null without one. Where the addon cannot be had, one warning says why and
-   * the listeners send through node:dgram.
+   * options ask for it; null without one. Where the addon cannot be had, one warning (for the
+   * process) says why and the listeners send through node:dgram.
    */
   private sendThread(): NativeUdpSender | null {
     if (this.options.udpSendThread !== true) return null;
     if (this.sender === null) {
       this.sender = NativeUdpSender.acquire();
-      if (this.sender instanceof Error) this.log.warn({ reason: this.sender.message }, 'UDP send thread unavailable: sending through node:dgram');
+      if (this.sender instanceof Error && !warnedNoSendThread) {
+        warnedNoSendThread = true;
+        this.log.warn({ reason: this.sender.message }, 'UDP send thread unavailable: sending through node:dgram');
+      }
     }
     return this.sender instanceof Error ? null : this.sender;
   }
