@@ -31,10 +31,16 @@ const instances = Number(arg('--instances', '1'));
 const warmUpSeconds = Number(arg('--warm-up', '3'));
 const nodeFlags = arg('--node-flags', '').split(' ').filter((f) => f !== '');
 const sipJson = arg('--sip', '');
-const sip = sipJson === '' ? undefined : (JSON.parse(sipJson) as Record<string, unknown>);
+let sip: Record<string, unknown> | undefined;
+try {
+  sip = sipJson === '' ? undefined : (JSON.parse(sipJson) as Record<string, unknown>);
+} catch {
+  console.error(`--sip takes the configuration's sip section as JSON, e.g. '{"udpSendThread":false}' (got ${sipJson})`);
+  process.exit(2);
+}
 
 if (!(rate > 0 && rate <= 20_000 && seconds > 0 && seconds <= 120 && Number.isInteger(runs) && runs >= 1 && runs <= 10 && Number.isInteger(instances) && instances >= 1 && instances <= 4 && warmUpSeconds >= 0 && warmUpSeconds <= 30)) {
-  console.error('usage: at-rate.bench.ts [--rate 1..20000] [--seconds 1..120] [--runs 1..10] [--instances 1..4] [--warm-up 0..30] [--node-flags "..."]');
+  console.error('usage: at-rate.bench.ts [--rate 1..20000] [--seconds 1..120] [--runs 1..10] [--instances 1..4] [--warm-up 0..30] [--node-flags "..."] [--sip JSON]');
   process.exit(2);
 }
 if (!hasBinary('sipp')) {

@@ -37,7 +37,7 @@ const jsonFile = arg('--json', '');
 const scriptFile = arg('--script', '');
 
 if (!((box === 'sluice' || box === 'floor') && rate > 0 && rate <= 10_000 && seconds >= 4 && seconds <= 60 && profileSeconds >= 1 && profileSeconds <= seconds - 2 && topN >= 1 && topN <= 200)) {
-  console.error('usage: perf.bench.ts [--box sluice|floor] [--rate 1..10000] [--seconds 4..60] [--profile-seconds 1..seconds-2] [--top 1..200] [--json FILE]');
+  console.error('usage: perf.bench.ts [--box sluice|floor] [--rate 1..10000] [--seconds 4..60] [--profile-seconds 1..seconds-2] [--top 1..200] [--json FILE] [--script FILE]');
   process.exit(2);
 }
 for (const [bin, pkg] of [
