@@ -70,6 +70,8 @@ typedef struct sender {
   uv_async_t async;
   napi_env env;
   napi_ref on_failure;
+  napi_ref resource;
+  napi_async_context ctx;
   int closed;
   /* The JS handle and the uv handle each hold one: the memory goes when both let go. */
   int refs;
@@ -187,7 +189,10 @@ static sender_t *sender_arg(napi_env env, napi_callback_info info, size_t n, nap
   return s;
 }
 
-/* Failed sends, on the main loop: onFailure(seq, errno) for each. */
+/*
+ * Failed sends, on the main loop: onFailure(seq, errno) for each, through make_callback (as
+ * dgram's own callbacks come), so that what the callback queued (promise jobs, ticks) runs after it.
+ */
 static void on_async(uv_async_t *h) {
   sender_t *s = h->data;
   if (s->closed) return;
@@ -196,9 +201,9 @@ static void on_async(uv_async_t *h) {
   if (w == r) return;
   napi_handle_scope scope;
   napi_open_handle_scope(s->env, &scope);
-  napi_value cb, global, argv[2];
+  napi_value cb, recv, argv[2];
   napi_get_reference_value(s->env, s->on_failure, &cb);
-  napi_get_global(s->env, &global);
+  napi_get_reference_value(s->env, s->resource, &recv);
   while (r != w) {
     failure_t f = s->failures[r % ERRORS];
     r++;
@@ -206,10 +211,11 @@ static void on_async(uv_async_t *h) {
     argv[0] = num(s->env, f.seq);
     argv[1] = num(s->env, f.err);
     napi_value ignored;
-    if (napi_call_function(s->env, global, cb, 2, argv, &ignored) == napi_pending_exception) {
+    if (napi_make_callback(s->env, s->ctx, recv, cb, 2, argv, &ignored) != napi_ok) {
+      /* As an exception thrown in a dgram send callback: uncaught. */
+      bool pending = false;
       napi_value e;
-      napi_get_and_clear_last_exception(s->env, &e);
-      napi_fatal_exception(s->env, e);
+      if (napi_is_exception_pending(s->env, &pending) == napi_ok && pending && napi_get_and_clear_last_exception(s->env, &e) == napi_ok) napi_fatal_exception(s->env, e);
       break;
     }
   }
@@ -246,6 +252,8 @@ static void stop_sender(sender_t *s) {
     s->q[i] = (queue_t){0};
   }
   napi_delete_reference(s->env, s->on_failure);
+  napi_async_destroy(s->env, s->ctx);
+  napi_delete_reference(s->env, s->resource);
   napi_remove_env_cleanup_hook(s->env, cleanup, s);
   uv_close((uv_handle_t *)&s->async, handle_closed);
 }
@@ -290,6 +298,11 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   /* The handle must not keep the loop alive: the listener's socket does that. */
   uv_unref((uv_handle_t *)&s->async);
   napi_create_reference(env, argv[0], 1, &s->on_failure);
+  napi_value resource, name;
+  napi_create_object(env, &resource);
+  napi_create_reference(env, resource, 1, &s->resource);
+  napi_create_string_utf8(env, "sluice:sip-send", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, resource, name, &s->ctx);
   napi_add_env_cleanup_hook(env, cleanup, s);
   if (pthread_create(&s->thread, NULL, run, s) != 0) {
     stop_sender(s);
