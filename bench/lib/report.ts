@@ -32,6 +32,8 @@ export interface BenchReport {
 export interface Summary {
   callsPerSecond: { sippCeiling: number | null; nodeFloor: number | null; b2buaFloor: number | null; kamailioPlain: number | null; kamailioTopos: number | null; sluice: number | null };
   cpuSecondsPer1000Calls: { nodeFloor: number | null; b2buaFloor: number | null; kamailioPlain: number | null; kamailioTopos: number | null; sluice: number | null };
+  /** Sluice's main thread alone at its best rate: what one process's call rate is bound by. */
+  sluiceMainThreadCpuSecondsPer1000Calls: number | null;
   kbPerEstablishedCall: { kamailioPlain: number | null; kamailioPlainShm: number | null; sluice: number | null };
   /** Part `paired`: both at one rate, measured in turn; the ratio is the median of the rounds' own. */
   pairedCpuSecondsPer1000Calls: { rate: number | null; kamailioPlain: number | null; sluice: number | null };
@@ -96,6 +98,7 @@ export function summarize(r: BenchReport): Summary {
   return {
     callsPerSecond: cps,
     cpuSecondsPer1000Calls: cpu,
+    sluiceMainThreadCpuSecondsPer1000Calls: num(search(r.sluice?.rate)?.best?.mainThreadCpuSecondsPer1000Calls),
     kbPerEstablishedCall: mem,
     pairedCpuSecondsPer1000Calls: paired,
     ratios: {
@@ -149,6 +152,7 @@ export function printTable(r: BenchReport, out: (line: string) => void): void {
   const redisCpu = search(k.topos as Part | undefined)?.best?.otherCpuSecondsPer1000Calls?.redis;
   row(`Kamailio${kv} topos (Redis)`, show(s.callsPerSecond.kamailioTopos), show(s.cpuSecondsPer1000Calls.kamailioTopos), redisCpu === undefined ? noteOf(k.topos as Part | undefined) : `+ Redis ${redisCpu} CPU s/1000`);
   row('Sluice (B2BUA, media direct)', show(s.callsPerSecond.sluice), show(s.cpuSecondsPer1000Calls.sluice), noteOf(r.sluice?.rate));
+  if (s.sluiceMainThreadCpuSecondsPer1000Calls !== null) out(`  Sluice's main thread: ${show(s.sluiceMainThreadCpuSecondsPer1000Calls)} CPU s/1000 of it (one process's call rate ends where this thread reaches a core)`);
   out(`  Sluice / Kamailio plain: ${show(s.ratios.sluiceVsKamailioPlainCps)}x calls/s, ${show(s.ratios.sluiceVsKamailioPlainCpuPerCall)}x CPU per call; / topos: ${show(s.ratios.sluiceVsKamailioToposCps)}x calls/s`);
   if (r.paired !== undefined) {
     const rr = Array.isArray(r.paired.roundRatios) ? (r.paired.roundRatios as unknown[]).map((x) => show(num(x))).join(', ') : '-';

@@ -6,7 +6,7 @@
  * searchMaxRate is the bounded variant: short probes, then a full-length confirm, under a cap.
  */
 import { runSipp } from '../../test/interop/harness/sipp.js';
-import { cpuSecondsOf, cpuSecondsOfAll, udpDropsOf } from './proc.js';
+import { cpuSecondsOf, cpuSecondsOfAll, mainThreadCpuSecondsOf, udpDropsOf } from './proc.js';
 
 // Kept here for the benches that import it from this module.
 export { cpuSecondsOf };
@@ -141,6 +141,8 @@ export interface SearchStep {
   /** CPU seconds of the observed pids during the step (including the tail of its last calls). */
   cpuSeconds: number | null;
   cpuSecondsPer1000Calls: number | null;
+  /** With mainThread: the CPU of the target's main thread alone (see SearchOptions.mainThread). */
+  mainThreadCpuSecondsPer1000Calls?: number | null;
   /** CPU seconds of each other group of pids (e.g. { redis: 1.2 }). */
   otherCpuSeconds: Record<string, number>;
   wallSeconds: number;
@@ -156,7 +158,14 @@ export interface SearchStep {
 export interface SearchResult {
   steps: SearchStep[];
   /** Only from a confirm step that passed. */
-  best: { rate: number; seconds: number; cpuSeconds: number | null; cpuSecondsPer1000Calls: number | null; otherCpuSecondsPer1000Calls: Record<string, number> } | null;
+  best: {
+    rate: number;
+    seconds: number;
+    cpuSeconds: number | null;
+    cpuSecondsPer1000Calls: number | null;
+    mainThreadCpuSecondsPer1000Calls?: number | null;
+    otherCpuSecondsPer1000Calls: Record<string, number>;
+  } | null;
   elapsedSeconds: number;
   /** Why the search ended without a confirmed rate or before its plan was done, if it did. */
   note?: string;
@@ -166,6 +175,11 @@ export interface SearchOptions {
   target: { host: string; port: number; transport: 'udp' | 'tcp' };
   /** Processes whose summed CPU time is the target's (e.g. Kamailio's main and children). */
   pids?: number[];
+  /**
+   * The target is one process (pids[0]) whose main thread's CPU is reported apart, per step: a
+   * Node process's call rate ends where its main thread reaches a core, before all its threads do.
+   */
+  mainThread?: boolean;
   /** Further groups whose CPU is reported apart (e.g. { redis: [pid] }). */
   otherPids?: Record<string, number[]>;
   /** First probe rate (calls/s). */
@@ -227,6 +241,15 @@ const PROBE_MARGIN_MS = 4_000;
 
 const round3 = (x: number): number => Math.round(x * 1_000) / 1_000;
 
+/** The main thread's CPU seconds, or null once the process is gone (a step's target may die). */
+function mainThreadOf(pid: number): number | null {
+  try {
+    return mainThreadCpuSecondsOf(pid);
+  } catch {
+    return null;
+  }
+}
+
 /** sipp's "HH:MM:SS:uuuuuu" duration in ms, or null. */
 function sippDurationMs(v: string | undefined): number | null {
   const m = /^(\d+):(\d+):(\d+):(\d+)$/.exec(v ?? '');
@@ -276,6 +299,7 @@ export async function searchMaxRate(opts: SearchOptions): Promise<SearchResult> 
     const maxRetransmissions = attempted * (opts.maxRetransmissionsPerCall ?? 0.01);
     const t0 = Date.now();
     const cpu0 = pids.length === 0 ? null : cpuSecondsOfAll(pids);
+    const main0 = opts.mainThread === true && pids.length > 0 ? mainThreadOf(pids[0]!) : null;
     const drops0 = pids.length === 0 ? null : udpDropsOf(pids);
     const other0 = others.map(([, p]) => cpuSecondsOfAll(p));
     const r = await runSipp({
@@ -298,6 +322,8 @@ export async function searchMaxRate(opts: SearchOptions): Promise<SearchResult> 
       stopWhen: (sofar) => sofar.failed > 0 || sofar.retransmissions > maxRetransmissions,
     });
     const cpu = cpu0 === null ? null : round3(cpuSecondsOfAll(pids) - cpu0);
+    const main1 = main0 === null ? null : mainThreadOf(pids[0]!);
+    const mainCpu = main0 === null || main1 === null ? null : main1 - main0;
     const udpDrops = drops0 === null ? null : udpDropsOf(pids) - drops0;
     const otherCpuSeconds: Record<string, number> = {};
     others.forEach(([name, p], i) => {
@@ -331,6 +357,7 @@ export async function searchMaxRate(opts: SearchOptions): Promise<SearchResult> 
       udpDrops,
       cpuSeconds: cpu,
       cpuSecondsPer1000Calls: cpu === null || r.successful === 0 ? null : round3((cpu / r.successful) * 1_000),
+      ...(opts.mainThread === true ? { mainThreadCpuSecondsPer1000Calls: mainCpu === null || r.successful === 0 ? null : round3((mainCpu / r.successful) * 1_000) } : {}),
       otherCpuSeconds,
       wallSeconds: Math.round((Date.now() - t0) / 100) / 10,
       code: r.code,
@@ -401,6 +428,7 @@ export async function searchMaxRate(opts: SearchOptions): Promise<SearchResult> 
           seconds: s.seconds,
           cpuSeconds: s.cpuSeconds,
           cpuSecondsPer1000Calls: s.cpuSecondsPer1000Calls,
+          ...(s.mainThreadCpuSecondsPer1000Calls === undefined ? {} : { mainThreadCpuSecondsPer1000Calls: s.mainThreadCpuSecondsPer1000Calls }),
           otherCpuSecondsPer1000Calls: Object.fromEntries(Object.entries(s.otherCpuSeconds).map(([k, v]) => [k, per1000(v)])),
         };
         break;

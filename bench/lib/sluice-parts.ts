@@ -64,6 +64,7 @@ export async function runSluiceRate(o: RateOptions & { media?: 'anchor' | 'direc
       ...so,
       target: { host: '127.0.0.1', port: p.sluice.inside, transport: 'udp' },
       pids: [p.sluice.pid],
+      mainThread: true,
       // As Kamailio's side does: a step after a failure starts on a fresh process (warmed up:
       // Kamailio's compiled code needs none).
       restartTarget: async () => {
@@ -73,7 +74,11 @@ export async function runSluiceRate(o: RateOptions & { media?: 'anchor' | 'direc
       },
     });
     const b = rate.best;
-    o.log?.(b === null ? `sluice: no rate confirmed (${rate.note ?? 'see steps'})` : `sluice: ${b.rate} calls/s for ${b.seconds} s, ${b.cpuSecondsPer1000Calls ?? '-'} CPU s per 1,000 calls`);
+    o.log?.(
+      b === null
+        ? `sluice: no rate confirmed (${rate.note ?? 'see steps'})`
+        : `sluice: ${b.rate} calls/s for ${b.seconds} s, ${b.cpuSecondsPer1000Calls ?? '-'} CPU s per 1,000 calls (main thread ${b.mainThreadCpuSecondsPer1000Calls ?? '-'})`,
+    );
     return { media, processes: 1, rate };
   } catch (err) {
     return { error: message(err) };

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { terminate } from '../../bench/lib/proc.js';
+import { cpuSecondsOf, mainThreadCpuSecondsOf, terminate } from '../../bench/lib/proc.js';
 
 function start(script: string): { pid: number; exited: Promise<NodeJS.Signals | null> } {
   const child = spawn('sh', ['-c', script], { stdio: 'ignore' });
@@ -28,5 +28,29 @@ describe('terminate', () => {
     const p = start('exit 0');
     await p.exited;
     await expect(terminate(p.pid, p.exited, 200)).resolves.toBeUndefined();
+  });
+});
+
+describe('mainThreadCpuSecondsOf', () => {
+  it("reads the main thread's CPU apart from the process's, which counts every thread", async () => {
+    // Fixed work, not fixed time, on each thread: the CPU spent does not depend on how busy the host is.
+    const work = (n: number): number => {
+      let x = 0;
+      for (let i = 0; i < n; i++) x = (x + i * 7) % 1_000_003;
+      return x;
+    };
+    const m0 = mainThreadCpuSecondsOf(process.pid);
+    const p0 = cpuSecondsOf(process.pid);
+    const { Worker } = await import('node:worker_threads');
+    const w = new Worker(`let x = 0; for (let i = 0; i < 100e6; i++) x = (x + i * 7) % 1_000_003; require('node:worker_threads').parentPort.postMessage(x);`, { eval: true });
+    const fromWorker = new Promise((r) => w.once('message', r));
+    const here = work(25e6);
+    expect(await fromWorker).toEqual(expect.any(Number));
+    await new Promise((r) => w.once('exit', r));
+    const main = mainThreadCpuSecondsOf(process.pid) - m0;
+    const all = cpuSecondsOf(process.pid) - p0;
+    expect(here).toEqual(expect.any(Number));
+    expect(main).toBeGreaterThan(0.02);
+    expect(all - main).toBeGreaterThan(2 * main);
   });
 });

@@ -93,4 +93,18 @@ describe('bench report', () => {
     expect(skipped.join('\n')).toContain('Sluice / Kamailio plain -x CPU per call (rounds: -) (skipped: kamailio not installed');
     expect(summarize(report()).ratios.sluiceVsKamailioPlainCpuPerCallPaired).toBeNull();
   });
+
+  it("shows Sluice's main thread at its best rate where the search measured it, and no line where it did not", () => {
+    const withMain = report();
+    const b = best(2000, 0.5);
+    withMain.sluice = { rate: { rate: { ...b, best: { ...b.best, mainThreadCpuSecondsPer1000Calls: 0.34 } } } };
+    expect(summarize(withMain).sluiceMainThreadCpuSecondsPer1000Calls).toBe(0.34);
+    const lines: string[] = [];
+    printTable(withMain, (l) => lines.push(l));
+    expect(lines.join('\n')).toContain("Sluice's main thread: 0.34 CPU s/1000 of it");
+    expect(summarize(report()).sluiceMainThreadCpuSecondsPer1000Calls).toBeNull();
+    const without: string[] = [];
+    printTable(report(), (l) => without.push(l));
+    expect(without.join('\n')).not.toContain('main thread');
+  });
 });
