@@ -15,10 +15,7 @@
 
 /* A call's arguments when there are exactly `n` and the first is a relay: that relay, else NULL. */
 static relay_t *relay_args(napi_env env, napi_callback_info info, size_t n, napi_value *argv) {
-  size_t argc = n;
-  void *p = NULL;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != n || napi_get_value_external(env, argv[0], &p) != napi_ok) return NULL;
-  return p;
+  return external_args(env, info, n, argv);
 }
 
 static int int_arg(napi_env env, napi_value v, int32_t *out) {
@@ -74,11 +71,7 @@ static napi_value js_create(napi_env env, napi_callback_info info) {
   napi_create_reference(env, argv[0], 1, &r->slots_ref);
   napi_create_reference(env, argv[2], 1, &r->on_apply);
   napi_create_reference(env, argv[3], 1, &r->on_latch);
-  napi_value resource, name;
-  napi_create_object(env, &resource);
-  napi_create_reference(env, resource, 1, &r->resource);
-  napi_create_string_utf8(env, "sluice:media", NAPI_AUTO_LENGTH, &name);
-  napi_async_init(env, resource, name, &r->ctx);
+  async_context_init(env, "sluice:media", &r->resource, &r->ctx);
   napi_add_async_cleanup_hook(env, relay_on_teardown, r, &r->cleanup);
   napi_value out;
   napi_create_external(env, r, NULL, NULL, &out);

@@ -110,15 +110,6 @@ static void to_rtcp(relay_t *r, leg_t *y, unsigned char *p, unsigned len) {
   else to_side(r, y, y->rtcp, &y->remote_rtcp, p, len);
 }
 
-static void clear_exception(napi_env env) {
-  bool pending = false;
-  if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
-    /* As an exception thrown in a dgram 'message' listener: uncaught (the worker's to handle). */
-    napi_value e;
-    if (napi_get_and_clear_last_exception(env, &e) == napi_ok) napi_fatal_exception(env, e);
-  }
-}
-
 /* Calls a JS callback from the loop (not from JS): a handle scope and make_callback's tick. */
 static int call_js(relay_t *r, napi_ref fn_ref, size_t argc, const int32_t *ints, const char *text, int text_at) {
   napi_env env = r->env;
@@ -137,7 +128,7 @@ static int call_js(relay_t *r, napi_ref fn_ref, size_t argc, const int32_t *ints
       bool b = false;
       if (napi_get_value_bool(env, res, &b) == napi_ok) ok = b;
     } else {
-      clear_exception(env);
+      rethrow_uncaught(env); /* the worker's to handle */
     }
   }
   napi_close_handle_scope(env, scope);

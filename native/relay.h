@@ -19,6 +19,7 @@
 #define SLUICE_RELAY_H
 #include <netinet/in.h>
 #include <node_api.h>
+#include "napi-util.h"
 #include <stdint.h>
 #include <sys/socket.h>
 #include <uv.h>

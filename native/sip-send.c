@@ -23,6 +23,8 @@
 #include <sys/socket.h>
 #include <uv.h>
 
+#include "napi-util.h"
+
 #define CHUNK 64
 #define ERRORS 256
 /* What the queue may hold before a send is refused (ENOBUFS): the thread is stuck, not slow. */
@@ -175,13 +177,11 @@ static napi_value num(napi_env env, double v) {
 }
 
 static sender_t *sender_arg(napi_env env, napi_callback_info info, size_t n, napi_value *argv) {
-  size_t argc = n;
-  void *p = NULL;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != n || napi_get_value_external(env, argv[0], &p) != napi_ok) {
+  sender_t *s = external_args(env, info, n, argv);
+  if (s == NULL) {
     napi_throw_error(env, "SLUICE_ERR_NATIVE", "sip sender: bad arguments");
     return NULL;
   }
-  sender_t *s = p;
   if (s->closed) {
     napi_throw_error(env, "SLUICE_ERR_NATIVE", "sip sender: closed");
     return NULL;
@@ -212,10 +212,7 @@ static void on_async(uv_async_t *h) {
     argv[1] = num(s->env, f.err);
     napi_value ignored;
     if (napi_make_callback(s->env, s->ctx, recv, cb, 2, argv, &ignored) != napi_ok) {
-      /* As an exception thrown in a dgram send callback: uncaught. */
-      bool pending = false;
-      napi_value e;
-      if (napi_is_exception_pending(s->env, &pending) == napi_ok && pending && napi_get_and_clear_last_exception(s->env, &e) == napi_ok) napi_fatal_exception(s->env, e);
+      rethrow_uncaught(s->env);
       break;
     }
   }
@@ -298,11 +295,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   /* The handle must not keep the loop alive: the listener's socket does that. */
   uv_unref((uv_handle_t *)&s->async);
   napi_create_reference(env, argv[0], 1, &s->on_failure);
-  napi_value resource, name;
-  napi_create_object(env, &resource);
-  napi_create_reference(env, resource, 1, &s->resource);
-  napi_create_string_utf8(env, "sluice:sip-send", NAPI_AUTO_LENGTH, &name);
-  napi_async_init(env, resource, name, &s->ctx);
+  async_context_init(env, "sluice:sip-send", &s->resource, &s->ctx);
   napi_add_env_cleanup_hook(env, cleanup, s);
   if (pthread_create(&s->thread, NULL, run, s) != 0) {
     stop_sender(s);
