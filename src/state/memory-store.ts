@@ -88,18 +88,13 @@ export class MemoryStore implements Store {
     return entry === null ? null : valueOf<T>(entry);
   }
 
-  async put<T>(kind: RecordKind, key: string, value: T, ttlMs?: number): Promise<void> {
-    this.open();
-    assertTtl(ttlMs);
-    const copy = copyPlainData(value, () => `${kind} ${JSON.stringify(key)}`);
-    const expiresAt = ttlMs === undefined ? null : this.clock.wallNow() + ttlMs;
-    this.table(kind).set(key, entryOf(copy, expiresAt));
-    if (expiresAt !== null) this.armSweep();
+  /** A write of one put (the same checks and copy). */
+  put<T>(kind: RecordKind, key: string, value: T, ttlMs?: number): Promise<void> {
+    return this.write([{ op: 'put', kind, key, value, ttlMs }]);
   }
 
-  async delete(kind: RecordKind, key: string): Promise<void> {
-    this.open();
-    this.kinds.get(kind)?.delete(key);
+  delete(kind: RecordKind, key: string): Promise<void> {
+    return this.write([{ op: 'delete', kind, key }]);
   }
 
   async write(changes: readonly StoreWrite[]): Promise<void> {
