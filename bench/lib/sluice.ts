@@ -40,20 +40,18 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * Node's flags as `npm start` passes them (package.json; test/bench/node-flags.test.ts keeps the
- * two the same): none. 64 MB semi-spaces (--max-semi-space-size=64) were tried: near Sluice's
- * limit (3,500 calls/s for 20 s) CPU per call went from 0.36-0.39 to 0.30-0.33 ms and sipp's
- * retransmissions from 54,000-130,000 to 0-6,300, as the scavenger ran a quarter as often. But
- * the young generation they grow to (up to 192 MB) stays in RSS until V8's memory reducer gives
- * it back, and in one of four concurrency runs it had not 20 s after the calls were up: 24 KB
- * per established call instead of 10. An operator at high call rates may add the flag; the
- * default keeps the memory per call. The other collectors gain nothing: with no young generation
- * at all (--single-generation, all garbage left to the concurrent mark-sweep) CPU per call stays
- * where it is (4,000 calls/s, two pairs: 237 and 281 us against 239 and 261), and V8 11's
- * experimental young-generation mark-compact (--minor-mc) nearly doubles it (3,000 calls/s: 467
- * and 523 us against 257 and 266). So what the young generation's collection costs is not
- * where a call's CPU can be saved (scratch per-thread probe, all threads of Sluice counted).
+ * two the same). 64 MB semi-spaces (--max-semi-space-size=64): the scavenger runs a quarter as
+ * often, and at 4,000 calls/s Sluice spent 0.242 and 0.221 CPU ms per call against 0.275 and
+ * 0.257 without (alternated bench:at-rate runs; main thread 0.166 and 0.155 against 0.187 and
+ * 0.183). 128 MB read 0.219, 256 MB 0.232: no better. The young generation they grow to (up to
+ * 128 MB) used to stay in RSS on a quiet process, and one concurrency run of four read 24 KB per
+ * established call instead of 10; --expose-gc lets `sluice start` give it back once the process
+ * is quiet (src/cli/heap-trim.ts). The other collectors gain nothing: with no young generation
+ * at all (--single-generation) CPU per call stayed where it was (4,000 calls/s, two pairs: 237
+ * and 281 us against 239 and 261), and V8 11's experimental young-generation mark-compact
+ * (--minor-mc) nearly doubled it (3,000 calls/s: 467 and 523 us against 257 and 266).
  */
-export const NODE_FLAGS: readonly string[] = [];
+export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64', '--expose-gc'];
 
 /** Starts Sluice and resolves once it logged that it started; its config lives in a temp dir removed by stop(). */
 export async function startSluice(opts: SluiceBenchOptions): Promise<SluiceUnderTest> {

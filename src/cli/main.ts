@@ -4,7 +4,7 @@ import { loadConfig } from '../config/load.js';
 import { SluiceError } from '../errors.js';
 import { createLogger } from '../observability/logger.js';
 import { parseMessage, SipParseError } from '../sip/index.js';
-import { startSluice } from './start.js';
+import { startProcessHeapTrim, startSluice } from './start.js';
 import { runUaTool } from './ua-tool.js';
 
 const USAGE = `usage:
@@ -28,6 +28,7 @@ async function main(argv: string[]): Promise<number> {
       // path is meant to handle its own errors; anything that slips through is logged here.
       process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
       const engine = await startSluice(config, log);
+      startProcessHeapTrim(log.child({ module: 'heap' }));
       log.info({ realms: [...engine.realms.values()].map((r) => ({ realm: r.name, listen: r.transport.locals })) }, 'Sluice started');
       const stop = (signal: string): void => {
         log.info({ signal, activeCalls: engine.activeCalls }, 'stopping');
