@@ -39,7 +39,11 @@ export function startProcessHeapTrim(log: Logger, options: HeapTrimOptions = {})
     utilization: loopUtilization(),
     youngBytes: youngGenerationBytes,
     collect: () => gc(),
-    trimmed: (before, after) => log.info({ beforeMb: mb(before), afterMb: mb(after) }, after < before ? 'quiet: young generation given back' : 'quiet: young generation kept (allocation not yet low)'),
+    // A kept young generation is logged at debug: a lightly loaded node may see it every few minutes.
+    trimmed: (before, after) => {
+      if (after < before) log.info({ beforeMb: mb(before), afterMb: mb(after) }, 'quiet: young generation given back');
+      else log.debug({ youngMb: mb(before) }, 'quiet: young generation kept (allocation not yet low)');
+    },
   }, options);
 }
 

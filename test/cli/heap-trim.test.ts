@@ -40,7 +40,7 @@ describe('HeapTrim', () => {
     expect(state.collected).toBe(0);
     state.utilization = 0.01;
     trim.check();
-    state.utilization = 0.03; // at or above quietUtilization (0.02): busy
+    state.utilization = 0.05; // at or above quietUtilization (0.05): busy
     trim.check();
     state.utilization = 0;
     trim.check();
@@ -56,18 +56,18 @@ describe('HeapTrim', () => {
     expect(state.collected).toBe(0);
   });
 
-  it('retries a collection that shrank nothing after as many quiet checks, then twice as many each time, up to the cap', () => {
+  it('retries a collection that shrank nothing at the next checks a few times, then twice as long each time, up to the cap', () => {
     const { state, hooks } = fakeHooks(128 * MB);
     state.shrinksTo = null;
-    const trim = new HeapTrim(hooks, { quietChecks: 2, maxBackoffChecks: 8 });
+    const trim = new HeapTrim(hooks, { quietChecks: 2, quickRetries: 3, maxBackoffChecks: 8 });
     const attemptsAt: number[] = [];
     for (let i = 1; i <= 40; i++) {
       const before = state.collected;
       trim.check();
       if (state.collected > before) attemptsAt.push(i);
     }
-    // Gaps: 2 (first), 2 (after one failure), 4, 8, 8 (capped)...
-    expect(attemptsAt.slice(0, 6)).toEqual([2, 4, 8, 16, 24, 32]);
+    // After 2 quiet checks, three quick retries, then gaps of 4, 8, 8 (capped)...
+    expect(attemptsAt.slice(0, 8)).toEqual([2, 3, 4, 5, 9, 17, 25, 33]);
     expect(state.told.every(([b, a]) => b === a)).toBe(true);
     // Busy once: the back-off is forgotten.
     state.utilization = 1;
