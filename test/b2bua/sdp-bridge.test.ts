@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { regenerate, signalledStreams } from '../../src/b2bua/index.js';
+import { newOrigin, regenerate, signalledStreams } from '../../src/b2bua/index.js';
 import { parseSdp } from '../../src/sdp/index.js';
 
 const OFFER = [
@@ -27,5 +27,13 @@ describe('SDP regeneration for a leg', () => {
     expect(out).toContain('c=IN IP4 0.0.0.0');
     expect(signalledStreams(parseSdp(held))[0]).toMatchObject({ zeroAddress: true, address: null, port: 4000 });
     expect(signalledStreams(parseSdp(OFFER))[1]).toMatchObject({ port: null, media: 'video' });
+  });
+});
+
+describe('newOrigin', () => {
+  it('makes a decimal session id of 10-16 digits without a leading zero, from the random source given', () => {
+    expect(newOrigin(() => 0)).toEqual({ sessId: '1000000000', version: 1 });
+    expect(newOrigin(() => 0.999999999999).sessId).toBe('4194303999999999');
+    for (let i = 0; i < 200; i++) expect(newOrigin(Math.random).sessId).toMatch(/^[1-9]\d{9,15}$/);
   });
 });
