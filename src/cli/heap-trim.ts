@@ -74,9 +74,10 @@ export class HeapTrim {
 
   check(): void {
     if (this.hooks.utilization() >= this.o.quietUtilization) {
-      // Busy again: the back-off was for one quiet stretch, the next starts afresh.
+      // Busy: the quiet count starts again. The back-off stays until a collection shrinks the
+      // young generation, so that a lightly loaded node, quiet and busy by turns while it
+      // allocates too much to shrink, does not collect every few seconds.
       this.quiet = 0;
-      this.failures = 0;
       return;
     }
     if (++this.quiet < this.needed()) return;

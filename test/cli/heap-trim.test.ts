@@ -69,16 +69,22 @@ describe('HeapTrim', () => {
     // After 2 quiet checks, three quick retries, then gaps of 4, 8, 8 (capped)...
     expect(attemptsAt.slice(0, 8)).toEqual([2, 3, 4, 5, 9, 17, 25, 33]);
     expect(state.told.every(([b, a]) => b === a)).toBe(true);
-    // Busy once: the back-off is forgotten.
+    // Busy for a while: the back-off stays (8 quiet checks before the next attempt).
     state.utilization = 1;
     trim.check();
     state.utilization = 0;
     state.shrinksTo = 1 * MB;
     const n = state.collected;
-    trim.check();
+    for (let i = 0; i < 7; i++) trim.check();
+    expect(state.collected).toBe(n);
     trim.check();
     expect(state.collected).toBe(n + 1);
     expect(state.young).toBe(1 * MB);
+    // A shrink forgets it: grown again, the next attempt comes after quietChecks.
+    state.young = 128 * MB;
+    trim.check();
+    trim.check();
+    expect(state.collected).toBe(n + 2);
   });
 });
 
