@@ -388,11 +388,17 @@ static napi_value js_flush(napi_env env, napi_callback_info info) {
   sender_t *s = sender_arg(env, info, 1, argv);
   if (s == NULL) return NULL;
   pthread_mutex_lock(&s->mu);
-  if (s->waiting && s->q[s->filling].n > 0) {
+  int wake = s->waiting && s->q[s->filling].n > 0;
+  pthread_mutex_unlock(&s->mu);
+  /*
+   * Signalled after the unlock: a thread woken under the lock would block on the mutex at once,
+   * and the unlock would then wake it a second time (a futex call on each side). The thread checks
+   * its queue under the lock before it waits, so a datagram queued before this cannot be missed.
+   */
+  if (wake) {
     atomic_fetch_add(&s->wakes, 1);
     pthread_cond_signal(&s->cv);
   }
-  pthread_mutex_unlock(&s->mu);
   return NULL;
 }
 
