@@ -37,12 +37,34 @@ export function methodGroup(method: string): string {
  * Branches compare case-insensitively (7.3.1).
  */
 export function clientKey(branch: string, cseqMethod: string): string {
-  return branch.toLowerCase() + ' ' + cseqMethod;
+  return canonicalBranch(branch) + ' ' + cseqMethod;
 }
 
 /** 17.2.3, RFC 3261 branch: branch + sent-by (host and port, as written) + method group. */
 export function serverKey(via: Via, method: string): string {
-  return via.branch!.toLowerCase() + ' ' + sentBy(via) + ' ' + methodGroup(method);
+  return canonicalBranch(via.branch!) + ' ' + sentBy(via) + ' ' + methodGroup(method);
+}
+
+/**
+ * One spelling for branches equal but for case (7.3.1): the magic cookie as RFC 3261 writes it
+ * (z9hG4bK), the rest in lower case. Nearly every branch is spelt so already (ours, and those of
+ * most peers: the cookie, then lower-case hex or digits), and is returned as it is; lowering the
+ * whole of it made a copy at every lookup, as the cookie itself has capitals.
+ */
+export function canonicalBranch(branch: string): string {
+  const n = MAGIC_COOKIE.length;
+  if (branch.startsWith(MAGIC_COOKIE)) {
+    let i = n;
+    while (i < branch.length) {
+      const c = branch.charCodeAt(i);
+      if (c >= 65 && c <= 90) break; // A-Z
+      i++;
+    }
+    if (i === branch.length) return branch;
+    return MAGIC_COOKIE + branch.slice(n).toLowerCase();
+  }
+  if (branch.length >= n && branch.slice(0, n).toLowerCase() === COOKIE_LOWER) return MAGIC_COOKIE + branch.slice(n).toLowerCase();
+  return branch.toLowerCase();
 }
 
 /**

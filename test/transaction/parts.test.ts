@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   branchEmbed,
@@ -10,7 +11,7 @@ import {
   timerValues,
   TransactionError,
 } from '../../src/transaction/index.js';
-import { clientKey, legacyKey, serverKey } from '../../src/transaction/matching.js';
+import { canonicalBranch, clientKey, legacyKey, serverKey } from '../../src/transaction/matching.js';
 import { request } from './helpers.js';
 
 describe('timer values (RFC 3261 table 4, RFC 6026)', () => {
@@ -111,6 +112,30 @@ describe('matching keys (RFC 3261 17.1.3, 17.2.3)', () => {
     expect(serverKey(via, 'CANCEL')).not.toBe(serverKey(via, 'INVITE'));
     expect(clientKey('z9hG4bKX', 'INVITE')).toBe(clientKey('z9hg4bkx', 'INVITE'));
     expect(clientKey('z9hG4bKX', 'CANCEL')).not.toBe(clientKey('z9hG4bKX', 'INVITE'));
+  });
+
+  it('spell a branch one way whatever its case, keeping one already so spelt as it is', () => {
+    const ours = 'z9hG4bK5f3a9c01d2e4b6a7';
+    expect(canonicalBranch(ours)).toBe(ours);
+    for (const variant of ['Z9HG4BK5F3A9C01D2E4B6A7', 'z9hg4bk5f3a9c01d2e4b6a7', 'z9hG4bK5F3a9c01d2e4b6a7']) expect(canonicalBranch(variant)).toBe(ours);
+    expect(canonicalBranch('z9hG4bK')).toBe('z9hG4bK');
+    // Not RFC 3261 (no cookie): lower case, as before.
+    expect(canonicalBranch('776ASDhds')).toBe('776asdhds');
+    expect(canonicalBranch('z9h')).toBe('z9h');
+  });
+
+  it('make two branches one key exactly when they are equal but for case', () => {
+    // Branches from a small alphabet with the cookie's letters, so that equal-but-for-case pairs come up.
+    const branch = fc.oneof(fc.constant(''), fc.constant('z9hG4bK'), fc.constant('Z9HG4BK')).chain((prefix) =>
+      fc.stringMatching(/^[z9hgbkZHGBKa-c4-]{0,10}$/).map((rest) => prefix + rest),
+    );
+    fc.assert(
+      fc.property(branch, branch, (a, b) => {
+        expect(canonicalBranch(a) === canonicalBranch(b)).toBe(a.toLowerCase() === b.toLowerCase());
+        expect(canonicalBranch(a).toLowerCase()).toBe(a.toLowerCase());
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('give an RFC 2543 ACK the INVITE key, whatever its To tag', () => {
