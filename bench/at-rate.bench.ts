@@ -13,9 +13,9 @@
  * uas) take the calls side by side: the most a second core could add if calls were spread over
  * processes, with no cost for spreading them.
  * Options: --rate N (default 3000), --seconds N (default 15), --runs N (default 1),
- * --instances N (default 1), --warm-up N (default 3), --node-flags "..." (extra node flags for Sluice,
- * after npm start's: "--max-semi-space-size=16" measures V8's default young generation), --sip JSON (the configuration's sip section, e.g.
- * '{"udpSendThread":false}').
+ * --instances N (default 1), --warm-up N (default 3), --node-flags "..." (extra node flags for
+ * Sluice, after npm start's, which they override: "--max-semi-space-size=16" measures V8's default
+ * young generation), --sip JSON (the configuration's sip section, e.g. '{"udpSendThread":false}').
  * Besides all of Sluice's CPU it prints its main thread's alone: one process's call rate ends
  * where that reaches a core.
  * Needs sipp and a built dist/ (the npm script builds it).
