@@ -4,7 +4,7 @@ export { parseMessage, type ParseMode, type ParseOptions } from './parser.js';
 export { serializeMessage } from './serializer.js';
 export { createResponse, REASON_PHRASES } from './response.js';
 export { StreamFramer, type StreamItem } from './stream.js';
-export { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
+export { completeLimits, DEFAULT_LIMITS, type ParseLimits } from './limits.js';
 export { SipMessage } from './message.js';
 export { SipRequest } from './sip-request.js';
 export { SipResponse } from './sip-response.js';

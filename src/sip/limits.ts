@@ -13,3 +13,23 @@ export const DEFAULT_LIMITS: Readonly<ParseLimits> = Object.freeze({
   maxLineBytes: 16_384,
   maxHeaders: 256,
 });
+
+/** Limits made by completeLimits (and the defaults): whole and frozen, so read as they are. */
+const complete = new WeakSet<object>([DEFAULT_LIMITS]);
+
+/**
+ * `partial` filled in with the defaults, frozen. A parse given such an object reads it as it is;
+ * given any other, it fills that in again for every message. A transport makes its limits once
+ * with this and passes them with each message.
+ */
+export function completeLimits(partial?: Partial<ParseLimits>): Readonly<ParseLimits> {
+  if (partial === undefined || complete.has(partial)) return (partial as Readonly<ParseLimits> | undefined) ?? DEFAULT_LIMITS;
+  const limits = Object.freeze({ ...DEFAULT_LIMITS, ...partial });
+  complete.add(limits);
+  return limits;
+}
+
+/** Whether `limits` came from completeLimits (see there). */
+export function isCompleteLimits(limits: Partial<ParseLimits>): limits is Readonly<ParseLimits> {
+  return complete.has(limits);
+}

@@ -3,7 +3,7 @@ import { SipParseError } from './errors.js';
 import type { HeaderField } from './header-field.js';
 import { canonicalName, commonName, isValidHeaderName, SINGLE_VALUED } from './header-names.js';
 import { parseContentLength } from './header-values.js';
-import { DEFAULT_LIMITS, type ParseLimits } from './limits.js';
+import { DEFAULT_LIMITS, isCompleteLimits, type ParseLimits } from './limits.js';
 import { SipRequest } from './sip-request.js';
 import { SipResponse } from './sip-response.js';
 
@@ -42,7 +42,9 @@ const SMALL_MESSAGE = 4096;
  * would answer with.
  */
 export function parseMessage(bytes: Uint8Array, options?: ParseOptions): SipRequest | SipResponse {
-  const limits = options?.limits === undefined ? DEFAULT_LIMITS : { ...DEFAULT_LIMITS, ...options.limits };
+  const given = options?.limits;
+  // A transport's limits come whole (completeLimits): filling them in per message cost a clone.
+  const limits = given === undefined ? DEFAULT_LIMITS : isCompleteLimits(given) ? given : { ...DEFAULT_LIMITS, ...given };
   const mode = options?.mode ?? 'routing';
   const stream = options?.transport === 'stream';
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -11,7 +11,7 @@ import {
   type SipRequest,
   type SipResponse,
 } from '../sip/index.js';
-import { DEFAULT_LIMITS, type ParseLimits } from '../sip/limits.js';
+import { completeLimits, type ParseLimits } from '../sip/limits.js';
 import { AddressTable } from './addresses.js';
 import { StreamConnection, type ConnectionEvents } from './connection.js';
 import { TransportError, type Destination, type LocalAddress, type MessageSource, type TransportProtocol } from './types.js';
@@ -82,7 +82,7 @@ export class TransportLayer {
     connectionsClosed: 0,
   };
   private user: TransportUser | null = null;
-  private readonly limits: ParseLimits;
+  private readonly limits: Readonly<ParseLimits>;
   private readonly log: Logger;
   /** UDP senders' addresses, one string each (addresses.ts). */
   private readonly addresses = new AddressTable();
@@ -97,7 +97,7 @@ export class TransportLayer {
   private readonly connEvents: ConnectionEvents;
 
   constructor(private readonly options: TransportOptions) {
-    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.limits = completeLimits(options.limits);
     this.log = options.logger ?? silentLogger;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 600_000;
     this.connEvents = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseMessage, serializeMessage, SipParseError, SipRequest, SipResponse } from '../../src/sip/index.js';
+import { completeLimits, DEFAULT_LIMITS, parseMessage, serializeMessage, SipParseError, SipRequest, SipResponse } from '../../src/sip/index.js';
 
 const crlf = (lines: string[]): Buffer => Buffer.from(lines.join('\r\n'), 'latin1');
 
@@ -147,6 +147,19 @@ describe('parseMessage', () => {
     expect(refused(long).reason).toMatch(/too long/);
     expect(parseMessage(long, { limits: { maxLineBytes: 30_000 } }).header('x-long')).toHaveLength(20_000);
     expect(refused(crlf(INVITE), { limits: { maxMessageBytes: 100 } }).status).toBe(413);
+  });
+
+  it('takes limits made whole once (completeLimits) as they are, with the defaults for what they leave out', () => {
+    const long = crlf([...INVITE.slice(0, 9), `X-Long: ${'a'.repeat(20_000)}`, 'Content-Length: 0', '', '']);
+    const wide = completeLimits({ maxLineBytes: 30_000 });
+    expect(wide).toEqual({ ...DEFAULT_LIMITS, maxLineBytes: 30_000 });
+    expect(Object.isFrozen(wide)).toBe(true);
+    expect(completeLimits(wide)).toBe(wide);
+    expect(completeLimits()).toBe(DEFAULT_LIMITS);
+    expect(parseMessage(long, { limits: wide }).header('x-long')).toHaveLength(20_000);
+    const small = completeLimits({ maxMessageBytes: 100 });
+    expect(refused(crlf(INVITE), { limits: small }).status).toBe(413);
+    expect(refused(long, { limits: completeLimits({}) }).reason).toMatch(/too long/);
   });
 
   it('requires Via, From, To, Call-ID and CSeq, except in framing mode', () => {
