@@ -81,8 +81,10 @@ function copy(v: unknown, depth: number): unknown {
       // A spread copies the object's own enumerable properties whole (with its shape, where a
       // property-by-property copy builds the shape again); values that are objects are then
       // replaced by their copies. (It copies symbol-keyed properties too, which JSON drops:
-      // records have none, and looking for them would cost every object a call.)
-      const out = { ...(v as Record<string, unknown>) };
+      // records have none, and looking for them would cost every object a call.) Two spreads,
+      // one for a record's root and one for what it holds: each sees a few shapes, where one
+      // saw them all, went megamorphic and cloned property by property (CloneObjectIC_Slow).
+      const out = depth === 0 ? { ...(v as Record<string, unknown>) } : { ...(v as Record<string, unknown>) };
       let undefinedSeen = false;
       for (const k in out) {
         const x = out[k];
