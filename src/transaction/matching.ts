@@ -20,6 +20,11 @@ const COOKIE_LOWER = MAGIC_COOKIE.toLowerCase();
  */
 export function isRfc3261Branch(branch: string | null | undefined): branch is string {
   if (branch === null || branch === undefined || branch.length <= MAGIC_COOKIE.length) return false;
+  return startsWithCookie(branch);
+}
+
+/** Whether the branch begins with the magic cookie, in any case (7.3.1). */
+function startsWithCookie(branch: string): boolean {
   return branch.startsWith(MAGIC_COOKIE) || branch.slice(0, MAGIC_COOKIE.length).toLowerCase() === COOKIE_LOWER;
 }
 
@@ -52,19 +57,18 @@ export function serverKey(via: Via, method: string): string {
  * whole of it made a copy at every lookup, as the cookie itself has capitals.
  */
 export function canonicalBranch(branch: string): string {
-  const n = MAGIC_COOKIE.length;
-  if (branch.startsWith(MAGIC_COOKIE)) {
-    let i = n;
-    while (i < branch.length) {
-      const c = branch.charCodeAt(i);
-      if (c >= 65 && c <= 90) break; // A-Z
-      i++;
-    }
-    if (i === branch.length) return branch;
-    return MAGIC_COOKIE + branch.slice(n).toLowerCase();
+  if (!startsWithCookie(branch)) return branch.toLowerCase();
+  if (branch.startsWith(MAGIC_COOKIE) && !hasCapitalFrom(branch, MAGIC_COOKIE.length)) return branch;
+  return MAGIC_COOKIE + branch.slice(MAGIC_COOKIE.length).toLowerCase();
+}
+
+/** Whether `s` has an ASCII capital at or after `from`. */
+function hasCapitalFrom(s: string, from: number): boolean {
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 65 && c <= 90) return true;
   }
-  if (branch.length >= n && branch.slice(0, n).toLowerCase() === COOKIE_LOWER) return MAGIC_COOKIE + branch.slice(n).toLowerCase();
-  return branch.toLowerCase();
+  return false;
 }
 
 /**
