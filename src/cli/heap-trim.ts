@@ -64,7 +64,6 @@ export class HeapTrim {
   private quiet = 0;
   /** Attempts in a row that shrank nothing. */
   private failures = 0;
-  collections = 0;
 
   constructor(
     private readonly hooks: HeapTrimHooks,
@@ -90,7 +89,6 @@ export class HeapTrim {
     if (before <= this.o.grownBytes) return;
     this.quiet = 0;
     this.hooks.collect();
-    this.collections++;
     const after = this.hooks.youngBytes();
     this.hooks.trimmed?.(before, after);
     this.failures = after < before ? 0 : this.failures + 1;
