@@ -1,10 +1,12 @@
 /**
  * The benchmark's peers from Debian, installed where this machine allows it (root, apt-get):
- * sipp (sip-tester), Kamailio with its Redis modules, rtpengine and Redis. Packaged daemons must
+ * sipp (sip-tester), Kamailio with its Redis modules, rtpengine, Redis, and jemalloc (libjemalloc2),
+ * which Sluice runs on where it is installed (scripts/sluice-node.sh). Packaged daemons must
  * not start as services (they would take ports and CPU from the measurement), so a policy-rc.d
  * that refuses every start is put in place for the install when none exists.
  */
 import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { hasBinary } from '../../test/interop/harness/prereq.js';
 
@@ -15,7 +17,14 @@ const NEEDS: { what: string; present: () => boolean; pkg: string }[] = [
   { what: 'kamailio topos_redis module', present: () => existsSync('/usr/lib/x86_64-linux-gnu/kamailio/modules/topos_redis.so') || existsSync('/usr/lib/kamailio/modules/topos_redis.so'), pkg: 'kamailio-redis-modules' },
   { what: 'rtpengine', present: () => hasBinary('rtpengine'), pkg: 'rtpengine-daemon' },
   { what: 'redis-server', present: () => hasBinary('redis-server'), pkg: 'redis-server' },
+  { what: 'jemalloc', present: () => jemallocPath() !== '', pkg: 'libjemalloc2' },
 ];
+
+/** The library the launcher would preload, as its own lookup finds it ('' where absent). */
+function jemallocPath(): string {
+  const script = fileURLToPath(new URL('../../scripts/jemalloc-path.sh', import.meta.url));
+  return execFileSync('sh', [script], { encoding: 'utf8' }).trim();
+}
 
 export interface InstallReport {
   /** Packages that were missing. */

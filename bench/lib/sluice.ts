@@ -26,12 +26,14 @@ export interface SluiceBenchOptions {
   /** The trunk (the generator's UAS) on 127.0.0.1. */
   trunk: number;
   media: 'anchor' | 'direct';
-  /** Extra `node` flags (e.g. --cpu-prof). */
+  /** Extra `node` flags (e.g. --cpu-prof), after the launcher's own; none may contain a space. */
   nodeArgs?: string[];
   /** Log level (default info: nothing per call is logged at info). */
   logLevel?: string;
   /** The build to run: its cli/main.js, relative to the project (default dist/cli/main.js). */
   entry?: string;
+  /** Environment for the launcher beyond this process's (e.g. { SLUICE_ALLOCATOR: 'system' }). */
+  env?: Record<string, string>;
   /** The configuration's `sip` section, where it differs from the default (e.g. { udpSendThread: false }). */
   sip?: Record<string, unknown>;
 }
@@ -39,19 +41,27 @@ export interface SluiceBenchOptions {
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
- * Node's flags as `npm start` passes them (package.json; test/bench/node-flags.test.ts keeps the
- * two the same). 64 MB semi-spaces (--max-semi-space-size=64): the scavenger runs a quarter as
- * often, and at 4,000 calls/s Sluice spent 0.242 and 0.221 CPU ms per call against 0.275 and
- * 0.257 without (alternated bench:at-rate runs; main thread 0.166 and 0.155 against 0.187 and
- * 0.183). 128 MB read 0.219, 256 MB 0.232: no better. The young generation they grow to (up to
- * 128 MB) used to stay in RSS on a quiet process, and one concurrency run of four read 24 KB per
- * established call instead of 10; --expose-gc lets `sluice start` give it back once the process
- * is quiet (src/cli/heap-trim.ts). The other collectors gain nothing: with no young generation
- * at all (--single-generation) CPU per call stayed where it was (4,000 calls/s, two pairs: 237
- * and 281 us against 239 and 261), and V8 11's experimental young-generation mark-compact
- * (--minor-mc) nearly doubled it (3,000 calls/s: 467 and 523 us against 257 and 266).
+ * Sluice runs as `npm start` runs it: through scripts/sluice-node.sh, with its Node flags and
+ * allocator (test/bench/node-flags.test.ts keeps package.json and the Procfile on it), so that the
+ * figures are those of the command an operator runs. What the script chose was measured here:
+ * - 64 MB semi-spaces (--max-semi-space-size=64): the scavenger runs a quarter as often, and at
+ *   4,000 calls/s Sluice spent 0.242 and 0.221 CPU ms per call against 0.275 and 0.257 without
+ *   (alternated bench:at-rate runs; main thread 0.166 and 0.155 against 0.187 and 0.183). 128 MB
+ *   read 0.219, 256 MB 0.232: no better. The young generation they grow to (up to 128 MB) used to
+ *   stay in RSS on a quiet process, and one concurrency run of four read 24 KB per established
+ *   call instead of 10; --expose-gc lets `sluice start` give it back once the process is quiet
+ *   (src/cli/heap-trim.ts). The other collectors gain nothing: with no young generation at all
+ *   (--single-generation) CPU per call stayed where it was (4,000 calls/s, two pairs: 237 and 281
+ *   us against 239 and 261), and V8 11's experimental young-generation mark-compact (--minor-mc)
+ *   more than doubled it (3,000 calls/s: 467 and 523 us against 257 and 266; 4,000 calls/s: 576
+ *   and 579 against 260 and 236, with retransmissions).
+ * - jemalloc, preloaded where installed. The concurrency part read 5.38 and 5.54 KB per
+ *   established call settled against 6.15 and 7.96 on glibc's malloc. CPU per call: two Sluices,
+ *   one on each, taking calls side by side (paired-rate.ts) read 0.98x at 1,500 calls/s each, 0.99x
+ *   at 2,200, and 0.98x in turn at 4,000 (rounds 0.91-1.07). Single alternated at-rate runs at
+ *   4,000 calls/s ranged from 0.92x to 1.0x; mimalloc and tcmalloc read no better than jemalloc.
  */
-export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64', '--expose-gc'];
+export const LAUNCHER = 'scripts/sluice-node.sh';
 
 /** Starts Sluice and resolves once it logged that it started; its config lives in a temp dir removed by stop(). */
 export async function startSluice(opts: SluiceBenchOptions): Promise<SluiceUnderTest> {
@@ -70,12 +80,11 @@ export async function startSluice(opts: SluiceBenchOptions): Promise<SluiceUnder
       `  outside:\n    listen: [{ transport: udp, address: 127.0.0.1, port: ${opts.outside} }]\n    media: { address: 127.0.0.1, portMin: 21000, portMax: 32000 }\n` +
       `dialplan: ${join(dir, 'dialplan')}\ncalls: { mediaTimeoutSeconds: 0 }\n`,
   );
-  const child = spawn(process.execPath, [...NODE_FLAGS, ...(opts.nodeArgs ?? []), opts.entry ?? 'dist/cli/main.js', 'start', '--config', join(dir, 'sluice.yaml')], {
+  // The script execs node: the child's PID is Sluice's own (CPU figures, perf).
+  const child = spawn('sh', [LAUNCHER, opts.entry ?? 'dist/cli/main.js', 'start', '--config', join(dir, 'sluice.yaml')], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
-    // As `npm start` runs it: glibc gives each thread (media workers, libuv's pool) an arena of
-    // its own that keeps what was freed in it; two arenas keep RSS per established call ~20% lower.
-    env: { ...process.env, MALLOC_ARENA_MAX: '2' },
+    env: { ...process.env, ...opts.env, SLUICE_NODE: process.execPath, SLUICE_NODE_FLAGS: (opts.nodeArgs ?? []).join(' ') },
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {

@@ -4,6 +4,7 @@ import { loadConfig } from '../config/load.js';
 import { SluiceError } from '../errors.js';
 import { createLogger } from '../observability/logger.js';
 import { parseMessage, SipParseError } from '../sip/index.js';
+import { logAllocator } from './allocator.js';
 import { startProcessHeapTrim, startSluice } from './start.js';
 import { runUaTool } from './ua-tool.js';
 
@@ -29,6 +30,7 @@ async function main(argv: string[]): Promise<number> {
       process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
       const engine = await startSluice(config, log);
       startProcessHeapTrim(log.child({ module: 'heap' }));
+      logAllocator(log);
       log.info({ realms: [...engine.realms.values()].map((r) => ({ realm: r.name, listen: r.transport.locals })) }, 'Sluice started');
       const stop = (signal: string): void => {
         log.info({ signal, activeCalls: engine.activeCalls }, 'stopping');
