@@ -6,8 +6,8 @@
  * that refuses every start is put in place for the install when none exists.
  */
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { hasBinary } from '../../test/interop/harness/prereq.js';
 
 /** What each part needs: a program on PATH (or a file) and the package that brings it. */
