@@ -16,7 +16,8 @@ const jemalloc = execFileSync('sh', ['scripts/jemalloc-path.sh'], { cwd: root, e
 
 /** What a node started by the launcher sees: its flags, MALLOC_ARENA_MAX and its allocator. */
 function launched(env: Record<string, string> = {}): { argv: string[]; arenas: string | undefined; allocator: string } {
-  const probe = `const m=require('fs').readFileSync('/proc/self/maps','utf8');console.log(JSON.stringify({argv:process.execArgv.slice(0,-2),arenas:process.env.MALLOC_ARENA_MAX,allocator:m.includes('/libjemalloc')?'jemalloc':'system'}))`;
+  // Off Linux there is no map to read, and no jemalloc for the launcher to find either.
+  const probe = `let m='';try{m=require('fs').readFileSync('/proc/self/maps','utf8')}catch{};console.log(JSON.stringify({argv:process.execArgv.slice(0,-2),arenas:process.env.MALLOC_ARENA_MAX,allocator:m.includes('/libjemalloc')?'jemalloc':'system'}))`;
   const { LD_PRELOAD: _inherited, ...base } = process.env;
   const out = execFileSync('sh', [LAUNCHER, '-e', probe], { cwd: root, encoding: 'utf8', env: { ...base, SLUICE_NODE: process.execPath, ...env } });
   return JSON.parse(out) as { argv: string[]; arenas: string | undefined; allocator: string };
