@@ -42,7 +42,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * Sluice runs as `npm start` runs it: through scripts/sluice-node.sh, with its Node flags and
- * allocator (test/bench/node-flags.test.ts keeps package.json and the Procfile on it), so that the
+ * allocator (test/cli/launcher.test.ts keeps package.json and the Procfile on it), so that the
  * figures are those of the command an operator runs. What the script chose was measured here:
  * - 64 MB semi-spaces (--max-semi-space-size=64): the scavenger runs a quarter as often, and at
  *   4,000 calls/s Sluice spent 0.242 and 0.221 CPU ms per call against 0.275 and 0.257 without
