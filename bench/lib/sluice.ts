@@ -55,8 +55,8 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
  *   us against 239 and 261), and V8 11's experimental young-generation mark-compact (--minor-mc)
  *   more than doubled it (3,000 calls/s: 467 and 523 us against 257 and 266; 4,000 calls/s: 576
  *   and 579 against 260 and 236, with retransmissions).
- * - jemalloc, preloaded where installed. The concurrency part read 5.38 and 5.54 KB per
- *   established call settled against 6.15 and 7.96 on glibc's malloc. CPU per call: two Sluices,
+ * - jemalloc, preloaded where installed. The concurrency part read 5.38, 5.54, 5.64 and 7.51 KB
+ *   per established call settled against 6.15 and 7.96 on glibc's malloc. CPU per call: two Sluices,
  *   one on each, taking calls side by side (paired-rate.ts) read 0.98x at 1,500 calls/s each, 0.99x
  *   at 2,200, and 0.98x in turn at 4,000 (rounds 0.91-1.07). Single alternated at-rate runs at
  *   4,000 calls/s ranged from 0.92x to 1.0x; mimalloc and tcmalloc read no better than jemalloc.
