@@ -57,8 +57,9 @@ export function serverKey(via: Via, method: string): string {
  * whole of it made a copy at every lookup, as the cookie itself has capitals.
  */
 export function canonicalBranch(branch: string): string {
-  if (!startsWithCookie(branch)) return branch.toLowerCase();
+  // The common case first: it asks about the cookie once.
   if (branch.startsWith(MAGIC_COOKIE) && !hasCapitalFrom(branch, MAGIC_COOKIE.length)) return branch;
+  if (!startsWithCookie(branch)) return branch.toLowerCase();
   return MAGIC_COOKIE + branch.slice(MAGIC_COOKIE.length).toLowerCase();
 }
 
