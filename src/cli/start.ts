@@ -48,7 +48,7 @@ export function startProcessHeapTrim(log: Logger, options: HeapTrimOptions = {})
 }
 
 /** The young generation's size (both semi-spaces), from V8's heap space statistics. */
-function youngGenerationBytes(): number {
+export function youngGenerationBytes(): number {
   for (const s of getHeapSpaceStatistics()) if (s.space_name === 'new_space') return s.space_size;
   return 0;
 }
