@@ -14,10 +14,13 @@ import { CallFailed, type IncomingCall, type IncomingOffer, type IncomingRequest
 import type { CallContext } from './context.js';
 import { MediaPlan, MediaRefused, MediaUnavailable } from './media-plan.js';
 import type { CallRecord } from './records.js';
-import { saveCall, saveEndedCall, type StoredCall } from './call-store.js';
+import { keepsCallRecords, saveCall, saveEndedCall, type StoredCall } from './call-store.js';
 import { ackArrived, passRequest, reoffer, type BridgedLegs } from './in-dialog.js';
 import { LegEvents } from './leg-events.js';
 import { newOrigin, regenerate, type OriginState } from './sdp-bridge.js';
+
+/** What save() returns where the store keeps no call records (keepsCallRecords): one settled promise. */
+const NOTHING_TO_SAVE: Promise<void> = Promise.resolve();
 
 /** Where the dialplan sent the call. */
 export interface CallTarget {
@@ -296,7 +299,7 @@ export class Call {
     const media = this.media?.stats() ?? [];
     this.media?.close();
     this.ctx.cdr?.write(this.record, media);
-    void saveEndedCall(this.ctx.store, this.ctx.log, this.stored());
+    if (keepsCallRecords(this.ctx.store)) void saveEndedCall(this.ctx.store, this.ctx.log, this.stored());
     this.ctx.ended(this);
   }
 
@@ -310,8 +313,8 @@ export class Call {
     return { id: this.id, record: this.record, realms: { a: this.realm, b: this.target?.realm }, sessions: this.sessions, origin: this.origin, media: this.media, over: () => this.over };
   }
 
-  /** The call, its legs and its media into the store, as they stand now. */
+  /** The call, its legs and its media into the store, as they stand now (where it keeps them). */
   private save(): Promise<void> {
-    return saveCall(this.ctx.store, this.ctx.log, this.stored());
+    return keepsCallRecords(this.ctx.store) ? saveCall(this.ctx.store, this.ctx.log, this.stored()) : NOTHING_TO_SAVE;
   }
 }

@@ -25,8 +25,9 @@ interface Entry {
 
 /**
  * A record with a TTL is kept as its JSON text: one string, where its objects would be a few
- * dozen. What such records are (an ended call kept 32 s for late questions) is seldom read and
- * held by the hundred thousand at a few thousand calls a second: the old generation's marking
+ * dozen. What such records are (a registration until it expires; an ended call kept 32 s for late
+ * questions, in a store that keeps call records) is seldom read and can be held by the hundred
+ * thousand at a few thousand calls a second: the old generation's marking
  * walks every object held, at every major collection, and those come more often the higher the
  * call rate. At 3,500 calls/s, keeping the ended calls' records as objects cost 14% of Sluice's
  * CPU per call against not keeping them (bench:ab in turn, rounds 1.04-1.20); as text they cost
@@ -58,6 +59,12 @@ export interface MemoryStoreOptions {
   clock?: Clock;
   /** How often expired records are purged in the background (default 5 s); reads never see them anyway. */
   sweepIntervalMs?: number;
+  /**
+   * Report the store as shared (Store.shared), so that what is written only to a shared store
+   * (a call's records) is written here too: for tests of those records. Default false: this
+   * store ends with the process, and nothing outside it reads it.
+   */
+  shared?: boolean;
 }
 
 /**
@@ -68,6 +75,7 @@ export interface MemoryStoreOptions {
 const DEFAULT_SWEEP_MS = 5_000;
 
 export class MemoryStore implements Store {
+  readonly shared: boolean;
   private readonly clock: Clock;
   private readonly sweepMs: number;
   private readonly kinds = new Map<RecordKind, Map<string, Entry>>();
@@ -77,6 +85,7 @@ export class MemoryStore implements Store {
   constructor(options: MemoryStoreOptions = {}) {
     this.clock = options.clock ?? new SystemClock();
     this.sweepMs = options.sweepIntervalMs ?? DEFAULT_SWEEP_MS;
+    this.shared = options.shared ?? false;
     if (!(this.sweepMs > 0) || !Number.isFinite(this.sweepMs)) {
       throw new StoreError(StoreErrorCode.ttl, `sweepIntervalMs must be a positive number of milliseconds (got ${this.sweepMs})`);
     }

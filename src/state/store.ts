@@ -13,6 +13,12 @@ export type StoreWrite =
   | { readonly op: 'delete'; readonly kind: RecordKind; readonly key: string };
 
 export interface Store {
+  /**
+   * Whether another process can read what this store holds: true for a cluster's shared store,
+   * false for the in-memory one, which ends with this process. Records that only a takeover by
+   * another process would read (a call's, b2bua/call-store.ts) are written to a shared store only.
+   */
+  readonly shared: boolean;
   /** The record, or null when absent or expired. Never aliases what was put, but for frozen parts (which nobody can change). */
   get<T>(kind: RecordKind, key: string): Promise<T | null>;
   /**

@@ -19,7 +19,8 @@ let engine: Engine;
 let insidePort = 0;
 
 beforeAll(async () => {
-  ({ engine, insidePort, base, cdrFile } = await startEngine(dir));
+  // A store that reports itself shared, as a cluster's is: the engine writes the call's records to it.
+  ({ engine, insidePort, base, cdrFile } = await startEngine(dir, { sharedStore: true }));
 });
 
 afterEach(async () => {

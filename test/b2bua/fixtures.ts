@@ -83,7 +83,8 @@ export async function until(cond: () => boolean, ms = 3000): Promise<void> {
 /** An engine on loopback: `inside` (registrar) and `outside`, its dialplan, a CDR file in `dir`. */
 export async function startEngine(
   dir: string,
-  options: { calls?: Record<string, unknown>; dialplan?: unknown; insidePairs?: number; overload?: OverloadGuard } = {},
+  /** sharedStore: a memory store reporting itself shared, so that the engine writes its call records to it. */
+  options: { calls?: Record<string, unknown>; dialplan?: unknown; insidePairs?: number; overload?: OverloadGuard; sharedStore?: boolean } = {},
 ): Promise<{ engine: Engine; insidePort: number; base: number; cdrFile: string }> {
   const base = 32000 + Math.floor(Math.random() * 300) * 100;
   const cdrFile = join(dir, `cdr-${base}.jsonl`);
@@ -95,7 +96,7 @@ export async function startEngine(
     calls: { cdrFile, mediaTimeoutSeconds: 0, ...options.calls },
   });
   const clock = new SystemClock();
-  const store = new MemoryStore({ clock });
+  const store = new MemoryStore({ clock, shared: options.sharedStore ?? false });
   const dialplan = Dialplan.fromObject(options.dialplan ?? { rules: [{ name: 'to-user', match: { registered: true }, to: 'registered' }, { name: 'nobody', reject: { status: 404 } }] });
   const registrars = new Map([['inside', new Registrar({ store, clock, realm: 'inside' })]]);
   const engine = new Engine({ config, clock, log: silentLogger, store, dialplan, registrars, ...(options.overload ? { overload: options.overload } : {}) });

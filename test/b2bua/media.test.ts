@@ -60,7 +60,7 @@ describe('media through the B2BUA', () => {
   });
 
   it('hands each side the other one\'s address with direct media', async () => {
-    const { engine, insidePort } = await suite.start({ dialplan: { rules: [{ name: 'direct', match: { registered: true }, to: 'registered', media: 'direct' }] } });
+    const { engine, insidePort } = await suite.start({ sharedStore: true, dialplan: { rules: [{ name: 'direct', match: { registered: true }, to: 'registered', media: 'direct' }] } });
     const alice = await phone('da1');
     const bob = await phone('db1');
     await register(bob, 'db1', insidePort);

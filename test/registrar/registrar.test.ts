@@ -206,6 +206,7 @@ describe('Registrar: bindings', () => {
   it('answers 500 and rejects with a RegistrarError when the store fails', async () => {
     const h = new Harness();
     const broken: Store = {
+      shared: true,
       get: (kind, key) => h.store.get(kind, key),
       put: (kind, key, value, ttl) => h.store.put(kind, key, value, ttl),
       delete: (kind, key) => h.store.delete(kind, key),

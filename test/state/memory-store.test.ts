@@ -9,6 +9,15 @@ runStoreContract('MemoryStore', () => {
 });
 
 describe('MemoryStore specifics', () => {
+  it('reports itself not shared (it ends with the process) unless told to, and keeps what is put either way', async () => {
+    const own = new MemoryStore({ clock: new FakeClock() });
+    const shared = new MemoryStore({ clock: new FakeClock(), shared: true });
+    expect([own.shared, shared.shared]).toEqual([false, true]);
+    await own.put('call', 'a', { a: 1 });
+    expect(await own.get('call', 'a')).toEqual({ a: 1 });
+    await Promise.all([own.close(), shared.close()]);
+  });
+
   it('holds no timer while no record has a TTL', async () => {
     const clock = new FakeClock();
     const store = new MemoryStore({ clock });
