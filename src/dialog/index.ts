@@ -1,5 +1,5 @@
 /** `src/dialog`: RFC 3261 section 12 dialogs as plain records. Pure: no I/O, no timers. */
-export { dialogId, dialogKey, frozenDialog, keyOf, ownDialog, type DialogId, type DialogRecord, type DialogRole, type DialogState } from './record.js';
+export { dialogId, dialogKey, dialogWith, frozenDialog, keyOf, ownDialog, type DialogChange, type DialogId, type DialogRecord, type DialogRole, type DialogState } from './record.js';
 export { DialogError, DialogErrorCode } from './errors.js';
 export {
   checkResponseFor,

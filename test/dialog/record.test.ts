@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createUacDialog, createUasDialog, ownDialog } from '../../src/dialog/index.js';
+import { createUacDialog, createUasDialog, dialogWith, ownDialog } from '../../src/dialog/index.js';
 import { aliceInvite, aliceResponse, bobInvite, bobResponse } from './fixtures.js';
 
 describe('ownDialog', () => {
@@ -15,5 +15,20 @@ describe('ownDialog', () => {
       expect(Object.isFrozen(own) && Object.isFrozen(own.routeSet)).toBe(true);
     }
     expect(ownDialog(records[1]!).routeSet).toHaveLength(2);
+  });
+});
+
+describe('dialogWith', () => {
+  it('applies what changes (null included), keeps the rest, and gives a frozen record of the one shape', () => {
+    const d = createUacDialog(aliceInvite(['Record-Route: <sip:p1.example.com;lr>']), aliceResponse(200, { toTag: 'bob1' }));
+    const seq = dialogWith(d, { localSeq: d.localSeq + 1, remoteSeq: 7 });
+    expect(seq).toEqual({ ...d, localSeq: d.localSeq + 1, remoteSeq: 7 });
+    expect(dialogWith(seq, { remoteSeq: null, remoteTag: null, state: 'terminated' })).toEqual({ ...seq, remoteSeq: null, remoteTag: null, state: 'terminated' });
+    expect(dialogWith(d, {})).toEqual(d);
+    expect(dialogWith(d, {})).not.toBe(d);
+    expect(Object.keys(seq)).toEqual(Object.keys(ownDialog(d)));
+    expect(Object.isFrozen(seq) && Object.isFrozen(seq.routeSet)).toBe(true);
+    // The change replaces the route set whole.
+    expect(dialogWith(d, { routeSet: [] }).routeSet).toEqual([]);
   });
 });
