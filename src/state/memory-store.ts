@@ -27,12 +27,12 @@ interface Entry {
  * A record with a TTL is kept as its JSON text: one string, where its objects would be a few
  * dozen. What such records are (a registration until it expires; an ended call kept 32 s for late
  * questions, in a store that keeps call records) is seldom read and can be held by the hundred
- * thousand at a few thousand calls a second: the old generation's marking
- * walks every object held, at every major collection, and those come more often the higher the
- * call rate. At 3,500 calls/s, keeping the ended calls' records as objects cost 14% of Sluice's
- * CPU per call against not keeping them (bench:ab in turn, rounds 1.04-1.20); as text they cost
- * about a third of that (0.95x against objects, rounds 0.94-1.05). A string is one object with
- * nothing in it to walk.
+ * thousand at a few thousand calls a second: the old generation's marking walks every object
+ * held, at every major collection, and those come more often the higher the call rate. At
+ * 3,500 calls/s, keeping the ended calls' records as objects cost 14% of Sluice's CPU per call
+ * against not keeping them (bench:ab in turn, rounds 1.04-1.20); as text they cost about a third
+ * of that (0.95x against objects, rounds 0.94-1.05). A string is one object with nothing in it
+ * to walk.
  */
 function entryOf(copy: unknown, expiresAt: number | null): Entry {
   return expiresAt === null ? { value: copy, expiresAt, text: false } : { value: flatJson(copy), expiresAt, text: true };
