@@ -7,8 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { keepsCallRecords } from '../../src/b2bua/call-store.js';
 import { MemoryStore } from '../../src/state/index.js';
-import type { IncomingCall, SessionEnd } from '../../src/ua/index.js';
-import { engineSuite, phone, register, until } from './fixtures.js';
+import { answerCalls, engineSuite, phone, register, until } from './fixtures.js';
 
 const suite = engineSuite('call-records');
 
@@ -28,13 +27,7 @@ describe("a call's records", () => {
     const alice = await phone('alice-rec');
     const bob = await phone('bob-rec');
     await register(bob, 'bob-rec', insidePort);
-    const bobEnds: SessionEnd[] = [];
-    bob.ua.handler = {
-      onInvite(call: IncomingCall) {
-        call.progress(180);
-        call.accept({ body: bob.sdp() }).handler = { onTerminated: (e) => bobEnds.push(e) };
-      },
-    };
+    const bobEnds = answerCalls(bob);
     const session = await alice.ua.invite({ uri: `sip:bob-rec@127.0.0.1:${insidePort}`, from: '<sip:alice-rec@sluice.test>', body: alice.sdp() }).answered;
     expect(engine.activeCalls).toBe(1);
     // The registrar's bindings are this store's to keep (it reads them back for every call).

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/b2bua/index.js';
 import { serializeMessage } from '../../src/sip/index.js';
-import { CallFailed, type IncomingCall, type Session, type SessionEnd } from '../../src/ua/index.js';
-import { mediaOf, phone, register, rtpPacket, startEngine, stops, until } from './fixtures.js';
+import { CallFailed, type IncomingCall, type Session } from '../../src/ua/index.js';
+import { answerCalls, mediaOf, phone, register, rtpPacket, startEngine, stops, until } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-b2bua-'));
 let cdrFile = '';
@@ -38,14 +38,7 @@ describe('B2BUA call engine', () => {
     const bob = await phone('bob');
     await register(bob, 'bob', insidePort);
     let incoming: IncomingCall | undefined;
-    const bobEnds: SessionEnd[] = [];
-    bob.ua.handler = {
-      onInvite(call) {
-        incoming = call;
-        call.progress(180);
-        call.accept({ body: bob.sdp() }).handler = { onTerminated: (e) => bobEnds.push(e) };
-      },
-    };
+    const bobEnds = answerCalls(bob, (call) => (incoming = call));
     const call = alice.ua.invite({ uri: `sip:bob@127.0.0.1:${insidePort}`, from: '<sip:alice@sluice.test>', body: alice.sdp() });
     const session: Session = await call.answered;
 

@@ -14,7 +14,7 @@ import type { OverloadGuard } from '../../src/security/index.js';
 import { MemoryStore } from '../../src/state/index.js';
 import { effectiveConnection, getMediaLine, parseSdp } from '../../src/sdp/index.js';
 import { TransportLayer } from '../../src/transport/index.js';
-import { UserAgent } from '../../src/ua/index.js';
+import { UserAgent, type IncomingCall, type SessionEnd } from '../../src/ua/index.js';
 
 export const stops: (() => Promise<void>)[] = [];
 
@@ -50,6 +50,22 @@ export async function phone(user: string): Promise<Phone> {
     received,
     sdp: (extra = '') => `v=0\r\no=${user} 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${rtpPort} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n${extra}`,
   };
+}
+
+/**
+ * `p` answers every INVITE with 180 then 200 (its SDP); each answered session's end is pushed to
+ * the array returned. `onInvite` sees the INVITE first, if given.
+ */
+export function answerCalls(p: Phone, onInvite?: (call: IncomingCall) => void): SessionEnd[] {
+  const ends: SessionEnd[] = [];
+  p.ua.handler = {
+    onInvite(call) {
+      onInvite?.(call);
+      call.progress(180);
+      call.accept({ body: p.sdp() }).handler = { onTerminated: (e) => ends.push(e) };
+    },
+  };
+  return ends;
 }
 
 export async function register(p: Phone, user: string, insidePort: number): Promise<void> {

@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Call } from '../../src/b2bua/call.js';
-import type { IncomingCall, Session, SessionEnd } from '../../src/ua/index.js';
+import type { Session } from '../../src/ua/index.js';
 import { collectAfterTurns } from '../../bench/lib/heap.js';
-import { engineSuite, phone, register, until } from './fixtures.js';
+import { answerCalls, engineSuite, phone, register, until } from './fixtures.js';
 
 const suite = engineSuite('retention');
 
@@ -17,13 +17,7 @@ describe('an ended call', () => {
     const alice = await phone('alice-ret');
     const bob = await phone('bob-ret');
     await register(bob, 'bob-ret', insidePort);
-    const bobEnds: SessionEnd[] = [];
-    bob.ua.handler = {
-      onInvite(call: IncomingCall) {
-        call.progress(180);
-        call.accept({ body: bob.sdp() }).handler = { onTerminated: (e) => bobEnds.push(e) };
-      },
-    };
+    const bobEnds = answerCalls(bob);
     const out = alice.ua.invite({ uri: `sip:bob-ret@127.0.0.1:${insidePort}`, from: '<sip:alice-ret@sluice.test>', body: alice.sdp() });
     const session: Session = await out.answered;
 
