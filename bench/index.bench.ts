@@ -16,7 +16,7 @@
  * Options: --quick (short steps, 2,000 calls: a try-out, not a figure), --parts a,b (signalling,
  * paired, concurrency, media; and `floor`, not run by default for time: ~5 min more, the call rates of a
  * stateless proxy and of a minimal B2BUA in Node, the least any Node middle box and any Node
- * B2BUA spend here), --json FILE (also write the JSON there).
+ * B2BUA spend here; the B2BUA runs as Sluice does, with its send thread), --json FILE (also write the JSON there).
  */
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -24,7 +24,7 @@ import { arg } from './lib/args.js';
 import { installPeers } from './lib/install.js';
 import { runKamailioParts, runSippCeiling } from './lib/kamailio-parts.js';
 import { runMediaParts } from './lib/media-parts.js';
-import { runNodeFloor } from './lib/node-floor-part.js';
+import { B2BUA_FLOOR_SETUP, runNodeFloor } from './lib/node-floor-part.js';
 import { runPairedPart } from './lib/paired-part.js';
 import { runSluiceConcurrency, runSluiceRate } from './lib/sluice-parts.js';
 import { printTable, summarize, type BenchReport } from './lib/report.js';
@@ -82,7 +82,7 @@ if (parts.includes('floor')) {
   // From 3,000, Kamailio's rungs (3,000, 4,500, 6,750, 10,125, then 8,267 between): the two
   // figures are then comparable rung for rung. From 4,000 a probe at 9,000 passed its 8 s, the
   // confirm at 9,000 and the step-down failed, and the cap came before a second step-down.
-  report.b2buaFloor = await runNodeFloor({ ...rate, maxSecondsPerSearch: cap(150), startRate: 3_000 }, 'b2bua');
+  report.b2buaFloor = await runNodeFloor({ ...rate, maxSecondsPerSearch: cap(150), startRate: 3_000 }, 'b2bua', B2BUA_FLOOR_SETUP);
 }
 if (parts.includes('concurrency')) {
   report.sluice = { ...(report.sluice ?? {}), concurrency: await runSluiceConcurrency({ quick, log }) };

@@ -12,9 +12,12 @@
  *   fixed next hop.
  * With `uses`, parts of Sluice replace the floor's own: Sluice's SIP parser, its SDP regeneration
  * (b2bua/sdp-bridge.ts: a new o= line, our address) and its store with a call's records. Each adds
- * what that part costs above the least (bench/build-up.bench.ts).
+ * what that part costs above the least (bench/build-up.bench.ts). `sendThread` is the other way:
+ * the floor sends through Sluice's UDP send thread (transport/native-send.ts), which takes the
+ * send system calls, and on loopback the receiver's delivery, off the main thread; it is what a
+ * Node B2BUA at its cheapest would use.
  *
- * Also a script: `node --import tsx bench/lib/b2bua-floor.ts PORT NEXT_HOP_PORT [parser,sdp,store]`
+ * Also a script: `node --import tsx bench/lib/b2bua-floor.ts PORT NEXT_HOP_PORT [parser,sdp,store,sendThread]`
  * binds 127.0.0.1:PORT, prints `ready`, and on SIGTERM (or its parent's IPC channel closing)
  * prints its counts as one JSON line and exits.
  */
@@ -24,6 +27,7 @@ import { newOrigin, regenerate, signalledStreams, type OriginState, type StreamT
 import { parseSdp } from '../../src/sdp/index.js';
 import { parseMessage } from '../../src/sip/index.js';
 import { MemoryStore } from '../../src/state/index.js';
+import { NativeUdpSender, socketFd } from '../../src/transport/native-send.js';
 import { cseqMethod, hostPortOfUri, parseFloorMessage, requestText, responseTarget, responseText, tagOf, uriOf, withTag, type FloorMessage, type HostPort } from './b2bua-floor-messages.js';
 import { runFloorScript } from './floor-script.js';
 
@@ -32,6 +36,8 @@ export interface FloorUses {
   parser?: boolean;
   sdp?: boolean;
   store?: boolean;
+  /** Send through Sluice's send thread (where its addon is built) instead of node:dgram. */
+  sendThread?: boolean;
 }
 
 export interface FloorCounts {
@@ -98,9 +104,13 @@ export function runB2buaFloor(port: number, nextHopPort: number, uses: FloorUses
   const sent = (err: Error | null): void => {
     if (err !== null) counts.sendErrors++;
   };
+  // Set once the socket is bound, where `sendThread` asks for it and the addon loads.
+  let thread: { sender: NativeUdpSender; fd: number } | null = null;
   const send = (text: string, to: HostPort): void => {
     counts.sent++;
-    sock.send(Buffer.from(text, 'latin1'), to.port, to.host, sent);
+    const bytes = Buffer.from(text, 'latin1');
+    if (thread !== null && thread.sender.send(thread.fd, 4, bytes, to.port, to.host, sent)) return;
+    sock.send(bytes, to.port, to.host, sent);
   };
 
   const retransmit = (text: string, to: HostPort, cap: number, onTimeout: () => void): Retransmission => {
@@ -354,11 +364,25 @@ export function runB2buaFloor(port: number, nextHopPort: number, uses: FloorUses
     sock.bind(port, HOST, () => {
       sock.off('error', reject);
       sock.on('error', () => counts.sendErrors++);
+      if (uses.sendThread === true) {
+        const sender = NativeUdpSender.open();
+        const fd = socketFd(sock);
+        if (sender instanceof Error || fd === null) {
+          if (!(sender instanceof Error)) sender.close();
+          sock.close();
+          reject(sender instanceof Error ? sender : new Error('the socket has no descriptor for the send thread'));
+          return;
+        }
+        thread = { sender, fd };
+      }
       resolveBound({
         port,
         counts,
         close: async () => {
           await store?.close();
+          // Everything queued leaves before the descriptor closes (native-send.ts, drain).
+          thread?.sender.close();
+          thread = null;
           await new Promise<void>((done) => sock.close(() => done()));
         },
       });
@@ -366,18 +390,20 @@ export function runB2buaFloor(port: number, nextHopPort: number, uses: FloorUses
   });
 }
 
-/** `parser,sdp,store` (any of them) as FloorUses; throws on anything else. */
+const USES: readonly (keyof FloorUses)[] = ['parser', 'sdp', 'store', 'sendThread'];
+
+/** `parser,sdp,store,sendThread` (any of them) as FloorUses; throws on anything else. */
 export function parseUses(list: string): FloorUses {
   const uses: FloorUses = {};
   for (const part of list.split(',').filter((p) => p !== '')) {
-    if (part !== 'parser' && part !== 'sdp' && part !== 'store') throw new Error(`unknown part '${part}': expected parser, sdp or store`);
-    uses[part] = true;
+    if (!(USES as readonly string[]).includes(part)) throw new Error(`unknown part '${part}': expected ${USES.join(', ')}`);
+    uses[part as keyof FloorUses] = true;
   }
   return uses;
 }
 
 // ---- as a script ----
 
-runFloorScript(import.meta.url, 'node --import tsx bench/lib/b2bua-floor.ts PORT NEXT_HOP_PORT [parser,sdp,store]', (port, nextHop, extra) =>
+runFloorScript(import.meta.url, 'node --import tsx bench/lib/b2bua-floor.ts PORT NEXT_HOP_PORT [parser,sdp,store,sendThread]', (port, nextHop, extra) =>
   runB2buaFloor(port, nextHop, parseUses(extra[0] ?? '')),
 );

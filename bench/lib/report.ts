@@ -147,7 +147,7 @@ export function printTable(r: BenchReport, out: (line: string) => void): void {
     const nv = typeof r.nodeFloor.node === 'string' ? ` ${r.nodeFloor.node}` : '';
     row(`Node floor (stateless proxy, Node${nv})`, show(s.callsPerSecond.nodeFloor), show(s.cpuSecondsPer1000Calls.nodeFloor), noteOf(r.nodeFloor));
   }
-  if (r.b2buaFloor !== undefined) row('Node floor (minimal B2BUA)', show(s.callsPerSecond.b2buaFloor), show(s.cpuSecondsPer1000Calls.b2buaFloor), noteOf(r.b2buaFloor));
+  if (r.b2buaFloor !== undefined) row('Node floor (minimal B2BUA, as Sluice runs)', show(s.callsPerSecond.b2buaFloor), show(s.cpuSecondsPer1000Calls.b2buaFloor), noteOf(r.b2buaFloor));
   row(`Kamailio${kv} plain`, show(s.callsPerSecond.kamailioPlain), show(s.cpuSecondsPer1000Calls.kamailioPlain), noteOf(k.plain as Part | undefined));
   const redisCpu = search(k.topos as Part | undefined)?.best?.otherCpuSecondsPer1000Calls?.redis;
   row(`Kamailio${kv} topos (Redis)`, show(s.callsPerSecond.kamailioTopos), show(s.cpuSecondsPer1000Calls.kamailioTopos), redisCpu === undefined ? noteOf(k.topos as Part | undefined) : `+ Redis ${redisCpu} CPU s/1000`);

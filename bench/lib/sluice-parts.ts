@@ -45,8 +45,13 @@ async function startPair(media: 'anchor' | 'direct', uasSeconds: number, sip?: R
 const WARM_UP = { rate: 500, calls: 1_500, callMs: 500 };
 
 async function warmUp(sluice: SluiceUnderTest): Promise<void> {
+  await warmUpAt(sluice.inside);
+}
+
+/** WARM_UP's calls through the middle box on 127.0.0.1:port (a Node floor's restart takes them too). */
+export async function warmUpAt(port: number): Promise<void> {
   await runSipp({
-    args: uacRrArgs(sluice.inside, { ...WARM_UP, limit: WARM_UP.calls }),
+    args: uacRrArgs(port, { ...WARM_UP, limit: WARM_UP.calls }),
     timeoutMs: 20_000,
   });
 }

@@ -75,7 +75,7 @@ describe('bench report', () => {
     const lines: string[] = [];
     printTable(r, (l) => lines.push(l));
     const text = lines.join('\n');
-    expect(text).toMatch(/Node floor \(minimal B2BUA\)\s+6,000\s+0\.1/);
+    expect(text).toMatch(/Node floor \(minimal B2BUA, as Sluice runs\)\s+6,000\s+0\.1/);
     expect(text).toContain('Sluice / minimal B2BUA: 5x CPU per call; minimal B2BUA / Kamailio plain: 1.5x calls/s');
   });
 
