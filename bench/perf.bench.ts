@@ -25,7 +25,7 @@ import { hasBinary } from '../test/interop/harness/prereq.js';
 import { freePort } from '../test/interop/harness/sipp.js';
 import { arg } from './lib/args.js';
 import { runAtFixedRate, sluiceBox, type MiddleBox } from './lib/fixed-rate.js';
-import { startFloor } from './lib/node-floor-part.js';
+import { B2BUA_FLOOR_SETUP, startFloor } from './lib/node-floor-part.js';
 import { latestPerfMap, summarizePerfScript, type CpuProfileSummary } from './lib/perf-profile.js';
 
 const box = arg('--box', 'sluice');
@@ -78,7 +78,8 @@ function run(cmd: string, args: string[], collect: boolean): Promise<string> {
 const startBox = async (trunk: number): Promise<MiddleBox> => {
   if (box === 'sluice') return sluiceBox(PERF_FLAGS)(trunk);
   const port = await freePort('udp');
-  const floor = await startFloor('b2bua', port, trunk, '', PERF_FLAGS);
+  // As `npm run bench` runs it (Sluice's runtime and send thread), so that the two differ only in code.
+  const floor = await startFloor('b2bua', port, trunk, B2BUA_FLOOR_SETUP.uses, PERF_FLAGS, B2BUA_FLOOR_SETUP.runtime);
   return { pid: floor.pid, port, stop: () => floor.stop() };
 };
 
