@@ -49,7 +49,7 @@ const floor = (uses: string): Variant => ({
     const port = await freePort('udp');
     // As `npm run bench` runs it (B2BUA_FLOOR_SETUP: Sluice's runtime and send thread), so that
     // what Sluice adds above it is Sluice's code, not its runtime.
-    const f = await startFloor('b2bua', port, trunk, [B2BUA_FLOOR_SETUP.uses, uses].filter((u) => u !== '' && u !== undefined).join(','), [], B2BUA_FLOOR_SETUP.runtime);
+    const f = await startFloor('b2bua', port, trunk, { ...B2BUA_FLOOR_SETUP, uses: [B2BUA_FLOOR_SETUP.uses, uses].filter((u) => u !== '' && u !== undefined).join(',') });
     return { pid: f.pid, port, stop: () => f.stop() };
   },
 });

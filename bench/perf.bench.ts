@@ -30,7 +30,9 @@ import { freePort } from '../test/interop/harness/sipp.js';
 import { arg } from './lib/args.js';
 import { runAtFixedRate, sluiceBox, type FixedRateRun, type MiddleBox } from './lib/fixed-rate.js';
 import { B2BUA_FLOOR_SETUP, startFloor } from './lib/node-floor-part.js';
+import { median } from './lib/paired-rate.js';
 import { latestPerfMap, summarizePerfScript, type CpuProfileSummary } from './lib/perf-profile.js';
+import { MAX_RETRANSMISSIONS_PER_CALL } from './lib/sipp-rate.js';
 
 const boxArg = arg('--box', 'sluice');
 const pairs = Number(arg('--pairs', '2'));
@@ -85,7 +87,7 @@ const startBox = (box: Box, nodeArgs: string[]) => async (trunk: number): Promis
   if (box === 'sluice') return sluiceBox(nodeArgs)(trunk);
   const port = await freePort('udp');
   // As `npm run bench` runs it (Sluice's runtime and send thread), so that the two differ only in code.
-  const floor = await startFloor('b2bua', port, trunk, B2BUA_FLOOR_SETUP.uses, nodeArgs, B2BUA_FLOOR_SETUP.runtime);
+  const floor = await startFloor('b2bua', port, trunk, B2BUA_FLOOR_SETUP, nodeArgs);
   return { pid: floor.pid, port, stop: () => floor.stop() };
 };
 
@@ -126,7 +128,7 @@ async function profile(box: Box): Promise<Profiled> {
     const perCall = result.cpuSecondsPer1000Calls;
     const c = summary.categories;
     const share = (p: number): number => Math.round(perCall * p * 10) / 1_000;
-    const kept = result.failed === 0 && result.retransmissions <= 0.01 * result.successful;
+    const kept = result.failed === 0 && result.retransmissions <= MAX_RETRANSMISSIONS_PER_CALL * result.successful;
     return { box, run: result, profile: summary, ms: { kernel: share(c.kernel), gc: share(c.gc), runtime: share(c.runtime), app: share(c.app) }, kept };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -143,13 +145,6 @@ function line(p: Profiled): string {
     `the box's JavaScript ${c.app}% (${p.ms.app.toFixed(3)})`
   );
 }
-
-const median = (xs: number[]): number | null => {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : Math.round(((s[mid - 1]! + s[mid]!) / 2) * 1_000) / 1_000;
-};
 
 if (boxArg !== 'both') {
   const p = await profile(boxArg);
@@ -169,8 +164,10 @@ if (boxArg !== 'both') {
     }
   }
   const keys = ['all', 'kernel', 'gc', 'runtime', 'app'] as const;
-  const of = (box: Box, k: (typeof keys)[number]): number | null =>
-    median(runs.filter((r) => r.box === box && r.kept).map((r) => (k === 'all' ? r.run.cpuSecondsPer1000Calls : r.ms[k])));
+  const of = (box: Box, k: (typeof keys)[number]): number | null => {
+    const m = median(runs.filter((r) => r.box === box && r.kept).map((r) => (k === 'all' ? r.run.cpuSecondsPer1000Calls : r.ms[k])));
+    return m === null ? null : Math.round(m * 1_000) / 1_000;
+  };
   const comparison = Object.fromEntries(
     keys.map((k) => {
       const floor = of('floor', k);

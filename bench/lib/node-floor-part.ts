@@ -45,15 +45,21 @@ export interface FloorChild {
  */
 export type FloorRuntime = 'node' | 'sluice';
 
+/** How a floor runs beyond its kind: its parts from Sluice (b2bua-floor.ts) and its runtime. */
+export interface FloorSetup {
+  uses?: string;
+  runtime?: FloorRuntime;
+}
+
 /**
  * The floor as `node --import tsx` runs it (as the media benches run theirs), once it printed
- * `ready`. `uses`: the B2BUA floor's parts taken from Sluice (b2bua-floor.ts).
+ * `ready`. `setup.uses`: the B2BUA floor's parts taken from Sluice (b2bua-floor.ts).
  */
-export async function startFloor(kind: FloorKind, port: number, nextHopPort: number, uses = '', nodeArgs: readonly string[] = [], runtime: FloorRuntime = 'node'): Promise<FloorChild> {
+export async function startFloor(kind: FloorKind, port: number, nextHopPort: number, setup: FloorSetup = {}, nodeArgs: readonly string[] = []): Promise<FloorChild> {
   const name = FLOOR_NAMES[kind];
-  const script = [...nodeArgs, '--import', 'tsx', SCRIPTS[kind], String(port), String(nextHopPort), ...(kind === 'b2bua' ? [uses] : [])];
+  const script = [...nodeArgs, '--import', 'tsx', SCRIPTS[kind], String(port), String(nextHopPort), ...(kind === 'b2bua' ? [setup.uses ?? ''] : [])];
   // The launcher execs node: the child's PID is the floor's.
-  const [command, args] = runtime === 'sluice' ? ['sh', [LAUNCHER, ...script]] : [process.execPath, script];
+  const [command, args] = setup.runtime === 'sluice' ? ['sh', [LAUNCHER, ...script]] : [process.execPath, script];
   const child: ChildProcess = spawn(command, args, {
     cwd: root,
     // The IPC channel is only there so that the floor ends if this process dies.
@@ -100,12 +106,6 @@ export async function startFloor(kind: FloorKind, port: number, nextHopPort: num
   };
 }
 
-/** How a floor runs beyond its kind: its parts from Sluice (b2bua-floor.ts) and its runtime. */
-export interface FloorSetup {
-  uses?: string;
-  runtime?: FloorRuntime;
-}
-
 /**
  * How the benchmark runs the minimal B2BUA: on Sluice's runtime, sending through Sluice's send
  * thread. The least a Node B2BUA spends is what it spends with what Sluice has: on this Node's
@@ -130,7 +130,7 @@ export async function runNodeFloor(o: RateOptions = {}, kind: FloorKind = 'proxy
     // The same socket buffers as the other sides: sipp's 64 KB drop bursts.
     uas = await startSipp({ args: ['-sf', UAS_RR, '-p', String(trunk), ...SIPP_BUFFER_ARGS], timeoutMs: ((so.maxSeconds ?? 170) + 60) * 1_000 });
     const port = await freePort('udp');
-    const start = (): Promise<FloorChild> => startFloor(kind, port, trunk, setup.uses ?? '', [], setup.runtime ?? 'node');
+    const start = (): Promise<FloorChild> => startFloor(kind, port, trunk, setup);
     floor = await start();
     o.log?.(`node floor (${name}): searching from ${so.startRate} calls/s`);
     const rate = await searchMaxRate({

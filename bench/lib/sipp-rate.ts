@@ -204,7 +204,7 @@ export interface SearchOptions {
   maxProbeResponseMs?: number;
   /**
    * A step, probe or confirm, with more sipp retransmissions than this per call attempted fails
-   * too (default 0.01): on loopback a retransmission means a message waited T1 (500 ms)
+   * too (default MAX_RETRANSMISSIONS_PER_CALL, 0.01): on loopback a retransmission means a message waited T1 (500 ms)
    * somewhere, the target queueing past its capacity or shedding load. A target with overload
    * control (Sluice drops new INVITEs while it cannot keep up, and their callers retransmit)
    * can complete every call of a 20 s step far past its capacity, late: a rate is held only if
@@ -232,6 +232,9 @@ export interface SearchOptions {
   ns?: string | null;
   sippArgs?: string[];
 }
+
+/** SearchOptions.maxRetransmissionsPerCall's default: past it a step did not hold its rate. */
+export const MAX_RETRANSMISSIONS_PER_CALL = 0.01;
 
 // How long after its nominal end (rate period + call length) a step may run: enough for a few
 // retransmissions (500 ms, 1 s, 2 s, 4 s), short enough that an overloaded step ends soon. A
@@ -296,7 +299,7 @@ export async function searchMaxRate(opts: SearchOptions): Promise<SearchResult> 
       return null;
     }
     const attempted = Math.round(rate * seconds);
-    const maxRetransmissions = attempted * (opts.maxRetransmissionsPerCall ?? 0.01);
+    const maxRetransmissions = attempted * (opts.maxRetransmissionsPerCall ?? MAX_RETRANSMISSIONS_PER_CALL);
     const t0 = Date.now();
     const cpu0 = pids.length === 0 ? null : cpuSecondsOfAll(pids);
     const main0 = opts.mainThread === true && pids.length > 0 ? mainThreadOf(pids[0]!) : null;
