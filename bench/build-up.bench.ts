@@ -7,7 +7,10 @@
  * - the same with one part of Sluice in place of its own: Sluice's SIP parser, its SDP
  *   regeneration; then with both (Sluice keeps no call records in a store no other process
  *   reads, b2bua/call-store.ts, so the floor's `store` is no longer a part of Sluice here);
- * - Sluice itself (B2BUA, media direct).
+ * - Sluice itself (B2BUA, media direct);
+ * - Kamailio plain, as `npm run bench` runs it (stateful proxy with the dialog module, TLSF), where
+ *   installed: the goal's anchor in the same sitting, so the table says how much of Kamailio's CPU
+ *   per call the floor already spends and how much is left for everything Sluice does above it.
  * Each variant's CPU seconds per 1,000 calls, and what it adds above the floor. What Sluice adds
  * above "both" is the rest of its stack: transactions, dialogs, the user agent, the call's
  * logic and the messages it builds. Variants alternate over --rounds (the machine's speed
@@ -17,12 +20,15 @@
  * --seconds N (default 15), --rounds N (default 2), --json FILE.
  * Needs sipp and a built dist/ (the npm script builds it).
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { hasBinary } from '../test/interop/harness/prereq.js';
 import { freePort } from '../test/interop/harness/sipp.js';
 import { arg } from './lib/args.js';
 import { runAtFixedRate, sluiceBox, type FixedRateRun, type MiddleBox } from './lib/fixed-rate.js';
 import { B2BUA_FLOOR_SETUP, startFloor } from './lib/node-floor-part.js';
+import { kamailioMissing, startKamailio } from './lib/kamailio.js';
 
 const rate = Number(arg('--rate', '3000'));
 const seconds = Number(arg('--seconds', '15'));
@@ -54,12 +60,37 @@ const floor = (uses: string): Variant => ({
   },
 });
 
+const kamailioPlain: Variant = {
+  name: 'Kamailio plain',
+  start: async (trunk) => {
+    const work = mkdtempSync(join(tmpdir(), 'sluice-bench-kam-build-up-'));
+    try {
+      const kam = await startKamailio({ mode: 'plain', port: await freePort('udp'), uasPort: trunk, workDir: work });
+      return {
+        pid: kam.pid,
+        pids: () => kam.pids(),
+        port: kam.port,
+        stop: async () => {
+          await kam.stop();
+          rmSync(work, { recursive: true, force: true });
+        },
+      };
+    } catch (err) {
+      rmSync(work, { recursive: true, force: true });
+      throw err;
+    }
+  },
+};
+
+const kamailioSkipped = kamailioMissing('plain');
+if (kamailioSkipped !== null) console.error(`[build-up] Kamailio plain left out: ${kamailioSkipped}`);
 const variants: Variant[] = [
   floor(''),
   floor('parser'),
   floor('sdp'),
   floor('parser,sdp'),
   { name: 'Sluice', start: sluiceBox() },
+  ...(kamailioSkipped === null ? [kamailioPlain] : []),
 ];
 
 const started = Date.now();
@@ -97,5 +128,5 @@ if (jsonFile !== '') writeFileSync(jsonFile, `${json}\n`);
 console.log(`build-up at ${rate} calls/s, ${seconds} s, median of ${rounds} (CPU s per 1,000 calls; above the minimal B2BUA):`);
 for (const row of rows) {
   const warn = row.failed.some((f) => f > 0) || row.retransmissions.some((n) => n > 0) ? `  (retransmissions ${row.retransmissions.join('/')}, failed ${row.failed.join('/')}: near its limit)` : '';
-  console.log(`  ${row.variant.padEnd(48)}${String(row.cpuSecondsPer1000Calls).padStart(7)}  +${row.aboveFloor}${warn}`);
+  console.log(`  ${row.variant.padEnd(48)}${String(row.cpuSecondsPer1000Calls).padStart(7)}  ${row.aboveFloor >= 0 ? '+' : ''}${row.aboveFloor}${warn}`);
 }

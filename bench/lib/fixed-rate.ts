@@ -7,15 +7,22 @@
  */
 import { freePort, runSipp, startSipp, type SippServer } from '../../test/interop/harness/sipp.js';
 import { startUas, uacRrArgs } from './kamailio-parts.js';
-import { cpuSecondsOf, mainThreadCpuSecondsOf, udpDropsOf } from './proc.js';
+import { cpuSecondsOf, cpuSecondsOfAll, mainThreadCpuSecondsOf, udpDropsOf } from './proc.js';
 import { startSluice } from './sluice.js';
 
 /** A middle box in a process of its own, taking calls on 127.0.0.1:port. */
 export interface MiddleBox {
   pid: number;
   port: number;
+  /** Every process of the box (Kamailio's children) when it has more than `pid`. */
+  pids?(): number[];
   stop(): Promise<unknown>;
 }
+
+const pidsOf = (b: MiddleBox): number[] => b.pids?.() ?? [b.pid];
+const boxCpu = (b: MiddleBox): number => cpuSecondsOfAll(pidsOf(b));
+/** Each process's first thread: a Node box's event loop, or every Kamailio process (each has one thread). */
+const boxMainCpu = (b: MiddleBox): number => pidsOf(b).reduce((n, pid) => n + mainThreadCpuSecondsOf(pid), 0);
 
 /** Starts Sluice (B2BUA, media direct), with extra node flags, as a middle box. */
 export function sluiceBox(nodeArgs: string[] = [], sip?: Record<string, unknown>): (trunk: number) => Promise<MiddleBox> {
@@ -67,7 +74,8 @@ export interface FixedRateRun {
   udpDrops: { middleBoxes: number; generator: number };
 }
 
-const dropsOf = (pid: number): number => udpDropsOf([pid]);
+const dropsOf = (pid: number): (() => number) => () => udpDropsOf([pid]);
+const cpuOf = (pid: number): (() => number) => () => cpuSecondsOf(pid);
 const per1000 = (cpu: number, calls: number): number => Math.round((cpu / calls) * 1e6) / 1e3;
 
 /**
@@ -75,12 +83,12 @@ const per1000 = (cpu: number, calls: number): number => Math.round((cpu / calls)
  * every 250 ms and once more at stop: a sipp uac exits when its calls are done, and /proc forgets
  * it then (its sockets close first), so the highest reading before its exit stands for it.
  */
-function watch(pid: number, counter: (pid: number) => number): { read(): number; stop(): void } {
-  const from = counter(pid);
+function watch(counter: () => number): { read(): number; stop(): void } {
+  const from = counter();
   let last = from;
   const sample = (): boolean => {
     try {
-      last = Math.max(last, counter(pid));
+      last = Math.max(last, counter());
       return true;
     } catch {
       return false;
@@ -112,11 +120,11 @@ export async function runAtFixedRate(o: FixedRateOptions): Promise<FixedRateRun>
     for (let i = 0; i < boxCount; i++) boxes.push(await o.start(trunk));
     const warmUp = o.warmUpSeconds ?? 3;
     if (warmUp > 0) await Promise.all(boxes.map((b) => runSipp({ args: uacArgs(b.port, share, warmUp), timeoutMs: (warmUp + 30) * 1_000 })));
-    const before = boxes.map((b) => cpuSecondsOf(b.pid));
-    const mainBefore = boxes.map((b) => mainThreadCpuSecondsOf(b.pid));
-    const boxDrops = boxes.map((b) => watch(b.pid, dropsOf));
-    const uasCpu = watch(uas.pid, cpuSecondsOf);
-    const uasDrops = watch(uas.pid, dropsOf);
+    const before = boxes.map(boxCpu);
+    const mainBefore = boxes.map(boxMainCpu);
+    const boxDrops = boxes.map((b) => watch(() => udpDropsOf(pidsOf(b))));
+    const uasCpu = watch(cpuOf(uas.pid));
+    const uasDrops = watch(dropsOf(uas.pid));
     for (const b of boxes) {
       uacs.push(
         await startSipp({
@@ -125,8 +133,8 @@ export async function runAtFixedRate(o: FixedRateOptions): Promise<FixedRateRun>
         }),
       );
     }
-    const uacCpu = uacs.map((u) => watch(u.pid, cpuSecondsOf));
-    const uacDrops = uacs.map((u) => watch(u.pid, dropsOf));
+    const uacCpu = uacs.map((u) => watch(cpuOf(u.pid)));
+    const uacDrops = uacs.map((u) => watch(dropsOf(u.pid)));
     // Its failure is held (not left unhandled while the calls run) and thrown once they are done.
     const measuring = o.onMeasure?.(boxes).then(
       () => null,
@@ -135,8 +143,8 @@ export async function runAtFixedRate(o: FixedRateOptions): Promise<FixedRateRun>
     const results = await Promise.all(uacs.map((u) => u.done));
     const measured = await measuring;
     if (measured) throw measured.err;
-    const cpu = boxes.map((b, i) => cpuSecondsOf(b.pid) - before[i]!);
-    const mainCpu = boxes.map((b, i) => mainThreadCpuSecondsOf(b.pid) - mainBefore[i]!);
+    const cpu = boxes.map((b, i) => boxCpu(b) - before[i]!);
+    const mainCpu = boxes.map((b, i) => boxMainCpu(b) - mainBefore[i]!);
     const watches = [uasCpu, uasDrops, ...uacCpu, ...uacDrops, ...boxDrops];
     for (const w of watches) w.stop();
     const sum = (ws: { read(): number }[]): number => ws.reduce((n, w) => n + w.read(), 0);
