@@ -12,7 +12,7 @@ import {
   getSessionConnection,
   hasRtcpMux,
   isZeroAddress,
-  parseAttribute,
+  attributeName,
   parseSdp,
   serializeSdp,
   setMediaAddress,
@@ -86,7 +86,9 @@ export function signalledStreams(sdp: Sdp): SignalledStream[] {
 const ANCHOR_DROPS = new Set(['candidate', 'ice-ufrag', 'ice-pwd', 'ice-options', 'ice-lite', 'remote-candidates', 'end-of-candidates', 'ssrc', 'ssrc-group']);
 
 /** Whether a line stays when media is anchored (see ANCHOR_DROPS). */
-const kept = (l: SdpLine): boolean => l.type !== 'a' || !ANCHOR_DROPS.has(parseAttribute(l.value).name);
+const kept = (l: SdpLine): boolean => l.type !== 'a' || !ANCHOR_DROPS.has(attributeName(l.value));
+
+const DISABLED: StreamTarget = { kind: 'disabled' };
 
 /**
  * The SDP the far party gets: what this party sent (text, or already parsed: it is changed in
@@ -100,11 +102,12 @@ export function regenerate(input: Sdp | string, origin: OriginState, ourAddress:
   const session = getSessionConnection(sdp);
   setSessionAddress(sdp, { addrtype, address: session !== null && isZeroAddress(session.addrtype, session.address) ? zero : ourAddress });
   if (anchored) sdp.session = sdp.session.filter(kept);
-  sdp.media.forEach((m, i) => {
-    const target = targets[i] ?? { kind: 'disabled' };
+  for (let i = 0; i < sdp.media.length; i++) {
+    const m = sdp.media[i]!;
+    const target = targets[i] ?? DISABLED;
     if (target.kind === 'disabled') {
       setMediaPort(sdp, i, 0);
-      return;
+      continue;
     }
     if (anchored) m.lines = m.lines.filter(kept);
     const c = effectiveConnection(sdp, i);
@@ -113,7 +116,7 @@ export function regenerate(input: Sdp | string, origin: OriginState, ourAddress:
     setMediaAddress(sdp, i, spec);
     setMediaPort(sdp, i, target.rtpPort);
     if (getRtcp(sdp, i) !== null) setRtcp(sdp, i, target.rtcpPort === null ? null : { port: target.rtcpPort, address: spec });
-  });
+  }
   return serializeSdp(sdp);
 }
 

@@ -29,20 +29,40 @@ export function parseAttribute(lineValue: string): Attribute {
   return { name: trimBlanks(lineValue.slice(0, colon)), value: lineValue.slice(colon + 1) };
 }
 
+/** The name of an a= line value (parseAttribute's), without making the Attribute. */
+export function attributeName(lineValue: string): string {
+  const colon = lineValue.indexOf(':');
+  return trimBlanks(colon === -1 ? lineValue : lineValue.slice(0, colon));
+}
+
+/**
+ * Whether an a= line value is attribute `name` (parseAttribute(lineValue).name === name), read
+ * in place: every offer and answer is asked this for a few names per stream.
+ */
+export function isAttribute(lineValue: string, name: string): boolean {
+  const n = lineValue.length;
+  let i = 0;
+  while (i < n && isBlank(lineValue.charCodeAt(i))) i++;
+  if (!lineValue.startsWith(name, i)) return false;
+  i += name.length;
+  while (i < n && isBlank(lineValue.charCodeAt(i))) i++;
+  return i === n || lineValue.charCodeAt(i) === 0x3a;
+}
+
 /** The values of every `a=<name>` line of one section, in order ('' for a flag). */
 export function attributeValues(lines: readonly SdpLine[], name: string): string[] {
   const out: string[] = [];
   for (const line of lines) {
-    if (line.type !== 'a') continue;
-    const a = parseAttribute(line.value);
-    if (a.name === name) out.push(a.value ?? '');
+    if (line.type !== 'a' || !isAttribute(line.value, name)) continue;
+    const colon = line.value.indexOf(':');
+    out.push(colon === -1 ? '' : line.value.slice(colon + 1));
   }
   return out;
 }
 
 export function hasAttribute(lines: readonly SdpLine[], name: string): boolean {
   for (const line of lines) {
-    if (line.type === 'a' && parseAttribute(line.value).name === name) return true;
+    if (line.type === 'a' && isAttribute(line.value, name)) return true;
   }
   return false;
 }

@@ -28,8 +28,10 @@ export {
   type Timing,
 } from './fields.js';
 export {
+  attributeName,
   attributeValues,
   hasAttribute,
+  isAttribute,
   isDirection,
   parseAttribute,
   parseCrypto,

@@ -63,9 +63,20 @@ function connections(lines: readonly SdpLine[]): Connection[] {
   return out;
 }
 
+/** The first c= of a section, or null: what a stream's media address is read from (no array). */
+function firstConnection(lines: readonly SdpLine[]): Connection | null {
+  for (const line of lines) {
+    if (line.type !== 'c') continue;
+    const r = readConnection(line.value);
+    if (typeof r === 'string') throw new Error(`corrupted SDP model: ${r}`);
+    return r;
+  }
+  return null;
+}
+
 /** The session-level c= (the first, should a sender write several), or null. */
 export function getSessionConnection(sdp: Sdp): Connection | null {
-  return connections(sdp.session)[0] ?? null;
+  return firstConnection(sdp.session);
 }
 
 /** Every media-level c= of a stream (several for layered multicast, RFC 8866 5.7). */
@@ -78,7 +89,7 @@ export function getMediaConnections(sdp: Sdp, index: number): Connection[] {
  * null (no c= at all is legal for a disabled stream and for RTSP-style descriptions).
  */
 export function effectiveConnection(sdp: Sdp, index: number): Connection | null {
-  return getMediaConnections(sdp, index)[0] ?? getSessionConnection(sdp);
+  return firstConnection(mediaAt(sdp, index).lines) ?? firstConnection(sdp.session);
 }
 
 /** Media-level direction attribute, else session-level, else sendrecv (RFC 8866 6.7). */
@@ -125,7 +136,11 @@ function parsedValues<T>(sdp: Sdp, index: number, name: string, parse: (v: strin
 
 /** The stream's a=rtcp (the first readable one), or null. */
 export function getRtcp(sdp: Sdp, index: number): Rtcp | null {
-  return parsedValues(sdp, index, 'rtcp', parseRtcp)[0] ?? null;
+  for (const v of values(sdp, index, 'rtcp')) {
+    const r = parseRtcp(v);
+    if (r !== null) return r;
+  }
+  return null;
 }
 
 export function hasRtcpMux(sdp: Sdp, index: number): boolean {

@@ -13,6 +13,8 @@ export const SDP_LIMITS = Object.freeze({
 
 const LF = 0x0a;
 const CR = 0x0d;
+/** 'a' to 'z': a line's type as one shared string rather than a slice per line. */
+const LETTERS: readonly string[] = Array.from({ length: 26 }, (_, i) => String.fromCharCode(0x61 + i));
 
 /**
  * Parses an SDP body (RFC 8866). A Buffer is decoded as latin1 so every byte survives and
@@ -81,14 +83,15 @@ function parseText(text: string): Sdp {
         lineEol = '\r\n';
       }
     }
-    const raw = text.slice(pos, end);
+    const lineStart = pos;
     pos = nl === -1 ? n : nl + 1;
 
-    const type = raw.charCodeAt(0);
-    if (raw.length < 2 || type < 0x61 || type > 0x7a || raw.charCodeAt(1) !== 0x3d) {
-      throw new SdpParseError(`expected <letter>=<value>, found ${excerpt(raw)}`, lineNo);
+    // Read in place: only the value becomes a string of its own.
+    const type = text.charCodeAt(lineStart);
+    if (end - lineStart < 2 || type < 0x61 || type > 0x7a || text.charCodeAt(lineStart + 1) !== 0x3d) {
+      throw new SdpParseError(`expected <letter>=<value>, found ${excerpt(text.slice(lineStart, end))}`, lineNo);
     }
-    const line: SdpLine = { type: raw[0] as string, value: raw.slice(2) };
+    const line: SdpLine = { type: LETTERS[type - 0x61]!, value: text.slice(lineStart + 2, end) };
     if (eol === undefined) eol = lineEol ?? '\r\n';
     else if (lineEol !== undefined && lineEol !== eol) line.eol = lineEol;
     finalEol = lineEol !== undefined;

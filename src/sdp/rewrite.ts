@@ -1,8 +1,8 @@
-import { isDirection, parseAttribute } from './attributes.js';
+import { isAttribute, isDirection, parseAttribute } from './attributes.js';
 import { isLiteralOf } from './fields.js';
 import { mediaAt } from './media.js';
 import type { AddrType, Direction, Origin, Sdp, SdpLine } from './model.js';
-import { isDigits, isFieldText, replaceToken, tokenize, type Token } from './tokens.js';
+import { fieldBounds, isDigitRange, isDigits, isFieldText, replaceToken, tokenEnd, tokenStart } from './tokens.js';
 
 /**
  * In-place rewrites for SDP regeneration. Each edits the line it is about and leaves every
@@ -93,13 +93,17 @@ function checkPort(port: number, what: string): void {
 export function setMediaPort(sdp: Sdp, index: number, port: number): void {
   checkPort(port, 'port');
   const line = mediaAt(sdp, index).lines[0] as SdpLine;
-  const old = tokenize(line.value)[1];
-  if (line.type !== 'm' || old === undefined) throw new Error('corrupted SDP model: bad m= line');
-  const slash = old.text.indexOf('/');
-  line.value = replaceToken(line.value, 1, slash === -1 ? String(port) : String(port) + old.text.slice(slash));
+  const value = line.value;
+  const start = line.type === 'm' ? tokenStart(value, 1) : -1;
+  if (start === -1) throw new Error('corrupted SDP model: bad m= line');
+  const end = tokenEnd(value, start);
+  // The port field ends at a '/' (a port count follows) or at the field's end.
+  let portEnd = start;
+  while (portEnd < end && value.charCodeAt(portEnd) !== 0x2f) portEnd++;
+  line.value = value.slice(0, start) + String(port) + value.slice(portEnd);
 }
 
-const isRtcp = (l: SdpLine): boolean => l.type === 'a' && parseAttribute(l.value).name === 'rtcp';
+const isRtcp = (l: SdpLine): boolean => l.type === 'a' && isAttribute(l.value, 'rtcp');
 
 /**
  * Sets the stream's a=rtcp (RFC 3605) to `port`, with an address when given; null removes it.
@@ -120,19 +124,25 @@ export function setRtcp(sdp: Sdp, index: number, rtcp: { port: number; address?:
 
 const ORIGIN_FIELDS = ['username', 'sessId', 'sessVersion', 'nettype', 'addrtype', 'address'] as const;
 
-/** The o= line and its fields, checked as the parser checks them (six fields, a decimal sess-version). */
-function originFields(sdp: Sdp): { line: SdpLine; tokens: Token[] } {
-  const line = sdp.session.find((l) => l.type === 'o');
-  const tokens = line === undefined ? [] : tokenize(line.value);
-  if (line === undefined || tokens.length !== 6 || !isDigits((tokens[2] as Token).text)) {
+/** The o= line and its fields' bounds, checked as the parser checks them (six fields, a decimal sess-version). */
+function originFields(sdp: Sdp): { line: SdpLine; bounds: number[] } {
+  let line: SdpLine | undefined;
+  for (const l of sdp.session) {
+    if (l.type === 'o') {
+      line = l;
+      break;
+    }
+  }
+  const bounds = line === undefined ? [] : fieldBounds(line.value);
+  if (line === undefined || bounds.length !== 12 || !isDigitRange(line.value, bounds[4]!, bounds[5]!)) {
     throw new Error('corrupted SDP model: bad or missing o= line');
   }
-  return { line, tokens };
+  return { line, bounds };
 }
 
 /** Changes the given o= fields; the others (and their spacing) stay as they are. */
 export function setOrigin(sdp: Sdp, fields: Partial<Origin>): void {
-  const { line, tokens } = originFields(sdp);
+  const { line, bounds } = originFields(sdp);
   // In ORIGIN_FIELDS' order, read by name: a key read per field name would be a keyed lookup
   // in a loop (megamorphic in V8), on every SDP a call regenerates.
   const values = [fields.username, fields.sessId, fields.sessVersion, fields.nettype, fields.addrtype, fields.address];
@@ -148,11 +158,10 @@ export function setOrigin(sdp: Sdp, fields: Partial<Origin>): void {
   let out = '';
   let at = 0;
   for (let i = 0; i < values.length; i++) {
-    const t = tokens[i] as { start: number; end: number };
     const v = values[i];
     if (v === undefined) continue;
-    out += value.slice(at, t.start) + v;
-    at = t.end;
+    out += value.slice(at, bounds[2 * i]) + v;
+    at = bounds[2 * i + 1]!;
   }
   line.value = at === 0 ? value : out + value.slice(at);
 }
@@ -162,8 +171,8 @@ export function setOrigin(sdp: Sdp, fields: Partial<Origin>): void {
  * decimal; returns the new version.
  */
 export function bumpVersion(sdp: Sdp): string {
-  const { line, tokens } = originFields(sdp);
-  const old = (tokens[2] as Token).text;
+  const { line, bounds } = originFields(sdp);
+  const old = line.value.slice(bounds[4], bounds[5]);
   const next = (BigInt(old) + 1n).toString();
   line.value = replaceToken(line.value, 2, next);
   return next;

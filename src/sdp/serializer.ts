@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import type { Sdp, SdpLine } from './model.js';
+import type { Sdp } from './model.js';
 
 /**
  * Writes the lines back in order, each with its own ending (or the document's), the last one
@@ -10,12 +10,18 @@ import type { Sdp, SdpLine } from './model.js';
 export function serializeSdp(sdp: Sdp): string {
   let out = '';
   let pending = '';
-  const write = (line: SdpLine): void => {
+  const eol = sdp.eol;
+  // Written out for both levels (no per-call closure): every offer and answer passes here.
+  for (const line of sdp.session) {
     out += pending + line.type + '=' + line.value;
-    pending = line.eol ?? sdp.eol;
-  };
-  for (const line of sdp.session) write(line);
-  for (const m of sdp.media) for (const line of m.lines) write(line);
+    pending = line.eol ?? eol;
+  }
+  for (const m of sdp.media) {
+    for (const line of m.lines) {
+      out += pending + line.type + '=' + line.value;
+      pending = line.eol ?? eol;
+    }
+  }
   if (sdp.finalEol) out += pending;
   return out + sdp.trailer;
 }

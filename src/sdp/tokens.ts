@@ -14,22 +14,26 @@ export function isBlank(code: number): boolean {
   return code === 0x20 || code === 0x09;
 }
 
-/** Calls `each` with the bounds of every field of `value`, in order. */
-function eachField(value: string, each: (start: number, end: number) => void): void {
-  let i = 0;
+/** End of the blanks from `i` on. */
+function skipBlanks(value: string, i: number): number {
   const n = value.length;
-  while (i < n) {
-    while (i < n && isBlank(value.charCodeAt(i))) i++;
-    if (i >= n) return;
-    const start = i;
-    while (i < n && !isBlank(value.charCodeAt(i))) i++;
-    each(start, i);
-  }
+  while (i < n && isBlank(value.charCodeAt(i))) i++;
+  return i;
 }
+
+// The scans below are written out rather than shared through a per-field callback: SDP is read
+// on every offer and answer a call carries, and a closure per call cost more than the scan.
 
 export function tokenize(value: string): Token[] {
   const out: Token[] = [];
-  eachField(value, (start, end) => out.push({ text: value.slice(start, end), start, end }));
+  const n = value.length;
+  let i = skipBlanks(value, 0);
+  while (i < n) {
+    const start = i;
+    i = tokenEnd(value, i);
+    out.push({ text: value.slice(start, i), start, end: i });
+    i = skipBlanks(value, i);
+  }
   return out;
 }
 
@@ -39,12 +43,46 @@ export function tokenize(value: string): Token[] {
  */
 export function fieldTexts(value: string): string[] {
   const out: string[] = [];
-  eachField(value, (start, end) => out.push(value.slice(start, end)));
+  const n = value.length;
+  let i = skipBlanks(value, 0);
+  while (i < n) {
+    const start = i;
+    i = tokenEnd(value, i);
+    out.push(value.slice(start, i));
+    i = skipBlanks(value, i);
+  }
   return out;
 }
 
+/**
+ * The bounds of the fields of `value` as [start0, end0, start1, end1, ...]: one array, no
+ * strings, for a rewrite that replaces some fields and keeps the rest of the text.
+ */
+export function fieldBounds(value: string): number[] {
+  const out: number[] = [];
+  const n = value.length;
+  let i = skipBlanks(value, 0);
+  while (i < n) {
+    const start = i;
+    i = tokenEnd(value, i);
+    out.push(start, i);
+    i = skipBlanks(value, i);
+  }
+  return out;
+}
+
+/** Whether value[start, end) is 1 or more ASCII digits. */
+export function isDigitRange(value: string, start: number, end: number): boolean {
+  if (end <= start) return false;
+  for (let i = start; i < end; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
 /** Start of token `index` of `value`, or -1; its end is tokenEnd(value, start). */
-function tokenStart(value: string, index: number): number {
+export function tokenStart(value: string, index: number): number {
   let i = 0;
   const n = value.length;
   for (let k = 0; ; k++) {
@@ -55,7 +93,7 @@ function tokenStart(value: string, index: number): number {
   }
 }
 
-function tokenEnd(value: string, start: number): number {
+export function tokenEnd(value: string, start: number): number {
   let i = start;
   while (i < value.length && !isBlank(value.charCodeAt(i))) i++;
   return i;

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  attributeName,
   attributeValues,
   hasAttribute,
+  isAttribute,
   parseAttribute,
   parseCrypto,
   parseFmtp,
@@ -30,6 +32,14 @@ describe('parseAttribute', () => {
     expect(attributeValues(lines, 'rtcp-mux')).toEqual(['']);
     expect(hasAttribute(lines, 'rtcp-mux')).toBe(true);
     expect(hasAttribute(lines, 'rtcp-rsize')).toBe(false);
+  });
+
+  it('isAttribute and attributeName read the name in place as parseAttribute does', () => {
+    const values = ['rtcp:5', 'rtcp', ' rtcp :5', 'rtcp-mux', 'rtcpx:1', 'rtc', 'rtcp x:1', '\trtcp\t', ':rtcp', 'sendrecv ', 'fingerprint:sha-256 AB:CD', ''];
+    for (const v of values) {
+      expect(attributeName(v)).toBe(parseAttribute(v).name);
+      for (const name of ['rtcp', 'rtcp-mux', 'sendrecv', 'fingerprint']) expect(isAttribute(v, name)).toBe(parseAttribute(v).name === name);
+    }
   });
 });
 

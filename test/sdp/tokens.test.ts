@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fieldTexts, replaceToken, restAfter, tokenize } from '../../src/sdp/tokens.js';
+import { fieldBounds, fieldTexts, isDigitRange, replaceToken, restAfter, tokenize } from '../../src/sdp/tokens.js';
 
 // Values made of fields and runs of spaces and tabs, as devices write them.
 const value = fc.array(fc.constantFrom('a', 'IN', '1', ' ', '\t', '  ', 'x/2'), { maxLength: 12 }).map((parts) => parts.join(''));
@@ -29,5 +29,20 @@ describe('SDP field tokens', () => {
       }),
     );
     expect(replaceToken('audio  49170\tRTP/AVP 0', 1, '5004')).toBe('audio  5004\tRTP/AVP 0');
+  });
+
+  it('fieldBounds gives the bounds tokenize gives, flat and without texts', () => {
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(fieldBounds(v)).toEqual(tokenize(v).flatMap((t) => [t.start, t.end]));
+      }),
+    );
+  });
+
+  it('isDigitRange: one or more ASCII digits in the range, nothing else', () => {
+    expect(isDigitRange('o=x 123 y', 4, 7)).toBe(true);
+    expect(isDigitRange('o=x 123 y', 3, 7)).toBe(false);
+    expect(isDigitRange('123', 1, 1)).toBe(false);
+    expect(isDigitRange('1a3', 0, 3)).toBe(false);
   });
 });
