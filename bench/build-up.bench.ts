@@ -20,15 +20,13 @@
  * --seconds N (default 15), --rounds N (default 2), --json FILE.
  * Needs sipp and a built dist/ (the npm script builds it).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { hasBinary } from '../test/interop/harness/prereq.js';
 import { freePort } from '../test/interop/harness/sipp.js';
 import { arg } from './lib/args.js';
 import { runAtFixedRate, sluiceBox, type FixedRateRun, type MiddleBox } from './lib/fixed-rate.js';
 import { B2BUA_FLOOR_SETUP, startFloor } from './lib/node-floor-part.js';
-import { kamailioMissing, startKamailio } from './lib/kamailio.js';
+import { kamailioMissing, startKamailioPlain } from './lib/kamailio.js';
 
 const rate = Number(arg('--rate', '3000'));
 const seconds = Number(arg('--seconds', '15'));
@@ -63,22 +61,8 @@ const floor = (uses: string): Variant => ({
 const kamailioPlain: Variant = {
   name: 'Kamailio plain',
   start: async (trunk) => {
-    const work = mkdtempSync(join(tmpdir(), 'sluice-bench-kam-build-up-'));
-    try {
-      const kam = await startKamailio({ mode: 'plain', port: await freePort('udp'), uasPort: trunk, workDir: work });
-      return {
-        pid: kam.pid,
-        pids: () => kam.pids(),
-        port: kam.port,
-        stop: async () => {
-          await kam.stop();
-          rmSync(work, { recursive: true, force: true });
-        },
-      };
-    } catch (err) {
-      rmSync(work, { recursive: true, force: true });
-      throw err;
-    }
+    const kam = await startKamailioPlain(await freePort('udp'), trunk, 'sluice-bench-kam-build-up-');
+    return { pid: kam.pid, pids: () => kam.pids(), port: kam.port, stop: () => kam.stop() };
   },
 };
 

@@ -3,7 +3,8 @@
  * with a generated config (bench/kamailio/proxy.cfg.ts) in a work directory, ended by its pid.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasBinary } from '../../test/interop/harness/prereq.js';
 import { kamailioConfig } from '../kamailio/proxy.cfg.js';
@@ -221,4 +222,26 @@ export async function startKamailio(opts: KamailioStartOptions): Promise<Kamaili
   }
   await stop();
   throw new Error(exited ? `kamailio exited at start: ${logTail()}` : `kamailio ctl socket did not answer within 10 s: ${logTail()}`);
+}
+
+/**
+ * Kamailio plain toward the sipp uas at 127.0.0.1:uasPort, in a work directory of its own under
+ * the system's temp dir (`prefix`), removed when it stops or fails to start: the anchor the
+ * fixed-rate comparisons (bench:build-up, the `paired` part) set Sluice beside.
+ */
+export async function startKamailioPlain(port: number, uasPort: number, prefix: string): Promise<KamailioInstance> {
+  const work = mkdtempSync(join(tmpdir(), prefix));
+  try {
+    const kam = await startKamailio({ mode: 'plain', port, uasPort, workDir: work });
+    return {
+      ...kam,
+      stop: async () => {
+        await kam.stop();
+        rmSync(work, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    rmSync(work, { recursive: true, force: true });
+    throw err;
+  }
 }

@@ -5,12 +5,9 @@
  * half the lower of the two rates the searches confirmed, at most 1,000 calls/s, or 1,000 when
  * they did not run.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { hasBinary } from '../../test/interop/harness/prereq.js';
 import { freePort } from '../../test/interop/harness/sipp.js';
-import { kamailioMissing, kamailioVersion, startKamailio } from './kamailio.js';
+import { kamailioMissing, kamailioVersion, startKamailioPlain } from './kamailio.js';
 import { runPaired, type PairedContender } from './paired-rate.js';
 import { startSluice } from './sluice.js';
 
@@ -34,21 +31,8 @@ export function pairedRate(confirmed: PairedPartOptions['confirmed']): number {
 const kamailioPlain: PairedContender = {
   name: 'kamailio-plain',
   async start(trunk) {
-    const work = mkdtempSync(join(tmpdir(), 'sluice-bench-kam-paired-'));
-    try {
-      const kam = await startKamailio({ mode: 'plain', port: await freePort('udp'), uasPort: trunk, workDir: work });
-      return {
-        port: kam.port,
-        pids: () => kam.pids(),
-        stop: async () => {
-          await kam.stop();
-          rmSync(work, { recursive: true, force: true });
-        },
-      };
-    } catch (err) {
-      rmSync(work, { recursive: true, force: true });
-      throw err;
-    }
+    const kam = await startKamailioPlain(await freePort('udp'), trunk, 'sluice-bench-kam-paired-');
+    return { port: kam.port, pids: () => kam.pids(), stop: () => kam.stop() };
   },
 };
 

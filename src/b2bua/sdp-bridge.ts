@@ -6,13 +6,13 @@
  * and a=ssrc lines are dropped when media is anchored (see ANCHOR_DROPS).
  */
 import {
+  attributeName,
   effectiveConnection,
   getMediaLine,
   getRtcp,
   getSessionConnection,
   hasRtcpMux,
   isZeroAddress,
-  attributeName,
   parseSdp,
   serializeSdp,
   setMediaAddress,

@@ -25,14 +25,12 @@ function skipBlanks(value: string, i: number): number {
 // on every offer and answer a call carries, and a closure per call cost more than the scan.
 
 export function tokenize(value: string): Token[] {
+  const bounds = fieldBounds(value);
   const out: Token[] = [];
-  const n = value.length;
-  let i = skipBlanks(value, 0);
-  while (i < n) {
-    const start = i;
-    i = tokenEnd(value, i);
-    out.push({ text: value.slice(start, i), start, end: i });
-    i = skipBlanks(value, i);
+  for (let k = 0; k < bounds.length; k += 2) {
+    const start = bounds[k]!;
+    const end = bounds[k + 1]!;
+    out.push({ text: value.slice(start, end), start, end });
   }
   return out;
 }
