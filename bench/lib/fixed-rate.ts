@@ -7,7 +7,7 @@
  */
 import { freePort, runSipp, startSipp, type SippServer } from '../../test/interop/harness/sipp.js';
 import { startUas, uacRrArgs } from './kamailio-parts.js';
-import { cpuSecondsOf, cpuSecondsOfAll, mainThreadCpuSecondsOf, udpDropsOf } from './proc.js';
+import { cpuSecondsOf, mainThreadCpuSecondsOf, udpDropsOf } from './proc.js';
 import { startSluice } from './sluice.js';
 
 /** A middle box in a process of its own, taking calls on 127.0.0.1:port. */
@@ -20,7 +20,8 @@ export interface MiddleBox {
 }
 
 const pidsOf = (b: MiddleBox): number[] => b.pids?.() ?? [b.pid];
-const boxCpu = (b: MiddleBox): number => cpuSecondsOfAll(pidsOf(b));
+// Read strictly (a process gone mid-run throws, as a box that died must not read as idle).
+const boxCpu = (b: MiddleBox): number => pidsOf(b).reduce((n, pid) => n + cpuSecondsOf(pid), 0);
 /** Each process's first thread: a Node box's event loop, or every Kamailio process (each has one thread). */
 const boxMainCpu = (b: MiddleBox): number => pidsOf(b).reduce((n, pid) => n + mainThreadCpuSecondsOf(pid), 0);
 
