@@ -14,9 +14,10 @@
  * Installs what it needs where it can (bench/lib/install.ts). Each part is bounded in time and
  * reports why it could not run; the rest still runs. Prints JSON, then a table.
  * Options: --quick (short steps, 2,000 calls: a try-out, not a figure), --parts a,b (signalling,
- * paired, concurrency, media; and `floor`, not run by default for time: ~5 min more, the call rates of a
+ * paired, concurrency, media; and `floor`, not run by default for time: ~7 min more, the call rates of a
  * stateless proxy and of a minimal B2BUA in Node, the least any Node middle box and any Node
- * B2BUA spend here; the B2BUA runs as Sluice does, with its send thread), --json FILE (also write the JSON there).
+ * B2BUA spend here; the B2BUA runs as Sluice does, with its send thread, and once more with
+ * Sluice's parser and SDP regeneration), --json FILE (also write the JSON there).
  */
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -24,7 +25,7 @@ import { arg } from './lib/args.js';
 import { installPeers } from './lib/install.js';
 import { runKamailioParts, runSippCeiling } from './lib/kamailio-parts.js';
 import { runMediaParts } from './lib/media-parts.js';
-import { B2BUA_FLOOR_SETUP, runNodeFloor } from './lib/node-floor-part.js';
+import { B2BUA_FLOOR_CHECKED_SETUP, B2BUA_FLOOR_SETUP, runNodeFloor } from './lib/node-floor-part.js';
 import { runPairedPart } from './lib/paired-part.js';
 import { runSluiceConcurrency, runSluiceRate } from './lib/sluice-parts.js';
 import { printTable, summarize, type BenchReport } from './lib/report.js';
@@ -83,6 +84,8 @@ if (parts.includes('floor')) {
   // figures are then comparable rung for rung. From 4,000 a probe at 9,000 passed its 8 s, the
   // confirm at 9,000 and the step-down failed, and the cap came before a second step-down.
   report.b2buaFloor = await runNodeFloor({ ...rate, maxSecondsPerSearch: cap(150), startRate: 3_000 }, 'b2bua', B2BUA_FLOOR_SETUP);
+  log("floor: sipp -> minimal B2BUA in Node with Sluice's parser and SDP regeneration -> sipp");
+  report.b2buaFloorChecked = await runNodeFloor({ ...rate, maxSecondsPerSearch: cap(150), startRate: 3_000 }, 'b2bua', B2BUA_FLOOR_CHECKED_SETUP);
 }
 if (parts.includes('concurrency')) {
   report.sluice = { ...(report.sluice ?? {}), concurrency: await runSluiceConcurrency({ quick, log }) };

@@ -114,6 +114,15 @@ export async function startFloor(kind: FloorKind, port: number, nextHopPort: num
  */
 export const B2BUA_FLOOR_SETUP: FloorSetup = { runtime: 'sluice', uses: 'sendThread' };
 
+/**
+ * The minimal B2BUA with the two parts the goal asks of any B2BUA here, taken from Sluice: its
+ * SIP parser (every message checked as RFC 4475's torture tests ask, so bad input gets a clear
+ * error) and its SDP regeneration ("B2BUA regeneration on"). What it spends is spent before any
+ * transaction, dialog or call state of Sluice's own: set beside Kamailio plain, it says how much
+ * room the calls/s goal leaves for the rest of a B2BUA.
+ */
+export const B2BUA_FLOOR_CHECKED_SETUP: FloorSetup = { runtime: 'sluice', uses: 'sendThread,parser,sdp' };
+
 /** A floor's rate search: the highest rate with zero failed calls, CPU s per 1,000 calls. */
 export async function runNodeFloor(o: RateOptions = {}, kind: FloorKind = 'proxy', setup: FloorSetup = {}): Promise<PartResult> {
   if (!hasBinary('sipp')) return { skipped: SIPP_MISSING };

@@ -19,6 +19,8 @@ export interface BenchReport {
   nodeFloor?: Part;
   /** Opt-in part `floor` too: a minimal B2BUA in Node (bench/lib/b2bua-floor.ts). */
   b2buaFloor?: Part;
+  /** Opt-in part `floor` too: the minimal B2BUA with Sluice's parser and SDP regeneration (B2BUA_FLOOR_CHECKED_SETUP). */
+  b2buaFloorChecked?: Part;
   kamailio?: Part;
   /** Part `paired`: CPU per call of Kamailio plain and Sluice at one rate, in turn (bench/lib/paired-part.ts). */
   paired?: Part;
@@ -30,8 +32,8 @@ export interface BenchReport {
 
 /** The headline figures and ratios (null where a part did not give its figure). */
 export interface Summary {
-  callsPerSecond: { sippCeiling: number | null; nodeFloor: number | null; b2buaFloor: number | null; kamailioPlain: number | null; kamailioTopos: number | null; sluice: number | null };
-  cpuSecondsPer1000Calls: { nodeFloor: number | null; b2buaFloor: number | null; kamailioPlain: number | null; kamailioTopos: number | null; sluice: number | null };
+  callsPerSecond: { sippCeiling: number | null; nodeFloor: number | null; b2buaFloor: number | null; b2buaFloorChecked: number | null; kamailioPlain: number | null; kamailioTopos: number | null; sluice: number | null };
+  cpuSecondsPer1000Calls: { nodeFloor: number | null; b2buaFloor: number | null; b2buaFloorChecked: number | null; kamailioPlain: number | null; kamailioTopos: number | null; sluice: number | null };
   /** Sluice's main thread alone at its best rate: what one process's call rate is bound by. */
   sluiceMainThreadCpuSecondsPer1000Calls: number | null;
   kbPerEstablishedCall: { kamailioPlain: number | null; kamailioPlainShm: number | null; sluice: number | null };
@@ -50,6 +52,13 @@ export interface Summary {
     sluiceVsB2buaFloorCpuPerCall: number | null;
     /** Whether a B2BUA in Node can reach Kamailio plain's rate here at all (null unless `floor` ran). */
     b2buaFloorVsKamailioPlainCps: number | null;
+    /**
+     * The same for the minimal B2BUA with Sluice's parser and SDP regeneration, by rate and by CPU
+     * per call: whether a Node B2BUA that checks what it receives and regenerates SDP, as the goal
+     * asks, can reach Kamailio plain before it keeps any state of its own (null unless `floor` ran).
+     */
+    b2buaFloorCheckedVsKamailioPlainCps: number | null;
+    b2buaFloorCheckedVsKamailioPlainCpuPerCall: number | null;
   };
   goals: { cpsAtLeastKamailioPlain: boolean | null; memoryAtMost16KbPerCall: boolean | null; relayAtLeastRtpengine: string };
 }
@@ -80,6 +89,7 @@ export function summarize(r: BenchReport): Summary {
     sippCeiling: search(r.sippCeiling)?.best?.rate ?? null,
     nodeFloor: search(r.nodeFloor)?.best?.rate ?? null,
     b2buaFloor: search(r.b2buaFloor)?.best?.rate ?? null,
+    b2buaFloorChecked: search(r.b2buaFloorChecked)?.best?.rate ?? null,
     kamailioPlain: search(plain)?.best?.rate ?? null,
     kamailioTopos: search(topos)?.best?.rate ?? null,
     sluice: search(r.sluice?.rate)?.best?.rate ?? null,
@@ -87,6 +97,7 @@ export function summarize(r: BenchReport): Summary {
   const cpu = {
     nodeFloor: search(r.nodeFloor)?.best?.cpuSecondsPer1000Calls ?? null,
     b2buaFloor: search(r.b2buaFloor)?.best?.cpuSecondsPer1000Calls ?? null,
+    b2buaFloorChecked: search(r.b2buaFloorChecked)?.best?.cpuSecondsPer1000Calls ?? null,
     kamailioPlain: search(plain)?.best?.cpuSecondsPer1000Calls ?? null,
     kamailioTopos: search(topos)?.best?.cpuSecondsPer1000Calls ?? null,
     sluice: search(r.sluice?.rate)?.best?.cpuSecondsPer1000Calls ?? null,
@@ -110,6 +121,8 @@ export function summarize(r: BenchReport): Summary {
       sluiceVsNodeFloorCpuPerCall: ratio(cpu.sluice, cpu.nodeFloor),
       sluiceVsB2buaFloorCpuPerCall: ratio(cpu.sluice, cpu.b2buaFloor),
       b2buaFloorVsKamailioPlainCps: ratio(cps.b2buaFloor, cps.kamailioPlain),
+      b2buaFloorCheckedVsKamailioPlainCps: ratio(cps.b2buaFloorChecked, cps.kamailioPlain),
+      b2buaFloorCheckedVsKamailioPlainCpuPerCall: ratio(cpu.b2buaFloorChecked, cpu.kamailioPlain),
     },
     goals: {
       cpsAtLeastKamailioPlain: cps.sluice === null || cps.kamailioPlain === null ? null : cps.sluice >= cps.kamailioPlain,
@@ -148,6 +161,7 @@ export function printTable(r: BenchReport, out: (line: string) => void): void {
     row(`Node floor (stateless proxy, Node${nv})`, show(s.callsPerSecond.nodeFloor), show(s.cpuSecondsPer1000Calls.nodeFloor), noteOf(r.nodeFloor));
   }
   if (r.b2buaFloor !== undefined) row('Node floor (minimal B2BUA, as Sluice runs)', show(s.callsPerSecond.b2buaFloor), show(s.cpuSecondsPer1000Calls.b2buaFloor), noteOf(r.b2buaFloor));
+  if (r.b2buaFloorChecked !== undefined) row("  + Sluice's parser and SDP", show(s.callsPerSecond.b2buaFloorChecked), show(s.cpuSecondsPer1000Calls.b2buaFloorChecked), noteOf(r.b2buaFloorChecked));
   row(`Kamailio${kv} plain`, show(s.callsPerSecond.kamailioPlain), show(s.cpuSecondsPer1000Calls.kamailioPlain), noteOf(k.plain as Part | undefined));
   const redisCpu = search(k.topos as Part | undefined)?.best?.otherCpuSecondsPer1000Calls?.redis;
   row(`Kamailio${kv} topos (Redis)`, show(s.callsPerSecond.kamailioTopos), show(s.cpuSecondsPer1000Calls.kamailioTopos), redisCpu === undefined ? noteOf(k.topos as Part | undefined) : `+ Redis ${redisCpu} CPU s/1000`);
@@ -163,6 +177,11 @@ export function printTable(r: BenchReport, out: (line: string) => void): void {
   if (r.nodeFloor !== undefined) out(`  Sluice / Node floor: ${show(s.ratios.sluiceVsNodeFloorCpuPerCall)}x CPU per call`);
   if (r.b2buaFloor !== undefined) {
     out(`  Sluice / minimal B2BUA: ${show(s.ratios.sluiceVsB2buaFloorCpuPerCall)}x CPU per call; minimal B2BUA / Kamailio plain: ${show(s.ratios.b2buaFloorVsKamailioPlainCps)}x calls/s`);
+  }
+  if (r.b2buaFloorChecked !== undefined) {
+    out(
+      `  Minimal B2BUA with Sluice's parser and SDP / Kamailio plain: ${show(s.ratios.b2buaFloorCheckedVsKamailioPlainCps)}x calls/s, ${show(s.ratios.b2buaFloorCheckedVsKamailioPlainCpuPerCall)}x CPU per call (before any transaction, dialog or call state of Sluice's)`,
+    );
   }
   out('Concurrency: established calls held, memory growth per call');
   const kc = k.concurrency as Part | undefined;

@@ -25,7 +25,7 @@ function report(): BenchReport {
 describe('bench report', () => {
   it('puts Sluice beside Kamailio as ratios and checks the goals', () => {
     const s = summarize(report());
-    expect(s.callsPerSecond).toEqual({ sippCeiling: 9000, nodeFloor: null, b2buaFloor: null, kamailioPlain: 4000, kamailioTopos: null, sluice: 2000 });
+    expect(s.callsPerSecond).toEqual({ sippCeiling: 9000, nodeFloor: null, b2buaFloor: null, b2buaFloorChecked: null, kamailioPlain: 4000, kamailioTopos: null, sluice: 2000 });
     expect(s.ratios.sluiceVsNodeFloorCpuPerCall).toBeNull();
     expect(s.ratios.sluiceVsB2buaFloorCpuPerCall).toBeNull();
     expect(s.ratios.sluiceVsKamailioPlainCps).toBe(0.5);
@@ -77,6 +77,23 @@ describe('bench report', () => {
     const text = lines.join('\n');
     expect(text).toMatch(/Node floor \(minimal B2BUA, as Sluice runs\)\s+6,000\s+0\.1/);
     expect(text).toContain('Sluice / minimal B2BUA: 5x CPU per call; minimal B2BUA / Kamailio plain: 1.5x calls/s');
+  });
+
+  it("shows the minimal B2BUA with Sluice's parser and SDP beside Kamailio when the floor part ran", () => {
+    const r = { ...report(), b2buaFloor: { node: 'v20.1.0', rate: best(6_000, 0.1) }, b2buaFloorChecked: { node: 'v20.1.0', rate: best(3_000, 0.3) } };
+    const s = summarize(r);
+    expect(s.callsPerSecond.b2buaFloorChecked).toBe(3000);
+    expect(s.cpuSecondsPer1000Calls.b2buaFloorChecked).toBe(0.3);
+    expect(s.ratios.b2buaFloorCheckedVsKamailioPlainCps).toBe(0.75);
+    expect(s.ratios.b2buaFloorCheckedVsKamailioPlainCpuPerCall).toBe(1.5);
+    const lines: string[] = [];
+    printTable(r, (l) => lines.push(l));
+    const text = lines.join('\n');
+    expect(text).toMatch(/\+ Sluice's parser and SDP\s+3,000\s+0\.3/);
+    expect(text).toContain("Minimal B2BUA with Sluice's parser and SDP / Kamailio plain: 0.75x calls/s, 1.5x CPU per call");
+    const without: string[] = [];
+    printTable({ ...report(), b2buaFloor: { node: 'v20.1.0', rate: best(6_000, 0.1) } }, (l) => without.push(l));
+    expect(without.join('\n')).not.toContain("Sluice's parser and SDP");
   });
 
   it('shows the paired part (both boxes at one rate, in turn) beside the searches, and says why it has no figure', () => {
