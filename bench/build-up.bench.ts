@@ -26,6 +26,7 @@ import { freePort } from '../test/interop/harness/sipp.js';
 import { arg } from './lib/args.js';
 import { runAtFixedRate, sluiceBox, type FixedRateRun, type MiddleBox } from './lib/fixed-rate.js';
 import { B2BUA_FLOOR_SETUP, startFloor } from './lib/node-floor-part.js';
+import { median as medianOf } from './lib/paired-rate.js';
 import { kamailioMissing, startKamailioPlain } from './lib/kamailio.js';
 
 const rate = Number(arg('--rate', '3000'));
@@ -87,11 +88,8 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : Math.round(((s[mid - 1]! + s[mid]!) / 2) * 1000) / 1000;
-};
+/** paired-rate's median, to the 0.001 the runs are given in (every variant has at least one run). */
+const median = (xs: number[]): number => Math.round(medianOf(xs)! * 1000) / 1000;
 const base = median(runs.get(variants[0]!.name)!.map((x) => x.cpuSecondsPer1000Calls));
 const rows = variants.map((v) => {
   const rs = runs.get(v.name)!;

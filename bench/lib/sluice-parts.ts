@@ -44,10 +44,6 @@ async function startPair(media: 'anchor' | 'direct', uasSeconds: number, sip?: R
  */
 const WARM_UP = { rate: 500, calls: 1_500, callMs: 500 };
 
-async function warmUp(sluice: SluiceUnderTest): Promise<void> {
-  await warmUpAt(sluice.inside);
-}
-
 /** WARM_UP's calls through the middle box on 127.0.0.1:port (a Node floor's restart takes them too). */
 export async function warmUpAt(port: number): Promise<void> {
   await runSipp({
@@ -74,7 +70,7 @@ export async function runSluiceRate(o: RateOptions & { media?: 'anchor' | 'direc
       // Kamailio's compiled code needs none).
       restartTarget: async () => {
         p.sluice = await p.sluice.restart();
-        await warmUp(p.sluice);
+        await warmUpAt(p.sluice.inside);
         return [p.sluice.pid];
       },
     });

@@ -2,7 +2,7 @@ import { isAttribute, isDirection, parseAttribute } from './attributes.js';
 import { isLiteralOf } from './fields.js';
 import { mediaAt } from './media.js';
 import type { AddrType, Direction, Origin, Sdp, SdpLine } from './model.js';
-import { fieldBounds, isDigitRange, isDigits, isFieldText, replaceToken, tokenEnd, tokenStart } from './tokens.js';
+import { fieldBounds, isDigitRange, isDigits, isFieldText, tokenEnd, tokenStart } from './tokens.js';
 
 /**
  * In-place rewrites for SDP regeneration. Each edits the line it is about and leaves every
@@ -172,9 +172,9 @@ export function setOrigin(sdp: Sdp, fields: Partial<Origin>): void {
  */
 export function bumpVersion(sdp: Sdp): string {
   const { line, bounds } = originFields(sdp);
-  const old = line.value.slice(bounds[4], bounds[5]);
-  const next = (BigInt(old) + 1n).toString();
-  line.value = replaceToken(line.value, 2, next);
+  const value = line.value;
+  const next = (BigInt(value.slice(bounds[4], bounds[5])) + 1n).toString();
+  line.value = value.slice(0, bounds[4]) + next + value.slice(bounds[5]);
   return next;
 }
 

@@ -22,6 +22,13 @@ function report(): BenchReport {
   };
 }
 
+/** The table printTable writes for `r`, as one text. */
+function tableText(r: BenchReport): string {
+  const lines: string[] = [];
+  printTable(r, (l) => lines.push(l));
+  return lines.join('\n');
+}
+
 describe('bench report', () => {
   it('puts Sluice beside Kamailio as ratios and checks the goals', () => {
     const s = summarize(report());
@@ -46,9 +53,7 @@ describe('bench report', () => {
   });
 
   it('prints a table that says why a part has no figure', () => {
-    const lines: string[] = [];
-    printTable(report(), (l) => lines.push(l));
-    const text = lines.join('\n');
+    const text = tableText(report());
     expect(text).toMatch(/Kamailio 5\.6\.3 plain\s+4,000\s+0\.2/);
     expect(text).toContain('skipped: redis-server not installed');
     expect(text).toMatch(/Sluice \/ Kamailio plain: 0\.5x calls\/s/);
@@ -57,13 +62,11 @@ describe('bench report', () => {
   it('shows the Node floor and Sluice over it when the floor part ran, and nothing of it otherwise', () => {
     const r = { ...report(), nodeFloor: { node: 'v20.1.0', rate: best(11_000, 0.05) } };
     expect(summarize(r).ratios.sluiceVsNodeFloorCpuPerCall).toBe(10);
-    const lines: string[] = [];
-    printTable(r, (l) => lines.push(l));
-    expect(lines.join('\n')).toMatch(/Node floor \(stateless proxy, Node v20\.1\.0\)\s+11,000\s+0\.05/);
-    expect(lines.join('\n')).toContain('Sluice / Node floor: 10x CPU per call');
-    const plain: string[] = [];
-    printTable(report(), (l) => plain.push(l));
-    expect(plain.join('\n')).not.toContain('Node floor');
+    const text = tableText(r);
+    expect(text).toMatch(/Node floor \(stateless proxy, Node v20\.1\.0\)\s+11,000\s+0\.05/);
+    expect(text).toContain('Sluice / Node floor: 10x CPU per call');
+    const plainText = tableText(report());
+    expect(plainText).not.toContain('Node floor');
   });
 
   it('shows the minimal B2BUA beside Sluice and Kamailio when the floor part ran', () => {
@@ -72,9 +75,7 @@ describe('bench report', () => {
     expect(s.callsPerSecond.b2buaFloor).toBe(6000);
     expect(s.ratios.sluiceVsB2buaFloorCpuPerCall).toBe(5);
     expect(s.ratios.b2buaFloorVsKamailioPlainCps).toBe(1.5);
-    const lines: string[] = [];
-    printTable(r, (l) => lines.push(l));
-    const text = lines.join('\n');
+    const text = tableText(r);
     expect(text).toMatch(/Node floor \(minimal B2BUA, as Sluice runs\)\s+6,000\s+0\.1/);
     expect(text).toContain('Sluice / minimal B2BUA: 5x CPU per call; minimal B2BUA / Kamailio plain: 1.5x calls/s');
   });
@@ -86,14 +87,11 @@ describe('bench report', () => {
     expect(s.cpuSecondsPer1000Calls.b2buaFloorChecked).toBe(0.3);
     expect(s.ratios.b2buaFloorCheckedVsKamailioPlainCps).toBe(0.75);
     expect(s.ratios.b2buaFloorCheckedVsKamailioPlainCpuPerCall).toBe(1.5);
-    const lines: string[] = [];
-    printTable(r, (l) => lines.push(l));
-    const text = lines.join('\n');
+    const text = tableText(r);
     expect(text).toMatch(/\+ Sluice's parser and SDP\s+3,000\s+0\.3/);
     expect(text).toContain("Minimal B2BUA with Sluice's parser and SDP / Kamailio plain: 0.75x calls/s, 1.5x CPU per call");
-    const without: string[] = [];
-    printTable({ ...report(), b2buaFloor: { node: 'v20.1.0', rate: best(6_000, 0.1) } }, (l) => without.push(l));
-    expect(without.join('\n')).not.toContain("Sluice's parser and SDP");
+    const withoutText = tableText({ ...report(), b2buaFloor: { node: 'v20.1.0', rate: best(6_000, 0.1) } });
+    expect(withoutText).not.toContain("Sluice's parser and SDP");
   });
 
   it('shows the paired part (both boxes at one rate, in turn) beside the searches, and says why it has no figure', () => {
@@ -102,12 +100,10 @@ describe('bench report', () => {
     const s = summarize(r);
     expect(s.pairedCpuSecondsPer1000Calls).toEqual({ rate: 900, kamailioPlain: 0.22, sluice: 0.68 });
     expect(s.ratios.sluiceVsKamailioPlainCpuPerCallPaired).toBe(3);
-    const lines: string[] = [];
-    printTable(r, (l) => lines.push(l));
-    expect(lines.join('\n')).toContain('In turn at 900 calls/s: Kamailio plain 0.22, Sluice 0.68 CPU s/1000; Sluice / Kamailio plain 3x CPU per call (rounds: 3.1, -, 2.9)');
-    const skipped: string[] = [];
-    printTable({ ...report(), paired: { skipped: 'kamailio not installed (apt-get install kamailio)' } }, (l) => skipped.push(l));
-    expect(skipped.join('\n')).toContain('Sluice / Kamailio plain -x CPU per call (rounds: -) (skipped: kamailio not installed');
+    const text = tableText(r);
+    expect(text).toContain('In turn at 900 calls/s: Kamailio plain 0.22, Sluice 0.68 CPU s/1000; Sluice / Kamailio plain 3x CPU per call (rounds: 3.1, -, 2.9)');
+    const skippedText = tableText({ ...report(), paired: { skipped: 'kamailio not installed (apt-get install kamailio)' } });
+    expect(skippedText).toContain('Sluice / Kamailio plain -x CPU per call (rounds: -) (skipped: kamailio not installed');
     expect(summarize(report()).ratios.sluiceVsKamailioPlainCpuPerCallPaired).toBeNull();
   });
 
@@ -116,12 +112,10 @@ describe('bench report', () => {
     const b = best(2000, 0.5);
     withMain.sluice = { rate: { rate: { ...b, best: { ...b.best, mainThreadCpuSecondsPer1000Calls: 0.34 } } } };
     expect(summarize(withMain).sluiceMainThreadCpuSecondsPer1000Calls).toBe(0.34);
-    const lines: string[] = [];
-    printTable(withMain, (l) => lines.push(l));
-    expect(lines.join('\n')).toContain("Sluice's main thread: 0.34 CPU s/1000 of it");
+    const text = tableText(withMain);
+    expect(text).toContain("Sluice's main thread: 0.34 CPU s/1000 of it");
     expect(summarize(report()).sluiceMainThreadCpuSecondsPer1000Calls).toBeNull();
-    const without: string[] = [];
-    printTable(report(), (l) => without.push(l));
-    expect(without.join('\n')).not.toContain('main thread');
+    const withoutText = tableText(report());
+    expect(withoutText).not.toContain('main thread');
   });
 });
