@@ -56,7 +56,7 @@ console.log(JSON.stringify({ bench: 'at-rate', node: process.version, rate, seco
 for (const r of results) {
   const split = instances > 1 ? ` (${instances} processes: ${r.perBox.join(', ')})` : '';
   console.log(
-    `Sluice at ${rate} calls/s for ${seconds} s: ${r.cpuSecondsPer1000Calls} CPU s per 1,000 calls${split} (main thread ${r.mainThreadCpuSecondsPer1000Calls}), ` +
+    `Sluice at ${rate} calls/s for ${seconds} s: ${r.cpuSecondsPer1000Calls} CPU s per 1,000 calls${split} (main thread ${r.mainThreadCpuSecondsPer1000Calls}; user space ${r.userCpuSecondsPer1000Calls}, kernel ${r.systemCpuSecondsPer1000Calls}), ` +
       `${r.retransmissions} retransmissions, ${r.successful} calls, ${r.failed} failed; sipp used ${r.generatorCpuSecondsPer1000Calls} per 1,000 calls; ` +
       `datagrams dropped at full receive buffers: ${r.udpDrops.middleBoxes} at Sluice, ${r.udpDrops.generator} at sipp`,
   );

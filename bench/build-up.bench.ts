@@ -11,7 +11,9 @@
  * - Kamailio plain, as `npm run bench` runs it (stateful proxy with the dialog module, TLSF), where
  *   installed: the goal's anchor in the same sitting, so the table says how much of Kamailio's CPU
  *   per call the floor already spends and how much is left for everything Sluice does above it.
- * Each variant's CPU seconds per 1,000 calls, and what it adds above the floor. What Sluice adds
+ * Each variant's CPU seconds per 1,000 calls, split into user space (its own code: for Node the
+ * JavaScript, the collector, V8 and libuv) and the kernel on its behalf (system calls, the
+ * loopback network stack, context switches), and what it adds above the floor. What Sluice adds
  * above "both" is the rest of its stack: transactions, dialogs, the user agent, the call's
  * logic and the messages it builds. Variants alternate over --rounds (the machine's speed
  * drifts), each on a fresh process warmed up by 3 s of the same calls; a variant's figure is its
@@ -97,6 +99,8 @@ const rows = variants.map((v) => {
   return {
     variant: v.name,
     cpuSecondsPer1000Calls: cpu,
+    userCpuSecondsPer1000Calls: median(rs.map((x) => x.userCpuSecondsPer1000Calls)),
+    systemCpuSecondsPer1000Calls: median(rs.map((x) => x.systemCpuSecondsPer1000Calls)),
     aboveFloor: Math.round((cpu - base) * 1000) / 1000,
     retransmissions: rs.map((x) => x.retransmissions),
     failed: rs.map((x) => x.failed),
@@ -107,8 +111,18 @@ const result = { bench: 'build-up', node: process.version, rate, seconds, rounds
 const json = JSON.stringify(result, null, 2);
 console.log(json);
 if (jsonFile !== '') writeFileSync(jsonFile, `${json}\n`);
-console.log(`build-up at ${rate} calls/s, ${seconds} s, median of ${rounds} (CPU s per 1,000 calls; above the minimal B2BUA):`);
+console.log(`build-up at ${rate} calls/s, ${seconds} s, median of ${rounds} (CPU s per 1,000 calls: all, user space, kernel; all above the minimal B2BUA):`);
 for (const row of rows) {
   const warn = row.failed.some((f) => f > 0) || row.retransmissions.some((n) => n > 0) ? `  (retransmissions ${row.retransmissions.join('/')}, failed ${row.failed.join('/')}: near its limit)` : '';
-  console.log(`  ${row.variant.padEnd(48)}${String(row.cpuSecondsPer1000Calls).padStart(7)}  ${row.aboveFloor >= 0 ? '+' : ''}${row.aboveFloor}${warn}`);
+  const cols = [row.cpuSecondsPer1000Calls, row.userCpuSecondsPer1000Calls, row.systemCpuSecondsPer1000Calls].map((n) => String(n).padStart(7)).join('');
+  console.log(`  ${row.variant.padEnd(48)}${cols}  ${row.aboveFloor >= 0 ? '+' : ''}${row.aboveFloor}${warn}`);
+}
+const kamailio = rows.find((r) => r.variant === kamailioPlain.name);
+if (kamailio !== undefined) {
+  const x = (a: number, b: number): string => (b > 0 ? `${(a / b).toFixed(2)}x` : '-');
+  console.log(`Over Kamailio plain (all, user space, kernel):`);
+  for (const row of rows) {
+    if (row === kamailio) continue;
+    console.log(`  ${row.variant.padEnd(48)}${[x(row.cpuSecondsPer1000Calls, kamailio.cpuSecondsPer1000Calls), x(row.userCpuSecondsPer1000Calls, kamailio.userCpuSecondsPer1000Calls), x(row.systemCpuSecondsPer1000Calls, kamailio.systemCpuSecondsPer1000Calls)].map((t) => t.padStart(7)).join('')}`);
+  }
 }

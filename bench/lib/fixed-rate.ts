@@ -7,7 +7,7 @@
  */
 import { freePort, runSipp, startSipp, type SippServer } from '../../test/interop/harness/sipp.js';
 import { startUas, uacRrArgs } from './kamailio-parts.js';
-import { cpuSecondsOf, mainThreadCpuSecondsOf, udpDropsOf } from './proc.js';
+import { cpuSecondsOf, cpuSplitOf, mainThreadCpuSecondsOf, udpDropsOf, type CpuSplit } from './proc.js';
 import { startSluice } from './sluice.js';
 
 /** A middle box in a process of its own, taking calls on 127.0.0.1:port. */
@@ -21,7 +21,14 @@ export interface MiddleBox {
 
 const pidsOf = (b: MiddleBox): number[] => b.pids?.() ?? [b.pid];
 // Read strictly (a process gone mid-run throws, as a box that died must not read as idle).
-const boxCpu = (b: MiddleBox): number => pidsOf(b).reduce((n, pid) => n + cpuSecondsOf(pid), 0);
+const boxCpu = (b: MiddleBox): CpuSplit =>
+  pidsOf(b).reduce(
+    (n, pid) => {
+      const s = cpuSplitOf(pid);
+      return { user: n.user + s.user, system: n.system + s.system };
+    },
+    { user: 0, system: 0 },
+  );
 /** Each process's first thread: a Node box's event loop, or every Kamailio process (each has one thread). */
 const boxMainCpu = (b: MiddleBox): number => pidsOf(b).reduce((n, pid) => n + mainThreadCpuSecondsOf(pid), 0);
 
@@ -63,6 +70,13 @@ export interface FixedRateRun {
   cpuSecondsPer1000Calls: number;
   /** The boxes' main threads only (see mainThreadCpuSecondsOf): what bounds one process's rate. */
   mainThreadCpuSecondsPer1000Calls: number;
+  /**
+   * cpuSecondsPer1000Calls split: the boxes' own code in user space (for Node: JavaScript, the
+   * collector, V8 and libuv), and the kernel on their behalf (system calls, the loopback network
+   * stack, context switches), which every box pays per datagram.
+   */
+  userCpuSecondsPer1000Calls: number;
+  systemCpuSecondsPer1000Calls: number;
   /** Each middle box, per 1,000 of the calls it took. */
   perBox: number[];
   /** Both sipp processes (uac and uas) together: CPU the machine gives the generator. */
@@ -78,6 +92,7 @@ export interface FixedRateRun {
 const dropsOf = (pid: number): (() => number) => () => udpDropsOf([pid]);
 const cpuOf = (pid: number): (() => number) => () => cpuSecondsOf(pid);
 const per1000 = (cpu: number, calls: number): number => Math.round((cpu / calls) * 1e6) / 1e3;
+const total = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
 /**
  * A counter of a process that only grows (CPU seconds, UDP drops), since the watch began, read
@@ -144,7 +159,10 @@ export async function runAtFixedRate(o: FixedRateOptions): Promise<FixedRateRun>
     const results = await Promise.all(uacs.map((u) => u.done));
     const measured = await measuring;
     if (measured) throw measured.err;
-    const cpu = boxes.map((b, i) => boxCpu(b) - before[i]!);
+    const after = boxes.map(boxCpu);
+    const userCpu = after.map((a, i) => a.user - before[i]!.user);
+    const systemCpu = after.map((a, i) => a.system - before[i]!.system);
+    const cpu = userCpu.map((u, i) => u + systemCpu[i]!);
     const mainCpu = boxes.map((b, i) => boxMainCpu(b) - mainBefore[i]!);
     const watches = [uasCpu, uasDrops, ...uacCpu, ...uacDrops, ...boxDrops];
     for (const w of watches) w.stop();
@@ -155,8 +173,10 @@ export async function runAtFixedRate(o: FixedRateOptions): Promise<FixedRateRun>
       successful: results.reduce((n, r) => n + r.successful, 0),
       failed: results.reduce((n, r) => n + r.failed, 0),
       retransmissions: results.reduce((n, r) => n + r.retransmissions, 0),
-      cpuSecondsPer1000Calls: per1000(cpu.reduce((a, b) => a + b, 0), calls * boxCount),
+      cpuSecondsPer1000Calls: per1000(total(cpu), calls * boxCount),
       mainThreadCpuSecondsPer1000Calls: per1000(mainCpu.reduce((a, b) => a + b, 0), calls * boxCount),
+      userCpuSecondsPer1000Calls: per1000(total(userCpu), calls * boxCount),
+      systemCpuSecondsPer1000Calls: per1000(total(systemCpu), calls * boxCount),
       perBox: cpu.map((c) => per1000(c, calls)),
       generatorCpuSecondsPer1000Calls: per1000(generator, calls * boxCount),
       udpDrops: { middleBoxes: sum(boxDrops), generator: uasDrops.read() + sum(uacDrops) },

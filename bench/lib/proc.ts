@@ -42,11 +42,32 @@ export function mainThreadCpuSecondsOf(pid: number): number {
 }
 
 function cpuOfFields(rest: string[], pid: number): number {
+  const { user, system } = splitOfFields(rest, pid);
+  return user + system;
+}
+
+/** A process's CPU seconds in user space (utime) and in the kernel on its behalf (stime). */
+export interface CpuSplit {
+  user: number;
+  system: number;
+}
+
+function splitOfFields(rest: string[], pid: number): CpuSplit {
   // utime (field 14) is rest[11] and stime (field 15) rest[12].
   const utime = Number(rest[11]);
   const stime = Number(rest[12]);
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error(`cannot parse /proc/${pid}/stat`);
-  return (utime + stime) / ticksPerSecond();
+  const hz = ticksPerSecond();
+  return { user: utime / hz, system: stime / hz };
+}
+
+/**
+ * cpuSecondsOf split into user space and the kernel (all threads). Throws if the process is gone.
+ * The split says whether a box's extra CPU is its own code or the system calls and network stack
+ * that every box pays per datagram.
+ */
+export function cpuSplitOf(pid: number): CpuSplit {
+  return splitOfFields(statFields(pid), pid);
 }
 
 /**

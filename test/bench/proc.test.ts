@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { cpuSecondsOf, mainThreadCpuSecondsOf, terminate } from '../../bench/lib/proc.js';
+import { cpuSecondsOf, cpuSplitOf, mainThreadCpuSecondsOf, terminate } from '../../bench/lib/proc.js';
 
 function start(script: string): { pid: number; exited: Promise<NodeJS.Signals | null> } {
   const child = spawn('sh', ['-c', script], { stdio: 'ignore' });
@@ -52,5 +52,32 @@ describe('mainThreadCpuSecondsOf', () => {
     expect(here).toEqual(expect.any(Number));
     expect(main).toBeGreaterThan(0.02);
     expect(all - main).toBeGreaterThan(2 * main);
+  });
+});
+
+describe('cpuSplitOf', () => {
+  it("splits a process's CPU into user space and the kernel, which add up to cpuSecondsOf", async () => {
+    // dd copying one byte at a time spends its CPU in read(2) and write(2): mostly the kernel's.
+    const child = spawn('dd', ['if=/dev/zero', 'of=/dev/null', 'bs=1', 'count=1000000000'], { stdio: 'ignore' });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    try {
+      // Until it has used 0.2 s (20 clock ticks) of CPU, however busy the host is.
+      const deadline = Date.now() + 10_000;
+      while (cpuSecondsOf(child.pid!) < 0.2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const split = cpuSplitOf(child.pid!);
+      const all = cpuSecondsOf(child.pid!);
+      expect(split.system).toBeGreaterThan(split.user);
+      expect(split.user + split.system).toBeGreaterThanOrEqual(0.2);
+      expect(Math.abs(all - (split.user + split.system))).toBeLessThanOrEqual(0.05);
+    } finally {
+      await terminate(child.pid!, exited, 2_000);
+    }
+  });
+
+  it('throws for a process that is gone', async () => {
+    const p = start('exit 0');
+    await p.exited;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(() => cpuSplitOf(p.pid)).toThrow();
   });
 });
