@@ -71,6 +71,22 @@ export function cpuSplitOf(pid: number): CpuSplit {
 }
 
 /**
+ * Sum of stime over pids, in seconds: the kernel's part of cpuSecondsOfAll (system calls, the
+ * network stack, context switches). A pid gone counts 0, as there.
+ */
+export function systemCpuSecondsOfAll(pids: number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      total += cpuSplitOf(pid).system;
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
+
+/**
  * Sum of utime + stime over pids, in seconds. A pid that has gone away counts 0: a worker that
  * exits mid-step must not abort the measurement (its time is lost, which the caller accepts).
  */

@@ -30,10 +30,22 @@ export interface BenchReport {
   summary?: Summary;
 }
 
+/** One figure per middle box of the signalling search (null where it did not run or give one). */
+export interface BoxFigures {
+  nodeFloor: number | null;
+  b2buaFloor: number | null;
+  b2buaFloorChecked: number | null;
+  kamailioPlain: number | null;
+  kamailioTopos: number | null;
+  sluice: number | null;
+}
+
 /** The headline figures and ratios (null where a part did not give its figure). */
 export interface Summary {
   callsPerSecond: { sippCeiling: number | null; nodeFloor: number | null; b2buaFloor: number | null; b2buaFloorChecked: number | null; kamailioPlain: number | null; kamailioTopos: number | null; sluice: number | null };
-  cpuSecondsPer1000Calls: { nodeFloor: number | null; b2buaFloor: number | null; b2buaFloorChecked: number | null; kamailioPlain: number | null; kamailioTopos: number | null; sluice: number | null };
+  cpuSecondsPer1000Calls: BoxFigures;
+  /** The kernel's part of cpuSecondsPer1000Calls (system calls, network stack, context switches); the rest is user space. */
+  kernelCpuSecondsPer1000Calls: BoxFigures;
   /** Sluice's main thread alone at its best rate: what one process's call rate is bound by. */
   sluiceMainThreadCpuSecondsPer1000Calls: number | null;
   kbPerEstablishedCall: { kamailioPlain: number | null; kamailioPlainShm: number | null; sluice: number | null };
@@ -43,6 +55,12 @@ export interface Summary {
     sluiceVsKamailioPlainCps: number | null;
     sluiceVsKamailioToposCps: number | null;
     sluiceVsKamailioPlainCpuPerCall: number | null;
+    /**
+     * The same split: Sluice's code against Kamailio's in user space, and the kernel's work for
+     * each (the datagrams, the same for both: the gap lies in user space when this is near 1).
+     */
+    sluiceVsKamailioPlainUserCpuPerCall: number | null;
+    sluiceVsKamailioPlainKernelCpuPerCall: number | null;
     /** The same from part `paired`: at one rate, in turn, drift between the searches cancelled. */
     sluiceVsKamailioPlainCpuPerCallPaired: number | null;
     sluiceVsKamailioPlainMemoryPerCall: number | null;
@@ -94,14 +112,23 @@ export function summarize(r: BenchReport): Summary {
     kamailioTopos: search(topos)?.best?.rate ?? null,
     sluice: search(r.sluice?.rate)?.best?.rate ?? null,
   };
-  const cpu = {
-    nodeFloor: search(r.nodeFloor)?.best?.cpuSecondsPer1000Calls ?? null,
-    b2buaFloor: search(r.b2buaFloor)?.best?.cpuSecondsPer1000Calls ?? null,
-    b2buaFloorChecked: search(r.b2buaFloorChecked)?.best?.cpuSecondsPer1000Calls ?? null,
-    kamailioPlain: search(plain)?.best?.cpuSecondsPer1000Calls ?? null,
-    kamailioTopos: search(topos)?.best?.cpuSecondsPer1000Calls ?? null,
-    sluice: search(r.sluice?.rate)?.best?.cpuSecondsPer1000Calls ?? null,
+  const figure = (read: (best: NonNullable<SearchResult['best']>) => number | null | undefined): BoxFigures => {
+    const of = (p: Part | undefined): number | null => {
+      const best = search(p)?.best;
+      return best ? (read(best) ?? null) : null;
+    };
+    return {
+      nodeFloor: of(r.nodeFloor),
+      b2buaFloor: of(r.b2buaFloor),
+      b2buaFloorChecked: of(r.b2buaFloorChecked),
+      kamailioPlain: of(plain),
+      kamailioTopos: of(topos),
+      sluice: of(r.sluice?.rate),
+    };
   };
+  const cpu = figure((b) => b.cpuSecondsPer1000Calls);
+  const kernel = figure((b) => b.kernelCpuSecondsPer1000Calls);
+  const user = (box: keyof BoxFigures): number | null => (cpu[box] === null || kernel[box] === null ? null : cpu[box] - kernel[box]);
   const mem = { kamailioPlain: num(kc?.kbPerCallPss), kamailioPlainShm: num(kc?.shmKbPerCall), sluice: num(sc?.kbPerCallRss) };
   const pm = r.paired?.medians as Record<string, unknown> | undefined;
   const paired = { rate: num(r.paired?.rate), kamailioPlain: num(pm?.['kamailio-plain']), sluice: num(pm?.sluice) };
@@ -109,6 +136,7 @@ export function summarize(r: BenchReport): Summary {
   return {
     callsPerSecond: cps,
     cpuSecondsPer1000Calls: cpu,
+    kernelCpuSecondsPer1000Calls: kernel,
     sluiceMainThreadCpuSecondsPer1000Calls: num(search(r.sluice?.rate)?.best?.mainThreadCpuSecondsPer1000Calls),
     kbPerEstablishedCall: mem,
     pairedCpuSecondsPer1000Calls: paired,
@@ -116,6 +144,8 @@ export function summarize(r: BenchReport): Summary {
       sluiceVsKamailioPlainCps: ratio(cps.sluice, cps.kamailioPlain),
       sluiceVsKamailioToposCps: ratio(cps.sluice, cps.kamailioTopos),
       sluiceVsKamailioPlainCpuPerCall: ratio(cpu.sluice, cpu.kamailioPlain),
+      sluiceVsKamailioPlainUserCpuPerCall: ratio(user('sluice'), user('kamailioPlain')),
+      sluiceVsKamailioPlainKernelCpuPerCall: ratio(kernel.sluice, kernel.kamailioPlain),
       sluiceVsKamailioPlainCpuPerCallPaired: num(r.paired?.ratio),
       sluiceVsKamailioPlainMemoryPerCall: ratio(mem.sluice, mem.kamailioPlain),
       sluiceVsNodeFloorCpuPerCall: ratio(cpu.sluice, cpu.nodeFloor),
@@ -149,25 +179,27 @@ export function printTable(r: BenchReport, out: (line: string) => void): void {
   const k = r.kamailio ?? {};
   // No version when the Kamailio parts did not run (e.g. --parts paired), rather than "not installed".
   const kv = r.kamailio === undefined ? '' : ` ${(k.kamailio as string | null | undefined) ?? 'not installed'}`;
-  const row = (name: string, a: string, b: string, note = ''): void => out(`  ${pad(name, 44)}${lpad(a, 10)}${lpad(b, 14)}  ${note}`);
+  const row = (name: string, a: string, b: string, c: string, note = ''): void => out(`  ${pad(name, 44)}${lpad(a, 10)}${lpad(b, 14)}${lpad(c, 14)}  ${note}`);
+  const cpuOf = (box: keyof BoxFigures): [string, string] => [show(s.cpuSecondsPer1000Calls[box]), show(s.kernelCpuSecondsPer1000Calls?.[box])];
   out('');
   out(`Sluice vs peers, ${r.startedAt.slice(0, 19)}Z, ${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, load ${r.machine.loadavg1mAtStart} -> ${r.machine.loadavg1mAtEnd ?? '-'}, ${r.wallSeconds ?? '-'} s${r.quick ? ', QUICK (not figures)' : ''}`);
   out('Signalling: sipp uac-rr -> middle box -> sipp uas-rr, 2 s calls, UDP loopback; best rate held 20 s with zero failed calls and under 1% retransmitted');
-  row('middle box', 'calls/s', 'CPU s/1000', '');
+  row('middle box', 'calls/s', 'CPU s/1000', 'of it kernel', '');
   const noteOf = (p: Part | undefined): string => (search(p)?.best ? '' : why(p));
-  row(`none (sipp${typeof r.sippCeiling?.sipp === 'string' ? ` ${r.sippCeiling.sipp}` : ''} -> sipp)`, show(s.callsPerSecond.sippCeiling), '-', noteOf(r.sippCeiling));
+  row(`none (sipp${typeof r.sippCeiling?.sipp === 'string' ? ` ${r.sippCeiling.sipp}` : ''} -> sipp)`, show(s.callsPerSecond.sippCeiling), '-', '-', noteOf(r.sippCeiling));
   if (r.nodeFloor !== undefined) {
     const nv = typeof r.nodeFloor.node === 'string' ? ` ${r.nodeFloor.node}` : '';
-    row(`Node floor (stateless proxy, Node${nv})`, show(s.callsPerSecond.nodeFloor), show(s.cpuSecondsPer1000Calls.nodeFloor), noteOf(r.nodeFloor));
+    row(`Node floor (stateless proxy, Node${nv})`, show(s.callsPerSecond.nodeFloor), ...cpuOf('nodeFloor'), noteOf(r.nodeFloor));
   }
-  if (r.b2buaFloor !== undefined) row('Node floor (minimal B2BUA, as Sluice runs)', show(s.callsPerSecond.b2buaFloor), show(s.cpuSecondsPer1000Calls.b2buaFloor), noteOf(r.b2buaFloor));
-  if (r.b2buaFloorChecked !== undefined) row("  + Sluice's parser and SDP", show(s.callsPerSecond.b2buaFloorChecked), show(s.cpuSecondsPer1000Calls.b2buaFloorChecked), noteOf(r.b2buaFloorChecked));
-  row(`Kamailio${kv} plain`, show(s.callsPerSecond.kamailioPlain), show(s.cpuSecondsPer1000Calls.kamailioPlain), noteOf(k.plain as Part | undefined));
+  if (r.b2buaFloor !== undefined) row('Node floor (minimal B2BUA, as Sluice runs)', show(s.callsPerSecond.b2buaFloor), ...cpuOf('b2buaFloor'), noteOf(r.b2buaFloor));
+  if (r.b2buaFloorChecked !== undefined) row("  + Sluice's parser and SDP", show(s.callsPerSecond.b2buaFloorChecked), ...cpuOf('b2buaFloorChecked'), noteOf(r.b2buaFloorChecked));
+  row(`Kamailio${kv} plain`, show(s.callsPerSecond.kamailioPlain), ...cpuOf('kamailioPlain'), noteOf(k.plain as Part | undefined));
   const redisCpu = search(k.topos as Part | undefined)?.best?.otherCpuSecondsPer1000Calls?.redis;
-  row(`Kamailio${kv} topos (Redis)`, show(s.callsPerSecond.kamailioTopos), show(s.cpuSecondsPer1000Calls.kamailioTopos), redisCpu === undefined ? noteOf(k.topos as Part | undefined) : `+ Redis ${redisCpu} CPU s/1000`);
-  row('Sluice (B2BUA, media direct)', show(s.callsPerSecond.sluice), show(s.cpuSecondsPer1000Calls.sluice), noteOf(r.sluice?.rate));
+  row(`Kamailio${kv} topos (Redis)`, show(s.callsPerSecond.kamailioTopos), ...cpuOf('kamailioTopos'), redisCpu === undefined ? noteOf(k.topos as Part | undefined) : `+ Redis ${redisCpu} CPU s/1000`);
+  row('Sluice (B2BUA, media direct)', show(s.callsPerSecond.sluice), ...cpuOf('sluice'), noteOf(r.sluice?.rate));
   if (s.sluiceMainThreadCpuSecondsPer1000Calls !== null) out(`  Sluice's main thread: ${show(s.sluiceMainThreadCpuSecondsPer1000Calls)} CPU s/1000 of it (one process's call rate ends where this thread reaches a core)`);
-  out(`  Sluice / Kamailio plain: ${show(s.ratios.sluiceVsKamailioPlainCps)}x calls/s, ${show(s.ratios.sluiceVsKamailioPlainCpuPerCall)}x CPU per call; / topos: ${show(s.ratios.sluiceVsKamailioToposCps)}x calls/s`);
+  const split = s.ratios.sluiceVsKamailioPlainUserCpuPerCall == null ? '' : ` (${show(s.ratios.sluiceVsKamailioPlainUserCpuPerCall)}x in user space, ${show(s.ratios.sluiceVsKamailioPlainKernelCpuPerCall)}x in the kernel)`;
+  out(`  Sluice / Kamailio plain: ${show(s.ratios.sluiceVsKamailioPlainCps)}x calls/s, ${show(s.ratios.sluiceVsKamailioPlainCpuPerCall)}x CPU per call${split}; / topos: ${show(s.ratios.sluiceVsKamailioToposCps)}x calls/s`);
   if (r.paired !== undefined) {
     const rr = Array.isArray(r.paired.roundRatios) ? (r.paired.roundRatios as unknown[]).map((x) => show(num(x))).join(', ') : '-';
     const p = s.pairedCpuSecondsPer1000Calls;

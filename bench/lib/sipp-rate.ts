@@ -6,7 +6,7 @@
  * searchMaxRate is the bounded variant: short probes, then a full-length confirm, under a cap.
  */
 import { runSipp } from '../../test/interop/harness/sipp.js';
-import { cpuSecondsOf, cpuSecondsOfAll, mainThreadCpuSecondsOf, udpDropsOf } from './proc.js';
+import { cpuSecondsOf, cpuSecondsOfAll, mainThreadCpuSecondsOf, systemCpuSecondsOfAll, udpDropsOf } from './proc.js';
 
 // Kept here for the benches that import it from this module.
 export { cpuSecondsOf };
@@ -141,6 +141,11 @@ export interface SearchStep {
   /** CPU seconds of the observed pids during the step (including the tail of its last calls). */
   cpuSeconds: number | null;
   cpuSecondsPer1000Calls: number | null;
+  /**
+   * The kernel's part of cpuSecondsPer1000Calls (stime: system calls, the loopback network stack,
+   * context switches); the rest is the target's own code in user space.
+   */
+  kernelCpuSecondsPer1000Calls: number | null;
   /** With mainThread: the CPU of the target's main thread alone (see SearchOptions.mainThread). */
   mainThreadCpuSecondsPer1000Calls?: number | null;
   /** CPU seconds of each other group of pids (e.g. { redis: 1.2 }). */
@@ -163,6 +168,7 @@ export interface SearchResult {
     seconds: number;
     cpuSeconds: number | null;
     cpuSecondsPer1000Calls: number | null;
+    kernelCpuSecondsPer1000Calls: number | null;
     mainThreadCpuSecondsPer1000Calls?: number | null;
     otherCpuSecondsPer1000Calls: Record<string, number>;
   } | null;
@@ -302,6 +308,7 @@ export async function searchMaxRate(opts: SearchOptions): Promise<SearchResult> 
     const maxRetransmissions = attempted * (opts.maxRetransmissionsPerCall ?? MAX_RETRANSMISSIONS_PER_CALL);
     const t0 = Date.now();
     const cpu0 = pids.length === 0 ? null : cpuSecondsOfAll(pids);
+    const kernel0 = pids.length === 0 ? null : systemCpuSecondsOfAll(pids);
     const main0 = opts.mainThread === true && pids.length > 0 ? mainThreadOf(pids[0]!) : null;
     const drops0 = pids.length === 0 ? null : udpDropsOf(pids);
     const other0 = others.map(([, p]) => cpuSecondsOfAll(p));
@@ -325,6 +332,7 @@ export async function searchMaxRate(opts: SearchOptions): Promise<SearchResult> 
       stopWhen: (sofar) => sofar.failed > 0 || sofar.retransmissions > maxRetransmissions,
     });
     const cpu = cpu0 === null ? null : round3(cpuSecondsOfAll(pids) - cpu0);
+    const kernel = kernel0 === null ? null : systemCpuSecondsOfAll(pids) - kernel0;
     const main1 = main0 === null ? null : mainThreadOf(pids[0]!);
     const mainCpu = main0 === null || main1 === null ? null : main1 - main0;
     const udpDrops = drops0 === null ? null : udpDropsOf(pids) - drops0;
@@ -360,6 +368,7 @@ export async function searchMaxRate(opts: SearchOptions): Promise<SearchResult> 
       udpDrops,
       cpuSeconds: cpu,
       cpuSecondsPer1000Calls: cpu === null || r.successful === 0 ? null : round3((cpu / r.successful) * 1_000),
+      kernelCpuSecondsPer1000Calls: kernel === null || r.successful === 0 ? null : round3((kernel / r.successful) * 1_000),
       ...(opts.mainThread === true ? { mainThreadCpuSecondsPer1000Calls: mainCpu === null || r.successful === 0 ? null : round3((mainCpu / r.successful) * 1_000) } : {}),
       otherCpuSeconds,
       wallSeconds: Math.round((Date.now() - t0) / 100) / 10,
@@ -431,6 +440,7 @@ export async function searchMaxRate(opts: SearchOptions): Promise<SearchResult> 
           seconds: s.seconds,
           cpuSeconds: s.cpuSeconds,
           cpuSecondsPer1000Calls: s.cpuSecondsPer1000Calls,
+          kernelCpuSecondsPer1000Calls: s.kernelCpuSecondsPer1000Calls,
           ...(s.mainThreadCpuSecondsPer1000Calls === undefined ? {} : { mainThreadCpuSecondsPer1000Calls: s.mainThreadCpuSecondsPer1000Calls }),
           otherCpuSecondsPer1000Calls: Object.fromEntries(Object.entries(s.otherCpuSeconds).map(([k, v]) => [k, per1000(v)])),
         };

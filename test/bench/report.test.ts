@@ -52,6 +52,29 @@ describe('bench report', () => {
     );
   });
 
+  it("splits each box's CPU into the kernel's part and user space, and sets Sluice's over Kamailio's", () => {
+    const withKernel = (rate: number, cpu: number, kernel: number) => {
+      const b = best(rate, cpu);
+      return { ...b, best: { ...b.best, kernelCpuSecondsPer1000Calls: kernel } };
+    };
+    const r = report();
+    r.kamailio = { ...r.kamailio, plain: { rate: withKernel(4000, 0.2, 0.1) } };
+    r.sluice = { ...r.sluice, rate: { rate: withKernel(2000, 0.5, 0.1) } };
+    const s = summarize(r);
+    expect(s.kernelCpuSecondsPer1000Calls.kamailioPlain).toBe(0.1);
+    expect(s.kernelCpuSecondsPer1000Calls.sluice).toBe(0.1);
+    expect(s.kernelCpuSecondsPer1000Calls.nodeFloor).toBeNull();
+    expect(s.ratios.sluiceVsKamailioPlainUserCpuPerCall).toBe(4);
+    expect(s.ratios.sluiceVsKamailioPlainKernelCpuPerCall).toBe(1);
+    const text = tableText(r);
+    expect(text).toMatch(/middle box\s+calls\/s\s+CPU s\/1000\s+of it kernel/);
+    expect(text).toMatch(/Kamailio 5\.6\.3 plain\s+4,000\s+0\.2\s+0\.1/);
+    expect(text).toMatch(/Sluice \(B2BUA, media direct\)\s+2,000\s+0\.5\s+0\.1/);
+    expect(text).toContain('Sluice / Kamailio plain: 0.5x calls/s, 2.5x CPU per call (4x in user space, 1x in the kernel)');
+    // Without the split (a search that read no pids, or a report of before it): no ratio to show.
+    expect(tableText(report())).toContain('Sluice / Kamailio plain: 0.5x calls/s, 2.5x CPU per call; / topos');
+  });
+
   it('prints a table that says why a part has no figure', () => {
     const text = tableText(report());
     expect(text).toMatch(/Kamailio 5\.6\.3 plain\s+4,000\s+0\.2/);

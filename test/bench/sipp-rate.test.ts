@@ -11,6 +11,7 @@ const sippRuns: { rate: number }[] = [];
 /** When set, also a step of more than `calls` calls (a confirm, here) retransmits on 5% of them. */
 let longStepsRetransmitOver: number | null = null;
 const cpuReads: number[][] = [];
+let kernelSeconds = 0;
 /** What each step's stopWhen said of the step's first tenth (the counts after its first second). */
 const stopVerdicts: boolean[] = [];
 
@@ -44,6 +45,8 @@ vi.mock('../../bench/lib/proc.js', () => ({
     cpuReads.push([...pids]);
     return 0;
   },
+  // The kernel's seconds of the target: 0.25 more at every read, so 0.25 s per step (read before and after it).
+  systemCpuSecondsOfAll: (pids: number[]) => (pids.length === 0 ? 0 : (kernelSeconds += 0.25)),
   udpDropsOf: () => 0,
 }));
 
@@ -131,5 +134,15 @@ describe('rate search', () => {
     // Before and after each step; the confirm after the restart reads pid 101.
     expect(cpuReads.at(-1)).toEqual([101]);
     expect(cpuReads[0]).toEqual([1]);
+  });
+
+  it("gives the kernel's part of the target's CPU per 1,000 calls, for each step and the best", async () => {
+    const r = await searchMaxRate({ ...base, startRate: 800, factor: 2, pids: [1] });
+    // The confirm: 1,600 calls at 800 calls/s for 2 s, 0.25 kernel seconds.
+    expect(r.best?.rate).toBe(800);
+    expect(r.best?.kernelCpuSecondsPer1000Calls).toBe(0.156);
+    expect(r.steps.every((s) => s.kernelCpuSecondsPer1000Calls !== null)).toBe(true);
+    const none = await searchMaxRate({ ...base, startRate: 800, factor: 2 });
+    expect(none.best?.kernelCpuSecondsPer1000Calls).toBeNull();
   });
 });
