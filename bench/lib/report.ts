@@ -180,6 +180,7 @@ export function printTable(r: BenchReport, out: (line: string) => void): void {
   // No version when the Kamailio parts did not run (e.g. --parts paired), rather than "not installed".
   const kv = r.kamailio === undefined ? '' : ` ${(k.kamailio as string | null | undefined) ?? 'not installed'}`;
   const row = (name: string, a: string, b: string, c: string, note = ''): void => out(`  ${pad(name, 44)}${lpad(a, 10)}${lpad(b, 14)}${lpad(c, 14)}  ${note}`);
+  // A summary stored by a run from before the kernel's column has none: '-' then.
   const cpuOf = (box: keyof BoxFigures): [string, string] => [show(s.cpuSecondsPer1000Calls[box]), show(s.kernelCpuSecondsPer1000Calls?.[box])];
   out('');
   out(`Sluice vs peers, ${r.startedAt.slice(0, 19)}Z, ${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, load ${r.machine.loadavg1mAtStart} -> ${r.machine.loadavg1mAtEnd ?? '-'}, ${r.wallSeconds ?? '-'} s${r.quick ? ', QUICK (not figures)' : ''}`);
