@@ -103,21 +103,9 @@ export function restAfter(value: string, skip: number): string {
   return start === -1 ? '' : value.slice(start);
 }
 
-/** Replaces token `index` of `value` with `text`, keeping everything around it. */
-export function replaceToken(value: string, index: number, text: string): string {
-  const start = tokenStart(value, index);
-  if (start === -1) throw new RangeError(`no field ${index} in ${JSON.stringify(value)}`);
-  return value.slice(0, start) + text + value.slice(tokenEnd(value, start));
-}
-
 /** 1..maxLen ASCII digits. */
 export function isDigits(s: string, maxLen = Infinity): boolean {
-  if (s.length === 0 || s.length > maxLen) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return false;
-  }
-  return true;
+  return s.length <= maxLen && isDigitRange(s, 0, s.length);
 }
 
 /** A decimal integer in [min, max] written with digits only, else null. */

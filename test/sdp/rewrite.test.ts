@@ -66,6 +66,9 @@ describe('setMediaAddress and setMediaPort over many streams', () => {
     const sdp = parse([...HEAD, 'm=video  49170/2  RTP/AVP 31']);
     setMediaPort(sdp, 0, 0);
     expect(sdp.media[0]?.lines[0]?.value).toBe('video  0/2  RTP/AVP 31');
+    const tabbed = parse([...HEAD, 'm=audio  49170\tRTP/AVP 0']);
+    setMediaPort(tabbed, 0, 5004);
+    expect(tabbed.media[0]?.lines[0]?.value).toBe('audio  5004\tRTP/AVP 0');
   });
 
   it('refuses bad input', () => {
