@@ -10,7 +10,7 @@ import { userOf } from './users.js';
 import { deepFreeze, ownCopy, ownString, serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
 import { parseSdp, SdpParseError } from '../sdp/index.js';
 import type { Destination } from '../transaction/index.js';
-import { CallFailed, type IncomingCall, type IncomingOffer, type IncomingRequest, type OutgoingCall, type Session, type SessionEnd } from '../ua/index.js';
+import { CallFailed, type IncomingInvite, type IncomingOffer, type IncomingRequest, type OutgoingInvite, type Session, type SessionEnd } from '../ua/index.js';
 import type { CallContext } from './context.js';
 import { MediaPlan, MediaRefused, MediaUnavailable } from './media-plan.js';
 import type { CallRecord } from './records.js';
@@ -37,9 +37,9 @@ export class Call {
   private readonly origin: Record<Side, OriginState>;
   private readonly sessions: Partial<Record<Side, Session>> = {};
   /** The caller's INVITE being answered; let go once answered (it holds the whole INVITE exchange). */
-  private incoming: IncomingCall | null;
+  private incoming: IncomingInvite | null;
   /** The callee's INVITE; let go once answered, like `incoming`. */
-  private out: OutgoingCall | null = null;
+  private out: OutgoingInvite | null = null;
   private target: CallTarget | null = null;
   /** This party owes an answer in its ACK (we offered in our 2xx to its offerless re-INVITE). */
   private readonly pendingAnswer: Record<Side, boolean> = { a: false, b: false };
@@ -49,7 +49,7 @@ export class Call {
   constructor(
     private readonly ctx: CallContext,
     private readonly realm: string,
-    incoming: IncomingCall,
+    incoming: IncomingInvite,
   ) {
     this.incoming = incoming;
     const r = incoming.request;
@@ -124,6 +124,7 @@ export class Call {
     const { ctx } = this;
     const incoming = this.incoming!;
     incoming.useContactUser(`${this.id}a`);
+    incoming.onEarlySession = (session) => this.linkEarly('a', session);
     incoming.onCancel = () => {
       this.out?.cancel();
       this.finish('cancelled', 'caller', 487);
@@ -165,6 +166,7 @@ export class Call {
     this.record.callee = Object.freeze({ realm: target.realm, callId: out.callId, target: target.uri });
     this.record.state = 'ringing';
     out.onProvisional = (response, early) => this.guard(this.provisional(response, early), 'provisional response');
+    out.onEarlySession = (session) => this.linkEarly('b', session);
     let session: Session;
     try {
       session = await out.answered;
@@ -200,7 +202,17 @@ export class Call {
   private linkEarly(side: Side, session: Session): void {
     if (this.sessions[side] === session) return;
     this.sessions[side] = session;
-    session.handler = { onOffer: (offer) => this.guard(reoffer(this.legs(), side, offer), 'early re-offer') };
+    session.handler = {
+      onOffer: (offer) => {
+        // The lean path makes an early dialog's session only when it is needed: now, the far one.
+        const far: Side = side === 'a' ? 'b' : 'a';
+        if (this.sessions[far] === undefined) {
+          const made = far === 'a' ? this.incoming?.earlySession() : this.out?.earlySession();
+          if (made) this.linkEarly(far, made);
+        }
+        this.guard(reoffer(this.legs(), side, offer), 'early re-offer');
+      },
+    };
   }
 
   private async answered(b: Session): Promise<void> {

@@ -89,6 +89,7 @@ export class Engine implements CallContext {
       ...(r.advertise ? { advertise: r.advertise } : {}),
       ...(overload ? { admission: (request: SipRequest, source: MessageSource) => overload.admission(request, source) } : {}),
       credentials: (_authRealm, request) => this.trunkCredentials(request),
+      lean: config.sip.leanInvites,
     });
     overload?.watch(ua.transactions.stats);
     const runtime: RealmRuntime = { name, config: r, transport, ua, allow: new AllowList(r.allow), dropped: 0 };

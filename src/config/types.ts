@@ -27,6 +27,13 @@ export interface SipConfig {
    * not built Sluice says so at start and sends through node:dgram. Default true.
    */
   udpSendThread: boolean;
+  /**
+   * INVITEs over UDP that can only be the common call (no Require header) are answered and placed
+   * on the UA core's lean path (ua/lean-invites.ts): no transaction objects and no early dialogs,
+   * for less CPU per call. Such a call's provisionals are never reliable, and its
+   * early dialog becomes a session only when a request in it needs one. Default true.
+   */
+  leanInvites: boolean;
 }
 
 export interface MediaConfig {

@@ -65,6 +65,12 @@ export class LingerQueue {
     }
   }
 
+  /** Drops every entry unannounced, and the clock timer (the owner is disposed). */
+  dispose(): void {
+    this.live = 0;
+    this.reset();
+  }
+
   /** Entries waiting. */
   get size(): number {
     return this.live;

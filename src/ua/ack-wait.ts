@@ -4,7 +4,11 @@
  */
 import type { Clock, TimerHandle } from '../clock.js';
 import type { SipResponse } from '../sip/index.js';
-import type { InviteServerTransaction } from '../transaction/index.js';
+
+/** What resends the 2xx: the INVITE's server transaction, or a lean INVITE (lean-incoming-call.ts). */
+export interface ResponseResender {
+  respond(response: SipResponse): unknown;
+}
 
 export class AckWait {
   private interval: number;
@@ -19,7 +23,7 @@ export class AckWait {
     /** CSeq number of the INVITE whose ACK ends the wait. */
     readonly seq: number,
     private readonly response: SipResponse,
-    private readonly tx: InviteServerTransaction,
+    private readonly tx: ResponseResender,
     onGiveUp: () => void,
   ) {
     this.interval = t1;

@@ -12,6 +12,7 @@ import { bodyText, buildResponse, type ResponseParts } from './incoming-request.
 import { Session } from './session.js';
 import { requires, responseHeaders, supports, uasDecide, type UasDecision } from './session-timer.js';
 import type { UserAgent } from './user-agent.js';
+import type { IncomingInvite } from './invites.js';
 
 export interface ProgressParts extends ResponseParts {
   /** Send it reliably (RFC 3262) when the caller supports 100rel; always when it requires it. */
@@ -26,7 +27,7 @@ interface Reliable {
   giveUp: TimerHandle | null;
 }
 
-export class IncomingCall {
+export class IncomingCall implements IncomingInvite {
   readonly localTag: string;
   /** Our Contact URI for this call's dialog (see useContactUser). */
   contact: string;
@@ -36,6 +37,8 @@ export class IncomingCall {
   onCancel: (() => void) | null = null;
   /** A PRACK acknowledged our reliable provisional (its SDP, if any, is in the session record). */
   onPrack: ((prack: SipRequest) => void) | null = null;
+  /** Never called here: the early session is made with the provisional (session). */
+  onEarlySession: ((session: Session) => void) | null = null;
   private settled = false;
   private rseq: number;
   private reliable: Reliable | null = null;
@@ -57,6 +60,11 @@ export class IncomingCall {
       timer = { kind: 'none' };
     }
     this.timer = timer;
+  }
+
+  /** The early session, made with the first provisional (see IncomingInvite.earlySession). */
+  earlySession(): Session | null {
+    return this.settled ? null : this.session;
   }
 
   /** Puts `user` (e.g. an opaque leg key) in our Contact; only before the first response with our tag. */
@@ -153,12 +161,7 @@ export class IncomingCall {
   }
 
   private build(status: number, parts: ResponseParts | undefined, dialogHeaders = true): SipResponse {
-    const response = buildResponse(this.request, status, parts, this.localTag);
-    if (dialogHeaders) {
-      response.appendHeader('Contact', `<${this.contact}>`);
-      for (const [n, v] of this.ua.standardHeaders()) response.appendHeader(n, v);
-    }
-    return response;
+    return callResponse(this.ua, this.request, status, parts, this.localTag, dialogHeaders ? this.contact : null);
   }
 
   /** The early dialog (12.1.1) from the first response with our tag; its SDP in the record. */
@@ -229,4 +232,17 @@ export class IncomingCall {
     this.onPrack?.(prack);
     this.queued.shift()?.();
   }
+}
+
+/**
+ * A response to a dialog-creating INVITE with our To tag; with `contact`, the fields of a
+ * response that makes or confirms the dialog (12.1.1: our Contact; Allow, Supported).
+ */
+export function callResponse(ua: UserAgent, request: SipRequest, status: number, parts: ResponseParts | undefined, localTag: string, contact: string | null): SipResponse {
+  const response = buildResponse(request, status, parts, localTag);
+  if (contact !== null) {
+    response.appendHeader('Contact', `<${contact}>`);
+    for (const [n, v] of ua.standardHeaders()) response.appendHeader(n, v);
+  }
+  return response;
 }

@@ -10,19 +10,19 @@ import {
   dialogWith,
   onInviteResponse,
   replaceDialog,
-  ourVia,
   type DialogRecord,
   type InviteDialogSet,
 } from '../dialog/index.js';
-import { parseRSeq, SipRequest, type SipResponse } from '../sip/index.js';
+import { parseRSeq, type SipRequest, type SipResponse } from '../sip/index.js';
 import type { ClientTransactionUser, Destination } from '../transaction/index.js';
 import { answer401 } from './digest-client.js';
 import { CallFailed } from './errors.js';
-import { addParts, bodyText } from './incoming-request.js';
+import { bodyText } from './incoming-request.js';
+import { buildInvite } from './invite-request.js';
 import { AcceptedInvite, AcksByTag } from './accepted-invite.js';
 import { Session } from './session.js';
 import { ackBasisOf, type AckBasis } from './uac-ack.js';
-import { minSEOf, requestHeaders, requires } from './session-timer.js';
+import { minSEOf, requires } from './session-timer.js';
 import type { MessageParts, SessionRecord } from './types.js';
 import type { UserAgent } from './user-agent.js';
 
@@ -95,6 +95,8 @@ export class OutgoingCall {
   readonly answered: Promise<Session>;
   /** Every provisional response, with the early session it made or updated (null for 100). */
   onProvisional: ((response: SipResponse, session: Session | null) => void) | null = null;
+  /** Never called here: each early session comes with its provisional (onProvisional). */
+  onEarlySession: ((session: Session) => void) | null = null;
   session: Session | null = null;
   readonly callId: string;
   readonly fromTag: string;
@@ -140,6 +142,14 @@ export class OutgoingCall {
     void this.send();
   }
 
+  /** The early session of the latest provisional's dialog (see OutgoingInvite.earlySession). */
+  earlySession(): Session | null {
+    if (this.done) return null;
+    let latest: Session | null = null;
+    for (const s of this.early.values()) if (s.state === 'early') latest = s;
+    return latest;
+  }
+
   /** CANCEL (9.1): at once after a provisional response, else as soon as one comes. */
   cancel(): void {
     if (this.done) return;
@@ -156,23 +166,8 @@ export class OutgoingCall {
     }
     const dest = this.destination;
     const ua = this.ua;
-    const inv = new SipRequest('INVITE', this.options.uri);
-    const via = ourVia(ua.viaFor(dest), ua.transactions.newBranch());
-    inv.appendVia(via.text, via.via);
-    inv.appendHeader('Max-Forwards', '70');
-    inv.appendHeader('From', `${this.options.from};tag=${this.fromTag}`);
-    inv.appendHeader('To', this.options.to ?? `<${this.options.uri}>`);
-    inv.appendHeader('Call-ID', this.callId);
-    inv.appendHeader('CSeq', `${this.seq} INVITE`);
     const contact = ua.contactFor(dest, this.options.contactUser);
-    inv.appendHeader('Contact', `<${contact}>`);
-    for (const [n, v] of ua.standardHeaders()) inv.appendHeader(n, v);
-    if (this.options.reliableProvisional === 'required') inv.appendHeader('Require', '100rel');
-    if (ua.sessionTimer !== null && this.sessionExpires !== null) {
-      for (const [n, v] of requestHeaders(ua.sessionTimer, this.sessionExpires)) inv.appendHeader(n, v);
-    }
-    for (const [n, v] of this.auth) inv.appendHeader(n, v);
-    addParts(inv, this.options);
+    const inv = buildInvite(ua, dest, this.options, { callId: this.callId, fromTag: this.fromTag, seq: this.seq, contact, sessionExpires: this.sessionExpires, auth: this.auth });
     this.invite = inv;
     this.basis = ackBasisOf(inv);
     const seq = this.seq;
@@ -398,7 +393,7 @@ export class OutgoingCall {
  * The dialog set's view of a dialog (state, route set, target from the latest response) with
  * the sequence numbers the session moved meanwhile (PRACK, UPDATE in the early dialog).
  */
-function merged(current: DialogRecord, fromSet: DialogRecord): DialogRecord {
+export function merged(current: DialogRecord, fromSet: DialogRecord): DialogRecord {
   return dialogWith(fromSet, {
     localSeq: Math.max(current.localSeq, fromSet.localSeq),
     remoteSeq: current.remoteSeq ?? fromSet.remoteSeq,

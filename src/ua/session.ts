@@ -17,9 +17,9 @@ import {
   type DialogRecord,
 } from '../dialog/index.js';
 import { createResponse, ownString, parseNameAddr, serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
-import type { Destination, InviteServerTransaction, ServerTransaction } from '../transaction/index.js';
+import type { Destination, ServerTransaction } from '../transaction/index.js';
 import { UaError, UaErrorCode } from './errors.js';
-import { AckWait } from './ack-wait.js';
+import { AckWait, type ResponseResender } from './ack-wait.js';
 import { IncomingOffer } from './incoming-offer.js';
 import { addParts, bodyText, IncomingRequest } from './incoming-request.js';
 import { SessionRefresh, type RefreshedSession } from './session-refresh.js';
@@ -181,7 +181,7 @@ export class Session implements RefreshedSession {
     if (offered !== null) this.record.remoteSdp = offered;
     if (parts?.body !== undefined) this.record.localSdp = bodyText(response);
     if (timer.kind === 'timer') this.setSessionTimer(timer.interval, timer.refresher === 'uas');
-    if (request.method === 'INVITE') this.awaitAck(request.cseq.seq, response, offer.transaction as InviteServerTransaction);
+    if (request.method === 'INVITE') this.awaitAck(request.cseq.seq, response, offer.transaction);
     else this.inUpdate = false;
   }
 
@@ -205,7 +205,7 @@ export class Session implements RefreshedSession {
   }
 
   /** @internal 13.3.1.4: resend our 2xx at T1, 2T1 ... T2 until the ACK; BYE after 64*T1. */
-  awaitAck(seq: number, response: SipResponse, tx: InviteServerTransaction): void {
+  awaitAck(seq: number, response: SipResponse, tx: ResponseResender): void {
     this.awaiting?.stop();
     this.awaiting = new AckWait(this.ua.clock, this.ua.t1, this.ua.transactions.timers.t2, seq, response, tx, () => {
       this.awaiting = null;

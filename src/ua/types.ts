@@ -62,6 +62,13 @@ export interface UaOptions {
    * this way. Default: every request accepted.
    */
   admission?: (request: SipRequest, source: MessageSource) => Admission;
+  /**
+   * INVITEs over UDP that can only be the common call (no Require; see lean-invites.ts) are
+   * answered and placed without transaction objects, and their early dialogs become sessions
+   * only when a request in one needs it (IncomingInvite.earlySession): less CPU per call. The
+   * provisionals of an INVITE answered so are never reliable. Default false.
+   */
+  lean?: boolean;
 }
 
 /** See UaOptions.admission. */

@@ -24,6 +24,8 @@ import { answer401 } from './digest-client.js';
 import { UaError, UaErrorCode } from './errors.js';
 import { glareDelayMs, randomIds } from './ids.js';
 import { IncomingCall } from './incoming-call.js';
+import type { IncomingInvite, OutgoingInvite } from './invites.js';
+import { LeanInvites } from './lean-invites.js';
 import { addParts, IncomingRequest } from './incoming-request.js';
 import { OutgoingCall, type CallOptions } from './outgoing-call.js';
 import type { Session } from './session.js';
@@ -33,7 +35,7 @@ import type { CredentialLookup, MessageParts, SessionTimerConfig, UaOptions, UaT
 
 /** What the application decides. Without a handler: INVITE 480, OPTIONS 200, others 405 or 501. */
 export interface UaHandler {
-  onInvite?(call: IncomingCall): void;
+  onInvite?(call: IncomingInvite): void;
   /** A request outside any dialog other than INVITE, ACK, CANCEL. */
   onRequest?(incoming: IncomingRequest): void;
 }
@@ -74,6 +76,8 @@ export class UserAgent implements TransactionCore {
   private readonly addresses = new AddressTable(1024);
   /** Incoming INVITEs not yet answered finally, by server transaction. */
   private readonly pendingCalls = new Map<InviteServerTransaction, IncomingCall>();
+  /** The lean path of the common call (lean-invites.ts), where UaOptions.lean asks for it. */
+  private readonly lean: LeanInvites | null;
   private disposed = false;
 
   constructor(options: UaOptions, handler: UaHandler = {}) {
@@ -98,19 +102,28 @@ export class UserAgent implements TransactionCore {
       branchIds: this.ids,
     });
     this.t1 = this.transactions.timers.t1;
+    // The lean UAS sends its 100 Trying at once: other policies keep INVITEs on the general path.
+    this.lean = options.lean === true && (options.trying ?? 'immediate') === 'immediate' ? new LeanInvites(this) : null;
   }
 
   /** Feed for the transport (its TransportUser). */
   onMessage(message: SipRequest | SipResponse, source: MessageSource): void {
+    if (this.lean !== null && !this.disposed && this.lean.take(message, source)) return;
     this.transactions.onMessage(message, source);
+  }
+
+  /** INVITEs on the lean path, answered or placed, that are still kept (for tests and metrics). */
+  get leanCallCount(): number {
+    return this.lean?.size ?? 0;
   }
 
   get sessionCount(): number {
     return this.sessions.size;
   }
 
+  /** Incoming INVITEs not yet answered finally, on either path. */
   get pendingCallCount(): number {
-    return this.pendingCalls.size;
+    return this.pendingCalls.size + (this.lean?.answering ?? 0);
   }
 
   newTag(): string {
@@ -132,7 +145,7 @@ export class UserAgent implements TransactionCore {
     if (this.disposed) return;
     const key = dialogKeyOfIncomingRequest(request);
     if (key !== null) {
-      const session = this.sessions.get(key);
+      const session = this.sessions.get(key) ?? this.lean?.earlySession(request) ?? undefined;
       if (session === undefined) {
         // 12.2.2: a request for a dialog we do not know.
         this.respondPlain(request, tx, 481);
@@ -201,6 +214,16 @@ export class UserAgent implements TransactionCore {
   /** @internal */
   removeSession(key: string, session: Session): void {
     if (this.sessions.get(key) === session) this.sessions.delete(key);
+  }
+
+  /** @internal A new INVITE on the lean path (lean-invites.ts), admitted: to the application. */
+  newCall(call: IncomingInvite): void {
+    if (this.options.admission?.(call.request, call.source) === 'busy') {
+      call.reject(503, { headers: [['Retry-After', String(BUSY_RETRY_AFTER_S)]] });
+      return;
+    }
+    if (this.handler.onInvite) this.handler.onInvite(call);
+    else call.reject(480);
   }
 
   /** @internal An incoming INVITE got its final response. */
@@ -315,9 +338,14 @@ export class UserAgent implements TransactionCore {
     }, destination);
   }
 
-  /** Places a call: an INVITE outside any dialog. */
-  invite(options: CallOptions): OutgoingCall {
+  /** Places a call: an INVITE outside any dialog (on the lean path where it can take it). */
+  invite(options: CallOptions): OutgoingInvite {
     if (this.disposed) throw new UaError(UaErrorCode.state, 'User agent disposed');
+    if (this.lean !== null) {
+      const destination = options.destination ?? this.numericDestinationOf(options.uri);
+      const lean = destination === null ? null : this.lean.invite(options, destination);
+      if (lean !== null) return lean;
+    }
     const call = new OutgoingCall(this, options);
     call.start();
     return call;
@@ -337,6 +365,21 @@ export class UserAgent implements TransactionCore {
     if (err) this.log.debug({ err: err.message }, 'ACK not sent');
   };
 
+  /** @internal For responses the lean path sends itself. */
+  readonly responseSent = (err: Error | null): void => {
+    if (err) this.log.debug({ err: err.message }, 'response not sent');
+  };
+
+  /** A numeric next hop for a URI (no resolution needed), or null. */
+  private numericDestinationOf(uriText: string): Destination | null {
+    try {
+      const uri = parseUri(uriText.startsWith('<') ? uriText.slice(1, uriText.indexOf('>')) : uriText);
+      return isSipUri(uri) ? numericDestination(uri, this.addresses) : null;
+    } catch {
+      return null;
+    }
+  }
+
   /** Ends everything at once: timers cleared, no messages sent, sessions told 'disposed'. */
   dispose(): void {
     this.disposed = true;
@@ -344,6 +387,7 @@ export class UserAgent implements TransactionCore {
     for (const c of [...this.pendingCalls.values()]) c.dispose();
     this.sessions.clear();
     this.pendingCalls.clear();
+    this.lean?.dispose();
     this.transactions.dispose();
   }
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/b2bua/index.js';
 import { serializeMessage } from '../../src/sip/index.js';
-import { CallFailed, type IncomingCall, type Session } from '../../src/ua/index.js';
+import { CallFailed, type IncomingInvite, type Session } from '../../src/ua/index.js';
 import { answerCalls, mediaOf, phone, register, rtpPacket, startEngine, stops, until } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sluice-b2bua-'));
@@ -37,7 +37,7 @@ describe('B2BUA call engine', () => {
     const alice = await phone('alice');
     const bob = await phone('bob');
     await register(bob, 'bob', insidePort);
-    let incoming: IncomingCall | undefined;
+    let incoming: IncomingInvite | undefined;
     const bobEnds = answerCalls(bob, (call) => (incoming = call));
     const call = alice.ua.invite({ uri: `sip:bob@127.0.0.1:${insidePort}`, from: '<sip:alice@sluice.test>', body: alice.sdp() });
     const session: Session = await call.answered;

@@ -14,7 +14,7 @@ import type { OverloadGuard } from '../../src/security/index.js';
 import { MemoryStore } from '../../src/state/index.js';
 import { effectiveConnection, getMediaLine, parseSdp } from '../../src/sdp/index.js';
 import { TransportLayer } from '../../src/transport/index.js';
-import { UserAgent, type IncomingCall, type SessionEnd } from '../../src/ua/index.js';
+import { UserAgent, type IncomingInvite, type SessionEnd } from '../../src/ua/index.js';
 
 export const stops: (() => Promise<void>)[] = [];
 
@@ -56,7 +56,7 @@ export async function phone(user: string): Promise<Phone> {
  * `p` answers every INVITE with 180 then 200 (its SDP); each answered session's end is pushed to
  * the array returned. `onInvite` sees the INVITE first, if given.
  */
-export function answerCalls(p: Phone, onInvite?: (call: IncomingCall) => void): SessionEnd[] {
+export function answerCalls(p: Phone, onInvite?: (call: IncomingInvite) => void): SessionEnd[] {
   const ends: SessionEnd[] = [];
   p.ua.handler = {
     onInvite(call) {

@@ -1,6 +1,6 @@
 import { describe as group, expect, it } from 'vitest';
 import { createChallenge, parseMessage, serializeMessage, verifyCredentials, type AuthValue, type SipRequest } from '../../src/sip/index.js';
-import { CallFailed, type IncomingCall, type OutgoingCall, type Session, type SessionEnd, type UserAgent } from '../../src/ua/index.js';
+import { CallFailed, type IncomingInvite, type OutgoingInvite, type Session, type SessionEnd, type UserAgent } from '../../src/ua/index.js';
 import { collectAfterTurns } from '../../bench/lib/heap.js';
 import { ANSWER, Network, OFFER } from './wire.js';
 
@@ -19,8 +19,8 @@ const fromB = (a: UserAgent, text: string): void =>
  * A call from A answered by B, whose OutgoingCall the test then holds only weakly: the tests of
  * what Timer M keeps read it back through `weak`.
  */
-async function answeredCallLetGo(): Promise<{ net: Network; a: UserAgent; session: Session; weak: WeakRef<OutgoingCall> }> {
-  const net = new Network();
+async function answeredCallLetGo(lean: boolean): Promise<{ net: Network; a: UserAgent; session: Session; weak: WeakRef<OutgoingInvite> }> {
+  const net = new Network({ lean });
   const b = net.ua(B);
   const a = net.ua(A);
   b.handler = { onInvite: (c) => void c.accept({ body: ANSWER }) };
@@ -30,11 +30,12 @@ async function answeredCallLetGo(): Promise<{ net: Network; a: UserAgent; sessio
   return { net, a, session: await call.answered, weak };
 }
 
-group('UAC and UAS cores', () => {
+// Each test runs on the general path and on the lean path of the common call (ua/lean-invites.ts).
+group.each([{ path: 'general', lean: false }, { path: 'lean', lean: true }])('UAC and UAS cores ($path path)', ({ lean }) => {
   it('places a call: INVITE, 180, 200, ACK; then BYE ends both sides', async () => {
-    const net = new Network();
+    const net = new Network({ lean });
     const b = net.ua(B);
-    let incoming: IncomingCall | undefined;
+    let incoming: IncomingInvite | undefined;
     let bSession: Session | undefined;
     const ends: SessionEnd[] = [];
     let acked = 0;
@@ -68,7 +69,7 @@ group('UAC and UAS cores', () => {
   });
 
   it('retransmits the 2xx at T1, 2T1 ... T2 until the ACK, and sends BYE after 64*T1 without one', async () => {
-    const net = new Network();
+    const net = new Network({ lean });
     const b = net.ua(B);
     const ends: SessionEnd[] = [];
     b.handler = { onInvite: (call) => (call.accept({ body: ANSWER }).handler = { onTerminated: (e) => ends.push(e) }) };
@@ -89,7 +90,7 @@ group('UAC and UAS cores', () => {
   });
 
   it('reports a rejection as CallFailed with the status, the ACK sent by the transaction', async () => {
-    const net = new Network();
+    const net = new Network({ lean });
     const b = net.ua(B);
     b.handler = { onInvite: (call) => call.reject(486) };
     const call = callB(net);
@@ -99,7 +100,7 @@ group('UAC and UAS cores', () => {
   });
 
   it('cancels a ringing call: 200 to CANCEL, 487 to the INVITE, both sides told', async () => {
-    const net = new Network();
+    const net = new Network({ lean });
     const b = net.ua(B);
     let cancelled = 0;
     b.handler = {
@@ -120,10 +121,11 @@ group('UAC and UAS cores', () => {
   });
 
   it('does PRACK for a reliable 183 with early media (RFC 3262), and stops its retransmission', async () => {
-    const net = new Network();
-    const b = net.ua(B);
+    const net = new Network({ lean });
+    // The lean UAS never sends a reliable provisional: B answers on the general path.
+    const b = net.ua(B, { lean: false });
     let pracked = 0;
-    let call2: IncomingCall | undefined;
+    let call2: IncomingInvite | undefined;
     b.handler = {
       onInvite(call) {
         call2 = call;
@@ -149,8 +151,8 @@ group('UAC and UAS cores', () => {
   });
 
   it('retransmits an unacknowledged reliable provisional and rejects the INVITE with 5xx after 64*T1', async () => {
-    const net = new Network();
-    const b = net.ua(B);
+    const net = new Network({ lean });
+    const b = net.ua(B, { lean: false });
     b.handler = { onInvite: (call) => call.progress(180, { reliable: true }) };
     net.drop = (s) => s.message.kind === 'request' && s.message.method === 'PRACK';
     const call = callB(net);
@@ -162,7 +164,7 @@ group('UAC and UAS cores', () => {
   });
 
   it('answers a late-offer INVITE with an offer in the 2xx; the ACK carries the answer', async () => {
-    const net = new Network();
+    const net = new Network({ lean });
     const b = net.ua(B);
     let bSession: Session | undefined;
     b.handler = { onInvite: (call) => (bSession = call.accept({ body: ANSWER })) };
@@ -177,7 +179,7 @@ group('UAC and UAS cores', () => {
   });
 
   it('retries with digest credentials after a 401 (RFC 3261 22.2)', async () => {
-    const net = new Network();
+    const net = new Network({ lean });
     const b = net.ua(B);
     const a = net.ua(A, { credentials: (realm) => (realm === 'trunk.example' ? { username: 'alice', password: 's3cret' } : undefined) });
     let checked = false;
@@ -202,7 +204,7 @@ group('UAC and UAS cores', () => {
   });
 
   it('ACKs a later fork\'s 2xx with the INVITE\'s credentials and ends it with BYE, and re-ACKs a repeated 2xx (13.2.2.4)', async () => {
-    const net = new Network();
+    const net = new Network({ lean });
     const b = net.ua(B);
     const a = net.ua(A, { credentials: (realm) => (realm === 'trunk.example' ? { username: 'alice', password: 's3cret' } : undefined) });
     b.handler = {
@@ -244,7 +246,7 @@ group('UAC and UAS cores', () => {
   });
 
   it('once its session ended, still re-ACKs a repeated 2xx and ends a late fork until Timer M, without keeping the outgoing call', async () => {
-    const { net, a, session, weak } = await answeredCallLetGo();
+    const { net, a, session, weak } = await answeredCallLetGo(lean);
     expect((await Promise.all([session.bye(), net.settle()]))[0]?.status).toBe(200);
     await net.settle();
     expect(session.state).toBe('terminated');
@@ -260,17 +262,18 @@ group('UAC and UAS cores', () => {
     expect([acks[2]!.toTag, acks[2]!.body.length]).toEqual(['late', 0]);
     expect(net.sent('BYE', A).map((x) => (x.message as SipRequest).toTag)).toEqual([acks[0]!.toTag, 'late']);
 
-    // The INVITE's transaction waits out Timer M; the call it was made for is gone.
-    expect(a.transactions.counts.inviteClient).toBe(1);
+    // The INVITE's transaction (or on the lean path what stands for it) waits out Timer M; the
+    // call it was made for is gone.
+    expect(a.transactions.counts.inviteClient + a.leanCallCount).toBe(1);
     await collectAfterTurns();
     expect(weak.deref()).toBeUndefined();
   });
 
   it('once its session ended, ends a fork that was early and answers late with a CSeq above the PRACK it had', async () => {
-    const net = new Network();
+    const net = new Network({ lean });
     const b = net.ua(B);
     const a = net.ua(A);
-    let held: IncomingCall | undefined;
+    let held: IncomingInvite | undefined;
     b.handler = {
       onInvite(c) {
         held = c;
@@ -301,7 +304,7 @@ group('UAC and UAS cores', () => {
   });
 
   it('lets the outgoing call go once Timer M is over while its session goes on', async () => {
-    const { net, a, session, weak } = await answeredCallLetGo();
+    const { net, a, session, weak } = await answeredCallLetGo(lean);
     await net.run(33_000, 1_000);
     expect(a.transactions.counts.inviteClient).toBe(0);
     expect(session.state).toBe('confirmed');
@@ -310,7 +313,7 @@ group('UAC and UAS cores', () => {
   });
 
   it('answers OPTIONS 200, an unknown method 501, an unknown dialog 481 and a required unknown extension 420', async () => {
-    const net = new Network();
+    const net = new Network({ lean });
     net.ua(B);
     const a = net.ua(A);
     const opts = a.request('OPTIONS', { uri: `sip:${B}`, from: '<sip:alice@example.com>' });

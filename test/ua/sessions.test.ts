@@ -17,9 +17,12 @@ async function established(net: Network, a: UserAgent, b: UserAgent): Promise<{ 
   return { sa, sb: sb! };
 }
 
-group('sessions', () => {
+// Each group runs on the general path and on the lean path of the common call (ua/lean-invites.ts).
+const PATHS = [{ path: 'general', lean: false }, { path: 'lean', lean: true }];
+
+group.each(PATHS)('sessions ($path path)', ({ lean }) => {
   it('carries a re-INVITE (hold) both ways with the SDP in force updated', async () => {
-    const net = new Network();
+    const net = new Network({ lean });
     const a = net.ua(A);
     const b = net.ua(B);
     const { sa, sb } = await established(net, a, b);
@@ -47,7 +50,7 @@ group('sessions', () => {
   });
 
   it('resolves re-INVITE glare with 491 and the randomised retry of RFC 3261 14.1', async () => {
-    const net = new Network();
+    const net = new Network({ lean });
     const a = net.ua(A, { random: () => 0.5 });
     const b = net.ua(B, { random: () => 0.5 });
     const { sa, sb } = await established(net, a, b);
@@ -68,7 +71,7 @@ group('sessions', () => {
   });
 
   it('refuses a second re-INVITE while one is in progress (500 with Retry-After) and a local one with UaError', async () => {
-    const net = new Network();
+    const net = new Network({ lean });
     const a = net.ua(A);
     const b = net.ua(B);
     const { sa, sb } = await established(net, a, b);
@@ -92,7 +95,7 @@ group('sessions', () => {
   });
 
   it('takes an UPDATE in an early dialog (RFC 3311) and in a confirmed one', async () => {
-    const net = new Network();
+    const net = new Network({ lean });
     const a = net.ua(A);
     const b = net.ua(B);
     let early: Session | null = null;
@@ -104,7 +107,8 @@ group('sessions', () => {
       },
     };
     const call = a.invite({ uri: `sip:bob@${B}:5060`, from: '<sip:alice@example.com>', body: OFFER });
-    call.onProvisional = (_r, s) => (early = s);
+    // The lean path makes the early session when asked for it (earlySession), not with the 183.
+    call.onProvisional = (_r, s) => (early = s ?? call.earlySession());
     await net.settle();
     expect(early).not.toBeNull();
     const upd = early!.update({ body: OFFER + 'a=inactive\r\n' });
@@ -120,7 +124,7 @@ group('sessions', () => {
   });
 
   it('refuses an out-of-order CSeq with 500 and Retry-After (RFC 3261 12.2.2)', async () => {
-    const net = new Network();
+    const net = new Network({ lean });
     const a = net.ua(A);
     const b = net.ua(B);
     const { sa } = await established(net, a, b);
@@ -135,7 +139,7 @@ group('sessions', () => {
   });
 
   it('hands INFO, MESSAGE and unknown methods in a dialog to the application (501 by default)', async () => {
-    const net = new Network();
+    const net = new Network({ lean });
     const a = net.ua(A);
     const b = net.ua(B);
     const { sa, sb } = await established(net, a, b);
@@ -154,11 +158,11 @@ group('sessions', () => {
   });
 });
 
-group('session timers (RFC 4028)', () => {
+group.each(PATHS)('session timers (RFC 4028, $path path)', ({ lean }) => {
   const timer = { interval: 90, minSE: 90 };
 
   it('negotiates the UAC as refresher; it refreshes by re-INVITE at half the interval', async () => {
-    const net = new Network();
+    const net = new Network({ lean });
     const a = net.ua(A, { sessionTimer: timer });
     const b = net.ua(B, { sessionTimer: timer });
     const { sa, sb } = await established(net, a, b);
@@ -173,7 +177,7 @@ group('session timers (RFC 4028)', () => {
   });
 
   it('ends the session with BYE when no refresh comes (interval minus min(32, interval/3))', async () => {
-    const net = new Network();
+    const net = new Network({ lean });
     const a = net.ua(A, { sessionTimer: timer });
     const b = net.ua(B, { sessionTimer: timer });
     const { sa, sb } = await established(net, a, b);
@@ -187,7 +191,7 @@ group('session timers (RFC 4028)', () => {
   });
 
   it('answers a too-small Session-Expires with 422 and Min-SE; the UAC asks again with it', async () => {
-    const net = new Network();
+    const net = new Network({ lean });
     const a = net.ua(A, { sessionTimer: { interval: 90, minSE: 90 } });
     const b = net.ua(B, { sessionTimer: { interval: 1800, minSE: 300 } });
     const { sa } = await established(net, a, b);
@@ -198,7 +202,7 @@ group('session timers (RFC 4028)', () => {
   });
 
   it('refreshes by UPDATE when configured so', async () => {
-    const net = new Network();
+    const net = new Network({ lean });
     const a = net.ua(A, { sessionTimer: { ...timer, refreshWith: 'UPDATE' } });
     const b = net.ua(B, { sessionTimer: timer });
     await established(net, a, b);

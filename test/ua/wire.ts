@@ -25,6 +25,9 @@ export class Network {
   private readonly queue: { to: string; bytes: Buffer; source: MessageSource; sent: Sent }[] = [];
   private counter = 0;
 
+  /** `defaults`: options every UA of this network gets unless a test gives its own. */
+  constructor(private readonly defaults: Partial<UaOptions> = {}) {}
+
   /** A UA at 10.0.0.N:5060. */
   ua(address: string, options: Partial<UaOptions> = {}): UserAgent {
     const local = { address, port: 5060 };
@@ -49,6 +52,7 @@ export class Network {
       },
       ids: () => `${address.replace(/\./g, '')}x${++n}x${this.counter++}`,
       random: () => 0.5,
+      ...this.defaults,
       ...options,
     });
     this.nodes.set(`${address}:5060`, ua);

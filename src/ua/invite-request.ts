@@ -1,0 +1,45 @@
+/**
+ * The INVITE a UAC sends outside any dialog (RFC 3261 8.1.1, 13.2.1), made the same way by both
+ * kinds of outgoing call: the one on the transaction layer (outgoing-call.ts) and the lean one
+ * (lean-outgoing-call.ts).
+ */
+import { ourVia } from '../dialog/index.js';
+import { SipRequest } from '../sip/index.js';
+import type { Destination } from '../transaction/index.js';
+import { addParts } from './incoming-request.js';
+import { requestHeaders } from './session-timer.js';
+import type { CallOptions } from './outgoing-call.js';
+import type { UserAgent } from './user-agent.js';
+
+/** What changes between the INVITEs of one call (a digest or a 422 retry sends another). */
+export interface InviteAttempt {
+  callId: string;
+  fromTag: string;
+  seq: number;
+  /** Our Contact URI (the dialog's local target). */
+  contact: string;
+  /** Session-Expires to ask for (RFC 4028), or null for none. */
+  sessionExpires: number | null;
+  /** Authorization / Proxy-Authorization fields answering a challenge. */
+  auth: readonly (readonly [string, string])[];
+}
+
+export function buildInvite(ua: UserAgent, destination: Destination, options: CallOptions, attempt: InviteAttempt): SipRequest {
+  const inv = new SipRequest('INVITE', options.uri);
+  const via = ourVia(ua.viaFor(destination), ua.transactions.newBranch());
+  inv.appendVia(via.text, via.via);
+  inv.appendHeader('Max-Forwards', '70');
+  inv.appendHeader('From', `${options.from};tag=${attempt.fromTag}`);
+  inv.appendHeader('To', options.to ?? `<${options.uri}>`);
+  inv.appendHeader('Call-ID', attempt.callId);
+  inv.appendHeader('CSeq', `${attempt.seq} INVITE`);
+  inv.appendHeader('Contact', `<${attempt.contact}>`);
+  for (const [n, v] of ua.standardHeaders()) inv.appendHeader(n, v);
+  if (options.reliableProvisional === 'required') inv.appendHeader('Require', '100rel');
+  if (ua.sessionTimer !== null && attempt.sessionExpires !== null) {
+    for (const [n, v] of requestHeaders(ua.sessionTimer, attempt.sessionExpires)) inv.appendHeader(n, v);
+  }
+  for (const [n, v] of attempt.auth) inv.appendHeader(n, v);
+  addParts(inv, options);
+  return inv;
+}

@@ -1,0 +1,229 @@
+/**
+ * An INVITE over UDP answered without an INVITE server transaction or an early dialog: the lean
+ * path of the common call (see lean-invites.ts for when it is taken). One object does what RFC
+ * 3261 17.2.1 and RFC 6026 ask of the transaction:
+ * - 100 Trying at once, and the latest provisional again for each retransmitted INVITE;
+ * - a non-2xx final resent at T1, 2T1 ... T2 (Timer G) until its ACK, for at most 64*T1 (Timer H);
+ * - the INVITE's retransmissions absorbed for 64*T1 after the final (Timers L and H), by the
+ *   table that holds it.
+ * The 2xx is resent by its session until the ACK (13.3.1.4), as on the general path. Its
+ * provisionals are never reliable (an INVITE with a Require takes the general path), and the
+ * early dialog they make becomes a session only when the caller sends a request in it (an UPDATE
+ * before the answer: earlySession()), which few calls do.
+ */
+import type { TimerHandle } from '../clock.js';
+import { createUasDialog, dialogWith } from '../dialog/index.js';
+import { createResponse, type SipRequest, type SipResponse } from '../sip/index.js';
+import type { Lingering, MessageSource } from '../transaction/index.js';
+import { UaError, UaErrorCode } from './errors.js';
+import { callResponse, type ProgressParts } from './incoming-call.js';
+import { bodyText, type ResponseParts } from './incoming-request.js';
+import type { IncomingInvite } from './invites.js';
+import { Session } from './session.js';
+import { responseHeaders, uasDecide, type UasDecision } from './session-timer.js';
+import type { SessionEnd } from './types.js';
+import type { UserAgent } from './user-agent.js';
+
+/** What the lean table does for a call once it has its final: keep it, or less (a 2xx's), for retransmissions. */
+export interface LeanIncomingTable {
+  settled(call: LeanIncomingCall, accepted: boolean): void;
+  /** 64*T1 after the final: the call (or what stood for it) goes. */
+  expired(key: string, entry: unknown): void;
+}
+
+export class LeanIncomingCall implements IncomingInvite, Lingering {
+  readonly localTag: string;
+  contact: string;
+  session: Session | null = null;
+  onCancel: (() => void) | null = null;
+  onPrack: ((prack: SipRequest) => void) | null = null;
+  onEarlySession: ((session: Session) => void) | null = null;
+  private settledAt = false;
+  /** Our 2xx is out: its session resends it. */
+  private accepted = false;
+  /** What a retransmitted INVITE gets again: the latest provisional, or the non-2xx final. */
+  private last: SipResponse;
+  /** The non-2xx final, resent by Timer G until its ACK. */
+  private final: SipResponse | null = null;
+  private resend: TimerHandle | null = null;
+  private interval = 0;
+  private readonly timer: UasDecision;
+
+  constructor(
+    private readonly ua: UserAgent,
+    readonly request: SipRequest,
+    readonly source: MessageSource,
+    /** The INVITE's server transaction key (17.2.3): the table's key for it. */
+    readonly key: string,
+    private readonly table: LeanIncomingTable,
+  ) {
+    this.localTag = ua.newTag();
+    this.contact = ua.contactFor(source);
+    let timer: UasDecision;
+    try {
+      timer = uasDecide(request, ua.sessionTimer);
+    } catch {
+      timer = { kind: 'none' };
+    }
+    this.timer = timer;
+    // 17.2.1: 100 Trying at once (8.2.6.2: no To tag); it is what a retransmission gets until
+    // a provisional of ours replaces it.
+    this.last = createResponse(request, 100);
+    this.send(this.last);
+  }
+
+  useContactUser(user: string): void {
+    if (this.settledAt) throw new UaError(UaErrorCode.state, 'The INVITE is answered already: its Contact is fixed');
+    this.contact = this.ua.contactFor(this.source, user);
+  }
+
+  get offer(): string | null {
+    return bodyText(this.request);
+  }
+
+  get sessionIntervalTooSmall(): number | null {
+    return this.timer.kind === 'too-small' ? this.timer.minSE : null;
+  }
+
+  get answered(): boolean {
+    return this.settledAt;
+  }
+
+  /** A provisional response; never reliable here (`parts.reliable` is not honoured). */
+  progress(status = 180, parts?: ProgressParts): void {
+    if (this.settledAt) return;
+    if (status <= 100 || status >= 200) throw new UaError(UaErrorCode.state, `progress() takes 101-199, not ${status}`);
+    this.last = callResponse(this.ua, this.request, status, parts, this.localTag, this.contact);
+    this.send(this.last);
+  }
+
+  /** 200 OK: the confirmed session, whose 2xx is resent until the ACK (13.3.1.4). */
+  accept(parts?: ResponseParts): Session {
+    if (this.settledAt) throw new UaError(UaErrorCode.state, 'The INVITE is answered already');
+    const timer = this.timer;
+    if (timer.kind === 'too-small') {
+      this.reject(422, { headers: [['Min-SE', String(timer.minSE)]] });
+      throw new UaError(UaErrorCode.state, 'Session interval too small: answered 422');
+    }
+    this.settle(true);
+    const response = callResponse(this.ua, this.request, 200, parts, this.localTag, this.contact);
+    if (timer.kind === 'timer') for (const [n, v] of responseHeaders(timer)) response.appendHeader(n, v);
+    const now = this.ua.clock.wallNow();
+    let session = this.session;
+    if (session === null) {
+      session = new Session(this.ua, { dialog: createUasDialog(this.request, response), localSdp: bodyText(response), remoteSdp: this.offer, sessionTimer: null, createdAt: now, answeredAt: now });
+      this.session = session;
+    } else {
+      // The early dialog a request in it made (earlySession) is confirmed.
+      session.record.dialog = dialogWith(session.record.dialog, { state: 'confirmed' });
+      session.record.localSdp = bodyText(response) ?? session.record.localSdp;
+      session.record.answeredAt = now;
+    }
+    session.compact();
+    this.accepted = true;
+    this.send(response);
+    session.awaitAck(this.request.cseq.seq, response, this);
+    if (timer.kind === 'timer') session.setSessionTimer(timer.interval, timer.refresher === 'uas');
+    return session;
+  }
+
+  /** A final non-2xx (486, 603, 488 ...), resent until its ACK (Timer G). */
+  reject(status: number, parts?: ResponseParts): void {
+    this.fail(status, parts, { by: 'local', cause: 'rejected', status });
+  }
+
+  private fail(status: number, parts: ResponseParts | undefined, end: SessionEnd): void {
+    if (this.settledAt) return;
+    if (status < 300) throw new UaError(UaErrorCode.state, `reject() takes 300-699, not ${status}`);
+    this.settle(false);
+    const response = callResponse(this.ua, this.request, status, parts, this.localTag, null);
+    this.final = response;
+    this.last = response;
+    this.send(response);
+    this.interval = this.ua.t1;
+    this.resend = this.ua.clock.setTimer(this.interval, this.timerG);
+    this.session?.finish(end);
+  }
+
+  /**
+   * @internal A request in the early dialog our provisional made (12.1.1): the dialog becomes a
+   * session now, and the application hears of it (onEarlySession). Null when there is no such
+   * dialog: no provisional with our tag went out, or a final did.
+   */
+  earlySession(): Session | null {
+    if (this.session !== null || this.settledAt || this.last.status === 100) return this.session;
+    const now = this.ua.clock.wallNow();
+    const session = new Session(this.ua, { dialog: createUasDialog(this.request, this.last), localSdp: bodyText(this.last), remoteSdp: this.offer, sessionTimer: null, createdAt: now, answeredAt: null });
+    this.session = session;
+    this.onEarlySession?.(session);
+    return session;
+  }
+
+  /** @internal A CANCEL matched (9.2): 487 unless a final is out, then the application is told. */
+  cancelled(): void {
+    if (this.settledAt) return;
+    const onCancel = this.onCancel;
+    this.fail(487, undefined, { by: 'remote', cause: 'cancel', status: 487 });
+    onCancel?.();
+  }
+
+  /** @internal The INVITE again (17.2.1): the latest provisional or the non-2xx final again; after a 2xx nothing (RFC 6026: its session resends it). */
+  retransmitted(): void {
+    this.ua.transactions.stats.absorbed++;
+    if (!this.accepted) this.send(this.last);
+  }
+
+  /**
+   * @internal An ACK with the INVITE's branch. The ACK of a non-2xx final ends Timer G and is
+   * absorbed (true); any other (a 2xx's ACK from a peer that reused the branch) is the core's.
+   */
+  acknowledged(): boolean {
+    if (this.final === null) return false;
+    this.stopResend();
+    return true;
+  }
+
+  /** @internal 64*T1 after a non-2xx final: Timer H ends too, and the table lets the call go. */
+  lingerDue(): void {
+    this.stopResend();
+    this.table.expired(this.key, this);
+  }
+
+  /** @internal For AckWait: the 2xx again. */
+  respond(response: SipResponse): void {
+    this.send(response);
+  }
+
+  dispose(): void {
+    this.settledAt = true;
+    this.stopResend();
+  }
+
+  private readonly timerG = (): void => {
+    if (this.final === null || this.resend === null) return;
+    this.ua.transactions.stats.retransmissions++;
+    this.send(this.final);
+    this.interval = Math.min(2 * this.interval, this.ua.transactions.timers.t2);
+    this.resend = this.ua.clock.setTimer(this.interval, this.timerG);
+  };
+
+  private stopResend(): void {
+    this.ua.clock.clearTimer(this.resend);
+    this.resend = null;
+  }
+
+  /**
+   * A final is out. The table keeps this object 64*T1 for the retransmissions of a non-2xx (and
+   * less for a 2xx's): the application's callbacks go now, as they hold its call.
+   */
+  private settle(accepted: boolean): void {
+    this.settledAt = true;
+    this.onCancel = null;
+    this.onEarlySession = null;
+    this.table.settled(this, accepted);
+  }
+
+  private send(response: SipResponse): void {
+    this.ua.transport.sendResponse(response, this.source, this.ua.responseSent);
+  }
+}
