@@ -4,10 +4,11 @@
  * (lean-outgoing-call.ts).
  */
 import { ourVia } from '../dialog/index.js';
-import { SipRequest } from '../sip/index.js';
+import { SipRequest, type SipResponse } from '../sip/index.js';
 import type { Destination } from '../transaction/index.js';
+import { answer401 } from './digest-client.js';
 import { addParts } from './incoming-request.js';
-import { requestHeaders } from './session-timer.js';
+import { minSEOf, requestHeaders } from './session-timer.js';
 import type { CallOptions } from './outgoing-call.js';
 import type { UserAgent } from './user-agent.js';
 
@@ -42,4 +43,47 @@ export function buildInvite(ua: UserAgent, destination: Destination, options: Ca
   for (const [n, v] of attempt.auth) inv.appendHeader(n, v);
   addParts(inv, options);
   return inv;
+}
+
+/**
+ * What a non-2xx final may ask of a call's next INVITE: credentials for a 401 or 407 (RFC 3261
+ * 22.2; each realm answered once), or a Session-Expires of at least its Min-SE for a 422 (RFC
+ * 4028 7.4). Holds what the next attempt carries (InviteAttempt's auth and sessionExpires).
+ */
+export class InviteRetries {
+  auth: [string, string][] = [];
+  sessionExpires: number | null;
+  private tried: Set<string> | null = null;
+
+  constructor(private readonly ua: UserAgent) {
+    this.sessionExpires = ua.sessionTimer?.interval ?? null;
+  }
+
+  /** True when `response` to `invite` asks for another INVITE (made ready for it); not for a call being cancelled. */
+  retries(invite: SipRequest, response: SipResponse, cancelling: boolean): boolean {
+    const status = response.status;
+    if ((status === 401 || status === 407) && !cancelling) {
+      const tried = (this.tried ??= new Set());
+      const a = answer401(invite, response, this.ua.credentials, tried);
+      if (a !== null) {
+        tried.add(a.realm);
+        this.auth = [...this.auth.filter(([n]) => n !== a.header), [a.header, a.value]];
+        return true;
+      }
+    }
+    if (status === 422 && this.ua.sessionTimer !== null) {
+      const wanted = minSEOf(response);
+      if (this.sessionExpires === null || wanted > this.sessionExpires) {
+        this.sessionExpires = wanted;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The call has its outcome: the credentials go. */
+  settled(): void {
+    this.tried = null;
+    this.auth = [];
+  }
 }

@@ -14,14 +14,13 @@ import { createCancel, createNon2xxAck, dialogWith, uacDialogBase, uacDialogFrom
 import { parseRSeq, serializeMessage, type SipRequest, type SipResponse } from '../sip/index.js';
 import { clientKey, type Destination, type Lingering } from '../transaction/index.js';
 import { AcceptedInvite, AcksByTag } from './accepted-invite.js';
-import { answer401 } from './digest-client.js';
 import { CallFailed } from './errors.js';
 import { bodyText } from './incoming-request.js';
-import { buildInvite } from './invite-request.js';
+import { buildInvite, InviteRetries } from './invite-request.js';
 import type { OutgoingInvite } from './invites.js';
 import { merged, type CallOptions } from './outgoing-call.js';
 import { Session } from './session.js';
-import { minSEOf, requires } from './session-timer.js';
+import { requires } from './session-timer.js';
 import { ackBasisOf, type AckBasis } from './uac-ack.js';
 import type { SessionRecord } from './types.js';
 import type { UserAgent } from './user-agent.js';
@@ -115,9 +114,7 @@ export class LeanOutgoingCall implements OutgoingInvite {
   private interval = 0;
   private deadline = 0;
   private seq = 1;
-  private auth: [string, string][] = [];
-  private tried: Set<string> | null = null;
-  private sessionExpires: number | null;
+  private readonly retries: InviteRetries;
   private provisionalSeen = false;
   private cancelWanted = false;
   private done = false;
@@ -131,7 +128,7 @@ export class LeanOutgoingCall implements OutgoingInvite {
     this.callId = `${ua.newTag()}${ua.newTag()}@sluice`;
     this.fromTag = options.fromTag ?? ua.newTag();
     this.contact = ua.contactFor(destination, options.contactUser);
-    this.sessionExpires = ua.sessionTimer?.interval ?? null;
+    this.retries = new InviteRetries(ua);
     this.answered = new Promise<Session>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -152,7 +149,7 @@ export class LeanOutgoingCall implements OutgoingInvite {
 
   private send(): void {
     const ua = this.ua;
-    const inv = buildInvite(ua, this.destination, this.options, { callId: this.callId, fromTag: this.fromTag, seq: this.seq, contact: this.contact, sessionExpires: this.sessionExpires, auth: this.auth });
+    const inv = buildInvite(ua, this.destination, this.options, { callId: this.callId, fromTag: this.fromTag, seq: this.seq, contact: this.contact, sessionExpires: this.retries.sessionExpires, auth: this.retries.auth });
     this.invite = inv;
     this.offer = bodyText(inv);
     this.basis = ackBasisOf(inv);
@@ -333,27 +330,11 @@ export class LeanOutgoingCall implements OutgoingInvite {
     }
     if (this.failureAck !== null) this.ua.sendAckBytes(this.failureAck, this.destination);
     if (this.done) return;
-    const status = response.status;
-    if ((status === 401 || status === 407) && !this.cancelWanted && this.invite !== null) {
-      const tried = (this.tried ??= new Set());
-      const a = answer401(this.invite, response, this.ua.credentials, tried);
-      if (a !== null) {
-        tried.add(a.realm);
-        this.auth = [...this.auth.filter(([n]) => n !== a.header), [a.header, a.value]];
-        this.retry();
-        return;
-      }
+    if (this.invite !== null && this.retries.retries(this.invite, response, this.cancelWanted)) {
+      this.retry();
+      return;
     }
-    if (status === 422 && this.ua.sessionTimer !== null) {
-      // RFC 4028 7.4: ask again with at least the Min-SE the UAS wants.
-      const wanted = minSEOf(response);
-      if (this.sessionExpires === null || wanted > this.sessionExpires) {
-        this.sessionExpires = wanted;
-        this.retry();
-        return;
-      }
-    }
-    this.fail(status, response.reason);
+    this.fail(response.status, response.reason);
   }
 
   /** Another INVITE (new branch, next CSeq): the last one's retransmitted final goes unanswered. */
@@ -417,8 +398,7 @@ export class LeanOutgoingCall implements OutgoingInvite {
     this.lastProvisional = null;
     this.options = SETTLED;
     this.lastRSeq = null;
-    this.tried = null;
-    this.auth = [];
+    this.retries.settled();
     this.sessions = null;
     this.failureAck = null;
   }

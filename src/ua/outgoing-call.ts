@@ -15,14 +15,13 @@ import {
 } from '../dialog/index.js';
 import { parseRSeq, type SipRequest, type SipResponse } from '../sip/index.js';
 import type { ClientTransactionUser, Destination } from '../transaction/index.js';
-import { answer401 } from './digest-client.js';
 import { CallFailed } from './errors.js';
 import { bodyText } from './incoming-request.js';
-import { buildInvite } from './invite-request.js';
+import { buildInvite, InviteRetries } from './invite-request.js';
 import { AcceptedInvite, AcksByTag } from './accepted-invite.js';
 import { Session } from './session.js';
 import { ackBasisOf, type AckBasis } from './uac-ack.js';
-import { minSEOf, requires } from './session-timer.js';
+import { requires } from './session-timer.js';
 import type { MessageParts, SessionRecord } from './types.js';
 import type { UserAgent } from './user-agent.js';
 
@@ -114,10 +113,7 @@ export class OutgoingCall {
   /** RFC 3262: the last RSeq PRACKed per remote tag; made on the first reliable provisional. */
   private lastRSeq: Map<string, number> | null = null;
   private seq = 1;
-  private auth: [string, string][] = [];
-  /** Realms whose challenge we answered; made on the first 401/407. */
-  private tried: Set<string> | null = null;
-  private sessionExpires: number | null;
+  private readonly retries: InviteRetries;
   private provisionalSeen = false;
   private cancelWanted = false;
   private done = false;
@@ -128,7 +124,7 @@ export class OutgoingCall {
   ) {
     this.callId = `${ua.newTag()}${ua.newTag()}@sluice`;
     this.fromTag = options.fromTag ?? ua.newTag();
-    this.sessionExpires = ua.sessionTimer?.interval ?? null;
+    this.retries = new InviteRetries(ua);
     this.answered = new Promise<Session>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -167,7 +163,7 @@ export class OutgoingCall {
     const dest = this.destination;
     const ua = this.ua;
     const contact = ua.contactFor(dest, this.options.contactUser);
-    const inv = buildInvite(ua, dest, this.options, { callId: this.callId, fromTag: this.fromTag, seq: this.seq, contact, sessionExpires: this.sessionExpires, auth: this.auth });
+    const inv = buildInvite(ua, dest, this.options, { callId: this.callId, fromTag: this.fromTag, seq: this.seq, contact, sessionExpires: this.retries.sessionExpires, auth: this.retries.auth });
     this.invite = inv;
     this.basis = ackBasisOf(inv);
     const seq = this.seq;
@@ -287,24 +283,9 @@ export class OutgoingCall {
       this.resolve(session);
       return;
     }
-    if ((status === 401 || status === 407) && !this.done && !this.cancelWanted && this.invite !== null) {
-      const tried = (this.tried ??= new Set());
-      const a = answer401(this.invite, response, this.ua.credentials, tried);
-      if (a !== null) {
-        tried.add(a.realm);
-        this.auth = [...this.auth.filter(([n]) => n !== a.header), [a.header, a.value]];
-        this.retry();
-        return;
-      }
-    }
-    if (status === 422 && !this.done && this.ua.sessionTimer !== null) {
-      // RFC 4028 7.4: ask again with at least the Min-SE the UAS wants.
-      const wanted = minSEOf(response);
-      if (this.sessionExpires === null || wanted > this.sessionExpires) {
-        this.sessionExpires = wanted;
-        this.retry();
-        return;
-      }
+    if (!this.done && this.invite !== null && this.retries.retries(this.invite, response, this.cancelWanted)) {
+      this.retry();
+      return;
     }
     this.fail(status, response.reason);
   }
@@ -350,8 +331,7 @@ export class OutgoingCall {
     // Read only to build (or retry) the INVITE, which is over: its body and names go too.
     this.options = SETTLED;
     this.lastRSeq = null;
-    this.tried = null;
-    this.auth = [];
+    this.retries.settled();
   }
 
   /**
