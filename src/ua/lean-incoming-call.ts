@@ -151,7 +151,8 @@ export class LeanIncomingCall implements IncomingInvite, Lingering {
    * dialog: no provisional with our tag went out, or a final did.
    */
   earlySession(): Session | null {
-    if (this.session !== null || this.settledAt || this.last.status === 100) return this.session;
+    if (this.settledAt) return null;
+    if (this.session !== null || this.last.status === 100) return this.session;
     const now = this.ua.clock.wallNow();
     const session = new Session(this.ua, { dialog: createUasDialog(this.request, this.last), localSdp: bodyText(this.last), remoteSdp: this.offer, sessionTimer: null, createdAt: now, answeredAt: null });
     this.session = session;

@@ -149,8 +149,9 @@ export class LeanInvites implements LeanIncomingTable, LeanOutgoingTable {
   earlySession(request: SipRequest): Session | null {
     const ours = request.toTag;
     if (ours === null) return null;
+    // One Call-ID may be both (a call that comes back through this UA): the tag tells which.
     const answering = this.ringing.get(request.callId);
-    if (answering !== undefined) return answering.localTag === ours ? answering.earlySession() : null;
+    if (answering !== undefined && answering.localTag === ours) return answering.earlySession();
     const placed = this.placing.get(request.callId);
     return placed !== undefined && placed.fromTag === ours ? placed.earlySession(request.fromTag) : null;
   }

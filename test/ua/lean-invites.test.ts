@@ -6,7 +6,7 @@
  */
 import { describe as group, expect, it } from 'vitest';
 import { parseMessage, serializeMessage, type SipRequest } from '../../src/sip/index.js';
-import type { UserAgent } from '../../src/ua/index.js';
+import type { IncomingInvite, UserAgent } from '../../src/ua/index.js';
 import { ANSWER, Network, OFFER } from './wire.js';
 
 const A = '10.0.0.1';
@@ -98,6 +98,33 @@ group('the lean path', () => {
     expect([net.sent('CANCEL 1', A).length, net.sent('200 CANCEL', B).length, net.sent('487 INVITE', B).length, net.sent('ACK 1', A).length]).toEqual([1, 1, 1, 1]);
     expect(cancelled).toBe(1);
     expect(b.pendingCallCount).toBe(0);
+  });
+
+  it('makes the early session a request names, also when one Call-ID is both placed and answered here', async () => {
+    const net = new Network({ lean: true });
+    // A call to itself: the same UA places the INVITE and answers it, under one Call-ID.
+    const a = net.ua(A);
+    let incoming: IncomingInvite | undefined;
+    a.handler = {
+      onInvite(call) {
+        incoming = call;
+        call.progress(180);
+      },
+    };
+    const call = a.invite({ uri: `sip:self@${A}:5060`, from: '<sip:alice@example.com>', body: OFFER });
+    await net.settle();
+    // The answering side's UPDATE names the placing side's early dialog (its To tag is the
+    // INVITE's From tag), which is made for it though a call being answered has the same Call-ID.
+    const answering = incoming!.earlySession();
+    expect(answering?.dialog.role).toBe('uas');
+    const up = answering!.update({ body: ANSWER });
+    await net.settle();
+    expect((await up).status).toBe(200);
+    const placing = call.earlySession();
+    expect(placing?.dialog.role).toBe('uac');
+    const back = placing!.update({ body: OFFER });
+    await net.settle();
+    expect((await back).status).toBe(200);
   });
 
   it('leaves an INVITE with a Require, or one over TCP, to the transaction layer', async () => {
