@@ -16,7 +16,8 @@
 import { createResponse, type SipRequest, type SipResponse } from '../sip/index.js';
 import { clientKey, isRfc3261Branch, LingerQueue, serverKey, type Destination, type Lingering, type MessageSource, type TransactionStats } from '../transaction/index.js';
 import { LeanIncomingCall, type LeanIncomingTable } from './lean-incoming-call.js';
-import { LeanOutgoingCall, type LeanOutgoingTable, type PlacedInvite } from './lean-outgoing-call.js';
+import { LeanOutgoingCall, type LeanOutgoingTable } from './lean-outgoing-call.js';
+import type { PlacedInvite } from './placed-invite.js';
 import type { CallOptions } from './outgoing-call.js';
 import type { Session } from './session.js';
 import type { UserAgent } from './user-agent.js';

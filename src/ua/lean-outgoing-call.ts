@@ -12,8 +12,9 @@
 import type { TimerHandle } from '../clock.js';
 import { createCancel, createNon2xxAck, dialogWith, uacDialogBase, uacDialogFromResponse, type DialogRecord, type UacDialogBase } from '../dialog/index.js';
 import { parseRSeq, serializeMessage, type SipRequest, type SipResponse } from '../sip/index.js';
-import { clientKey, type Destination, type Lingering } from '../transaction/index.js';
+import { clientKey, type Destination } from '../transaction/index.js';
 import { AcceptedInvite, AcksByTag } from './accepted-invite.js';
+import { PlacedInvite, type PlacedInviteTable } from './placed-invite.js';
 import { CallFailed } from './errors.js';
 import { bodyText } from './incoming-request.js';
 import { buildInvite, InviteRetries } from './invite-request.js';
@@ -26,58 +27,11 @@ import type { SessionRecord } from './types.js';
 import type { UserAgent } from './user-agent.js';
 
 /** What the lean table does for a call: find it by its INVITE's branch, and keep what its final leaves. */
-export interface LeanOutgoingTable {
+export interface LeanOutgoingTable extends PlacedInviteTable {
   placed(call: LeanOutgoingCall, key: string, previous: string | null): void;
   /** The call has its final: `after` answers the retransmissions for 64*T1 in its stead. */
   settled(call: LeanOutgoingCall, after: PlacedInvite): void;
   gone(call: LeanOutgoingCall): void;
-  expired(key: string, entry: unknown): void;
-}
-
-/**
- * What a lean INVITE leaves for 64*T1 after its final (Timers D and M), instead of the call: the
- * ACK of a non-2xx for its retransmissions, and for 2xx what the general path's transaction keeps
- * (accepted-invite.ts): the ACK sent per confirmed dialog, and a late fork ACKed and ended.
- */
-export class PlacedInvite implements Lingering {
-  constructor(
-    private readonly ua: UserAgent,
-    private readonly table: LeanOutgoingTable,
-    private readonly key: string,
-    private readonly accepted: AcceptedInvite,
-    private readonly failureAck: Buffer | null,
-    private readonly destination: Destination,
-    /** The answered session, until it ends: its ACK is let go with Timer M (forgetAck). */
-    private session: Session | null,
-    private readonly seq: number,
-  ) {
-    if (session !== null) session.onFinish = () => (this.session = null);
-  }
-
-  receiveResponse(response: SipResponse): void {
-    const status = response.status;
-    if (status < 200) return;
-    this.ua.transactions.stats.absorbed++;
-    if (status >= 300) {
-      if (this.failureAck !== null) this.ua.sendAckBytes(this.failureAck, this.destination);
-      return;
-    }
-    try {
-      this.accepted.final(response);
-    } catch (err) {
-      this.ua.log.debug({ err }, '2xx that answers no INVITE of ours dropped');
-    }
-  }
-
-  lingerDue(): void {
-    const s = this.session;
-    this.session = null;
-    if (s !== null) {
-      s.onFinish = null;
-      s.forgetAck(this.seq);
-    }
-    this.table.expired(this.key, this);
-  }
 }
 
 /** What a settled call keeps of its options: nothing. */

@@ -7,8 +7,7 @@
  */
 import type { Clock } from '../clock.js';
 import { dialogKeyOfIncomingRequest, ourVia, type ViaSpec } from '../dialog/index.js';
-import { isIP } from 'node:net';
-import { createResponse, getParam, isSipUri, parseUri, SipRequest, type SipResponse, type SipUri } from '../sip/index.js';
+import { createResponse, isSipUri, parseUri, SipRequest, type SipResponse } from '../sip/index.js';
 import {
   TransactionLayer,
   type Destination,
@@ -26,6 +25,7 @@ import { glareDelayMs, randomIds } from './ids.js';
 import { IncomingCall } from './incoming-call.js';
 import type { IncomingInvite, OutgoingInvite } from './invites.js';
 import { LeanInvites } from './lean-invites.js';
+import { numericDestination, numericDestinationOfText } from './numeric-destination.js';
 import { addParts, IncomingRequest } from './incoming-request.js';
 import { OutgoingCall, type CallOptions } from './outgoing-call.js';
 import type { Session } from './session.js';
@@ -342,7 +342,7 @@ export class UserAgent implements TransactionCore {
   invite(options: CallOptions): OutgoingInvite {
     if (this.disposed) throw new UaError(UaErrorCode.state, 'User agent disposed');
     if (this.lean !== null) {
-      const destination = options.destination ?? this.numericDestinationOf(options.uri);
+      const destination = options.destination ?? numericDestinationOfText(options.uri, this.addresses);
       const lean = destination === null ? null : this.lean.invite(options, destination);
       if (lean !== null) return lean;
     }
@@ -369,16 +369,6 @@ export class UserAgent implements TransactionCore {
   readonly responseSent = (err: Error | null): void => {
     if (err) this.log.debug({ err: err.message }, 'response not sent');
   };
-
-  /** A numeric next hop for a URI (no resolution needed), or null. */
-  private numericDestinationOf(uriText: string): Destination | null {
-    try {
-      const uri = parseUri(uriText.startsWith('<') ? uriText.slice(1, uriText.indexOf('>')) : uriText);
-      return isSipUri(uri) ? numericDestination(uri, this.addresses) : null;
-    } catch {
-      return null;
-    }
-  }
 
   /** Ends everything at once: timers cleared, no messages sent, sessions told 'disposed'. */
   dispose(): void {
@@ -410,16 +400,3 @@ export class UserAgent implements TransactionCore {
     return out;
   }
 }
-
-function numericDestination(uri: SipUri, addresses: AddressTable): Destination | null {
-  const transportParam = getParam(uri.params, 'transport')?.toUpperCase();
-  const transport = uri.scheme === 'sips' ? 'TLS' : transportParam === 'TCP' ? 'TCP' : transportParam === 'TLS' ? 'TLS' : 'UDP';
-  const maddr = getParam(uri.params, 'maddr') ?? null;
-  const host = maddr ?? uri.host;
-  if (isIP(host) === 0) return null;
-  // One string per peer address (transport/addresses.ts): a destination is kept as long as its
-  // dialog, and an ACK's or a response's for Timer M or J after it.
-  return { transport, address: addresses.of(host), port: uri.port ?? (transport === 'TLS' ? 5061 : 5060), reliable: transport !== 'UDP' };
-}
-
-
