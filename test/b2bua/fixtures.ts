@@ -100,7 +100,7 @@ export async function until(cond: () => boolean, ms = 3000): Promise<void> {
 export async function startEngine(
   dir: string,
   /** sharedStore: a memory store reporting itself shared, so that the engine writes its call records to it. */
-  options: { calls?: Record<string, unknown>; dialplan?: unknown; insidePairs?: number; overload?: OverloadGuard; sharedStore?: boolean } = {},
+  options: { calls?: Record<string, unknown>; sip?: Record<string, unknown>; dialplan?: unknown; insidePairs?: number; overload?: OverloadGuard; sharedStore?: boolean } = {},
 ): Promise<{ engine: Engine; insidePort: number; base: number; cdrFile: string }> {
   const base = 32000 + Math.floor(Math.random() * 300) * 100;
   const cdrFile = join(dir, `cdr-${base}.jsonl`);
@@ -110,6 +110,7 @@ export async function startEngine(
       outside: { listen: [{ transport: 'udp', address: '127.0.0.1', port: 0 }], media: { address: '127.0.0.1', portMin: base + 50, portMax: base + 90 } },
     },
     calls: { cdrFile, mediaTimeoutSeconds: 0, ...options.calls },
+    ...(options.sip === undefined ? {} : { sip: options.sip }),
   });
   const clock = new SystemClock();
   const store = new MemoryStore({ clock, shared: options.sharedStore ?? false });
