@@ -15,7 +15,8 @@
  * Options: --rate N (default 3000), --seconds N (default 15), --runs N (default 1),
  * --instances N (default 1), --warm-up N (default 3), --node-flags "..." (extra node flags for
  * Sluice, after npm start's, which they override: "--max-semi-space-size=16" measures V8's default
- * young generation), --sip JSON (the configuration's sip section, e.g. '{"udpSendThread":false}').
+ * young generation), --sip JSON (the configuration's sip section, e.g. '{"udpSendThread":false}'),
+ * --cdrs (Sluice writes a CDR per call to a file, as an operator's would; by default it writes none).
  * Besides all of Sluice's CPU it prints its main thread's alone: one process's call rate ends
  * where that reaches a core.
  * Needs sipp and a built dist/ (the npm script builds it).
@@ -31,6 +32,7 @@ const instances = Number(arg('--instances', '1'));
 const warmUpSeconds = Number(arg('--warm-up', '3'));
 const nodeFlags = arg('--node-flags', '').split(' ').filter((f) => f !== '');
 const sipJson = arg('--sip', '');
+const cdrs = process.argv.includes('--cdrs');
 let sip: Record<string, unknown> | undefined;
 try {
   sip = sipJson === '' ? undefined : (JSON.parse(sipJson) as Record<string, unknown>);
@@ -40,7 +42,7 @@ try {
 }
 
 if (!(rate > 0 && rate <= 20_000 && seconds > 0 && seconds <= 120 && Number.isInteger(runs) && runs >= 1 && runs <= 10 && Number.isInteger(instances) && instances >= 1 && instances <= 4 && warmUpSeconds >= 0 && warmUpSeconds <= 30)) {
-  console.error('usage: at-rate.bench.ts [--rate 1..20000] [--seconds 1..120] [--runs 1..10] [--instances 1..4] [--warm-up 0..30] [--node-flags "..."] [--sip JSON]');
+  console.error('usage: at-rate.bench.ts [--rate 1..20000] [--seconds 1..120] [--runs 1..10] [--instances 1..4] [--warm-up 0..30] [--node-flags "..."] [--sip JSON] [--cdrs]');
   process.exit(2);
 }
 if (!hasBinary('sipp')) {
@@ -48,7 +50,7 @@ if (!hasBinary('sipp')) {
   process.exit(0);
 }
 
-const once = (): Promise<FixedRateRun> => runAtFixedRate({ rate, seconds, boxes: instances, warmUpSeconds, start: sluiceBox(nodeFlags, sip) });
+const once = (): Promise<FixedRateRun> => runAtFixedRate({ rate, seconds, boxes: instances, warmUpSeconds, start: sluiceBox(nodeFlags, sip, cdrs) });
 
 const results: FixedRateRun[] = [];
 for (let i = 0; i < runs; i++) results.push(await once());

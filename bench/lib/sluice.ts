@@ -36,6 +36,8 @@ export interface SluiceBenchOptions {
   env?: Record<string, string>;
   /** The configuration's `sip` section, where it differs from the default (e.g. { udpSendThread: false }). */
   sip?: Record<string, unknown>;
+  /** Write a CDR per call (calls.cdrFile, in the temp dir), as an operator's Sluice would; default none. */
+  cdrs?: boolean;
 }
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -78,7 +80,7 @@ export async function startSluice(opts: SluiceBenchOptions): Promise<SluiceUnder
     `log: { level: ${opts.logLevel ?? 'info'} }\n${opts.sip === undefined ? '' : `sip: ${JSON.stringify(opts.sip)}\n`}realms:\n` +
       `  inside:\n    listen: [{ transport: udp, address: 127.0.0.1, port: ${opts.inside} }]\n    media: { address: 127.0.0.1, portMin: 10000, portMax: 21000 }\n` +
       `  outside:\n    listen: [{ transport: udp, address: 127.0.0.1, port: ${opts.outside} }]\n    media: { address: 127.0.0.1, portMin: 21000, portMax: 32000 }\n` +
-      `dialplan: ${join(dir, 'dialplan')}\ncalls: { mediaTimeoutSeconds: 0 }\n`,
+      `dialplan: ${join(dir, 'dialplan')}\ncalls: { mediaTimeoutSeconds: 0${opts.cdrs === true ? `, cdrFile: ${join(dir, 'cdr.jsonl')}` : ''} }\n`,
   );
   // The script execs node: the child's PID is Sluice's own (CPU figures, perf).
   const child = spawn('sh', [LAUNCHER, opts.entry ?? 'dist/cli/main.js', 'start', '--config', join(dir, 'sluice.yaml')], {
