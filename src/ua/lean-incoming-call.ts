@@ -26,7 +26,7 @@ import type { UserAgent } from './user-agent.js';
 
 /** What the lean table does for a call once it has its final: keep it, or less (a 2xx's), for retransmissions. */
 export interface LeanIncomingTable {
-  settled(call: LeanIncomingCall, accepted: boolean): void;
+  answered(call: LeanIncomingCall, accepted: boolean): void;
   /** 64*T1 after the final: the call (or what stood for it) goes. */
   expired(key: string, entry: unknown): void;
 }
@@ -39,8 +39,6 @@ export class LeanIncomingCall implements IncomingInvite, Lingering {
   onPrack: ((prack: SipRequest) => void) | null = null;
   onEarlySession: ((session: Session) => void) | null = null;
   private settledAt = false;
-  /** Our 2xx is out: its session resends it. */
-  private accepted = false;
   /** What a retransmitted INVITE gets again: the latest provisional, or the non-2xx final. */
   private last: SipResponse;
   /** The non-2xx final, resent by Timer G until its ACK. */
@@ -120,7 +118,6 @@ export class LeanIncomingCall implements IncomingInvite, Lingering {
       session.record.answeredAt = now;
     }
     session.compact();
-    this.accepted = true;
     this.send(response);
     session.awaitAck(this.request.cseq.seq, response, this);
     if (timer.kind === 'timer') session.setSessionTimer(timer.interval, timer.refresher === 'uas');
@@ -168,10 +165,14 @@ export class LeanIncomingCall implements IncomingInvite, Lingering {
     onCancel?.();
   }
 
-  /** @internal The INVITE again (17.2.1): the latest provisional or the non-2xx final again; after a 2xx nothing (RFC 6026: its session resends it). */
+  /**
+   * @internal The INVITE again (17.2.1): the latest provisional or the non-2xx final again. After
+   * a 2xx the table holds a stand-in instead, which only absorbs it (RFC 6026: the session resends
+   * the 2xx).
+   */
   retransmitted(): void {
     this.ua.transactions.stats.absorbed++;
-    if (!this.accepted) this.send(this.last);
+    this.send(this.last);
   }
 
   /**
@@ -221,7 +222,7 @@ export class LeanIncomingCall implements IncomingInvite, Lingering {
     this.settledAt = true;
     this.onCancel = null;
     this.onEarlySession = null;
-    this.table.settled(this, accepted);
+    this.table.answered(this, accepted);
   }
 
   private send(response: SipResponse): void {

@@ -164,26 +164,22 @@ export class LeanInvites implements LeanIncomingTable, LeanOutgoingTable {
     this.outgoing.set(key, call);
   }
 
-  settled(call: LeanIncomingCall, accepted: boolean): void;
-  settled(call: LeanOutgoingCall, after: PlacedInvite): void;
-  settled(call: LeanIncomingCall | LeanOutgoingCall, after: boolean | PlacedInvite): void {
-    let entry: Lingering;
-    if (call instanceof LeanIncomingCall) {
-      if (this.ringing.get(call.request.callId) === call) this.ringing.delete(call.request.callId);
-      // After a 2xx a small stand-in absorbs the retransmissions; a non-2xx's call stays for Timer G.
-      entry = after === true ? new AnsweredInvite(this, call.key, call.localTag, this.ua.transactions.stats) : call;
-      if (entry !== call) this.incoming.set(call.key, entry as AnsweredInvite);
-    } else {
-      if (this.placing.get(call.callId) === call) this.placing.delete(call.callId);
-      entry = after as PlacedInvite;
-      if (call.key !== null) this.outgoing.set(call.key, entry as PlacedInvite);
+  /** An INVITE we answered has its final: after a 2xx a small stand-in absorbs the retransmissions, a non-2xx's call stays for Timer G. */
+  answered(call: LeanIncomingCall, accepted: boolean): void {
+    if (this.ringing.get(call.request.callId) === call) this.ringing.delete(call.request.callId);
+    let entry: LeanIncomingCall | AnsweredInvite = call;
+    if (accepted) {
+      entry = new AnsweredInvite(this, call.key, call.localTag, this.ua.transactions.stats);
+      this.incoming.set(call.key, entry);
     }
     this.queue.add(entry);
   }
 
-  gone(call: LeanOutgoingCall): void {
-    if (call.key !== null && this.outgoing.get(call.key) === call) this.outgoing.delete(call.key);
+  /** A call we placed has its outcome (a final, a timeout, a transport error): `after` stands in for it. */
+  settled(call: LeanOutgoingCall, after: PlacedInvite): void {
     if (this.placing.get(call.callId) === call) this.placing.delete(call.callId);
+    if (call.key !== null) this.outgoing.set(call.key, after);
+    this.queue.add(after);
   }
 
   /** 64*T1 after a final: what was kept for its retransmissions goes. */

@@ -31,7 +31,6 @@ export interface LeanOutgoingTable extends PlacedInviteTable {
   placed(call: LeanOutgoingCall, key: string, previous: string | null): void;
   /** The call has its final: `after` answers the retransmissions for 64*T1 in its stead. */
   settled(call: LeanOutgoingCall, after: PlacedInvite): void;
-  gone(call: LeanOutgoingCall): void;
 }
 
 /** What a settled call keeps of its options: nothing. */
@@ -124,7 +123,6 @@ export class LeanOutgoingCall implements OutgoingInvite {
     if (this.done || this.bytes === null) return;
     const left = this.deadline - this.ua.clock.now();
     if (left <= 0) {
-      this.table.gone(this);
       this.fail(408, 'Request Timeout');
       return;
     }
@@ -136,8 +134,6 @@ export class LeanOutgoingCall implements OutgoingInvite {
 
   private readonly sent = (err: Error | null): void => {
     if (err === null || this.done) return;
-    this.stopTimer();
-    this.table.gone(this);
     this.fail(503, `Transport error: ${err.message}`);
   };
 

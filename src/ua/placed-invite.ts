@@ -10,7 +10,8 @@ export interface PlacedInviteTable {
 }
 
 /**
- * What a lean INVITE leaves for 64*T1 after its final (Timers D and M), instead of the call: the
+ * What a lean INVITE leaves for 64*T1 after its final (Timers D and M), or after it timed out or
+ * could not be sent (a final that comes late is then ACKed all the same), instead of the call: the
  * ACK of a non-2xx for its retransmissions, and for 2xx what the general path's transaction keeps
  * (accepted-invite.ts): the ACK sent per confirmed dialog, and a late fork ACKed and ended.
  */

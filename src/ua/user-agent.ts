@@ -161,16 +161,9 @@ export class UserAgent implements TransactionCore {
       return;
     }
     if (request.method === 'INVITE') {
-      if (this.options.admission?.(request, tx.source) === 'busy') {
-        // RFC 3261 21.5.4: overloaded, try again shortly (a TCP or TLS caller, which would never
-        // send the INVITE again by itself).
-        this.respondPlain(request, tx, 503, [['Retry-After', String(BUSY_RETRY_AFTER_S)]]);
-        return;
-      }
       const call = new IncomingCall(this, request, tx as InviteServerTransaction);
       this.pendingCalls.set(call.tx, call);
-      if (this.handler.onInvite) this.handler.onInvite(call);
-      else call.reject(480);
+      this.newCall(call);
       return;
     }
     const incoming = new IncomingRequest(request, tx.source, tx, this.newTag(), this.standardHeaders());
@@ -216,9 +209,11 @@ export class UserAgent implements TransactionCore {
     if (this.sessions.get(key) === session) this.sessions.delete(key);
   }
 
-  /** @internal A new INVITE on the lean path (lean-invites.ts), admitted: to the application. */
+  /** @internal A new INVITE, admitted, on either path: to the application. */
   newCall(call: IncomingInvite): void {
     if (this.options.admission?.(call.request, call.source) === 'busy') {
+      // RFC 3261 21.5.4: overloaded, try again shortly (a TCP or TLS caller, which would never
+      // send the INVITE again by itself).
       call.reject(503, { headers: [['Retry-After', String(BUSY_RETRY_AFTER_S)]] });
       return;
     }
