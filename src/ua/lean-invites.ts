@@ -13,7 +13,7 @@
  * take the general path, which answers 420 or sends reliable provisionals). A call we place takes
  * it when its next hop is a numeric UDP address and it does not require 100rel.
  */
-import { createResponse, type SipRequest, type SipResponse } from '../sip/index.js';
+import { createResponse, ownString, type SipRequest, type SipResponse } from '../sip/index.js';
 import { clientKey, isRfc3261Branch, LingerQueue, serverKey, type Destination, type Lingering, type MessageSource, type TransactionStats } from '../transaction/index.js';
 import { LeanIncomingCall, type LeanIncomingTable } from './lean-incoming-call.js';
 import { LeanOutgoingCall, type LeanOutgoingTable } from './lean-outgoing-call.js';
@@ -131,6 +131,9 @@ export class LeanInvites implements LeanIncomingTable, LeanOutgoingTable {
       return;
     }
     stats.requests++;
+    // The key is kept 64*T1 after the final (AnsweredInvite): built from the Via's slices, it
+    // would keep the whole INVITE's text alive that long.
+    key = ownString(key);
     const call = new LeanIncomingCall(ua, invite, source, key, this);
     this.incoming.set(key, call);
     this.ringing.set(invite.callId, call);

@@ -11,7 +11,7 @@
  */
 import type { TimerHandle } from '../clock.js';
 import { createCancel, createNon2xxAck, dialogWith, uacDialogBase, uacDialogFromResponse, type DialogRecord, type UacDialogBase } from '../dialog/index.js';
-import { parseRSeq, serializeMessage, type SipRequest, type SipResponse } from '../sip/index.js';
+import { ownString, parseRSeq, serializeMessage, type SipRequest, type SipResponse } from '../sip/index.js';
 import { clientKey, type Destination } from '../transaction/index.js';
 import { AcceptedInvite, AcksByTag } from './accepted-invite.js';
 import { PlacedInvite, type PlacedInviteTable } from './placed-invite.js';
@@ -336,7 +336,8 @@ export class LeanOutgoingCall implements OutgoingInvite {
         // A dialog never answered stays early for a late 2xx, with the CSeq its session reached
         // (a PRACK's), even where that session ended (a 481 to the PRACK).
         if (s.record.answeredAt === null) early.push(s.state === 'early' ? s.record.dialog : dialogWith(s.record.dialog, { state: 'early' }));
-        else acks.set(tag, s.ackToRepeat ?? (s.ackPending ? s : null));
+        // The tag is a slice of the 2xx, which it would keep alive for 64*T1: a copy of its own.
+        else acks.set(ownString(tag), s.ackToRepeat ?? (s.ackPending ? s : null));
       }
       const accepted = new AcceptedInvite(this.ua, this.base, early, this.basis, this.destination, acks);
       this.table.settled(this, new PlacedInvite(this.ua, this.table, this.key, accepted, this.failureAck, this.destination, this.session, this.basis.seq));
