@@ -30,27 +30,43 @@ export interface UasDialogOptions {
  * (which carries our To tag and our Contact).
  */
 export function createUasDialog(request: SipRequest, response: SipResponse, options: UasDialogOptions = {}): DialogRecord {
-  const state = stateFor(response.status);
+  stateFor(response.status); // a response that makes no dialog is refused before its parts are read
   const localTag = response.toTag;
   if (localTag === null) throw new DialogError(DialogErrorCode.missing, 'Dialog-creating response has no To tag');
   if (response.callId !== request.callId || response.cseq.seq !== request.cseq.seq) {
     throw new DialogError(DialogErrorCode.mismatch, 'Response is not for this request');
   }
-  const remoteTarget = contactUri(request);
-  // 8.1.1.8: the dialog-creating request must carry a Contact: the peer's fault, hence 400.
-  if (remoteTarget === null) throw new DialogError(DialogErrorCode.missing, 'Dialog-creating request has no Contact', 400);
   // 12.1.1: "The UAS MUST add a Contact header field to the response."
   const localTarget = contactUri(response);
   if (localTarget === null) throw new DialogError(DialogErrorCode.missing, 'Dialog-creating response has no Contact');
+  return createUasDialogAs(request, { status: response.status, localTag, localTarget, localUri: requiredValue(response, 'to') }, options);
+}
+
+/** What a UAS dialog takes from the response that makes it: known to whoever wrote it. */
+export interface UasResponseParts {
+  status: number;
+  localTag: string;
+  /** The URI of its Contact. */
+  localTarget: string;
+  /** Its To value, with our tag. */
+  localUri: string;
+}
+
+/** createUasDialog for a response written as text (the lean path's), from what it was written with. */
+export function createUasDialogAs(request: SipRequest, response: UasResponseParts, options: UasDialogOptions = {}): DialogRecord {
+  const state = stateFor(response.status);
+  const remoteTarget = contactUri(request);
+  // 8.1.1.8: the dialog-creating request must carry a Contact: the peer's fault, hence 400.
+  if (remoteTarget === null) throw new DialogError(DialogErrorCode.missing, 'Dialog-creating request has no Contact', 400);
   return frozenDialog({
     role: 'uas',
     state,
     callId: request.callId,
-    localTag,
+    localTag: response.localTag,
     remoteTag: request.fromTag, // null for an RFC 2543 peer (12.1.1)
-    localUri: requiredValue(response, 'to'),
+    localUri: response.localUri,
     remoteUri: requiredValue(request, 'from'),
-    localTarget,
+    localTarget: response.localTarget,
     remoteTarget,
     routeSet: routeValues(request, 'record-route'), // 12.1.1: in order
     localSeq: options.localSeq ?? 0,

@@ -5,11 +5,13 @@ export {
   checkResponseFor,
   createUacDialog,
   createUasDialog,
+  createUasDialogAs,
   uacDialogBase,
   uacDialogFromResponse,
   type UacDialogBase,
   type UacDialogOptions,
   type UasDialogOptions,
+  type UasResponseParts,
 } from './create.js';
 export {
   advanceLocalSeq,

@@ -41,9 +41,13 @@ function normalizeHost(h: string): string {
  * sent-by port), from the socket that received the request.
  */
 export function responseDestination(response: SipResponse, requestSource: MessageSource): Destination {
+  return responseDestinationFor(response.via[0], requestSource);
+}
+
+/** responseDestination by the response's top Via: the request's, once stamped (stampReceived). */
+export function responseDestinationFor(top: Via | undefined, requestSource: MessageSource): Destination {
   // Built as whole literals, not by spreading a base: this runs for every response sent, and
   // each spread was a copy through V8's slow clone path.
-  const top = response.via[0];
   const transport = requestSource.transport;
   const reliable = isReliable(transport);
   const local = requestSource.local;

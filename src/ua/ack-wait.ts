@@ -5,12 +5,15 @@
 import type { Clock, TimerHandle } from '../clock.js';
 import type { SipResponse } from '../sip/index.js';
 
-/** What resends the 2xx: the INVITE's server transaction, or a lean INVITE (lean-incoming-call.ts). */
-export interface ResponseResender {
-  respond(response: SipResponse): unknown;
+/**
+ * What resends the 2xx: the INVITE's server transaction (a SipResponse), or a lean INVITE
+ * (lean-incoming-call.ts: the response's text).
+ */
+export interface ResponseResender<R = SipResponse> {
+  respond(response: R): unknown;
 }
 
-export class AckWait {
+export class AckWait<R = SipResponse> {
   private interval: number;
   private resend: TimerHandle | null;
   private readonly giveUp: TimerHandle;
@@ -22,8 +25,8 @@ export class AckWait {
     private readonly t2: number,
     /** CSeq number of the INVITE whose ACK ends the wait. */
     readonly seq: number,
-    private readonly response: SipResponse,
-    private readonly tx: ResponseResender,
+    private readonly response: R,
+    private readonly tx: ResponseResender<R>,
     onGiveUp: () => void,
   ) {
     this.interval = t1;

@@ -12,11 +12,12 @@
  * before the answer: earlySession()), which few calls do.
  */
 import type { TimerHandle } from '../clock.js';
-import { createUasDialog, dialogWith } from '../dialog/index.js';
-import { createResponse, type SipRequest, type SipResponse } from '../sip/index.js';
-import type { Lingering, MessageSource } from '../transaction/index.js';
+import { createUasDialogAs, dialogWith, type DialogRecord } from '../dialog/index.js';
+import { latin1Bytes, responseText, type SipRequest } from '../sip/index.js';
+import type { Destination, Lingering, MessageSource } from '../transaction/index.js';
+import { responseDestinationFor } from '../transport/index.js';
 import { UaError, UaErrorCode } from './errors.js';
-import { callResponse, type ProgressParts } from './incoming-call.js';
+import type { ProgressParts } from './incoming-call.js';
 import { bodyText, type ResponseParts } from './incoming-request.js';
 import type { IncomingInvite } from './invites.js';
 import { Session } from './session.js';
@@ -39,10 +40,17 @@ export class LeanIncomingCall implements IncomingInvite, Lingering {
   onPrack: ((prack: SipRequest) => void) | null = null;
   onEarlySession: ((session: Session) => void) | null = null;
   private settledAt = false;
-  /** What a retransmitted INVITE gets again: the latest provisional, or the non-2xx final. */
-  private last: SipResponse;
-  /** The non-2xx final, resent by Timer G until its ACK. */
-  private final: SipResponse | null = null;
+  /**
+   * What a retransmitted INVITE gets again: the latest provisional, or the non-2xx final, as
+   * text (responseText), with its status and the SDP it carried.
+   */
+  private last: string;
+  private lastStatus = 100;
+  private lastSdp: string | null = null;
+  /** The non-2xx final (text), resent by Timer G until its ACK. */
+  private final: string | null = null;
+  /** Where the responses go (18.2.2), the same for all of them. */
+  private readonly destination: Destination;
   private resend: TimerHandle | null = null;
   private interval = 0;
   private readonly timer: UasDecision;
@@ -64,9 +72,10 @@ export class LeanIncomingCall implements IncomingInvite, Lingering {
       timer = { kind: 'none' };
     }
     this.timer = timer;
+    this.destination = responseDestinationFor(request.topVia, source);
     // 17.2.1: 100 Trying at once (8.2.6.2: no To tag); it is what a retransmission gets until
     // a provisional of ours replaces it.
-    this.last = createResponse(request, 100);
+    this.last = responseText(request, { status: 100 });
     this.send(this.last);
   }
 
@@ -91,7 +100,9 @@ export class LeanIncomingCall implements IncomingInvite, Lingering {
   progress(status = 180, parts?: ProgressParts): void {
     if (this.settledAt) return;
     if (status <= 100 || status >= 200) throw new UaError(UaErrorCode.state, `progress() takes 101-199, not ${status}`);
-    this.last = callResponse(this.ua, this.request, status, parts, this.localTag, this.contact);
+    this.last = this.response(status, parts, true);
+    this.lastStatus = status;
+    this.lastSdp = sdpOf(parts);
     this.send(this.last);
   }
 
@@ -104,17 +115,17 @@ export class LeanIncomingCall implements IncomingInvite, Lingering {
       throw new UaError(UaErrorCode.state, 'Session interval too small: answered 422');
     }
     this.settle(true);
-    const response = callResponse(this.ua, this.request, 200, parts, this.localTag, this.contact);
-    if (timer.kind === 'timer') for (const [n, v] of responseHeaders(timer)) response.appendHeader(n, v);
+    const response = this.response(200, parts, true, timer.kind === 'timer' ? responseHeaders(timer) : undefined);
+    const sdp = sdpOf(parts);
     const now = this.ua.clock.wallNow();
     let session = this.session;
     if (session === null) {
-      session = new Session(this.ua, { dialog: createUasDialog(this.request, response), localSdp: bodyText(response), remoteSdp: this.offer, sessionTimer: null, createdAt: now, answeredAt: now });
+      session = new Session(this.ua, { dialog: this.dialog(200), localSdp: sdp, remoteSdp: this.offer, sessionTimer: null, createdAt: now, answeredAt: now });
       this.session = session;
     } else {
       // The early dialog a request in it made (earlySession) is confirmed.
       session.record.dialog = dialogWith(session.record.dialog, { state: 'confirmed' });
-      session.record.localSdp = bodyText(response) ?? session.record.localSdp;
+      session.record.localSdp = sdp ?? session.record.localSdp;
       session.record.answeredAt = now;
     }
     session.compact();
@@ -133,7 +144,7 @@ export class LeanIncomingCall implements IncomingInvite, Lingering {
     if (this.settledAt) return;
     if (status < 300) throw new UaError(UaErrorCode.state, `reject() takes 300-699, not ${status}`);
     this.settle(false);
-    const response = callResponse(this.ua, this.request, status, parts, this.localTag, null);
+    const response = this.response(status, parts, false);
     this.final = response;
     this.last = response;
     this.send(response);
@@ -149,9 +160,9 @@ export class LeanIncomingCall implements IncomingInvite, Lingering {
    */
   earlySession(): Session | null {
     if (this.settledAt) return null;
-    if (this.session !== null || this.last.status === 100) return this.session;
+    if (this.session !== null || this.lastStatus === 100) return this.session;
     const now = this.ua.clock.wallNow();
-    const session = new Session(this.ua, { dialog: createUasDialog(this.request, this.last), localSdp: bodyText(this.last), remoteSdp: this.offer, sessionTimer: null, createdAt: now, answeredAt: null });
+    const session = new Session(this.ua, { dialog: this.dialog(this.lastStatus), localSdp: this.lastSdp, remoteSdp: this.offer, sessionTimer: null, createdAt: now, answeredAt: null });
     this.session = session;
     this.onEarlySession?.(session);
     return session;
@@ -192,7 +203,7 @@ export class LeanIncomingCall implements IncomingInvite, Lingering {
   }
 
   /** @internal For AckWait: the 2xx again. */
-  respond(response: SipResponse): void {
+  respond(response: string): void {
     this.send(response);
   }
 
@@ -225,7 +236,36 @@ export class LeanIncomingCall implements IncomingInvite, Lingering {
     this.table.answered(this, accepted);
   }
 
-  private send(response: SipResponse): void {
-    this.ua.transport.sendResponse(response, this.source, this.ua.responseSent);
+  /**
+   * A response of ours (8.2.6.2) as text: with our To tag, and for a provisional or a 2xx our
+   * Contact (12.1.1) and the UA's Allow, Supported and User-Agent, as callResponse makes it.
+   */
+  private response(status: number, parts: ResponseParts | undefined, dialog: boolean, extra?: readonly (readonly [string, string])[]): string {
+    return responseText(this.request, {
+      status,
+      reason: parts?.reason,
+      toTag: this.localTag,
+      contact: dialog ? this.contact : undefined,
+      headers: [dialog ? this.ua.standardHeaders() : undefined, parts?.headers, extra],
+      body: parts?.body,
+      contentType: parts?.contentType,
+    });
   }
+
+  /** The dialog a response of ours with `status` makes (12.1.1). */
+  private dialog(status: number): DialogRecord {
+    // The To of our responses is the INVITE's with our tag (it has none: see lean-invites.ts).
+    return createUasDialogAs(this.request, { status, localTag: this.localTag, localTarget: this.contact, localUri: `${this.request.header('to') ?? ''};tag=${this.localTag}` });
+  }
+
+  private send(response: string): void {
+    this.ua.transport.sendBytes(latin1Bytes(response), this.destination, this.ua.responseSent);
+  }
+}
+
+/** The SDP a response carries, as the session record keeps it (null for none). */
+function sdpOf(parts: ResponseParts | undefined): string | null {
+  const body = parts?.body;
+  if (body === undefined || body.length === 0) return null;
+  return typeof body === 'string' ? body : body.toString('utf8');
 }

@@ -55,7 +55,7 @@ export class Session implements RefreshedSession {
   private outUpdate = false;
   private inInvite: ServerTransaction | null = null;
   private inUpdate = false;
-  private awaiting: AckWait | null = null;
+  private awaiting: AckWait<unknown> | null = null;
   /** The ACKs of the 2xx to our INVITEs (uac-ack.ts), made at the first. */
   private acks: UacAcks | null = null;
   /** The RFC 4028 session timer as it runs (session-refresh.ts), made when a session gets one. */
@@ -205,7 +205,7 @@ export class Session implements RefreshedSession {
   }
 
   /** @internal 13.3.1.4: resend our 2xx at T1, 2T1 ... T2 until the ACK; BYE after 64*T1. */
-  awaitAck(seq: number, response: SipResponse, tx: ResponseResender): void {
+  awaitAck<R>(seq: number, response: R, tx: ResponseResender<R>): void {
     this.awaiting?.stop();
     this.awaiting = new AckWait(this.ua.clock, this.ua.t1, this.ua.transactions.timers.t2, seq, response, tx, () => {
       this.awaiting = null;
