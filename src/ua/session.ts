@@ -104,6 +104,19 @@ export class Session implements RefreshedSession {
 
   // ---- requests from the peer ----------------------------------------------------------------
 
+  /**
+   * @internal A BYE on the lean path (lean-byes.ts), before it is answered: true when it ends this
+   * session (its 200 goes out, then finish()), false to leave it to receiveRequest (481 once
+   * ended, 500 for a CSeq not above the last).
+   */
+  acceptBye(request: SipRequest): boolean {
+    if (this.ended !== null) return false;
+    const seq = checkRemoteSeq(this.record.dialog, request, { random: this.ua.random });
+    if (!seq.ok) return false;
+    this.record.dialog = seq.dialog;
+    return true;
+  }
+
   /** @internal A request in this dialog, with its server transaction. */
   receiveRequest(request: SipRequest, tx: ServerTransaction): void {
     const method = request.method;
@@ -311,15 +324,19 @@ export class Session implements RefreshedSession {
   private async sendBye(start: DialogRecord): Promise<SipResponse> {
     let dialog = start;
     const destination = await this.destination();
-    return this.ua.sendWithAuth((auth) => {
-      const made = createInDialogRequest(dialog, 'BYE', {
-        branch: this.ua.transactions.newBranch(),
-        via: this.ua.viaFor(destination),
-        extraHeaders: auth,
-      });
-      dialog = made.dialog;
-      return made.request;
-    }, destination);
+    return this.ua.sendWithAuth(
+      (auth) => {
+        const made = createInDialogRequest(dialog, 'BYE', {
+          branch: this.ua.transactions.newBranch(),
+          via: this.ua.viaFor(destination),
+          extraHeaders: auth,
+        });
+        dialog = made.dialog;
+        return made.request;
+      },
+      destination,
+      this.ua.sendBye,
+    );
   }
 
   /** Ends at once with no message (process shutdown, tests). */

@@ -24,6 +24,7 @@ import { UaError, UaErrorCode } from './errors.js';
 import { glareDelayMs, randomIds } from './ids.js';
 import { IncomingCall } from './incoming-call.js';
 import type { IncomingInvite, OutgoingInvite } from './invites.js';
+import { LeanByes } from './lean-byes.js';
 import { LeanInvites } from './lean-invites.js';
 import { numericDestination, numericDestinationOfText } from './numeric-destination.js';
 import { addParts, IncomingRequest } from './incoming-request.js';
@@ -76,8 +77,9 @@ export class UserAgent implements TransactionCore {
   private readonly addresses = new AddressTable(1024);
   /** Incoming INVITEs not yet answered finally, by server transaction. */
   private readonly pendingCalls = new Map<InviteServerTransaction, IncomingCall>();
-  /** The lean path of the common call (lean-invites.ts), where UaOptions.lean asks for it. */
+  /** The lean path of the common call (lean-invites.ts, lean-byes.ts), where UaOptions.lean asks for it. */
   private readonly lean: LeanInvites | null;
+  private readonly leanByes: LeanByes | null;
   private disposed = false;
 
   constructor(options: UaOptions, handler: UaHandler = {}) {
@@ -104,17 +106,30 @@ export class UserAgent implements TransactionCore {
     this.t1 = this.transactions.timers.t1;
     // The lean UAS sends its 100 Trying at once: other policies keep INVITEs on the general path.
     this.lean = options.lean === true && (options.trying ?? 'immediate') === 'immediate' ? new LeanInvites(this) : null;
+    this.leanByes = options.lean === true ? new LeanByes(this, (key) => this.sessions.get(key)) : null;
   }
 
   /** Feed for the transport (its TransportUser). */
   onMessage(message: SipRequest | SipResponse, source: MessageSource): void {
-    if (this.lean !== null && !this.disposed && this.lean.take(message, source)) return;
+    if (!this.disposed) {
+      if (this.lean !== null && this.lean.take(message, source)) return;
+      if (this.leanByes !== null && this.leanByes.take(message, source)) return;
+    }
     this.transactions.onMessage(message, source);
   }
+
+  /** @internal How a session's BYE attempt is sent: on the lean path over UDP (lean-byes.ts), else in a transaction. */
+  readonly sendBye = (request: SipRequest, destination: Destination): Promise<SipResponse> =>
+    this.leanByes !== null && destination.transport === 'UDP' ? this.leanByes.send(request, destination) : this.transact(request, destination);
 
   /** INVITEs on the lean path, answered or placed, that are still kept (for tests and metrics). */
   get leanCallCount(): number {
     return this.lean?.size ?? 0;
+  }
+
+  /** BYE exchanges on the lean path still kept (for tests and metrics). */
+  get leanByeCount(): number {
+    return this.leanByes?.size ?? 0;
   }
 
   get sessionCount(): number {
@@ -373,6 +388,7 @@ export class UserAgent implements TransactionCore {
     this.sessions.clear();
     this.pendingCalls.clear();
     this.lean?.dispose();
+    this.leanByes?.dispose();
     this.transactions.dispose();
   }
 
