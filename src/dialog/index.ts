@@ -28,6 +28,7 @@ export {
 } from './update.js';
 export { dialogKeyOfIncomingRequest, dialogKeyOfResponse, isInDialog } from './match.js';
 export {
+  ackFor2xxText,
   createAckFor2xx,
   createCancel,
   createInDialogRequest,

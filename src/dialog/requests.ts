@@ -2,7 +2,7 @@
  * Requests in a dialog (RFC 3261 12.2.1.1), the ACK of a 2xx (13.2.2.4), and, for the UA core,
  * CANCEL (9.1) and the ACK of a non-2xx final response (17.1.1.3).
  */
-import { ownUtf8, sentVia, SipRequest, splitList, type SipResponse, type Via } from '../sip/index.js';
+import { ownUtf8, sentVia, SipRequest, splitList, utf8AsLatin1, type SipResponse, type Via } from '../sip/index.js';
 import { DialogError, DialogErrorCode } from './errors.js';
 import { asRequestUri, isLooseRoute, requestUriOf, requiredValue, routeUri } from './headers.js';
 import type { DialogRecord } from './record.js';
@@ -159,6 +159,27 @@ export function createAckFor2xx(dialog: DialogRecord, inviteSeq: number, options
   addExtra(request, options.extraHeaders);
   addBody(request, options);
   return request;
+}
+
+/**
+ * createAckFor2xx written straight to text (latin1: a byte per code unit, as responseText writes):
+ * the same fields in the same order, for a UAC that sends the ACK and keeps only its text to send
+ * again (uac-ack.ts), so no message object is made for it.
+ */
+export function ackFor2xxText(dialog: DialogRecord, inviteSeq: number, options: AckOptions): string {
+  const target = requestTarget(dialog);
+  let text = `ACK ${target.requestUri} SIP/2.0\r\nVia: ${ourVia(options.via, options.branch).text}\r\nMax-Forwards: ${options.maxForwards ?? 70}\r\n`;
+  for (const route of target.routes) text += `Route: ${route}\r\n`;
+  text += `From: ${dialog.localUri}\r\nTo: ${dialog.remoteUri}\r\nCall-ID: ${dialog.callId}\r\nCSeq: ${inviteSeq} ACK\r\n`;
+  for (const [name, value] of options.credentials ?? NO_CREDENTIALS) text += `${name}: ${value}\r\n`;
+  for (const [name, value] of options.extraHeaders ?? []) text += `${name}: ${value}\r\n`;
+  const given = options.body;
+  const body = given === undefined ? '' : typeof given === 'string' ? utf8AsLatin1(given) : toBuffer(given).toString('latin1');
+  if (body.length > 0) {
+    if (options.contentType === undefined) throw new DialogError(DialogErrorCode.invalid, 'A body needs a Content-Type');
+    text += `Content-Type: ${options.contentType}\r\n`;
+  }
+  return `${text}Content-Length: ${body.length}\r\n\r\n${body}`;
 }
 
 /** The first Via value of a request exactly as written (one value of a comma-separated field). */

@@ -55,7 +55,7 @@ function hasTag(request: SipRequest): boolean {
 }
 
 /** The UTF-8 bytes of `text` as latin1 text: `text` itself when it is ASCII (an SDP nearly always is). */
-function utf8AsLatin1(text: string): string {
+export function utf8AsLatin1(text: string): string {
   return Buffer.byteLength(text, 'utf8') === text.length ? text : Buffer.from(text, 'utf8').toString('latin1');
 }
 

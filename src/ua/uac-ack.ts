@@ -5,8 +5,8 @@
  * the application asked for it, held until the application has the answer (a B2BUA waits for the
  * other leg's).
  */
-import { createAckFor2xx, inviteCredentials, type Credential, type DialogRecord } from '../dialog/index.js';
-import { serializeMessage, type SipRequest, type SipResponse } from '../sip/index.js';
+import { ackFor2xxText, inviteCredentials, type Credential, type DialogRecord } from '../dialog/index.js';
+import { latin1Bytes, ownString, type SipRequest, type SipResponse } from '../sip/index.js';
 import type { Destination } from '../transaction/index.js';
 import type { MessageParts } from './types.js';
 import type { UserAgent } from './user-agent.js';
@@ -75,7 +75,7 @@ export class UacAcks {
     // An INVITE without an offer got one in the 2xx: the ACK carries our answer (the last SDP
     // we have; an application that wants another answers through reinvite's caller).
     const answer = !basis.offer && response.body.length > 0 ? localSdp : null;
-    const ack = createAckFor2xx(dialog, seq, {
+    const ack = ackFor2xxText(dialog, seq, {
       branch: this.ua.transactions.newBranch(),
       via: this.ua.viaFor(destination),
       credentials: basis.credentials,
@@ -93,7 +93,7 @@ export class UacAcks {
     if (p === null) return false;
     this.pending = null;
     const body = parts?.body;
-    const ack = createAckFor2xx(dialog, p.basis.seq, {
+    const ack = ackFor2xxText(dialog, p.basis.seq, {
       branch: this.ua.transactions.newBranch(),
       via: this.ua.viaFor(p.destination),
       credentials: p.basis.credentials,
@@ -103,9 +103,9 @@ export class UacAcks {
     return true;
   }
 
-  private send(seq: number, ack: SipRequest, destination: Destination): void {
-    const bytes = serializeMessage(ack);
-    this.last = { seq, text: bytes.toString('latin1'), destination };
-    this.ua.sendAckBytes(bytes, destination);
+  private send(seq: number, ack: string, destination: Destination): void {
+    // Kept as one flat string: the text was joined from many pieces.
+    this.last = { seq, text: ownString(ack), destination };
+    this.ua.sendAckBytes(latin1Bytes(ack), destination);
   }
 }

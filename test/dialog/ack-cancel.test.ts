@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAckFor2xx, createCancel, createNon2xxAck, createUacDialog, DialogError, inviteCredentials } from '../../src/dialog/index.js';
+import { ackFor2xxText, createAckFor2xx, createCancel, createNon2xxAck, createUacDialog, DialogError, inviteCredentials } from '../../src/dialog/index.js';
 import { parseMessage, serializeMessage, SipRequest } from '../../src/sip/index.js';
 import { ALICE_FROM, aliceInvite, aliceResponse, BOB_CONTACT, BOB_TO, CALL_ID, frozen, request } from './fixtures.js';
 
@@ -36,6 +36,22 @@ describe('createAckFor2xx (RFC 3261 13.2.2.4)', () => {
     expect(ack.cseq).toEqual({ seq: 4, method: 'ACK' });
     expect(ack.header('content-type')).toBe('application/sdp');
     expect(reparse(ack).body.toString()).toBe('v=0\r\n');
+  });
+});
+
+describe('ackFor2xxText', () => {
+  it('is the text createAckFor2xx serializes to, byte for byte, with and without routes, credentials and a body', () => {
+    const invite = aliceInvite(['Proxy-Authorization: Digest username="alice", realm="atlanta.example.com", nonce="n", uri="sip:bob@biloxi.example.com", response="0123456789abcdef0123456789abcdef"']);
+    const routed = frozen(createUacDialog(invite, aliceResponse(200)));
+    const direct = { ...routed, routeSet: [] };
+    const strict = { ...routed, routeSet: ['<sip:strict.example.com>', '<sip:ss2.biloxi.example.com;lr>'] };
+    const via = { transport: 'UDP', host: '192.0.2.1', port: 5060, rport: true };
+    for (const dialog of [routed, direct, strict]) {
+      for (const extra of [{}, { credentials: inviteCredentials(invite) }, { body: 'v=0\r\ns=Grüße\r\n', contentType: 'application/sdp' }, { body: Buffer.from([0, 255, 128]), contentType: 'application/octet-stream', extraHeaders: [['X-A', '1']] as const }]) {
+        const options = { branch: 'z9hG4bKack9', via, ...extra };
+        expect(ackFor2xxText(dialog, 7, options)).toBe(serializeMessage(createAckFor2xx(dialog, 7, options)).toString('latin1'));
+      }
+    }
   });
 });
 
