@@ -3,13 +3,14 @@
  * kinds of outgoing call: the one on the transaction layer (outgoing-call.ts) and the lean one
  * (lean-outgoing-call.ts).
  */
-import { ourVia } from '../dialog/index.js';
-import { SipRequest, type SipResponse } from '../sip/index.js';
+import { ourVia, type Credential, type UacDialogBase } from '../dialog/index.js';
+import { SipRequest, utf8AsLatin1, type SipResponse } from '../sip/index.js';
 import type { Destination } from '../transaction/index.js';
 import { answer401 } from './digest-client.js';
 import { addParts } from './incoming-request.js';
 import { minSEOf, requestHeaders } from './session-timer.js';
 import type { CallOptions } from './outgoing-call.js';
+import type { AckBasis } from './uac-ack.js';
 import type { UserAgent } from './user-agent.js';
 
 /** What changes between the INVITEs of one call (a digest or a 422 retry sends another). */
@@ -43,6 +44,64 @@ export function buildInvite(ua: UserAgent, destination: Destination, options: Ca
   for (const [n, v] of attempt.auth) inv.appendHeader(n, v);
   addParts(inv, options);
   return inv;
+}
+
+/** An INVITE written as text (writeInvite), with what its call takes from it without parsing it back. */
+export interface WrittenInvite {
+  /** The whole INVITE, latin1 (a byte per code unit), as responseText writes. */
+  text: string;
+  branch: string;
+  /** Our SDP in it, or null. */
+  offer: string | null;
+  /** What its ACKs take from it (ackBasisOf). */
+  basis: AckBasis;
+  /** What its dialogs take from it (uacDialogBase). */
+  base: UacDialogBase;
+}
+
+/**
+ * buildInvite written straight to text: the same fields in the same order (a field the options
+ * add goes last, where buildInvite puts it after the last of its name: only the order among
+ * fields of one name is significant, RFC 3261 7.3.1, and that is kept). The lean call sends it
+ * and keeps the text, and parses it back only where it needs the message (CANCEL, the ACK of a
+ * non-2xx, a challenge), which the common call never does.
+ */
+export function writeInvite(ua: UserAgent, destination: Destination, options: CallOptions, attempt: InviteAttempt): WrittenInvite {
+  const branch = ua.transactions.newBranch();
+  const from = `${options.from};tag=${attempt.fromTag}`;
+  let text = `INVITE ${options.uri} SIP/2.0\r\nVia: ${ourVia(ua.viaFor(destination), branch).text}\r\nMax-Forwards: 70\r\nFrom: ${from}\r\nTo: ${options.to ?? `<${options.uri}>`}\r\nCall-ID: ${attempt.callId}\r\nCSeq: ${attempt.seq} INVITE\r\nContact: <${attempt.contact}>\r\n`;
+  for (const [n, v] of ua.standardHeaders()) text += `${n}: ${v}\r\n`;
+  if (options.reliableProvisional === 'required') text += 'Require: 100rel\r\n';
+  if (ua.sessionTimer !== null && attempt.sessionExpires !== null) {
+    for (const [n, v] of requestHeaders(ua.sessionTimer, attempt.sessionExpires)) text += `${n}: ${v}\r\n`;
+  }
+  const given = options.body;
+  const body = given === undefined || given.length === 0 ? '' : typeof given === 'string' ? utf8AsLatin1(given) : given.toString('latin1');
+  for (const [n, v] of attempt.auth) text += `${n}: ${v}\r\n`;
+  for (const [n, v] of options.headers ?? []) {
+    // With a body, its Content-Type is the one written below (addParts sets it over any other).
+    if (body === '' || n.toLowerCase() !== 'content-type') text += `${n}: ${v}\r\n`;
+  }
+  if (body !== '') text += `Content-Type: ${options.contentType ?? 'application/sdp'}\r\n`;
+  text += `Content-Length: ${body.length}\r\n\r\n${body}`;
+  const offer = given === undefined || given.length === 0 ? null : typeof given === 'string' ? given : given.toString('utf8');
+  return {
+    text,
+    branch,
+    offer,
+    basis: { seq: attempt.seq, offer: offer !== null, credentials: credentialsIn(attempt.auth, options.headers) },
+    base: { callId: attempt.callId, localTag: attempt.fromTag, localUri: from, localTarget: attempt.contact, requestUri: options.uri, inviteSeq: attempt.seq, secure: false, method: 'INVITE' },
+  };
+}
+
+/** inviteCredentials of the INVITE writeInvite writes: its Authorization fields, then its Proxy-Authorization ones. */
+function credentialsIn(...lists: (readonly (readonly [string, string])[] | undefined)[]): readonly Credential[] {
+  const out: Credential[] = [];
+  for (const name of ['Authorization', 'Proxy-Authorization']) {
+    const key = name.toLowerCase();
+    for (const list of lists) for (const [n, v] of list ?? []) if (n.toLowerCase() === key) out.push([name, v]);
+  }
+  return out;
 }
 
 /**

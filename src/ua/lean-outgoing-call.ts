@@ -10,19 +10,19 @@
  * then, and only then), a digest retry on 401/407 and a larger interval on 422, and CANCEL.
  */
 import type { TimerHandle } from '../clock.js';
-import { createCancel, createNon2xxAck, dialogWith, uacDialogBase, uacDialogFromResponse, type DialogRecord, type UacDialogBase } from '../dialog/index.js';
-import { ownString, parseRSeq, serializeMessage, type SipRequest, type SipResponse } from '../sip/index.js';
+import { createCancel, createNon2xxAck, dialogWith, uacDialogFromResponse, type DialogRecord, type UacDialogBase } from '../dialog/index.js';
+import { latin1Bytes, ownString, parseMessage, parseRSeq, serializeMessage, type SipRequest, type SipResponse } from '../sip/index.js';
 import { clientKey, type Destination } from '../transaction/index.js';
 import { AcceptedInvite, AcksByTag } from './accepted-invite.js';
 import { PlacedInvite, type PlacedInviteTable } from './placed-invite.js';
 import { CallFailed } from './errors.js';
 import { bodyText } from './incoming-request.js';
-import { buildInvite, InviteRetries } from './invite-request.js';
+import { InviteRetries, writeInvite } from './invite-request.js';
 import type { OutgoingInvite } from './invites.js';
 import { merged, type CallOptions } from './outgoing-call.js';
 import { Session } from './session.js';
 import { requires } from './session-timer.js';
-import { ackBasisOf, type AckBasis } from './uac-ack.js';
+import type { AckBasis } from './uac-ack.js';
 import type { SessionRecord } from './types.js';
 import type { UserAgent } from './user-agent.js';
 
@@ -47,10 +47,10 @@ export class LeanOutgoingCall implements OutgoingInvite {
   private resolve!: (s: Session) => void;
   private reject!: (e: CallFailed) => void;
   private readonly contact: string;
-  /** The INVITE, until the call settles (CANCEL, retries and the non-2xx ACK read it). */
-  private invite: SipRequest | null = null;
-  /** The INVITE as sent, for Timer A. */
-  private bytes: Buffer | null = null;
+  /** The INVITE as sent (latin1 text), until the call settles: Timer A resends it. */
+  private text: string | null = null;
+  /** The INVITE parsed back from its text, for what reads the message (CANCEL, retries, the non-2xx ACK). */
+  private parsed: SipRequest | null = null;
   /** Our SDP in the INVITE: each dialog's local SDP. */
   private offer: string | null = null;
   private basis: AckBasis | null = null;
@@ -102,16 +102,17 @@ export class LeanOutgoingCall implements OutgoingInvite {
 
   private send(): void {
     const ua = this.ua;
-    const inv = buildInvite(ua, this.destination, this.options, { callId: this.callId, fromTag: this.fromTag, seq: this.seq, contact: this.contact, sessionExpires: this.retries.sessionExpires, auth: this.retries.auth });
-    this.invite = inv;
-    this.offer = bodyText(inv);
-    this.basis = ackBasisOf(inv);
-    this.base = uacDialogBase(inv, { localTarget: this.contact });
+    const inv = writeInvite(ua, this.destination, this.options, { callId: this.callId, fromTag: this.fromTag, seq: this.seq, contact: this.contact, sessionExpires: this.retries.sessionExpires, auth: this.retries.auth });
+    this.text = inv.text;
+    this.parsed = null;
+    this.offer = inv.offer;
+    this.basis = inv.basis;
+    this.base = inv.base;
     const previous = this.key;
-    this.key = clientKey(inv.topVia!.branch!, 'INVITE');
+    this.key = clientKey(inv.branch, 'INVITE');
     this.table.placed(this, this.key, previous);
-    this.bytes = serializeMessage(inv);
-    ua.transport.sendBytes(this.bytes, this.destination, this.sent);
+    // No Buffer is kept: one cut from Node's shared pool would keep it alive while the call rings.
+    ua.transport.sendBytes(latin1Bytes(inv.text), this.destination, this.sent);
     this.interval = ua.t1;
     this.deadline = ua.clock.now() + 64 * ua.t1;
     this.timerA = ua.clock.setTimer(this.interval, this.fireA);
@@ -120,14 +121,14 @@ export class LeanOutgoingCall implements OutgoingInvite {
   /** Timer A: the INVITE again, the interval doubled; Timer B (64*T1 from the first) ends it. */
   private readonly fireA = (): void => {
     this.timerA = null;
-    if (this.done || this.bytes === null) return;
+    if (this.done || this.text === null) return;
     const left = this.deadline - this.ua.clock.now();
     if (left <= 0) {
       this.fail(408, 'Request Timeout');
       return;
     }
     this.ua.transactions.stats.retransmissions++;
-    this.ua.transport.sendBytes(this.bytes, this.destination, this.sent);
+    this.ua.transport.sendBytes(latin1Bytes(this.text), this.destination, this.sent);
     this.interval *= 2;
     this.timerA = this.ua.clock.setTimer(Math.min(this.interval, left), this.fireA);
   };
@@ -270,9 +271,10 @@ export class LeanOutgoingCall implements OutgoingInvite {
 
   private failure(response: SipResponse): void {
     // 17.1.1.3: every non-2xx final is ACKed, its retransmissions with the same ACK.
-    if (this.failureAck === null && this.invite !== null) {
+    const invite = this.invite();
+    if (this.failureAck === null && invite !== null) {
       try {
-        this.failureAck = serializeMessage(createNon2xxAck(this.invite, response));
+        this.failureAck = serializeMessage(createNon2xxAck(invite, response));
       } catch (err) {
         this.ua.log.debug({ err }, 'final response that answers no INVITE of ours dropped');
         return;
@@ -280,7 +282,7 @@ export class LeanOutgoingCall implements OutgoingInvite {
     }
     if (this.failureAck !== null) this.ua.sendAckBytes(this.failureAck, this.destination);
     if (this.done) return;
-    if (this.invite !== null && this.retries.retries(this.invite, response, this.cancelWanted)) {
+    if (invite !== null && this.retries.retries(invite, response, this.cancelWanted)) {
       this.retry();
       return;
     }
@@ -300,8 +302,9 @@ export class LeanOutgoingCall implements OutgoingInvite {
   }
 
   private sendCancel(): void {
-    if (this.invite === null || this.done) return;
-    const cancel = createCancel(this.invite);
+    const invite = this.invite();
+    if (invite === null || this.done) return;
+    const cancel = createCancel(invite);
     this.provisionalSeen = false; // one CANCEL per INVITE
     void this.ua.transact(cancel, this.destination);
   }
@@ -342,8 +345,8 @@ export class LeanOutgoingCall implements OutgoingInvite {
       const accepted = new AcceptedInvite(this.ua, this.base, early, this.basis, this.destination, acks);
       this.table.settled(this, new PlacedInvite(this.ua, this.table, this.key, accepted, this.failureAck, this.destination, this.session, this.basis.seq));
     }
-    this.invite = null;
-    this.bytes = null;
+    this.text = null;
+    this.parsed = null;
     this.onProvisional = null;
     this.onEarlySession = null;
     this.lastProvisional = null;
@@ -358,6 +361,12 @@ export class LeanOutgoingCall implements OutgoingInvite {
   dispose(): void {
     this.stopTimer();
     this.done = true;
+  }
+
+  /** The INVITE as a message, parsed back from its text when first needed; null once the call settled. */
+  private invite(): SipRequest | null {
+    if (this.text === null) return null;
+    return (this.parsed ??= parseMessage(latin1Bytes(this.text)) as SipRequest);
   }
 
   private record(dialog: DialogRecord): SessionRecord {
