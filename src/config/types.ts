@@ -28,9 +28,10 @@ export interface SipConfig {
    */
   udpSendThread: boolean;
   /**
-   * INVITEs over UDP that can only be the common call (no Require header) are answered and placed
-   * on the UA core's lean path (ua/lean-invites.ts): no transaction objects and no early dialogs,
-   * for less CPU per call. Such a call's provisionals are never reliable, and its
+   * INVITEs over UDP that can only be the common call (no Require header) are answered and placed,
+   * and the BYEs of their sessions sent and answered, on the UA core's lean path
+   * (ua/lean-invites.ts, ua/lean-byes.ts): no transaction objects, messages written as text, no
+   * early dialogs, for less CPU per call. Such a call's provisionals are never reliable, and its
    * early dialog becomes a session only when a request in it needs one. Default true.
    */
   leanInvites: boolean;

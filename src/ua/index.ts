@@ -1,5 +1,6 @@
 /** `src/ua`: the UAC/UAS core over transactions and dialogs (DESIGN.md row `ua/`). */
-export { UserAgent, type UaHandler, type OutOfDialogOptions } from './user-agent.js';
+export { UserAgent, type UaHandler } from './user-agent.js';
+export type { OutOfDialogOptions } from './client-requests.js';
 export { ALLOW, KNOWN_METHODS, SUPPORTED } from './methods.js';
 export { Session, type SessionHandler } from './session.js';
 export { IncomingOffer } from './incoming-offer.js';

@@ -63,10 +63,12 @@ export interface UaOptions {
    */
   admission?: (request: SipRequest, source: MessageSource) => Admission;
   /**
-   * INVITEs over UDP that can only be the common call (no Require; see lean-invites.ts) are
-   * answered and placed without transaction objects, and their early dialogs become sessions
-   * only when a request in one needs it (IncomingInvite.earlySession): less CPU per call. The
-   * provisionals of an INVITE answered so are never reliable. Default false.
+   * The lean path of the common call over UDP: INVITEs that can only be the common call (no
+   * Require; see lean-invites.ts) are answered and placed, and BYEs in its sessions sent and
+   * answered (lean-byes.ts), without transaction objects, with their messages written as text,
+   * and their early dialogs become sessions only when a request in one needs it
+   * (IncomingInvite.earlySession): less CPU per call. The provisionals of an INVITE answered so
+   * are never reliable. Default false.
    */
   lean?: boolean;
 }

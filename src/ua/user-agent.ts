@@ -6,7 +6,7 @@
  * digest retries, and for calls through OutgoingCall.
  */
 import type { Clock } from '../clock.js';
-import { dialogKeyOfIncomingRequest, ourVia, type ViaSpec } from '../dialog/index.js';
+import { dialogKeyOfIncomingRequest, type ViaSpec } from '../dialog/index.js';
 import { createResponse, isSipUri, parseUri, SipRequest, type SipResponse } from '../sip/index.js';
 import {
   TransactionLayer,
@@ -19,7 +19,7 @@ import {
   type TransactionLogger,
 } from '../transaction/index.js';
 import { AddressTable } from '../transport/addresses.js';
-import { answer401 } from './digest-client.js';
+import { outOfDialogRequest, sendWithAuth, transact, type OutOfDialogOptions } from './client-requests.js';
 import { UaError, UaErrorCode } from './errors.js';
 import { glareDelayMs, randomIds } from './ids.js';
 import { IncomingCall } from './incoming-call.js';
@@ -27,12 +27,12 @@ import type { IncomingInvite, OutgoingInvite } from './invites.js';
 import { LeanByes } from './lean-byes.js';
 import { LeanInvites } from './lean-invites.js';
 import { numericDestination, numericDestinationOfText } from './numeric-destination.js';
-import { addParts, IncomingRequest } from './incoming-request.js';
+import { IncomingRequest } from './incoming-request.js';
 import { OutgoingCall, type CallOptions } from './outgoing-call.js';
 import type { Session } from './session.js';
 import { resolveSessionTimer } from './session-timer.js';
 import { ALLOW, KNOWN_METHODS, SUPPORTED } from './methods.js';
-import type { CredentialLookup, MessageParts, SessionTimerConfig, UaOptions, UaTransport } from './types.js';
+import type { CredentialLookup, SessionTimerConfig, UaOptions, UaTransport } from './types.js';
 
 /** What the application decides. Without a handler: INVITE 480, OPTIONS 200, others 405 or 501. */
 export interface UaHandler {
@@ -41,17 +41,6 @@ export interface UaHandler {
   onRequest?(incoming: IncomingRequest): void;
 }
 
-
-export interface OutOfDialogOptions extends MessageParts {
-  /** Request-URI. */
-  uri: string;
-  /** From name-addr without tag (a tag is added). */
-  from: string;
-  /** To name-addr (default: the Request-URI). */
-  to?: string;
-  /** Send here instead of resolving the Request-URI (an outbound proxy, a trunk). */
-  destination?: Destination;
-}
 
 /** Seconds a caller refused while overloaded is asked to wait (Retry-After of the 503). */
 const BUSY_RETRY_AFTER_S = 2;
@@ -279,73 +268,17 @@ export class UserAgent implements TransactionCore {
 
   /** Sends a non-INVITE request in a client transaction; resolves with the final response (408/503 made here on timeout or transport error). */
   transact(request: SipRequest, destination: Destination, onProvisional?: (r: SipResponse) => void): Promise<SipResponse> {
-    return new Promise((resolve) => {
-      try {
-        this.transactions.createClientTransaction(request, destination, {
-          onProvisional: onProvisional ? (r) => onProvisional(r) : undefined,
-          onFinal: (r: SipResponse) => resolve(r),
-          onTimeout: () => resolve(createResponse(request, 408)),
-          onTransportError: () => resolve(createResponse(request, 503)),
-        });
-      } catch (err) {
-        this.log.warn({ err }, 'request not sent');
-        resolve(createResponse(request, 503));
-      }
-    });
+    return transact(this, request, destination, onProvisional);
   }
 
-  /**
-   * Sends a request made by `make` and answers digest challenges (401/407) with the configured
-   * credentials, at most once per realm; `make` is called again for each attempt (new CSeq,
-   * new branch) with the credentials fields to add.
-   */
-  async sendWithAuth(
-    make: (auth: [string, string][]) => SipRequest,
-    destination: Destination,
-    /** How one attempt is sent: a non-INVITE transaction by default (a re-INVITE brings its own). */
-    send: (request: SipRequest, destination: Destination) => Promise<SipResponse> = (r, d) => this.transact(r, d),
-  ): Promise<SipResponse> {
-    const tried = new Set<string>();
-    let auth: [string, string][] = [];
-    for (let attempt = 0; ; attempt++) {
-      const request = make(auth);
-      const response = await send(request, destination);
-      if ((response.status === 401 || response.status === 407) && attempt < 3) {
-        const a = answer401(request, response, this.credentials, tried);
-        if (a !== null) {
-          tried.add(a.realm);
-          auth = [...auth.filter(([n]) => n !== a.header), [a.header, a.value]];
-          continue;
-        }
-      }
-      return response;
-    }
+  /** See client-requests.ts: a request `make` makes, and again with credentials for each challenge. */
+  sendWithAuth(make: (auth: [string, string][]) => SipRequest, destination: Destination, send?: (request: SipRequest, destination: Destination) => Promise<SipResponse>): Promise<SipResponse> {
+    return sendWithAuth(this, make, destination, send);
   }
 
   /** Sends a request outside any dialog (OPTIONS, MESSAGE, SUBSCRIBE ...). */
-  async request(method: string, options: OutOfDialogOptions): Promise<SipResponse> {
-    if (method === 'INVITE' || method === 'ACK' || method === 'CANCEL') {
-      throw new UaError(UaErrorCode.state, `${method} is not sent with request(): use invite()`);
-    }
-    const destination = options.destination ?? (await this.destinationFor(options.uri));
-    const callId = `${this.ids()}@sluice`;
-    const fromTag = this.newTag();
-    let seq = 1;
-    return this.sendWithAuth((auth) => {
-      const r = new SipRequest(method, options.uri);
-      const via = ourVia(this.viaFor(destination), this.transactions.newBranch());
-      r.appendVia(via.text, via.via);
-      r.appendHeader('Max-Forwards', '70');
-      r.appendHeader('From', `${options.from};tag=${fromTag}`);
-      r.appendHeader('To', options.to ?? `<${options.uri}>`);
-      r.appendHeader('Call-ID', callId);
-      r.appendHeader('CSeq', `${seq++} ${method}`);
-      r.appendHeader('Contact', `<${this.contactFor(destination)}>`);
-      for (const h of this.standardHeaders()) r.appendHeader(h[0], h[1]);
-      for (const h of auth) r.appendHeader(h[0], h[1]);
-      addParts(r, options);
-      return r;
-    }, destination);
+  request(method: string, options: OutOfDialogOptions): Promise<SipResponse> {
+    return outOfDialogRequest(this, method, options);
   }
 
   /** Places a call: an INVITE outside any dialog (on the lean path where it can take it). */
