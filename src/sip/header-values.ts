@@ -8,6 +8,7 @@ import { parseAuthList } from './auth.js';
 import { matchLower, scanToken, skipWs, trimEnd } from './chars.js';
 import * as chars from './chars.js';
 import { fail } from './fail.js';
+import { methodAt } from './methods.js';
 import { parseNameAddrList, parseNameAddrRange } from './name-addr.js';
 import { UINT32_MAX, digitsEnd, parseDeltaWithParams, scanParamsToEnd, uintRange } from './scan.js';
 import type { ContentType, CSeq, NameAddr, Param } from './types.js';
@@ -46,7 +47,7 @@ export function parseCSeq(value: string): CSeq {
   const m = skipWs(s, b, end);
   if (m === b || m === end) fail('Missing method', 'cseq');
   if (scanToken(s, m, end) !== end) fail('Invalid method', 'cseq');
-  return { seq, method: s.substring(m, end) };
+  return { seq, method: methodAt(s, m, end) };
 }
 
 /** Max-Forwards = 1*DIGIT, 0 .. 255 (leading zeros allowed: RFC 4475 wsinv "0068"). */

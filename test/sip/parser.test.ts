@@ -196,6 +196,60 @@ describe('parseMessage', () => {
     expect(refused(badUri('To: <sip:bob@biloxi.example.com;tag=1', 'SIP/2.0 200 OK')).header).toBe('to');
   });
 
+  it('refuses a single-valued header repeated under any of its names', () => {
+    for (const [a, b] of [['From', 'From'], ['From', 'f'], ['f', 'FROM'], ['frOM', 'From'], ['Priority', 'priority'], ['MIME-Version', 'mime-version']]) {
+      const lines = [...INVITE];
+      const value = a.toLowerCase().startsWith('f') ? '<sip:x@example.com>;tag=2' : '1.0';
+      lines.splice(3, 0, `${a}: ${value}`, `${b}: ${value}`);
+      if (a.toLowerCase().startsWith('f')) lines.splice(lines.findIndex((l) => l.startsWith('From:') && l.includes('1928301774')), 1);
+      const e = refused(crlf(lines), { mode: 'framing' });
+      expect(e.reason, `${a} ${b}`).toMatch(/More than one/);
+    }
+    // Headers that may repeat are kept, each field on its own.
+    const lines = [...INVITE];
+    lines.splice(3, 0, 'Supported: timer', 'k: 100rel', 'X-A: 1', 'x-a: 2');
+    expect(parseMessage(crlf(lines)).headerValues('supported')).toEqual(['timer', '100rel']);
+  });
+
+  it('reads the start line in place: methods, versions and reason phrases as written', () => {
+    const rest = INVITE.slice(1);
+    const odd = parseMessage(crlf(['invite sip:bob@biloxi.example.com SIP/2.0', ...rest.map((l) => l.replace('314159 INVITE', '314159 invite'))])) as SipRequest;
+    expect([odd.method, odd.cseq.method, odd.version]).toEqual(['invite', 'invite', 'SIP/2.0']);
+    const ext = parseMessage(crlf(['FOO sip:bob@biloxi.example.com SIP/2.0', ...rest.map((l) => l.replace('314159 INVITE', '314159 FOO'))])) as SipRequest;
+    expect([ext.method, ext.cseq.method]).toEqual(['FOO', 'FOO']);
+    expect(refused(crlf(['INVITE sip:bob@biloxi.example.com SIP/2.0', ...rest.map((l) => l.replace('314159 INVITE', '314159 BYE'))])).header).toBe('cseq');
+    const reason = (line: string): string => (parseMessage(crlf([line, ...rest])) as SipResponse).reason;
+    expect(reason('SIP/2.0 200 OK')).toBe('OK');
+    expect(reason('SIP/2.0 200 Okay then')).toBe('Okay then');
+    expect(reason('SIP/2.0 180 Ringing')).toBe('Ringing');
+    expect(reason('SIP/2.0 180 OK')).toBe('OK');
+    expect(reason('SIP/2.0 200 OK ')).toBe('OK ');
+    expect(reason('SIP/2.0 299 Whatever')).toBe('Whatever');
+    expect(refused(crlf(['SIP/2.0 200 O\tK\x7f', ...rest])).reason).toMatch(/reason/);
+    expect(refused(crlf(['SIP/2.0', ...rest])).reason).toMatch(/status line/);
+    expect(refused(crlf(['INVITE', ...rest])).reason).toMatch(/request line/);
+    expect(refused(crlf(['INVITE sip:bob@biloxi.example.com', ...rest])).reason).toMatch(/request line/);
+    expect(refused(crlf(['INVITE sip:bob@biloxi.example.com SIP/2.00', ...rest])).status).toBe(505);
+    expect(refused(crlf(['SIP/2.1 200 OK', ...rest])).status).toBe(505);
+  });
+
+  it('gives a message the received bytes and its body, whether or not the datagram holds more', () => {
+    const bytes = crlf(INVITE);
+    const m = parseMessage(bytes);
+    expect(m.wireBytes!.equals(bytes)).toBe(true);
+    expect(m.body.toString()).toBe('v=0\n');
+    const padded = Buffer.concat([Buffer.from('\r\n'), bytes, Buffer.from('extra')]);
+    const p = parseMessage(padded);
+    expect(p.wireBytes!.equals(bytes)).toBe(true);
+    expect(serializeMessage(p).equals(bytes)).toBe(true);
+    const empty = parseMessage(crlf([...INVITE.slice(0, 9), 'Content-Length: 0', '', '']));
+    expect(empty.body.length).toBe(0);
+    expect(Buffer.isBuffer(empty.body)).toBe(true);
+    const u8 = parseMessage(new Uint8Array(bytes));
+    expect(u8.wireBytes!.equals(bytes)).toBe(true);
+    expect(u8.body.toString()).toBe('v=0\n');
+  });
+
   it('reports a malformed header when it is first read', () => {
     const lines = [...INVITE];
     lines.splice(3, 0, 'Expires: soon');
