@@ -7,8 +7,8 @@ import { SipParseError } from './errors.js';
 import { fail } from './fail.js';
 import { displayName } from './header-names.js';
 import { findGt, parseNameAddr } from './name-addr.js';
-import { getParam, scanParams, scanQuoted } from './params.js';
-import type { NameAddr, Param } from './types.js';
+import { foundParam, scanParamsFor, scanQuoted } from './params.js';
+import type { NameAddr } from './types.js';
 
 /** From and To: one name-addr or addr-spec; the error names the header it came from. */
 export function nameAddrOf(value: string, key: string): NameAddr {
@@ -50,9 +50,7 @@ export function tagOfValue(value: string, key: string): string | null {
       break;
     } else if (c === 0x3b) break;
   }
-  const params: Param[] = [];
-  const after = skipWs(value, scanParams(value, i, end, params, key), end);
+  const after = skipWs(value, scanParamsFor(value, i, end, 'tag', key), end);
   if (after !== end) fail('Invalid text after the URI', key);
-  const tag = getParam(params, 'tag');
-  return tag === undefined ? null : tag;
+  return foundParam ?? null;
 }

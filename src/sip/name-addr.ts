@@ -8,8 +8,8 @@ import { isToken, skipWs, trimEnd } from './chars.js';
 import * as chars from './chars.js';
 import { fail } from './fail.js';
 import { fit } from './fit.js';
-import { getParam, quote, scanParams, scanQuoted, serializeParams, unquotePairs } from './params.js';
-import type { NameAddr, Param, Uri } from './types.js';
+import { getParam, paramsEnd, quote, scanParamList, scanQuoted, serializeParams, unquotePairs } from './params.js';
+import type { NameAddr, Uri } from './types.js';
 import { parseUriRange, serializeUri } from './uri.js';
 
 // Module-local copies: V8 folds a module's own constants into optimized code but re-reads
@@ -113,11 +113,11 @@ function scan(s: string, start: number, end: number, requireAngle: boolean, list
     uri = parseUriRange(s, i, e, false, header);
     p = e;
   }
-  const params: Param[] = [];
-  p = skipWs(s, scanParams(s, p, end, params, header), end);
+  const params = scanParamList(s, p, end, header);
+  p = skipWs(s, paramsEnd, end);
   if (p !== end && !(list && s.charCodeAt(p) === 0x2c)) fail(lt >= 0 ? 'Invalid text after >' : 'Invalid header parameters', header);
   scanEnd = p;
-  return { displayName, uri, params: fit(params), angle: lt >= 0 };
+  return { displayName, uri, params, angle: lt >= 0 };
 }
 
 function hasWs(s: string, start: number, end: number): boolean {

@@ -197,7 +197,8 @@ describe('parseMessage', () => {
   });
 
   it('refuses a single-valued header repeated under any of its names', () => {
-    for (const [a, b] of [['From', 'From'], ['From', 'f'], ['f', 'FROM'], ['frOM', 'From'], ['Priority', 'priority'], ['MIME-Version', 'mime-version']]) {
+    const pairs: [string, string][] = [['From', 'From'], ['From', 'f'], ['f', 'FROM'], ['frOM', 'From'], ['Priority', 'priority'], ['MIME-Version', 'mime-version']];
+    for (const [a, b] of pairs) {
       const lines = [...INVITE];
       const value = a.toLowerCase().startsWith('f') ? '<sip:x@example.com>;tag=2' : '1.0';
       lines.splice(3, 0, `${a}: ${value}`, `${b}: ${value}`);
