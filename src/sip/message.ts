@@ -377,7 +377,10 @@ export abstract class SipMessage {
     // One pass over the fields (the hot path of every received message); the getters below
     // then only check presence, and throw the "Missing ..." errors.
     if (this._via === NOT_PARSED) {
-      const via: Via[] = [];
+      // One Via field and one Contact field are the rule: their parses are kept as they come,
+      // and a list is made only for a second field.
+      let via: Via[] | null = null;
+      let contact: string | undefined;
       let contacts: string[] | null = null;
       let mf: number | null = null;
       let from: string | undefined;
@@ -388,7 +391,7 @@ export abstract class SipMessage {
         switch (f.key) {
           case 'via': {
             const vias = parseVia(f.value);
-            for (let i = 0; i < vias.length; i++) via.push(vias[i]!);
+            via = via === null ? vias : via.concat(vias);
             break;
           }
           case 'from':
@@ -407,7 +410,8 @@ export abstract class SipMessage {
             mf = parseMaxForwards(f.value);
             break;
           case 'contact':
-            (contacts ??= []).push(f.value);
+            if (contact === undefined) contact = f.value;
+            else (contacts ??= [contact]).push(f.value);
             break;
           default:
             break;
@@ -423,9 +427,11 @@ export abstract class SipMessage {
         if (this._to !== NOT_PARSED) this._from = nameAddrOf(from, 'from');
         else this._fromTag = tagOfValue(from, 'from');
       }
-      this._via = fit(via);
+      this._via = via ?? [];
       if (this._maxForwards === NOT_PARSED) this._maxForwards = mf;
-      if (this._contact === NOT_PARSED) this._contact = contacts === null ? [] : this.parseContactValues(contacts);
+      if (this._contact === NOT_PARSED) {
+        this._contact = contacts !== null ? this.parseContactValues(contacts) : contact !== undefined ? parseContact(contact) : [];
+      }
     }
     if (this._from === NOT_PARSED) this.required('from');
     if (this._to === NOT_PARSED) this.required('to');

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { completeLimits, DEFAULT_LIMITS, parseMessage, serializeMessage, SipParseError, SipRequest, SipResponse } from '../../src/sip/index.js';
+import {
+  completeLimits,
+  DEFAULT_LIMITS,
+  parseMessage,
+  serializeMessage,
+  serializeUri,
+  SipParseError,
+  SipRequest,
+  SipResponse,
+  type NameAddr,
+} from '../../src/sip/index.js';
 
 const crlf = (lines: string[]): Buffer => Buffer.from(lines.join('\r\n'), 'latin1');
 
@@ -249,6 +259,36 @@ describe('parseMessage', () => {
     const u8 = parseMessage(new Uint8Array(bytes));
     expect(u8.wireBytes!.equals(bytes)).toBe(true);
     expect(u8.body.toString()).toBe('v=0\n');
+  });
+
+  it('collects Via and Contact values across fields, in order, as the getters do', () => {
+    const lines = [...INVITE];
+    lines.splice(2, 0, 'v: SIP/2.0/TCP b.example.com;branch=z9hG4bK2, SIP/2.0/UDP c.example.com;branch=z9hG4bK3', 'Via: SIP/2.0/UDP d.example.com;branch=z9hG4bK4');
+    lines.splice(9, 0, 'm: <sip:a@192.0.2.2>;q=0.5, sip:b@192.0.2.3', 'Contact: "C" <sip:c@192.0.2.4;transport=tcp>');
+    const bytes = crlf(lines);
+    const routed = parseMessage(bytes);
+    const framed = parseMessage(bytes, { mode: 'framing' });
+    expect(routed.via.map((v) => v.host)).toEqual(['pc33.atlanta.example.com', 'b.example.com', 'c.example.com', 'd.example.com']);
+    expect(routed.via).toEqual(framed.via);
+    const contacts = routed.contact as NameAddr[];
+    expect(contacts.map((c) => serializeUri(c.uri))).toEqual([
+      'sip:a@192.0.2.2',
+      'sip:b@192.0.2.3',
+      'sip:c@192.0.2.4;transport=tcp',
+      'sip:alice@pc33.atlanta.example.com',
+    ]);
+    expect(routed.contact).toEqual(framed.contact);
+    // '*' with other contacts, or a malformed one in any field, is refused at once in routing mode.
+    const star = [...INVITE];
+    star.splice(8, 0, 'Contact: *');
+    expect(refused(crlf(star)).header).toBe('contact');
+    expect(() => parseMessage(crlf(star), { mode: 'framing' }).contact).toThrow(SipParseError);
+    const bad = [...INVITE];
+    bad.splice(8, 0, 'Contact: <sip:a@b;q=1', 'Via: SIP/2.0/UDP e.example.com;branch=z9hG4bK5');
+    expect(refused(crlf(bad)).header).toBe('contact');
+    const badVia = [...INVITE];
+    badVia.splice(8, 0, 'Via: SIP/2.0/UDP e.example.com;branch');
+    expect(refused(crlf(badVia)).header).toBe('via');
   });
 
   it('reports a malformed header when it is first read', () => {
