@@ -43,11 +43,15 @@ export function parseNameAddrList(text: string, header?: string, requireAngle = 
   const end = trimEnd(s, 0, s.length);
   let i = skipWs(s, 0, end);
   if (i === end) fail('Empty value', header);
-  const out: NameAddr[] = [];
+  // One element is the rule (a Contact): it is returned without a list grown for it.
+  let first: NameAddr | null = null;
+  let out: NameAddr[] | null = null;
   for (;;) {
-    out.push(scan(s, i, end, requireAngle, true, header));
+    const na = scan(s, i, end, requireAngle, true, header);
+    if (first === null) first = na;
+    else (out ??= [first]).push(na);
     i = scanEnd;
-    if (i === end) return fit(out);
+    if (i === end) return out === null ? [first] : fit(out);
     i = skipWs(s, i + 1, end); // past the ','
     if (i === end || s.charCodeAt(i) === 0x2c) fail('Empty list element', header);
   }
