@@ -170,6 +170,13 @@ describe('parseMessage', () => {
     const small = completeLimits({ maxMessageBytes: 100 });
     expect(refused(crlf(INVITE), { limits: small }).status).toBe(413);
     expect(refused(long, { limits: completeLimits({}) }).reason).toMatch(/too long/);
+    // Whichever came last, a partial object is filled in and a complete one read as it is.
+    for (let k = 0; k < 3; k++) {
+      expect(parseMessage(long, { limits: wide }).header('x-long')).toHaveLength(20_000);
+      expect(refused(crlf(INVITE), { limits: { maxMessageBytes: 100 } }).status).toBe(413);
+      expect(refused(long, { limits: { maxMessageBytes: 65_535 } }).reason).toMatch(/too long/);
+      expect(refused(crlf(INVITE), { limits: small }).status).toBe(413);
+    }
   });
 
   it('requires Via, From, To, Call-ID and CSeq, except in framing mode', () => {
