@@ -432,9 +432,13 @@ export abstract class SipMessage {
       if (this._contact === NOT_PARSED) {
         this._contact = contacts !== null ? this.parseContactValues(contacts) : contact !== undefined ? parseContact(contact) : [];
       }
+      // The loop saw whether From and To are there: no second search for them.
+      if (from === undefined && this._from === NOT_PARSED) this.required('from');
+      if (to === undefined && this._to === NOT_PARSED) this.required('to');
+    } else {
+      if (this._from === NOT_PARSED) this.required('from');
+      if (this._to === NOT_PARSED) this.required('to');
     }
-    if (this._from === NOT_PARSED) this.required('from');
-    if (this._to === NOT_PARSED) this.required('to');
     void this.callId;
     void this.cseq;
     void this.maxForwards;

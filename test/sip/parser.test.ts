@@ -180,10 +180,15 @@ describe('parseMessage', () => {
   });
 
   it('requires Via, From, To, Call-ID and CSeq, except in framing mode', () => {
-    for (const name of ['Via', 'From', 'To', 'Call-ID', 'CSeq']) {
-      const lines = INVITE.filter((l) => !l.startsWith(`${name}:`));
-      expect(refused(crlf(lines)).reason, name).toMatch(new RegExp(`Missing ${name}`));
-      expect(parseMessage(crlf(lines), { mode: 'framing' }).kind).toBe('request');
+    const inDialog = INVITE.map((l) => (l.startsWith('To:') ? `${l};tag=5` : l));
+    const response = ['SIP/2.0 200 OK', ...inDialog.slice(1)];
+    for (const message of [INVITE, inDialog, response]) {
+      for (const name of ['Via', 'From', 'To', 'Call-ID', 'CSeq']) {
+        const lines = message.filter((l) => !l.startsWith(`${name}:`));
+        expect(refused(crlf(lines)).reason, name).toMatch(new RegExp(`Missing ${name}`));
+        expect(refused(crlf(lines), { mode: 'all' }).reason, name).toMatch(new RegExp(`Missing ${name}`));
+        expect(parseMessage(crlf(lines), { mode: 'framing' }).headers.length).toBe(message.length - 4); // start line, empty line, body and the one left out
+      }
     }
   });
 
