@@ -1,14 +1,15 @@
 /**
- * The single-pass scanners against the plain readings they stand for: scanParamList and
- * scanParamsFor against scanParams (same parameters, same end, same errors), scanHost's dotted
- * quad against ipv4Value, methodAt against a substring.
+ * The single-pass scanners against the plain readings they stand for: scanParams against its
+ * former reading, scanParamList and scanParamsFor against scanParams (same parameters, same end,
+ * same errors), scanHost's dotted quad against ipv4Value, methodAt against a substring.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CHAR, DIGIT, URI, DOMAIN } from '../../src/sip/chars.js';
-import { hostEnd, ipv4Value, scanHost } from '../../src/sip/host.js';
+import { CHAR, DIGIT, DOMAIN, TOKEN, URI, scanToken, skipWs } from '../../src/sip/chars.js';
+import { fail } from '../../src/sip/fail.js';
+import { hostEnd, ipv4Value, parseIPv6, scanHost } from '../../src/sip/host.js';
 import { methodAt } from '../../src/sip/methods.js';
-import { foundParam, getParam, paramsEnd, scanParamList, scanParams, scanParamsFor } from '../../src/sip/params.js';
+import { foundParam, getParam, paramsEnd, scanParamList, scanParams, scanParamsFor, scanQuoted } from '../../src/sip/params.js';
 import type { HostKind, Param } from '../../src/sip/types.js';
 
 const charOf = (alphabet: string): fc.Arbitrary<string> => fc.constantFrom(...alphabet.split(''));
@@ -33,7 +34,56 @@ function outcome(f: () => { value: unknown; end: number }): Outcome {
   }
 }
 
+/** scanParams as it read before scanParam was drawn out of it: the reference the scanners are held to. */
+function scanParamsReference(s: string, i: number, end: number, out: Param[], header: string | undefined, colonValues: boolean): number {
+  for (;;) {
+    let j = skipWs(s, i, end);
+    if (j >= end || s.charCodeAt(j) !== 0x3b) return i;
+    j = skipWs(s, j + 1, end);
+    const nameEnd = scanToken(s, j, end);
+    if (nameEnd === j) fail('Empty or invalid parameter', header);
+    const name = s.substring(j, nameEnd);
+    let k = skipWs(s, nameEnd, end);
+    if (k >= end || s.charCodeAt(k) !== 0x3d) {
+      out.push({ name, value: null });
+      i = nameEnd;
+      continue;
+    }
+    k = skipWs(s, k + 1, end);
+    let v = k;
+    const c = k < end ? s.charCodeAt(k) : -1;
+    if (c === 0x22) v = scanQuoted(s, k, end, header);
+    else if (c === 0x5b) {
+      v = k + 1;
+      while (v < end && s.charCodeAt(v) !== 0x5d) v++;
+      if (v >= end || !parseIPv6(s, k + 1, v)) fail('Invalid IPv6 reference in parameter', header);
+      v++;
+    } else if (colonValues) {
+      while (v < end && ((CHAR[s.charCodeAt(v)]! & TOKEN) !== 0 || s.charCodeAt(v) === 0x3a)) v++;
+    } else v = scanToken(s, k, end);
+    if (v === k) fail('Empty or invalid parameter value', header);
+    out.push({ name, value: s.substring(k, v) });
+    i = v;
+  }
+}
+
 describe('parameter scanners', () => {
+  it('scanParams reads as it read before (values, end, errors)', () => {
+    fc.assert(
+      fc.property(params, fc.boolean(), fc.nat(3), (s, colon, from) => {
+        const start = Math.min(from, s.length);
+        const run = (scan: typeof scanParamsReference): Outcome =>
+          outcome(() => {
+            const out: Param[] = [];
+            const end = scan(s, start, s.length, out, 'via', colon);
+            return { value: out, end };
+          });
+        expect(run(scanParams)).toEqual(run(scanParamsReference));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
   it('scanParamList gives what scanParams pushes, ends where it ends, and fails as it fails', () => {
     fc.assert(
       fc.property(params, fc.boolean(), (s, colon) => {
