@@ -39,9 +39,13 @@ export function parseNameAddrRange(s: string, start: number, end: number, requir
  * parsed in one pass; at least one element, none empty.
  */
 export function parseNameAddrList(text: string, header?: string, requireAngle = false): NameAddr[] {
-  const s = text;
-  const end = trimEnd(s, 0, s.length);
-  let i = skipWs(s, 0, end);
+  return parseNameAddrListRange(text, 0, text.length, header, requireAngle);
+}
+
+/** parseNameAddrList of s[start, end), read in place. */
+export function parseNameAddrListRange(s: string, start: number, end: number, header: string | undefined, requireAngle: boolean): NameAddr[] {
+  end = trimEnd(s, start, end);
+  let i = skipWs(s, start, end);
   if (i === end) fail('Empty value', header);
   // One element is the rule (a Contact): it is returned without a list grown for it.
   let first: NameAddr | null = null;

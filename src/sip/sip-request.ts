@@ -71,8 +71,8 @@ export class SipRequest extends SipMessage {
     return `${this._method} ${this._uriText} ${this._version}`;
   }
 
-  override parseRoutingHeaders(): void {
+  override parseRoutingHeaders(valueStarts?: Int32Array): void {
     void this.uri;
-    super.parseRoutingHeaders();
+    super.parseRoutingHeaders(valueStarts);
   }
 }

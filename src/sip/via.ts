@@ -21,17 +21,20 @@ const H = 'via';
 
 /** Parses a Via field value into its via-parms, in order. */
 export function parseVia(fieldValue: string): Via[] {
-  const s = fieldValue;
-  const end = s.length;
+  return parseViaRange(fieldValue, 0, fieldValue.length);
+}
+
+/** parseVia of s[start, end), read in place (the message's header text: see parseRoutingHeaders). */
+export function parseViaRange(s: string, start: number, end: number): Via[] {
   // One via-parm is the rule: it is returned without a list grown for it.
   let first: Via | null = null;
   let out: Via[] | null = null;
-  let i = skipWs(s, 0, end);
+  let i = skipWs(s, start, end);
   if (i >= end) fail('Empty value', H);
   for (;;) {
     let protocol: string;
     let version: string;
-    if (s.startsWith('SIP/2.0/', i)) {
+    if (i + 8 <= end && s.startsWith('SIP/2.0/', i)) {
       // What nearly every peer writes: read at once what the grammar reads piece by piece below.
       protocol = 'SIP';
       version = '2.0';
