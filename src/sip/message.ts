@@ -27,7 +27,7 @@ export abstract class SipMessage {
   readonly headers: HeaderField[];
   /** Exactly the bytes this message was parsed from, while nothing has changed. */
   protected wire: Buffer | null;
-  /** The header section text (latin1) that field offsets point into. */
+  /** The text (latin1) that field offsets point into: the header section (of a small message, the body after it too). */
   protected head: string;
   private _body: Buffer;
   private _via: Via[] | undefined = NOT_PARSED;
