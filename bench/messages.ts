@@ -98,3 +98,52 @@ export const NOTIFY_60K = crlf([
   '',
   BLF,
 ]);
+
+// ---- one benchmark call as Sluice receives it (sipp uac -> Sluice -> sipp uas) ----------------
+
+const sippSdp = (port: number): string =>
+  crlf(['v=0', 'o=user1 53655765 2353687637 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', `m=audio ${port} RTP/AVP 0`, 'a=rtpmap:0 PCMU/8000', '']);
+const uacSdp = sippSdp(6000);
+const uasSdp = sippSdp(6002);
+/** What sipp uas echoes of the INVITE Sluice sent it. */
+const outVia = 'Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKsl7f3a9c21e04b;rport';
+const outFrom = 'From: <sip:sipp@127.0.0.1>;tag=a81f3c0d92';
+const outTo = 'To: <sip:service@127.0.0.1:5062>';
+const outCallId = 'Call-ID: 5c2e91a0f3b7d4e8@sluice';
+const uacRequest = (first: string, branch: string, to: string, cseq: string, rest: string[]): string =>
+  crlf([
+    first,
+    `Via: SIP/2.0/UDP 127.0.0.1:5061;branch=${branch}`,
+    'From: sipp <sip:sipp@127.0.0.1:5061>;tag=12345SIPpTag001',
+    `To: ${to}`,
+    'Call-ID: 1-12345@127.0.0.1',
+    `CSeq: ${cseq}`,
+    'Contact: sip:sipp@127.0.0.1:5061',
+    'Max-Forwards: 70',
+    'Subject: Performance Test',
+    ...rest,
+  ]);
+
+/**
+ * The seven messages Sluice parses for each call of the sipp benchmark, in order: the uac's
+ * INVITE, the uas's 100, 180 and 200 (to Sluice's INVITE), the uac's ACK and BYE, the uas's 200
+ * to Sluice's BYE.
+ */
+export const CALL_MESSAGES: readonly string[] = [
+  uacRequest('INVITE sip:service@127.0.0.1:5060 SIP/2.0', 'z9hG4bK-12345-1-0', 'service <sip:service@127.0.0.1:5060>', '1 INVITE', [
+    'Content-Type: application/sdp',
+    `Content-Length: ${uacSdp.length}`,
+    '',
+    uacSdp,
+  ]),
+  crlf(['SIP/2.0 100 Trying', outVia, outFrom, outTo, outCallId, 'CSeq: 1 INVITE', 'Content-Length: 0', '', '']),
+  crlf(['SIP/2.0 180 Ringing', outVia, outFrom, `${outTo};tag=23456SIPpTag011`, outCallId, 'CSeq: 1 INVITE', 'Contact: <sip:127.0.0.1:5062;transport=UDP>', 'Content-Length: 0', '', '']),
+  crlf([
+    'SIP/2.0 200 OK', outVia, outFrom, `${outTo};tag=23456SIPpTag011`, outCallId, 'CSeq: 1 INVITE', 'Contact: <sip:127.0.0.1:5062;transport=UDP>',
+    'Content-Type: application/sdp', `Content-Length: ${uasSdp.length}`, '', uasSdp,
+  ]),
+  uacRequest('ACK sip:service@127.0.0.1:5060 SIP/2.0', 'z9hG4bK-12345-1-5', 'service <sip:service@127.0.0.1:5060>;tag=b93e01f7c4', '1 ACK', ['Content-Length: 0', '', '']),
+  uacRequest('BYE sip:service@127.0.0.1:5060 SIP/2.0', 'z9hG4bK-12345-1-7', 'service <sip:service@127.0.0.1:5060>;tag=b93e01f7c4', '2 BYE', ['Content-Length: 0', '', '']),
+  crlf(['SIP/2.0 200 OK', 'Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKsl0b2d77e1a9c3;rport', outFrom, `${outTo};tag=23456SIPpTag011`, outCallId, 'CSeq: 2 BYE', 'Content-Length: 0', '', '']),
+];
+

@@ -2,14 +2,15 @@
  * `npm run bench:parse`: messages per second and MB/s of the SIP parser for four messages,
  * (a) parsing what routing needs (the default mode) and (b) parsing every header; and SDPs per
  * second regenerated as the B2BUA does for each offer and answer (parse, the streams read,
- * regenerate: b2bua/sdp-bridge.ts).
+ * regenerate: b2bua/sdp-bridge.ts); and calls per second for the seven messages of one benchmark
+ * call, parsed in routing mode and read as the B2BUA reads them.
  * Options: --seconds N per case (default 2).
  */
 import { performance } from 'node:perf_hooks';
 import { regenerate, signalledStreams, type StreamTarget } from '../src/b2bua/sdp-bridge.js';
 import { parseSdp } from '../src/sdp/index.js';
 import { parseMessage } from '../src/sip/index.js';
-import { INVITE, NOTIFY_60K, OK_200, REGISTER } from './messages.js';
+import { CALL_MESSAGES, INVITE, NOTIFY_60K, OK_200, REGISTER } from './messages.js';
 
 const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 2;
 const cases: [string, string][] = [
@@ -59,6 +60,21 @@ for (const [name, text] of cases) {
     results.push({ message: name, bytes: bytes.length, mode, messagesPerSecond: Math.round(r.perSecond), mbPerSecond: Number(r.mbPerSecond.toFixed(1)) });
   }
 }
+
+/** One call's messages as the B2BUA reads them: matching (Via, tags, Call-ID, CSeq), a new call's parties and targets. */
+const call = CALL_MESSAGES.map((t) => Buffer.from(t, 'latin1'));
+function parseCall(): void {
+  for (const bytes of call) {
+    const m = parseMessage(bytes);
+    sink += m.via.length + (m.topVia?.branch?.length ?? 0) + m.callId.length + m.cseq.seq + (m.fromTag?.length ?? 0) + (m.toTag?.length ?? 0);
+    const c = m.kind === 'request' ? (m.method === 'INVITE' ? m.contact : null) : m.status === 200 && m.cseq.method === 'INVITE' ? m.contact : null;
+    if (c !== null) sink += c === '*' ? 1 : c.length;
+    if (m.kind === 'request' && m.method === 'INVITE') sink += m.uri.scheme.length + m.from.params.length + m.to.params.length;
+  }
+}
+const callBytes = call.reduce((n, b) => n + b.length, 0);
+const callRun = run(Buffer.alloc(callBytes), parseCall);
+results.push({ message: 'call (7 messages)', bytes: callBytes, mode: 'routing', messagesPerSecond: Math.round(callRun.perSecond), mbPerSecond: Number(callRun.mbPerSecond.toFixed(1)) });
 
 const sdp = INVITE.slice(INVITE.indexOf('\r\n\r\n') + 4);
 const sdpRun = run(Buffer.from(sdp, 'latin1'), () => regenerateSdp(sdp));

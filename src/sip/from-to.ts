@@ -6,14 +6,19 @@ import { skipWs, trimEnd } from './chars.js';
 import { SipParseError } from './errors.js';
 import { fail } from './fail.js';
 import { displayName } from './header-names.js';
-import { findGt, parseNameAddr } from './name-addr.js';
-import { getParam, scanParams, scanQuoted } from './params.js';
-import type { NameAddr, Param } from './types.js';
+import { findGt, parseNameAddrRange } from './name-addr.js';
+import { foundParam, scanParamsFor, scanQuoted } from './params.js';
+import type { NameAddr } from './types.js';
 
 /** From and To: one name-addr or addr-spec; the error names the header it came from. */
 export function nameAddrOf(value: string, key: string): NameAddr {
+  return nameAddrOfRange(value, 0, value.length, key);
+}
+
+/** nameAddrOf of s[start, end), read in place. */
+export function nameAddrOfRange(s: string, start: number, end: number, key: string): NameAddr {
   try {
-    return parseNameAddr(value);
+    return parseNameAddrRange(s, start, end, false);
   } catch (e) {
     if (e instanceof SipParseError && e.header === undefined) {
       throw new SipParseError(`${displayName(key)}: ${e.reason}`, { header: key, status: e.status ?? 400 });
@@ -35,8 +40,13 @@ export function tagOf(na: NameAddr): string | null {
  * parameters after them are scanned (and checked) by the same code.
  */
 export function tagOfValue(value: string, key: string): string | null {
-  const end = trimEnd(value, 0, value.length);
-  let i = skipWs(value, 0, end);
+  return tagOfValueRange(value, 0, value.length, key);
+}
+
+/** tagOfValue of value[start, end), read in place. */
+export function tagOfValueRange(value: string, start: number, end: number, key: string): string | null {
+  end = trimEnd(value, start, end);
+  let i = skipWs(value, start, end);
   if (i >= end) fail('Empty value', key);
   // Where the header parameters begin: after the '>' of a <>-enclosed URI, else (an addr-spec)
   // at the URI's first ';' (RFC 3261 20.10). A quoted display name may hold '<' or ';'.
@@ -50,9 +60,7 @@ export function tagOfValue(value: string, key: string): string | null {
       break;
     } else if (c === 0x3b) break;
   }
-  const params: Param[] = [];
-  const after = skipWs(value, scanParams(value, i, end, params, key), end);
+  const after = skipWs(value, scanParamsFor(value, i, end, 'tag', key), end);
   if (after !== end) fail('Invalid text after the URI', key);
-  const tag = getParam(params, 'tag');
-  return tag === undefined ? null : tag;
+  return foundParam ?? null;
 }

@@ -114,6 +114,18 @@ export const SINGLE_VALUED: ReadonlySet<string> = new Set([
   'subscription-state', 'refer-to', 'referred-by', 'replaces',
 ]);
 
+/**
+ * One bit per single-valued header, so the parser checks for a repeated one with a mask instead
+ * of a list (29 headers: they fit in a 31-bit small integer).
+ */
+const SINGLE_BITS = new Map<string, number>();
+for (const key of SINGLE_VALUED) SINGLE_BITS.set(key, 1 << SINGLE_BITS.size);
+
+/** The bit of a single-valued header's canonical name, 0 for a header that may repeat. */
+export function singleBit(key: string): number {
+  return SINGLE_BITS.get(key) ?? 0;
+}
+
 /** A header name is a non-empty token. */
 export function isValidHeaderName(name: string): boolean {
   const n = name.length;
@@ -127,6 +139,8 @@ export interface CommonName {
   readonly written: string;
   readonly key: string;
   readonly single: boolean;
+  /** singleBit(key) */
+  readonly bit: number;
 }
 
 const COMMON_WRITTEN = [
@@ -144,7 +158,7 @@ const COMMON_WRITTEN = [
 const COMMON_BY_LENGTH: CommonName[][][] = [];
 for (const written of COMMON_WRITTEN) {
   const key = canonicalName(written);
-  const entry: CommonName = { written, key, single: SINGLE_VALUED.has(key) };
+  const entry: CommonName = { written, key, single: SINGLE_VALUED.has(key), bit: singleBit(key) };
   const byFirst = (COMMON_BY_LENGTH[written.length] ??= []);
   (byFirst[written.charCodeAt(0) & 0x7f] ??= []).push(entry);
 }

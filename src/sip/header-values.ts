@@ -5,9 +5,11 @@
  * "parse every header" mode; headers not in it are opaque.
  */
 import { parseAuthList } from './auth.js';
-import { matchLower, scanToken, skipWs, trimEnd } from './chars.js';
-import * as chars from './chars.js';
+import { parseCallId } from './call-id.js';
+import { parseContact } from './contact.js';
+import { scanToken, skipWs, trimEnd } from './chars.js';
 import { fail } from './fail.js';
+import { methodAt } from './methods.js';
 import { parseNameAddrList, parseNameAddrRange } from './name-addr.js';
 import { UINT32_MAX, digitsEnd, parseDeltaWithParams, scanParamsToEnd, uintRange } from './scan.js';
 import type { ContentType, CSeq, NameAddr, Param } from './types.js';
@@ -22,12 +24,10 @@ import {
   parseWarning,
 } from './header-misc.js';
 
-// Module-local copies: V8 folds a module's own constants into optimized code but re-reads
-// imported bindings at every use, which costs in per-char loops.
-const { CHAR, DIGIT, WORD } = chars;
-
 export { parseAuth, parseAuthList, serializeAuth } from './auth.js';
 export { parseNameAddrList } from './name-addr.js';
+export { parseCallId } from './call-id.js';
+export { isQValue, parseContact } from './contact.js';
 export * from './header-misc.js';
 export { UINT32_MAX, splitList } from './scan.js';
 
@@ -46,7 +46,7 @@ export function parseCSeq(value: string): CSeq {
   const m = skipWs(s, b, end);
   if (m === b || m === end) fail('Missing method', 'cseq');
   if (scanToken(s, m, end) !== end) fail('Invalid method', 'cseq');
-  return { seq, method: s.substring(m, end) };
+  return { seq, method: methodAt(s, m, end) };
 }
 
 /** Max-Forwards = 1*DIGIT, 0 .. 255 (leading zeros allowed: RFC 4475 wsinv "0068"). */
@@ -62,23 +62,6 @@ export function parseContentLength(value: string): number {
 /** delta-seconds = 1*DIGIT, 0 .. 2^32-1 (Expires, Min-Expires, Min-SE ...). */
 export function parseDeltaSeconds(value: string, header = 'expires'): number {
   return uint(value, UINT32_MAX, header);
-}
-
-/** Call-ID = word [ "@" word ] (RFC 4475 intmeth's Call-ID of every word char passes). */
-export function parseCallId(value: string): string {
-  const s = value;
-  const end = trimEnd(s, 0, s.length);
-  const a = skipWs(s, 0, end);
-  let i = a;
-  while (i < end && (CHAR[s.charCodeAt(i)]! & WORD) !== 0) i++;
-  if (i === a) fail('Empty or invalid value', 'call-id');
-  if (i < end && s.charCodeAt(i) === 0x40) {
-    const b = ++i;
-    while (i < end && (CHAR[s.charCodeAt(i)]! & WORD) !== 0) i++;
-    if (i === b) fail('Invalid value', 'call-id');
-  }
-  if (i !== end) fail('Invalid value', 'call-id');
-  return a === 0 && end === s.length ? s : s.substring(a, end);
 }
 
 /** Content-Type = m-type SLASH m-subtype *(SEMI m-parameter); m-parameter needs a value. */
@@ -128,42 +111,6 @@ export function parseTokenList1(value: string, header?: string): string[] {
 /** Allow-Events = 1#event-type (RFC 6665 8.2.2). */
 export function parseEventList(value: string): string[] {
   return parseTokenList1(value, 'allow-events');
-}
-
-/** qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ) */
-export function isQValue(v: string): boolean {
-  const n = v.length;
-  const c = v.charCodeAt(0);
-  if (n === 0 || n > 5 || (c !== 0x30 && c !== 0x31)) return false;
-  if (n === 1) return true;
-  if (v.charCodeAt(1) !== 0x2e) return false;
-  for (let i = 2; i < n; i++) {
-    const d = v.charCodeAt(i);
-    if (c === 0x31 ? d !== 0x30 : (CHAR[d]! & DIGIT) === 0) return false;
-  }
-  return true;
-}
-
-/**
- * Contact = "*" / 1#(name-addr / addr-spec) with expires (delta-seconds, RFC 4475 scalar02) and
- * q (qvalue) checked where present.
- */
-export function parseContact(value: string): '*' | NameAddr[] {
-  const end = trimEnd(value, 0, value.length);
-  const a = skipWs(value, 0, end);
-  if (end - a === 1 && value.charCodeAt(a) === 0x2a) return '*';
-  const list = parseNameAddrList(value, 'contact');
-  for (const na of list) {
-    for (const p of na.params) {
-      if (p.name.length === 7 && matchLower(p.name, 0, 7, 'expires')) {
-        if (p.value === null) fail('expires without value', 'contact');
-        uintRange(p.value, 0, p.value.length, UINT32_MAX, 'contact');
-      } else if (p.name.length === 1 && (p.name === 'q' || p.name === 'Q')) {
-        if (p.value === null || !isQValue(p.value)) fail('Invalid q value', 'contact');
-      }
-    }
-  }
-  return list;
 }
 
 /** Route, Record-Route, Path, Service-Route: 1#(name-addr), <> required. */

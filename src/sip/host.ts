@@ -119,6 +119,12 @@ export function scanHost(s: string, start: number, end: number): HostKind | null
   let labelStart = start;
   let onlyDigits = true;
   let bad = false;
+  // The dotted quad is checked in the same pass (what ipv4Value checks): 4 parts of 1 to 3
+  // digits, each at most 255.
+  let dots = 0;
+  let octet = 0;
+  let octetDigits = 0;
+  let quad = true;
   let i = start;
   for (; i < end; i++) {
     const c = s.charCodeAt(i);
@@ -127,14 +133,20 @@ export function scanHost(s: string, start: number, end: number): HostKind | null
     if (c === 0x2e) {
       if (i === labelStart || s.charCodeAt(i - 1) === 0x2d) bad = true;
       labelStart = i + 1;
+      if (octetDigits === 0 || ++dots > 3) quad = false;
+      octet = 0;
+      octetDigits = 0;
     } else if ((CHAR[c]! & DIGIT) === 0) {
       onlyDigits = false;
       if (c === 0x2d && i === labelStart) bad = true;
+    } else {
+      octet = octet * 10 + c - 0x30;
+      if (++octetDigits > 3 || octet > 255) quad = false;
     }
   }
   hostEnd = i;
   if (bad || i === start) return null;
-  if (onlyDigits) return ipv4Value(s, start, i) >= 0 ? 'ipv4' : null;
+  if (onlyDigits) return quad && dots === 3 && octetDigits > 0 ? 'ipv4' : null;
   if (labelStart < i && s.charCodeAt(i - 1) === 0x2d) return null;
   return 'domain';
 }

@@ -29,7 +29,13 @@ export function completeLimits(partial?: Partial<ParseLimits>): Readonly<ParseLi
   return limits;
 }
 
+/** The last limits isCompleteLimits found: a transport passes the same object with every message. */
+let lastComplete: object = DEFAULT_LIMITS;
+
 /** Whether `limits` came from completeLimits (see there). */
 export function isCompleteLimits(limits: Partial<ParseLimits>): limits is Readonly<ParseLimits> {
-  return complete.has(limits);
+  if (limits === lastComplete) return true;
+  if (!complete.has(limits)) return false;
+  lastComplete = limits;
+  return true;
 }

@@ -1,16 +1,12 @@
 /** SipMessage, the base of SipRequest and SipResponse: header access, mutation, cached routing-header views. */
 import { SipParseError } from './errors.js';
 import { nameAddrOf, tagOf, tagOfValue } from './from-to.js';
+import { insertAfterLast, insertBeforeFirst, removeFields, replaceFields } from './field-list.js';
 import { made, type HeaderField } from './header-field.js';
+import { callIdAt, contactAt, nameAddrAt, tagAt, viaAt } from './in-place.js';
 import { canonicalName, displayName } from './header-names.js';
-import {
-  HEADER_VALUE_PARSERS,
-  parseCallId,
-  parseContact,
-  parseContentType,
-  parseCSeq,
-  parseMaxForwards,
-} from './header-values.js';
+import { parseContactFields } from './contact.js';
+import { HEADER_VALUE_PARSERS, parseCallId, parseContentType, parseCSeq, parseMaxForwards } from './header-values.js';
 import { fit } from './fit.js';
 import type { ContentType, CSeq, NameAddr, Via } from './types.js';
 import { parseVia, serializeVia } from './via.js';
@@ -31,7 +27,7 @@ export abstract class SipMessage {
   readonly headers: HeaderField[];
   /** Exactly the bytes this message was parsed from, while nothing has changed. */
   protected wire: Buffer | null;
-  /** The header section text (latin1) that field offsets point into. */
+  /** The text (latin1) that field offsets point into: the header section (of a small message, the body after it too). */
   protected head: string;
   private _body: Buffer;
   private _via: Via[] | undefined = NOT_PARSED;
@@ -121,27 +117,14 @@ export abstract class SipMessage {
   /** Replaces every field of `name` with one field (at the first one's place, else at the end). */
   setHeader(name: string, value: string): void {
     const key = canonicalName(name);
-    const field = made(key, value);
-    const i = this.headers.findIndex((f) => f.key === key);
-    if (i < 0) this.headers.push(field);
-    else {
-      this.headers[i] = field;
-      for (let j = this.headers.length - 1; j > i; j--) if (this.headers[j]!.key === key) this.headers.splice(j, 1);
-    }
+    replaceFields(this.headers, key, made(key, value));
     this.changed(key);
   }
 
   /** Adds a field after the last field of the same name, else at the end. */
   appendHeader(name: string, value: string): void {
     const key = canonicalName(name);
-    let at = this.headers.length;
-    for (let j = this.headers.length - 1; j >= 0; j--) {
-      if (this.headers[j]!.key === key) {
-        at = j + 1;
-        break;
-      }
-    }
-    this.headers.splice(at, 0, made(key, value));
+    insertAfterLast(this.headers, key, made(key, value));
     this.changed(key);
   }
 
@@ -160,21 +143,14 @@ export abstract class SipMessage {
   /** Adds a field before the first field of the same name (a new top Via), else at the start. */
   prependHeader(name: string, value: string): void {
     const key = canonicalName(name);
-    const i = this.headers.findIndex((f) => f.key === key);
-    this.headers.splice(i < 0 ? 0 : i, 0, made(key, value));
+    insertBeforeFirst(this.headers, key, made(key, value));
     this.changed(key);
   }
 
   /** Removes every field of `name`; returns how many went. */
   removeHeader(name: string): number {
     const key = canonicalName(name);
-    let n = 0;
-    for (let j = this.headers.length - 1; j >= 0; j--) {
-      if (this.headers[j]!.key === key) {
-        this.headers.splice(j, 1);
-        n++;
-      }
-    }
+    const n = removeFields(this.headers, key);
     if (n > 0) this.changed(key);
     return n;
   }
@@ -311,24 +287,8 @@ export abstract class SipMessage {
 
   /** Contact values across fields; '*' only for a REGISTER that removes every binding. */
   get contact(): '*' | NameAddr[] {
-    if (this._contact === NOT_PARSED) this._contact = this.parseContacts();
+    if (this._contact === NOT_PARSED) this._contact = parseContactFields(this.headerValues('contact'));
     return this._contact;
-  }
-
-  private parseContacts(): '*' | NameAddr[] {
-    return this.parseContactValues(this.headerValues('contact'));
-  }
-
-  private parseContactValues(values: string[]): '*' | NameAddr[] {
-    if (values.length === 0) return [];
-    if (values.length === 1) return parseContact(values[0]!);
-    const all: NameAddr[] = [];
-    for (const v of values) {
-      const c = parseContact(v);
-      if (c === '*') throw new SipParseError("Contact '*' mixed with other contacts", { header: 'contact' });
-      all.push(...c);
-    }
-    return fit(all);
   }
 
   get contentType(): ContentType | null {
@@ -372,33 +332,49 @@ export abstract class SipMessage {
    * registration's address of record); of a response or an in-dialog request only their tags
    * and header parameters are read here (matching needs nothing else), and their URIs are parsed
    * when first read.
+   *
+   * @param valueStarts internal: parseMessage's, right after framing, where each field's value
+   *   starts in the header text (-1: read the value string), so values are read in place.
    */
-  parseRoutingHeaders(): void {
+  parseRoutingHeaders(valueStarts?: Int32Array): void {
     // One pass over the fields (the hot path of every received message); the getters below
     // then only check presence, and throw the "Missing ..." errors.
     if (this._via === NOT_PARSED) {
-      const via: Via[] = [];
+      // One Via field and one Contact field are the rule: their parses are kept as they come,
+      // and a list is made only for a second field.
+      let via: Via[] | null = null;
+      let contact: string | undefined;
+      let contactAtK = -1;
       let contacts: string[] | null = null;
       let mf: number | null = null;
       let from: string | undefined;
+      let fromAt = -1;
       let to: string | undefined;
+      let toAt = -1;
       const headers = this.headers;
+      const text = this.head;
       for (let k = 0; k < headers.length; k++) {
         const f = headers[k]!;
         switch (f.key) {
           case 'via': {
-            const vias = parseVia(f.value);
-            for (let i = 0; i < vias.length; i++) via.push(vias[i]!);
+            const vias = viaAt(text, valueStarts === undefined ? -1 : valueStarts[k]!, f.value);
+            via = via === null ? vias : via.concat(vias);
             break;
           }
           case 'from':
-            from ??= f.value;
+            if (from === undefined) {
+              from = f.value;
+              fromAt = valueStarts === undefined ? -1 : valueStarts[k]!;
+            }
             break;
           case 'to':
-            to ??= f.value;
+            if (to === undefined) {
+              to = f.value;
+              toAt = valueStarts === undefined ? -1 : valueStarts[k]!;
+            }
             break;
           case 'call-id':
-            this._callId ??= parseCallId(f.value);
+            this._callId ??= callIdAt(text, valueStarts === undefined ? -1 : valueStarts[k]!, f.value);
             break;
           case 'cseq':
             this._cseq ??= parseCSeq(f.value);
@@ -407,7 +383,10 @@ export abstract class SipMessage {
             mf = parseMaxForwards(f.value);
             break;
           case 'contact':
-            (contacts ??= []).push(f.value);
+            if (contact === undefined) {
+              contact = f.value;
+              contactAtK = valueStarts === undefined ? -1 : valueStarts[k]!;
+            } else (contacts ??= [contact]).push(f.value);
             break;
           default:
             break;
@@ -415,29 +394,35 @@ export abstract class SipMessage {
       }
       // A request without a To tag is outside a dialog: its From and To are parsed whole.
       if (to !== undefined && this._to === NOT_PARSED && this._toTag === NOT_PARSED) {
-        const tag = tagOfValue(to, 'to');
-        if (this.kind === 'request' && tag === null) this._to = nameAddrOf(to, 'to');
+        const tag = tagAt(text, toAt, to, 'to');
+        if (this.kind === 'request' && tag === null) this._to = nameAddrAt(text, toAt, to, 'to');
         else this._toTag = tag;
       }
       if (from !== undefined && this._from === NOT_PARSED && this._fromTag === NOT_PARSED) {
-        if (this._to !== NOT_PARSED) this._from = nameAddrOf(from, 'from');
-        else this._fromTag = tagOfValue(from, 'from');
+        if (this._to !== NOT_PARSED) this._from = nameAddrAt(text, fromAt, from, 'from');
+        else this._fromTag = tagAt(text, fromAt, from, 'from');
       }
-      this._via = fit(via);
+      this._via = via ?? [];
       if (this._maxForwards === NOT_PARSED) this._maxForwards = mf;
-      if (this._contact === NOT_PARSED) this._contact = contacts === null ? [] : this.parseContactValues(contacts);
+      if (this._contact === NOT_PARSED) {
+        this._contact = contacts !== null ? parseContactFields(contacts) : contact !== undefined ? contactAt(text, contactAtK, contact) : [];
+      }
+      // The loop saw whether From and To are there: no second search for them.
+      if (from === undefined && this._from === NOT_PARSED) this.required('from');
+      if (to === undefined && this._to === NOT_PARSED) this.required('to');
+    } else {
+      if (this._from === NOT_PARSED) this.required('from');
+      if (this._to === NOT_PARSED) this.required('to');
     }
-    if (this._from === NOT_PARSED) this.required('from');
-    if (this._to === NOT_PARSED) this.required('to');
     void this.callId;
     void this.cseq;
     void this.maxForwards;
     void this.contact;
   }
 
-  /** Parses every header the grammar knows (the 'all' parse mode). */
-  parseAllHeaders(): void {
-    this.parseRoutingHeaders();
+  /** Parses every header the grammar knows (the 'all' parse mode); valueStarts as for parseRoutingHeaders. */
+  parseAllHeaders(valueStarts?: Int32Array): void {
+    this.parseRoutingHeaders(valueStarts);
     void this.from;
     void this.to;
     void this.contentType;

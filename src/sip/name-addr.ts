@@ -8,8 +8,8 @@ import { isToken, skipWs, trimEnd } from './chars.js';
 import * as chars from './chars.js';
 import { fail } from './fail.js';
 import { fit } from './fit.js';
-import { getParam, quote, scanParams, scanQuoted, serializeParams, unquotePairs } from './params.js';
-import type { NameAddr, Param, Uri } from './types.js';
+import { getParam, paramsEnd, quote, scanParamList, scanQuoted, serializeParams, unquotePairs } from './params.js';
+import type { NameAddr, Uri } from './types.js';
 import { parseUriRange, serializeUri } from './uri.js';
 
 // Module-local copies: V8 folds a module's own constants into optimized code but re-reads
@@ -39,15 +39,23 @@ export function parseNameAddrRange(s: string, start: number, end: number, requir
  * parsed in one pass; at least one element, none empty.
  */
 export function parseNameAddrList(text: string, header?: string, requireAngle = false): NameAddr[] {
-  const s = text;
-  const end = trimEnd(s, 0, s.length);
-  let i = skipWs(s, 0, end);
+  return parseNameAddrListRange(text, 0, text.length, header, requireAngle);
+}
+
+/** parseNameAddrList of s[start, end), read in place. */
+export function parseNameAddrListRange(s: string, start: number, end: number, header: string | undefined, requireAngle: boolean): NameAddr[] {
+  end = trimEnd(s, start, end);
+  let i = skipWs(s, start, end);
   if (i === end) fail('Empty value', header);
-  const out: NameAddr[] = [];
+  // One element is the rule (a Contact): it is returned without a list grown for it.
+  let first: NameAddr | null = null;
+  let out: NameAddr[] | null = null;
   for (;;) {
-    out.push(scan(s, i, end, requireAngle, true, header));
+    const na = scan(s, i, end, requireAngle, true, header);
+    if (first === null) first = na;
+    else (out ??= [first]).push(na);
     i = scanEnd;
-    if (i === end) return fit(out);
+    if (i === end) return out === null ? [first] : fit(out);
     i = skipWs(s, i + 1, end); // past the ','
     if (i === end || s.charCodeAt(i) === 0x2c) fail('Empty list element', header);
   }
@@ -113,11 +121,11 @@ function scan(s: string, start: number, end: number, requireAngle: boolean, list
     uri = parseUriRange(s, i, e, false, header);
     p = e;
   }
-  const params: Param[] = [];
-  p = skipWs(s, scanParams(s, p, end, params, header), end);
+  const params = scanParamList(s, p, end, header);
+  p = skipWs(s, paramsEnd, end);
   if (p !== end && !(list && s.charCodeAt(p) === 0x2c)) fail(lt >= 0 ? 'Invalid text after >' : 'Invalid header parameters', header);
   scanEnd = p;
-  return { displayName, uri, params: fit(params), angle: lt >= 0 };
+  return { displayName, uri, params, angle: lt >= 0 };
 }
 
 function hasWs(s: string, start: number, end: number): boolean {

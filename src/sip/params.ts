@@ -86,6 +86,81 @@ export function quote(text: string): string {
   return out + text.substring(from) + '"';
 }
 
+// Where the last scanParam() found its parameter: the name is s[nameStart, nameEnd), the value
+// s[valueStart, valueEnd) or absent (valueStart = -1). Module state, like hostEnd: no object per
+// parameter for callers that want one parameter only (tagOfValue).
+let nameStart = 0;
+let nameEnd = 0;
+let valueStart = -1;
+let valueEnd = -1;
+
+/**
+ * Scans the parameter that starts at s[i] (SWS ";" SWS name [ SWS "=" SWS gen-value ]) and
+ * returns the index after it, or -1 when no ';' follows (only whitespace may, then). See
+ * scanParams for what is refused.
+ */
+function scanParam(s: string, i: number, end: number, header: string | undefined, colonValues: boolean): number {
+  // Whitespace around ';' and '=' is allowed and rare: skipWs is called only where there is some.
+  let j = i;
+  let c = j < end ? s.charCodeAt(j) : -1;
+  if (c === 0x20 || c === 0x09) {
+    j = skipWs(s, j, end);
+    c = j < end ? s.charCodeAt(j) : -1;
+  }
+  if (c !== 0x3b) return -1;
+  j = skipWs(s, j + 1, end);
+  const ne = scanToken(s, j, end);
+  if (ne === j) fail('Empty or invalid parameter', header);
+  nameStart = j;
+  nameEnd = ne;
+  let k = ne;
+  c = k < end ? s.charCodeAt(k) : -1;
+  if (c === 0x20 || c === 0x09) {
+    k = skipWs(s, k, end);
+    c = k < end ? s.charCodeAt(k) : -1;
+  }
+  if (c !== 0x3d) {
+    valueStart = -1;
+    return ne;
+  }
+  k = skipWs(s, k + 1, end);
+  let v = k;
+  c = k < end ? s.charCodeAt(k) : -1;
+  if (c === 0x22) v = scanQuoted(s, k, end, header);
+  else if (c === 0x5b) {
+    v = k + 1;
+    while (v < end && s.charCodeAt(v) !== 0x5d) v++;
+    if (v >= end || !parseIPv6(s, k + 1, v)) fail('Invalid IPv6 reference in parameter', header);
+    v++;
+  } else if (colonValues) {
+    while (v < end && ((CHAR[s.charCodeAt(v)]! & TOKEN) !== 0 || s.charCodeAt(v) === 0x3a)) v++;
+  } else v = scanToken(s, k, end);
+  if (v === k) fail('Empty or invalid parameter value', header);
+  valueStart = k;
+  valueEnd = v;
+  return v;
+}
+
+/** Parameter names nearly every message carries, as shared strings (no substring for them). */
+const COMMON_NAMES = ['tag', 'branch', 'rport', 'received', 'lr', 'transport', 'expires', 'q', 'maddr', 'ttl', 'user', 'ob'];
+const COMMON_BY_LENGTH: string[][] = [];
+for (const n of COMMON_NAMES) (COMMON_BY_LENGTH[n.length] ??= []).push(n);
+
+/** The Param scanParam() found last, its name a shared string when it is a common one as written. */
+function lastParam(s: string): Param {
+  let name: string | undefined;
+  const candidates = COMMON_BY_LENGTH[nameEnd - nameStart];
+  if (candidates !== undefined) {
+    for (let k = 0; k < candidates.length; k++) {
+      if (s.startsWith(candidates[k]!, nameStart)) {
+        name = candidates[k]!;
+        break;
+      }
+    }
+  }
+  return { name: name ?? s.substring(nameStart, nameEnd), value: valueStart < 0 ? null : s.substring(valueStart, valueEnd) };
+}
+
 /**
  * Scans parameters from s[i] up to `end`, pushing them to `out`; returns the index after the
  * last one (trailing whitespace not consumed), so the caller checks what follows (',' or end).
@@ -102,34 +177,65 @@ export function scanParams(
   colonValues = false,
 ): number {
   for (;;) {
-    let j = skipWs(s, i, end);
-    if (j >= end || s.charCodeAt(j) !== 0x3b) return i;
-    j = skipWs(s, j + 1, end);
-    const nameEnd = scanToken(s, j, end);
-    if (nameEnd === j) fail('Empty or invalid parameter', header);
-    const name = s.substring(j, nameEnd);
-    let k = skipWs(s, nameEnd, end);
-    if (k >= end || s.charCodeAt(k) !== 0x3d) {
-      out.push({ name, value: null });
-      i = nameEnd;
-      continue;
-    }
-    k = skipWs(s, k + 1, end);
-    let v = k;
-    const c = k < end ? s.charCodeAt(k) : -1;
-    if (c === 0x22) v = scanQuoted(s, k, end, header);
-    else if (c === 0x5b) {
-      v = k + 1;
-      while (v < end && s.charCodeAt(v) !== 0x5d) v++;
-      if (v >= end || !parseIPv6(s, k + 1, v)) fail('Invalid IPv6 reference in parameter', header);
-      v++;
-    } else if (colonValues) {
-      while (v < end && ((CHAR[s.charCodeAt(v)]! & TOKEN) !== 0 || s.charCodeAt(v) === 0x3a)) v++;
-    } else v = scanToken(s, k, end);
-    if (v === k) fail('Empty or invalid parameter value', header);
-    out.push({ name, value: s.substring(k, v) });
-    i = v;
+    const next = scanParam(s, i, end, header, colonValues);
+    if (next < 0) return i;
+    out.push(lastParam(s));
+    i = next;
   }
+}
+
+/** Where the last scanParamList() stopped (as scanParams returns it). */
+export let paramsEnd = 0;
+
+/**
+ * scanParams into a new array of exactly the parameters' count (most values hold one or two:
+ * no array grown by push, and none copied to fit it); sets paramsEnd.
+ */
+export function scanParamList(s: string, i: number, end: number, header: string | undefined, colonValues = false): Param[] {
+  let next = scanParam(s, i, end, header, colonValues);
+  if (next < 0) {
+    paramsEnd = i;
+    return [];
+  }
+  const first = lastParam(s);
+  i = next;
+  next = scanParam(s, i, end, header, colonValues);
+  if (next < 0) {
+    paramsEnd = i;
+    return [first];
+  }
+  const second = lastParam(s);
+  i = next;
+  next = scanParam(s, i, end, header, colonValues);
+  if (next < 0) {
+    paramsEnd = i;
+    return [first, second];
+  }
+  const out = [first, second, lastParam(s)];
+  i = scanParams(s, next, end, out, header, colonValues);
+  paramsEnd = i;
+  return out.length === 3 ? out : out.slice();
+}
+
+/** What the last scanParamsFor() found: the value, null when valueless, undefined when absent. */
+export let foundParam: string | null | undefined;
+
+/**
+ * scanParams (the same checks, the same end) keeping only the first parameter named
+ * `lowerName` (case-insensitive), in foundParam: no object or name string per parameter.
+ */
+export function scanParamsFor(s: string, i: number, end: number, lowerName: string, header: string | undefined): number {
+  let found: string | null | undefined;
+  for (;;) {
+    const next = scanParam(s, i, end, header, false);
+    if (next < 0) break;
+    if (found === undefined && matchLower(s, nameStart, nameEnd, lowerName)) {
+      found = valueStart < 0 ? null : s.substring(valueStart, valueEnd);
+    }
+    i = next;
+  }
+  foundParam = found;
+  return i;
 }
 
 /** Parses a whole `;name=value...` string (empty gives []). */

@@ -1,9 +1,12 @@
 import { latin1Slice } from './bytes.js';
 import { SipParseError } from './errors.js';
 import type { HeaderField } from './header-field.js';
-import { canonicalName, commonName, isValidHeaderName, SINGLE_VALUED } from './header-names.js';
+import { canonicalName, commonName, isValidHeaderName, singleBit } from './header-names.js';
 import { parseContentLength } from './header-values.js';
 import { DEFAULT_LIMITS, isCompleteLimits, type ParseLimits } from './limits.js';
+import { EMPTY_BODY } from './message.js';
+import { methodAt } from './methods.js';
+import { REASON_PHRASES } from './response.js';
 import { SipRequest } from './sip-request.js';
 import { SipResponse } from './sip-response.js';
 
@@ -35,6 +38,14 @@ const HT = 9;
 const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
 const FOLD = /\r?\n/g;
 const SMALL_MESSAGE = 4096;
+
+/**
+ * Where each field's value starts in the header text, -1 for a folded one (its value is no
+ * range of the text), for the routing parse that follows at once: it reads the values in place,
+ * as a flat string scans faster than the slice each value is. Grown, never shrunk; what it holds
+ * is good only for the message just framed.
+ */
+let valueStarts: Int32Array = new Int32Array(64);
 
 /**
  * Parses one SIP message from bytes. Throws SipParseError, and nothing else, for any input
@@ -69,11 +80,10 @@ export function parseMessage(bytes: Uint8Array, options?: ParseOptions): SipRequ
   if (firstNl < 0) throw new SipParseError('Header section not terminated');
   const firstEnd = firstNl > 0 && head.charCodeAt(firstNl - 1) === CR ? firstNl - 1 : firstNl;
   if (firstEnd > limits.maxLineBytes) throw new SipParseError('Start line too long');
-  const startLine = head.slice(0, firstEnd);
 
   // ---- header fields ----
   const fields: HeaderField[] = [];
-  let single: string[] | null = null;
+  let seenSingle = 0; // singleBit()s of the single-valued headers met so far
   let contentLengthValue: string | undefined;
   let pos = firstNl + 1;
   let bodyAt = -1;
@@ -107,16 +117,16 @@ export function parseMessage(bytes: Uint8Array, options?: ParseOptions): SipRequ
     const common = commonName(head, pos, nameEnd);
     let name: string;
     let key: string;
-    let singleValued: boolean;
+    let bit: number;
     if (common !== null) {
       name = common.written;
       key = common.key;
-      singleValued = common.single;
+      bit = common.bit;
     } else {
       name = head.slice(pos, nameEnd);
       if (!isValidHeaderName(name)) throw new SipParseError('Invalid header name');
       key = canonicalName(name);
-      singleValued = SINGLE_VALUED.has(key);
+      bit = singleBit(key);
     }
     let vs = colon + 1;
     while (vs < lineEnd && isLws(head.charCodeAt(vs))) vs++;
@@ -124,12 +134,14 @@ export function parseMessage(bytes: Uint8Array, options?: ParseOptions): SipRequ
     while (ve > vs && isLws(head.charCodeAt(ve - 1))) ve--;
     let value = head.slice(vs, ve);
     if (folded) value = value.replace(FOLD, '');
-    if (singleValued) {
-      if (single === null) single = [key];
-      else if (single.includes(key)) throw new SipParseError(`More than one ${name} header`, { header: key });
-      else single.push(key);
+    if (bit !== 0) {
+      if ((seenSingle & bit) !== 0) throw new SipParseError(`More than one ${name} header`, { header: key });
+      seenSingle |= bit;
       if (key === 'content-length') contentLengthValue = value;
     }
+    const n = fields.length;
+    if (n === valueStarts.length) valueStarts = grown(valueStarts);
+    valueStarts[n] = folded ? -1 : vs;
     fields.push({ key, name, value, start: pos, end: lineEnd });
     if (fields.length > limits.maxHeaders) throw new SipParseError(`More than ${limits.maxHeaders} headers`);
     pos = nl + 1;
@@ -148,20 +160,30 @@ export function parseMessage(bytes: Uint8Array, options?: ParseOptions): SipRequ
     if (bodyEnd > len) throw new SipParseError('Content-Length larger than the message', { header: 'content-length' });
     if (stream && bodyEnd !== len) throw new SipParseError('Bytes after the message body', { header: 'content-length' });
   }
-  const body = buf.subarray(bodyStart, bodyEnd);
-  const wire = buf.subarray(start, bodyEnd);
-  const headText = bodyAt === headLen ? head : head.slice(0, bodyAt);
+  // No new view where none is needed: an empty body is the shared one, and a datagram that is
+  // exactly one message is its own wire bytes.
+  const body = bodyEnd === bodyStart ? EMPTY_BODY : buf.subarray(bodyStart, bodyEnd);
+  const wire = start === 0 && bodyEnd === len ? buf : buf.subarray(start, bodyEnd);
+  // The message keeps the whole text its field offsets point into (a slice of it would keep it
+  // all the same); the body's bytes in it are never read.
 
-  const message = startLine.charCodeAt(0) === 83 /* S */ && startLine.startsWith('SIP/')
-    ? parseStatusLine(startLine, fields, body, headText, wire)
-    : parseRequestLine(startLine, fields, body, headText, wire);
+  // The start line is read in place in `head`, [0, firstEnd).
+  const message = head.startsWith('SIP/')
+    ? parseStatusLine(head, firstEnd, fields, body, head, wire)
+    : parseRequestLine(head, firstEnd, fields, body, head, wire);
 
   if (mode !== 'framing') {
-    if (mode === 'all') message.parseAllHeaders();
-    else message.parseRoutingHeaders();
+    if (mode === 'all') message.parseAllHeaders(valueStarts);
+    else message.parseRoutingHeaders(valueStarts);
     checkMandatory(message);
   }
   return message;
+}
+
+function grown(a: Int32Array): Int32Array {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 function isWs(c: number): boolean {
@@ -173,45 +195,48 @@ function isLws(c: number): boolean {
   return c === SP || c === HT || c === CR || c === LF;
 }
 
+/** The request line, text[0, lineEnd). */
 function parseRequestLine(
-  line: string,
+  text: string,
+  lineEnd: number,
   fields: HeaderField[],
   body: Buffer,
   head: string,
   wire: Buffer,
 ): SipRequest {
   // Method SP Request-URI SP SIP-Version, single spaces (RFC 3261 7.1; RFC 4475 3.1.2.9/10).
-  const sp1 = line.indexOf(' ');
-  const sp2 = line.lastIndexOf(' ');
+  let sp1 = text.indexOf(' ');
+  if (sp1 >= lineEnd) sp1 = -1;
+  const sp2 = text.lastIndexOf(' ', lineEnd - 1);
   if (sp1 <= 0 || sp2 === sp1) throw new SipParseError('Malformed request line');
-  const method = line.slice(0, sp1);
+  const method = methodAt(text, 0, sp1);
   if (!isToken(method)) throw new SipParseError('Invalid method');
-  const uri = line.slice(sp1 + 1, sp2);
+  const uri = text.slice(sp1 + 1, sp2);
   if (uri.length === 0 || uri.indexOf(' ') >= 0 || uri.indexOf('\t') >= 0) {
     throw new SipParseError('Malformed request line');
   }
-  const version = line.slice(sp2 + 1);
-  checkVersion(version);
+  const version = versionAt(text, sp2 + 1, lineEnd);
   return new SipRequest(method, uri, fields, body, version, head, wire);
 }
 
+/** The status line, text[0, lineEnd). */
 function parseStatusLine(
-  line: string,
+  text: string,
+  lineEnd: number,
   fields: HeaderField[],
   body: Buffer,
   head: string,
   wire: Buffer,
 ): SipResponse {
   // SIP-Version SP Status-Code SP Reason-Phrase (RFC 3261 7.2); the reason may be empty.
-  const sp1 = line.indexOf(' ');
-  if (sp1 < 0) throw new SipParseError('Malformed status line');
-  const version = line.slice(0, sp1);
-  checkVersion(version);
+  const sp1 = text.indexOf(' ');
+  if (sp1 < 0 || sp1 >= lineEnd) throw new SipParseError('Malformed status line');
+  const version = versionAt(text, 0, sp1);
   let i = sp1 + 1;
   let status = 0;
   const digitsStart = i;
-  while (i < line.length) {
-    const c = line.charCodeAt(i);
+  while (i < lineEnd) {
+    const c = text.charCodeAt(i);
     if (c < 48 || c > 57) break;
     if (i - digitsStart >= 3) throw new SipParseError('Malformed status code');
     status = status * 10 + (c - 48);
@@ -219,19 +244,34 @@ function parseStatusLine(
   }
   if (i - digitsStart !== 3 || status < 100 || status > 699) throw new SipParseError('Malformed status code');
   let reason = '';
-  if (i < line.length) {
-    if (line.charCodeAt(i) !== SP) throw new SipParseError('Malformed status line');
-    reason = line.slice(i + 1);
-    for (let k = 0; k < reason.length; k++) {
-      const c = reason.charCodeAt(k);
-      if (c < 32 ? c !== HT : c === 127) throw new SipParseError('Control character in reason phrase');
+  if (i < lineEnd) {
+    if (text.charCodeAt(i) !== SP) throw new SipParseError('Malformed status line');
+    // The usual phrase of the status is the shared constant (it holds no control character).
+    const usual = REASON_PHRASES[status];
+    if (usual !== undefined && lineEnd - i - 1 === usual.length && text.startsWith(usual, i + 1)) reason = usual;
+    else {
+      reason = text.slice(i + 1, lineEnd);
+      for (let k = 0; k < reason.length; k++) {
+        const c = reason.charCodeAt(k);
+        if (c < 32 ? c !== HT : c === 127) throw new SipParseError('Control character in reason phrase');
+      }
     }
   }
   return new SipResponse(status, reason, fields, body, version, head, wire);
 }
 
+const SIP_2_0 = 'SIP/2.0';
+
+/** The SIP-Version at text[start, end), checked: the constant for SIP/2.0 (nearly always), else as written. */
+function versionAt(text: string, start: number, end: number): string {
+  if (end - start === 7 && text.startsWith(SIP_2_0, start)) return SIP_2_0;
+  const version = text.slice(start, end);
+  checkVersion(version);
+  return version;
+}
+
 function checkVersion(version: string): void {
-  if (version === 'SIP/2.0') return;
+  if (version === SIP_2_0) return;
   // SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT; a well-formed other version is 505.
   if (version.length > 4 && version.slice(0, 4).toUpperCase() === 'SIP/') {
     const v = version.slice(4);

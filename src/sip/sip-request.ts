@@ -2,7 +2,7 @@
 import type { HeaderField } from './header-field.js';
 import { EMPTY_BODY, SipMessage } from './message.js';
 import type { Uri } from './types.js';
-import { parseUri, serializeUri } from './uri.js';
+import { parseUriRange, serializeUri } from './uri.js';
 
 export class SipRequest extends SipMessage {
   readonly kind = 'request' as const;
@@ -48,7 +48,13 @@ export class SipRequest extends SipMessage {
 
   /** The Request-URI, parsed on first use (no <>, no headers, no spaces). */
   get uri(): Uri {
-    return (this._uri ??= parseUri(this._uriText, { requestUri: true }));
+    let uri = this._uri;
+    if (uri === undefined) {
+      const text = this._uriText;
+      uri = parseUriRange(text, 0, text.length, true); // parseUri(text, { requestUri: true }) without the options object
+      this._uri = uri;
+    }
+    return uri;
   }
 
   set uri(uri: Uri) {
@@ -65,8 +71,8 @@ export class SipRequest extends SipMessage {
     return `${this._method} ${this._uriText} ${this._version}`;
   }
 
-  override parseRoutingHeaders(): void {
+  override parseRoutingHeaders(valueStarts?: Int32Array): void {
     void this.uri;
-    super.parseRoutingHeaders();
+    super.parseRoutingHeaders(valueStarts);
   }
 }

@@ -9,6 +9,7 @@ import { fail } from './fail.js';
 import { fit } from './fit.js';
 import { hostEnd, normalizeHost, parseIPv6, scanHost } from './host.js';
 import type { HostKind, OtherUri, Param, SipUri, TelUri, Uri } from './types.js';
+import { isEscape, scanUriChars, uriParam, uriParamEnd } from './uri-params.js';
 
 // Module-local copies: V8 folds a module's own constants into optimized code but re-reads
 // imported bindings at every use, which costs in per-char loops.
@@ -123,21 +124,20 @@ function parseSip(s: string, p: number, end: number, scheme: 'sip' | 'sips', req
     if (i === from) fail('Invalid URI port', header);
     port = v;
   }
-  const params: Param[] = [];
-  while (i < end && s.charCodeAt(i) === 0x3b) {
-    const ns = i + 1;
-    i = scanUriChars(s, ns, end, PARAMCHAR, header);
-    if (i === ns) fail('Empty URI parameter', header);
-    const name = s.substring(ns, i);
-    let value: string | null = null;
-    if (i < end && s.charCodeAt(i) === 0x3d) {
-      const vs = i + 1;
-      i = scanUriChars(s, vs, end, PARAMCHAR, header);
-      if (i === vs) fail('Empty URI parameter value', header);
-      value = s.substring(vs, i);
-    }
-    params.push({ name, value });
-  }
+  // None or one parameter is the rule: the list is made at its size, not grown.
+  let params: Param[];
+  if (i < end && s.charCodeAt(i) === 0x3b) {
+    const first = uriParam(s, i + 1, end, header);
+    i = uriParamEnd;
+    if (i < end && s.charCodeAt(i) === 0x3b) {
+      params = [first];
+      do {
+        params.push(uriParam(s, i + 1, end, header));
+        i = uriParamEnd;
+      } while (i < end && s.charCodeAt(i) === 0x3b);
+      params = fit(params);
+    } else params = [first];
+  } else params = [];
   let headers: Param[] = NO_HEADERS;
   if (i < end && s.charCodeAt(i) === 0x3f) {
     headers = [];
@@ -152,7 +152,7 @@ function parseSip(s: string, p: number, end: number, scheme: 'sip' | 'sips', req
     } while (i < end && s.charCodeAt(i) === 0x26);
   }
   if (i !== end) fail('Invalid character in URI', header);
-  return { scheme, user, password, host, hostKind: kind, port, params: fit(params), headers: fit(headers) };
+  return { scheme, user, password, host, hostKind: kind, port, params, headers: fit(headers) };
 }
 
 /** Shared by every URI without `?headers` (nearly all): never mutated, frozen to be sure. */
@@ -166,23 +166,6 @@ function looksLikeBareIPv6(s: string, i: number, end: number): boolean {
     if ((CHAR[c]! & HEX) === 0) return false;
   }
   return false;
-}
-
-/** Index after the run of chars of class `flag` (URI table) and valid %HH escapes from i. */
-function scanUriChars(s: string, i: number, end: number, flag: number, header?: string): number {
-  while (i < end) {
-    const c = s.charCodeAt(i);
-    if ((URI[c]! & flag) !== 0) i++;
-    else if (c === 0x25) {
-      if (!isEscape(s, i, end)) fail('Invalid %-escape in URI', header);
-      i += 3;
-    } else break;
-  }
-  return i;
-}
-
-function isEscape(s: string, i: number, end: number): boolean {
-  return i + 2 < end && (CHAR[s.charCodeAt(i + 1)]! & HEX) !== 0 && (CHAR[s.charCodeAt(i + 2)]! & HEX) !== 0;
 }
 
 /** tel: RFC 3966 telephone-subscriber: global "+digits" or local digits with ;phone-context. */

@@ -10,7 +10,7 @@ import * as chars from './chars.js';
 import { fail } from './fail.js';
 import { fit } from './fit.js';
 import { hostEnd, hostKind, isIPv4, parseIPv6, scanHost } from './host.js';
-import { scanParams, serializeParams } from './params.js';
+import { paramsEnd, scanParamList, serializeParams } from './params.js';
 import type { HostKind, Param, Via } from './types.js';
 
 // Module-local copies: V8 folds a module's own constants into optimized code but re-reads
@@ -21,22 +21,36 @@ const H = 'via';
 
 /** Parses a Via field value into its via-parms, in order. */
 export function parseVia(fieldValue: string): Via[] {
-  const s = fieldValue;
-  const end = s.length;
-  const out: Via[] = [];
-  let i = skipWs(s, 0, end);
+  return parseViaRange(fieldValue, 0, fieldValue.length);
+}
+
+/** parseVia of s[start, end), read in place (the message's header text: see parseRoutingHeaders). */
+export function parseViaRange(s: string, start: number, end: number): Via[] {
+  // One via-parm is the rule: it is returned without a list grown for it.
+  let first: Via | null = null;
+  let out: Via[] | null = null;
+  let i = skipWs(s, start, end);
   if (i >= end) fail('Empty value', H);
   for (;;) {
-    const ps = i;
-    i = scanToken(s, i, end);
-    if (i === ps) fail('Invalid sent-protocol', H);
-    const protocol = matchLower(s, ps, i, 'sip') ? 'SIP' : s.substring(ps, i).toUpperCase();
-    i = slash(s, i, end);
-    const vs = i;
-    i = scanToken(s, i, end);
-    if (i === vs) fail('Invalid sent-protocol', H);
-    const version = i - vs === 3 && s.startsWith('2.0', vs) ? '2.0' : s.substring(vs, i);
-    i = slash(s, i, end);
+    let protocol: string;
+    let version: string;
+    if (i + 8 <= end && s.startsWith('SIP/2.0/', i)) {
+      // What nearly every peer writes: read at once what the grammar reads piece by piece below.
+      protocol = 'SIP';
+      version = '2.0';
+      i = skipWs(s, i + 8, end);
+    } else {
+      const ps = i;
+      i = scanToken(s, i, end);
+      if (i === ps) fail('Invalid sent-protocol', H);
+      protocol = matchLower(s, ps, i, 'sip') ? 'SIP' : s.substring(ps, i).toUpperCase();
+      i = slash(s, i, end);
+      const vs = i;
+      i = scanToken(s, i, end);
+      if (i === vs) fail('Invalid sent-protocol', H);
+      version = i - vs === 3 && s.startsWith('2.0', vs) ? '2.0' : s.substring(vs, i);
+      i = slash(s, i, end);
+    }
     const ts = i;
     i = scanToken(s, i, end);
     if (i === ts) fail('Invalid sent-protocol', H);
@@ -66,11 +80,13 @@ export function parseVia(fieldValue: string): Via[] {
       port = digits(s, j, end, 5, 65535, 'Invalid sent-by port');
       i = j + digitCount;
     }
-    const params: Param[] = [];
-    i = scanParams(s, i, end, params, H, true);
-    out.push(viaOf(protocol, version, transport, host, kind, port, fit(params)));
+    const params = scanParamList(s, i, end, H, true);
+    i = paramsEnd;
+    const via = viaOf(protocol, version, transport, host, kind, port, params);
+    if (first === null) first = via;
+    else (out ??= [first]).push(via);
     i = skipWs(s, i, end);
-    if (i === end) return fit(out);
+    if (i === end) return out === null ? [first] : fit(out);
     if (s.charCodeAt(i) !== 0x2c) fail('Invalid text in Via', H);
     i = skipWs(s, i + 1, end);
     if (i === end || s.charCodeAt(i) === 0x2c) fail('Empty Via value', H);
@@ -133,17 +149,18 @@ function viaOf(
     const name = p.name;
     const v = p.value;
     switch (name.length) {
+      // A name as written in lower case is the shared string (see scanParamList): compared by identity first.
       case 6:
-        if (branch === null && matchLower(name, 0, 6, 'branch')) {
+        if (branch === null && (name === 'branch' || matchLower(name, 0, 6, 'branch'))) {
           if (v === null) fail('Via branch without value', H);
           branch = v;
         }
         break;
       case 8:
-        if (received === null && matchLower(name, 0, 8, 'received')) received = receivedValue(v);
+        if (received === null && (name === 'received' || matchLower(name, 0, 8, 'received'))) received = receivedValue(v);
         break;
       case 5:
-        if (rport === null && matchLower(name, 0, 5, 'rport')) {
+        if (rport === null && (name === 'rport' || matchLower(name, 0, 5, 'rport'))) {
           rport = v === null ? true : numberValue(v, 5, 65535, 'Invalid Via rport');
         } else if (maddr === null && matchLower(name, 0, 5, 'maddr')) maddr = maddrValue(v);
         break;

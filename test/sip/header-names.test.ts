@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SINGLE_VALUED, canonicalName, displayName, isValidHeaderName } from '../../src/sip/header-names.js';
+import { SINGLE_VALUED, canonicalName, displayName, isValidHeaderName, singleBit } from '../../src/sip/header-names.js';
 import { byteString, utf8 } from '../../src/sip/utf8.js';
 
 describe('canonicalName', () => {
@@ -95,6 +95,17 @@ describe('SINGLE_VALUED and isValidHeaderName', () => {
     for (const h of ['via', 'contact', 'route', 'record-route', 'authorization', 'www-authenticate', 'supported', 'require', 'warning']) {
       expect(SINGLE_VALUED.has(h), h).toBe(false);
     }
+  });
+
+  it('gives each single-valued header its own bit of a 31-bit mask, and none to the others', () => {
+    const bits = [...SINGLE_VALUED].map(singleBit);
+    for (const b of bits) {
+      expect(b).toBeGreaterThan(0);
+      expect(b).toBeLessThanOrEqual(2 ** 30);
+      expect(b & (b - 1)).toBe(0); // one bit
+    }
+    expect(new Set(bits).size).toBe(bits.length);
+    for (const h of ['via', 'contact', 'route', 'x-anything']) expect(singleBit(h), h).toBe(0);
   });
 
   it('accepts tokens only', () => {

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { completeLimits, DEFAULT_LIMITS, parseMessage, serializeMessage, SipParseError, SipRequest, SipResponse } from '../../src/sip/index.js';
+import {
+  completeLimits,
+  DEFAULT_LIMITS,
+  parseMessage,
+  serializeMessage,
+  serializeUri,
+  SipParseError,
+  SipRequest,
+  SipResponse,
+  type NameAddr,
+} from '../../src/sip/index.js';
 
 const crlf = (lines: string[]): Buffer => Buffer.from(lines.join('\r\n'), 'latin1');
 
@@ -160,13 +170,25 @@ describe('parseMessage', () => {
     const small = completeLimits({ maxMessageBytes: 100 });
     expect(refused(crlf(INVITE), { limits: small }).status).toBe(413);
     expect(refused(long, { limits: completeLimits({}) }).reason).toMatch(/too long/);
+    // Whichever came last, a partial object is filled in and a complete one read as it is.
+    for (let k = 0; k < 3; k++) {
+      expect(parseMessage(long, { limits: wide }).header('x-long')).toHaveLength(20_000);
+      expect(refused(crlf(INVITE), { limits: { maxMessageBytes: 100 } }).status).toBe(413);
+      expect(refused(long, { limits: { maxMessageBytes: 65_535 } }).reason).toMatch(/too long/);
+      expect(refused(crlf(INVITE), { limits: small }).status).toBe(413);
+    }
   });
 
   it('requires Via, From, To, Call-ID and CSeq, except in framing mode', () => {
-    for (const name of ['Via', 'From', 'To', 'Call-ID', 'CSeq']) {
-      const lines = INVITE.filter((l) => !l.startsWith(`${name}:`));
-      expect(refused(crlf(lines)).reason, name).toMatch(new RegExp(`Missing ${name}`));
-      expect(parseMessage(crlf(lines), { mode: 'framing' }).kind).toBe('request');
+    const inDialog = INVITE.map((l) => (l.startsWith('To:') ? `${l};tag=5` : l));
+    const response = ['SIP/2.0 200 OK', ...inDialog.slice(1)];
+    for (const message of [INVITE, inDialog, response]) {
+      for (const name of ['Via', 'From', 'To', 'Call-ID', 'CSeq']) {
+        const lines = message.filter((l) => !l.startsWith(`${name}:`));
+        expect(refused(crlf(lines)).reason, name).toMatch(new RegExp(`Missing ${name}`));
+        expect(refused(crlf(lines), { mode: 'all' }).reason, name).toMatch(new RegExp(`Missing ${name}`));
+        expect(parseMessage(crlf(lines), { mode: 'framing' }).headers.length).toBe(message.length - 4); // start line, empty line, body and the one left out
+      }
     }
   });
 
@@ -194,6 +216,91 @@ describe('parseMessage', () => {
     expect(refused(badUri('To: <sip:bob@biloxi.example.com>;tag=', 'SIP/2.0 200 OK')).header).toBe('to');
     expect(refused(badUri('To: "Bob <sip:bob@biloxi.example.com>;tag=1', 'SIP/2.0 200 OK')).header).toBe('to');
     expect(refused(badUri('To: <sip:bob@biloxi.example.com;tag=1', 'SIP/2.0 200 OK')).header).toBe('to');
+  });
+
+  it('refuses a single-valued header repeated under any of its names', () => {
+    const pairs: [string, string][] = [['From', 'From'], ['From', 'f'], ['f', 'FROM'], ['frOM', 'From'], ['Priority', 'priority'], ['MIME-Version', 'mime-version']];
+    for (const [a, b] of pairs) {
+      const lines = [...INVITE];
+      const value = a.toLowerCase().startsWith('f') ? '<sip:x@example.com>;tag=2' : '1.0';
+      lines.splice(3, 0, `${a}: ${value}`, `${b}: ${value}`);
+      if (a.toLowerCase().startsWith('f')) lines.splice(lines.findIndex((l) => l.startsWith('From:') && l.includes('1928301774')), 1);
+      const e = refused(crlf(lines), { mode: 'framing' });
+      expect(e.reason, `${a} ${b}`).toMatch(/More than one/);
+    }
+    // Headers that may repeat are kept, each field on its own.
+    const lines = [...INVITE];
+    lines.splice(3, 0, 'Supported: timer', 'k: 100rel', 'X-A: 1', 'x-a: 2');
+    expect(parseMessage(crlf(lines)).headerValues('supported')).toEqual(['timer', '100rel']);
+  });
+
+  it('reads the start line in place: methods, versions and reason phrases as written', () => {
+    const rest = INVITE.slice(1);
+    const odd = parseMessage(crlf(['invite sip:bob@biloxi.example.com SIP/2.0', ...rest.map((l) => l.replace('314159 INVITE', '314159 invite'))])) as SipRequest;
+    expect([odd.method, odd.cseq.method, odd.version]).toEqual(['invite', 'invite', 'SIP/2.0']);
+    const ext = parseMessage(crlf(['FOO sip:bob@biloxi.example.com SIP/2.0', ...rest.map((l) => l.replace('314159 INVITE', '314159 FOO'))])) as SipRequest;
+    expect([ext.method, ext.cseq.method]).toEqual(['FOO', 'FOO']);
+    expect(refused(crlf(['INVITE sip:bob@biloxi.example.com SIP/2.0', ...rest.map((l) => l.replace('314159 INVITE', '314159 BYE'))])).header).toBe('cseq');
+    const reason = (line: string): string => (parseMessage(crlf([line, ...rest])) as SipResponse).reason;
+    expect(reason('SIP/2.0 200 OK')).toBe('OK');
+    expect(reason('SIP/2.0 200 Okay then')).toBe('Okay then');
+    expect(reason('SIP/2.0 180 Ringing')).toBe('Ringing');
+    expect(reason('SIP/2.0 180 OK')).toBe('OK');
+    expect(reason('SIP/2.0 200 OK ')).toBe('OK ');
+    expect(reason('SIP/2.0 299 Whatever')).toBe('Whatever');
+    expect(refused(crlf(['SIP/2.0 200 O\tK\x7f', ...rest])).reason).toMatch(/reason/);
+    expect(refused(crlf(['SIP/2.0', ...rest])).reason).toMatch(/status line/);
+    expect(refused(crlf(['INVITE', ...rest])).reason).toMatch(/request line/);
+    expect(refused(crlf(['INVITE sip:bob@biloxi.example.com', ...rest])).reason).toMatch(/request line/);
+    expect(refused(crlf(['INVITE sip:bob@biloxi.example.com SIP/2.00', ...rest])).status).toBe(505);
+    expect(refused(crlf(['SIP/2.1 200 OK', ...rest])).status).toBe(505);
+  });
+
+  it('gives a message the received bytes and its body, whether or not the datagram holds more', () => {
+    const bytes = crlf(INVITE);
+    const m = parseMessage(bytes);
+    expect(m.wireBytes!.equals(bytes)).toBe(true);
+    expect(m.body.toString()).toBe('v=0\n');
+    const padded = Buffer.concat([Buffer.from('\r\n'), bytes, Buffer.from('extra')]);
+    const p = parseMessage(padded);
+    expect(p.wireBytes!.equals(bytes)).toBe(true);
+    expect(serializeMessage(p).equals(bytes)).toBe(true);
+    const empty = parseMessage(crlf([...INVITE.slice(0, 9), 'Content-Length: 0', '', '']));
+    expect(empty.body.length).toBe(0);
+    expect(Buffer.isBuffer(empty.body)).toBe(true);
+    const u8 = parseMessage(new Uint8Array(bytes));
+    expect(u8.wireBytes!.equals(bytes)).toBe(true);
+    expect(u8.body.toString()).toBe('v=0\n');
+  });
+
+  it('collects Via and Contact values across fields, in order, as the getters do', () => {
+    const lines = [...INVITE];
+    lines.splice(2, 0, 'v: SIP/2.0/TCP b.example.com;branch=z9hG4bK2, SIP/2.0/UDP c.example.com;branch=z9hG4bK3', 'Via: SIP/2.0/UDP d.example.com;branch=z9hG4bK4');
+    lines.splice(9, 0, 'm: <sip:a@192.0.2.2>;q=0.5, sip:b@192.0.2.3', 'Contact: "C" <sip:c@192.0.2.4;transport=tcp>');
+    const bytes = crlf(lines);
+    const routed = parseMessage(bytes);
+    const framed = parseMessage(bytes, { mode: 'framing' });
+    expect(routed.via.map((v) => v.host)).toEqual(['pc33.atlanta.example.com', 'b.example.com', 'c.example.com', 'd.example.com']);
+    expect(routed.via).toEqual(framed.via);
+    const contacts = routed.contact as NameAddr[];
+    expect(contacts.map((c) => serializeUri(c.uri))).toEqual([
+      'sip:a@192.0.2.2',
+      'sip:b@192.0.2.3',
+      'sip:c@192.0.2.4;transport=tcp',
+      'sip:alice@pc33.atlanta.example.com',
+    ]);
+    expect(routed.contact).toEqual(framed.contact);
+    // '*' with other contacts, or a malformed one in any field, is refused at once in routing mode.
+    const star = [...INVITE];
+    star.splice(8, 0, 'Contact: *');
+    expect(refused(crlf(star)).header).toBe('contact');
+    expect(() => parseMessage(crlf(star), { mode: 'framing' }).contact).toThrow(SipParseError);
+    const bad = [...INVITE];
+    bad.splice(8, 0, 'Contact: <sip:a@b;q=1', 'Via: SIP/2.0/UDP e.example.com;branch=z9hG4bK5');
+    expect(refused(crlf(bad)).header).toBe('contact');
+    const badVia = [...INVITE];
+    badVia.splice(8, 0, 'Via: SIP/2.0/UDP e.example.com;branch');
+    expect(refused(crlf(badVia)).header).toBe('via');
   });
 
   it('reports a malformed header when it is first read', () => {

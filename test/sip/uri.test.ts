@@ -19,6 +19,23 @@ describe('parseUri: SIP and SIPS', () => {
     });
   });
 
+  it('keeps parameter names and values as written, however many', () => {
+    const cases: [string, [string, string | null][]][] = [
+      ['sip:h', []],
+      ['sip:h;transport=udp', [['transport', 'udp']]],
+      ['sip:h;Transport=UDP;LR', [['Transport', 'UDP'], ['LR', null]]],
+      ['sip:h;lr;transport=Tcp;x=1;ob', [['lr', null], ['transport', 'Tcp'], ['x', '1'], ['ob', null]]],
+      ['sip:h;user=phone;maddr=239.1.1.1;ttl=15;method=INVITE', [['user', 'phone'], ['maddr', '239.1.1.1'], ['ttl', '15'], ['method', 'INVITE']]],
+    ];
+    for (const [text, params] of cases) {
+      expect(sip(text).params, text).toEqual(params.map(([name, value]) => ({ name, value })));
+      expect(serializeUri(sip(text))).toBe(text);
+    }
+    expect(sip('sip:h;a;b').params).not.toBe(sip('sip:h;a;b').params);
+    expectParseError(() => sip('sip:h;transport=udp;'), /Empty URI parameter/);
+    expectParseError(() => sip('sip:h;lr=;x'), /Empty URI parameter value/);
+  });
+
   it('reads the scheme case-insensitively and keeps the host case', () => {
     const u = sip('SIPS:ALICE@AtLanTa.CoM:5061');
     expect(u.scheme).toBe('sips');

@@ -52,6 +52,18 @@ describe('parseVia', () => {
     expect(one('SIP/2.0/UDP h : 5060 ;branch=x').port).toBe(5060);
   });
 
+  it('reads the usual SIP/2.0/ prefix as the grammar reads it piece by piece', () => {
+    for (const rest of ['UDP 192.0.2.1:5060;branch=z9hG4bK1;rport', ' tcp h;received=192.0.2.9', '  WSS [2001:db8::1]', 'udp h , SIP/2.0/TCP g;branch=2']) {
+      // 'SIP /2.0/' takes the general path.
+      expect(parseVia(`SIP/2.0/${rest}`), rest).toEqual(parseVia(`SIP /2.0/${rest}`));
+    }
+    expect(parseVia('SIP/2.0/UDP a, SIP/2.0/UDP b, SIP/2.0/UDP c').map((v) => v.host)).toEqual(['a', 'b', 'c']);
+    expectParseError(() => parseVia('SIP/2.0/'), /sent-protocol/, 'via');
+    expectParseError(() => parseVia('SIP/2.0/ '), /sent-protocol/, 'via');
+    expectParseError(() => parseVia('SIP/2.0/;'), /sent-protocol/, 'via');
+    expectParseError(() => parseVia('SIP/2.0/UDP h,'), /Empty Via value/, 'via');
+  });
+
   it('upper-cases the transport and accepts unknown ones (RFC 4475 transports)', () => {
     expect(one('sip/2.0/udp h').protocol).toBe('SIP');
     expect(one('Foo/1/udp h').protocol).toBe('FOO');
