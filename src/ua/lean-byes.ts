@@ -125,6 +125,18 @@ export class LeanByes {
 
   /** Takes a BYE or a response to one of ours that belongs here; false leaves it to the transaction layer. */
   take(message: SipRequest | SipResponse, source: MessageSource): boolean {
+    try {
+      return this.route(message, source);
+    } catch (err) {
+      // No input may crash the process (DESIGN.md); the application's handler, told of the
+      // session's end, may throw too.
+      this.ua.transactions.stats.errors++;
+      this.ua.log.error({ err }, `error while handling ${message.kind === 'request' ? `a ${message.method}` : 'a response'} on the lean path; dropped`);
+      return true;
+    }
+  }
+
+  private route(message: SipRequest | SipResponse, source: MessageSource): boolean {
     if (message.kind === 'response') {
       if (this.placed.size === 0 || message.cseq.method !== 'BYE') return false;
       const branch = message.topVia?.branch;

@@ -41,7 +41,6 @@ export interface UaHandler {
   onRequest?(incoming: IncomingRequest): void;
 }
 
-
 /** Seconds a caller refused while overloaded is asked to wait (Retry-After of the 503). */
 const BUSY_RETRY_AFTER_S = 2;
 

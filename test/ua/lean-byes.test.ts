@@ -54,6 +54,20 @@ group('BYE on the lean path', () => {
     expect(net.sent('481 BYE', B)).toHaveLength(1);
   });
 
+  it("answers a BYE whose session's handler throws, counts the error and goes on", async () => {
+    const { net, b, caller, callee } = await answered();
+    callee.handler = {
+      onTerminated() {
+        throw new Error('the application failed');
+      },
+    };
+    const bye = caller.bye();
+    await net.settle();
+    expect((await bye)?.status).toBe(200);
+    expect(callee.state).toBe('terminated');
+    expect(b.transactions.stats.errors).toBe(1);
+  });
+
   it('resends a BYE at T1, 2T1 ... T2 until a final, and ends with 408 after 64*T1 (Timers E, F)', async () => {
     const { net, a, caller } = await answered();
     net.drop = (s) => s.to === B;
