@@ -1,5 +1,5 @@
 import { latin1Write } from './bytes.js';
-import { REASON_PHRASES } from './response.js';
+import { addsToTag, REASON_PHRASES } from './response.js';
 import type { SipRequest } from './sip-request.js';
 
 /** What a response written by responseText carries beyond what it copies from its request. */
@@ -29,7 +29,7 @@ export interface ResponseText {
  */
 export function responseText(request: SipRequest, parts: ResponseText): string {
   const status = parts.status;
-  const addTag = parts.toTag !== undefined && status > 100 && !hasTag(request);
+  const addTag = addsToTag(request, status, parts.toTag);
   let text = `SIP/2.0 ${status} ${parts.reason ?? REASON_PHRASES[status] ?? 'Unknown'}\r\n`;
   for (const f of request.headers) {
     const key = f.key;
@@ -44,14 +44,6 @@ export function responseText(request: SipRequest, parts: ResponseText): string {
   const body = given === undefined || given.length === 0 ? '' : typeof given === 'string' ? utf8AsLatin1(given) : given.toString('latin1');
   if (body !== '') text += `Content-Type: ${parts.contentType ?? 'application/sdp'}\r\n`;
   return `${text}Content-Length: ${body.length}\r\n\r\n${body}`;
-}
-
-function hasTag(request: SipRequest): boolean {
-  try {
-    return request.toTag !== null;
-  } catch {
-    return false; // a To that does not parse: as createResponse, written with our tag
-  }
 }
 
 /** The UTF-8 bytes of `text` as latin1 text: `text` itself when it is ASCII (an SDP nearly always is). */

@@ -27,8 +27,7 @@ export function createResponse(request: SipRequest, status: number, reason?: str
   for (const f of request.headers) {
     if (f.key === 'via' || f.key === 'from' || f.key === 'call-id' || f.key === 'cseq') fields.push(copy(f));
     else if (f.key === 'to') {
-      const needsTag = toTag !== undefined && status > 100 && !hasTag(request);
-      fields.push(copy(f, needsTag ? `${f.value};tag=${toTag}` : f.value));
+      fields.push(copy(f, addsToTag(request, status, toTag) ? `${f.value};tag=${toTag}` : f.value));
     }
   }
   const response = new SipResponse(status, reason ?? REASON_PHRASES[status] ?? 'Unknown', fields);
@@ -36,11 +35,13 @@ export function createResponse(request: SipRequest, status: number, reason?: str
   return response;
 }
 
-function hasTag(request: SipRequest): boolean {
+/** 8.2.6.2: whether a response with `status` adds `toTag` to the request's To (not a 100's, nor to a To with a tag). */
+export function addsToTag(request: SipRequest, status: number, toTag: string | undefined): toTag is string {
+  if (toTag === undefined || status <= 100) return false;
   try {
-    return request.toTag !== null;
+    return request.toTag === null;
   } catch {
-    return false;
+    return true; // a To that does not parse: written with our tag
   }
 }
 

@@ -5,7 +5,7 @@ export { NonInviteClientTransaction, type NonInviteClientState } from './client-
 export { InviteServerTransaction, type InviteServerState } from './server-invite.js';
 export { NonInviteServerTransaction, type NonInviteServerState } from './server-non-invite.js';
 export { MAGIC_COOKIE, newBranch, createBranchFactory, counterIdSource, branchEmbed, type BranchFactory, type IdSource } from './branch.js';
-export { clientKey, isRfc3261Branch, serverKey } from './matching.js';
+export { clientKey, isRfc3261Branch, responseKey, serverKey } from './matching.js';
 export { LingerQueue, type Lingering } from './linger.js';
 export { buildAckForNon2xx, buildCancel } from './requests.js';
 export { resolveTimerConfig, timerValues, TRYING_DELAY_MS, type TimerValues } from './timers.js';

@@ -9,7 +9,7 @@ import { createBranchFactory, counterIdSource, type BranchFactory, type IdSource
 import { InviteClientTransaction } from './client-invite.js';
 import { NonInviteClientTransaction } from './client-non-invite.js';
 import { TransactionError } from './errors.js';
-import { clientKey, isRfc3261Branch, LEGACY_ID_PREFIX, legacyKey, legacyMatches, serverKey } from './matching.js';
+import { clientKey, isRfc3261Branch, LEGACY_ID_PREFIX, legacyKey, legacyMatches, responseKey, serverKey } from './matching.js';
 import { InviteServerTransaction } from './server-invite.js';
 import { NonInviteServerTransaction } from './server-non-invite.js';
 import { LingerQueue } from './linger.js';
@@ -155,8 +155,8 @@ export class TransactionLayer {
 
   /** The client transaction a response belongs to (17.1.3), if any. */
   findClientTransaction(response: SipResponse): ClientTransaction | undefined {
-    const branch = response.topVia?.branch;
-    return branch ? this.clients.get(clientKey(branch, response.cseq.method)) : undefined;
+    const key = responseKey(response);
+    return key === null ? undefined : this.clients.get(key);
   }
 
   /**

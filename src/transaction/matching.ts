@@ -5,7 +5,7 @@
  *
  * Key fields are joined by a space, which no token, host, Call-ID or method can contain.
  */
-import { uriEquals, type SipRequest, type Via } from '../sip/index.js';
+import { uriEquals, type SipRequest, type SipResponse, type Via } from '../sip/index.js';
 import { MAGIC_COOKIE } from './branch.js';
 
 const COOKIE_LOWER = MAGIC_COOKIE.toLowerCase();
@@ -43,6 +43,12 @@ export function methodGroup(method: string): string {
  */
 export function clientKey(branch: string, cseqMethod: string): string {
   return canonicalBranch(branch) + ' ' + cseqMethod;
+}
+
+/** clientKey of a response: its top Via's branch and its CSeq method; null without a branch. */
+export function responseKey(response: SipResponse): string | null {
+  const branch = response.topVia?.branch;
+  return branch ? clientKey(branch, response.cseq.method) : null;
 }
 
 /** 17.2.3, RFC 3261 branch: branch + sent-by (host and port, as written) + method group. */

@@ -15,7 +15,7 @@
 import type { TimerHandle } from '../clock.js';
 import { dialogKeyOfIncomingRequest } from '../dialog/index.js';
 import { createResponse, latin1Bytes, ownString, responseText, serializeMessage, type SipRequest, type SipResponse } from '../sip/index.js';
-import { clientKey, isRfc3261Branch, LingerQueue, serverKey, type Destination, type Lingering, type MessageSource } from '../transaction/index.js';
+import { clientKey, isRfc3261Branch, LingerQueue, responseKey, serverKey, type Destination, type Lingering, type MessageSource } from '../transaction/index.js';
 import { responseDestinationFor } from '../transport/index.js';
 import type { Session } from './session.js';
 import type { UserAgent } from './user-agent.js';
@@ -123,24 +123,15 @@ export class LeanByes {
     return this.answered.size + this.placed.size;
   }
 
-  /** Takes a BYE or a response to one of ours that belongs here; false leaves it to the transaction layer. */
+  /**
+   * Takes a BYE or a response to one of ours that belongs here; false leaves it to the
+   * transaction layer. What it throws, the UA catches (onMessage).
+   */
   take(message: SipRequest | SipResponse, source: MessageSource): boolean {
-    try {
-      return this.route(message, source);
-    } catch (err) {
-      // No input may crash the process (DESIGN.md); the application's handler, told of the
-      // session's end, may throw too.
-      this.ua.transactions.stats.errors++;
-      this.ua.log.error({ err }, `error while handling ${message.kind === 'request' ? `a ${message.method}` : 'a response'} on the lean path; dropped`);
-      return true;
-    }
-  }
-
-  private route(message: SipRequest | SipResponse, source: MessageSource): boolean {
     if (message.kind === 'response') {
       if (this.placed.size === 0 || message.cseq.method !== 'BYE') return false;
-      const branch = message.topVia?.branch;
-      const bye = branch === undefined || branch === null ? undefined : this.placed.get(clientKey(branch, 'BYE'));
+      const key = responseKey(message);
+      const bye = key === null ? undefined : this.placed.get(key);
       if (bye === undefined) return false;
       bye.receive(message);
       return true;

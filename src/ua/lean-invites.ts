@@ -14,7 +14,7 @@
  * it when its next hop is a numeric UDP address and it does not require 100rel.
  */
 import { createResponse, ownString, type SipRequest, type SipResponse } from '../sip/index.js';
-import { clientKey, isRfc3261Branch, LingerQueue, serverKey, type Destination, type Lingering, type MessageSource, type TransactionStats } from '../transaction/index.js';
+import { isRfc3261Branch, LingerQueue, responseKey, serverKey, type Destination, type Lingering, type MessageSource, type TransactionStats } from '../transaction/index.js';
 import { LeanIncomingCall, type LeanIncomingTable } from './lean-incoming-call.js';
 import { LeanOutgoingCall, type LeanOutgoingTable } from './lean-outgoing-call.js';
 import type { PlacedInvite } from './placed-invite.js';
@@ -74,24 +74,13 @@ export class LeanInvites implements LeanIncomingTable, LeanOutgoingTable {
 
   /**
    * Takes a message that belongs to a lean INVITE, or a new INVITE that may take the lean path;
-   * false leaves it to the transaction layer.
+   * false leaves it to the transaction layer. What it throws, the UA catches (onMessage).
    */
   take(message: SipRequest | SipResponse, source: MessageSource): boolean {
-    try {
-      return this.route(message, source);
-    } catch (err) {
-      // No input may crash the process (DESIGN.md); the application's handler may throw too.
-      this.ua.transactions.stats.errors++;
-      this.ua.log.error({ err }, `error while handling ${message.kind === 'request' ? `a ${message.method}` : 'a response'} on the lean path; dropped`);
-      return true;
-    }
-  }
-
-  private route(message: SipRequest | SipResponse, source: MessageSource): boolean {
     if (message.kind === 'response') {
       if (this.outgoing.size === 0 || message.cseq.method !== 'INVITE') return false;
-      const branch = message.topVia?.branch;
-      const call = branch === undefined || branch === null ? undefined : this.outgoing.get(clientKey(branch, 'INVITE'));
+      const key = responseKey(message);
+      const call = key === null ? undefined : this.outgoing.get(key);
       if (call === undefined) return false;
       call.receiveResponse(message);
       return true;

@@ -110,26 +110,21 @@ export class Session implements RefreshedSession {
    * ended, 500 for a CSeq not above the last).
    */
   acceptBye(request: SipRequest): boolean {
-    if (this.ended !== null) return false;
-    const seq = checkRemoteSeq(this.record.dialog, request, { random: this.ua.random });
-    if (!seq.ok) return false;
-    this.record.dialog = seq.dialog;
-    return true;
+    return this.takeRemoteSeq(request) === null;
   }
 
   /** @internal A request in this dialog, with its server transaction. */
   receiveRequest(request: SipRequest, tx: ServerTransaction): void {
     const method = request.method;
-    if (this.ended !== null) {
+    const refused = this.takeRemoteSeq(request);
+    if (refused === 'ended') {
       this.respond(request, tx, 481);
       return;
     }
-    const seq = checkRemoteSeq(this.record.dialog, request, { random: this.ua.random });
-    if (!seq.ok) {
-      this.respond(request, tx, 500, [['Retry-After', String(seq.retryAfter)]]);
+    if (refused !== null) {
+      this.respond(request, tx, 500, [['Retry-After', String(refused.retryAfter)]]);
       return;
     }
-    this.record.dialog = seq.dialog;
     switch (method) {
       case 'BYE':
         this.respond(request, tx, 200);
@@ -480,6 +475,18 @@ export class Session implements RefreshedSession {
     // An ended session sends its last requests (BYE) and is kept only for Timer M: no cache.
     if (this.ended === null) (this.destinations ??= new Map()).set(uri, d);
     return d;
+  }
+
+  /**
+   * 12.2.2: a request the session takes moves its remote CSeq (the record holds it); null when
+   * taken, else why not: the session has ended (481), or the CSeq is not above the last (500).
+   */
+  private takeRemoteSeq(request: SipRequest): 'ended' | { retryAfter: number } | null {
+    if (this.ended !== null) return 'ended';
+    const seq = checkRemoteSeq(this.record.dialog, request, { random: this.ua.random });
+    if (!seq.ok) return seq;
+    this.record.dialog = seq.dialog;
+    return null;
   }
 
   private respond(request: SipRequest, tx: ServerTransaction, status: number, headers: [string, string][] = []): void {

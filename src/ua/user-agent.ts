@@ -99,11 +99,23 @@ export class UserAgent implements TransactionCore {
 
   /** Feed for the transport (its TransportUser). */
   onMessage(message: SipRequest | SipResponse, source: MessageSource): void {
-    if (!this.disposed) {
-      if (this.lean !== null && this.lean.take(message, source)) return;
-      if (this.leanByes !== null && this.leanByes.take(message, source)) return;
-    }
+    if (!this.disposed && this.takeLean(message, source)) return;
     this.transactions.onMessage(message, source);
+  }
+
+  /**
+   * The lean path's turn at a message (lean-invites.ts, lean-byes.ts); false leaves it to the
+   * transaction layer. Like that layer, it lets nothing thrown reach the transport: no input may
+   * crash the process (DESIGN.md), and the application's handlers may throw too.
+   */
+  private takeLean(message: SipRequest | SipResponse, source: MessageSource): boolean {
+    try {
+      return (this.lean !== null && this.lean.take(message, source)) || (this.leanByes !== null && this.leanByes.take(message, source));
+    } catch (err) {
+      this.transactions.stats.errors++;
+      this.log.error({ err }, `error while handling ${message.kind === 'request' ? `a ${message.method}` : 'a response'} on the lean path; dropped`);
+      return true;
+    }
   }
 
   /** @internal How a session's BYE attempt is sent: on the lean path over UDP (lean-byes.ts), else in a transaction. */
