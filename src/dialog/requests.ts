@@ -88,18 +88,27 @@ function addExtra(request: SipRequest, extra: RequestOptions['extraHeaders']): v
   for (const [name, value] of extra ?? []) request.appendHeader(name, value);
 }
 
+/**
+ * The fields of a request's head in the dialog after its Via, one call of `field` each:
+ * Max-Forwards, Route, From, To, Call-ID, CSeq. Shared by the message (dialogRequest) and the
+ * text (ackFor2xxText) of a request.
+ */
+function eachHeadField(dialog: DialogRecord, routes: readonly string[], method: string, seq: number, options: RequestOptions, field: (name: string, value: string) => void): void {
+  field('Max-Forwards', String(options.maxForwards ?? 70));
+  for (const route of routes) field('Route', route);
+  field('From', dialog.localUri); // 12.2.1.1: local URI and local tag
+  field('To', dialog.remoteUri); // 12.2.1.1: remote URI and remote tag
+  field('Call-ID', dialog.callId);
+  field('CSeq', `${seq} ${method}`);
+}
+
 /** The common head of a request in the dialog: start line, Via, Max-Forwards, Route, From, To, Call-ID, CSeq. */
 function dialogRequest(dialog: DialogRecord, method: string, seq: number, options: RequestOptions): SipRequest {
   const target = requestTarget(dialog);
   const request = new SipRequest(method, target.requestUri);
   const via = ourVia(options.via, options.branch);
   request.appendVia(via.text, via.via);
-  request.appendHeader('Max-Forwards', String(options.maxForwards ?? 70));
-  for (const route of target.routes) request.appendHeader('Route', route);
-  request.appendHeader('From', dialog.localUri); // 12.2.1.1: local URI and local tag
-  request.appendHeader('To', dialog.remoteUri); // 12.2.1.1: remote URI and remote tag
-  request.appendHeader('Call-ID', dialog.callId);
-  request.appendHeader('CSeq', `${seq} ${method}`);
+  eachHeadField(dialog, target.routes, method, seq, options, (name, value) => request.appendHeader(name, value));
   return request;
 }
 
@@ -168,11 +177,13 @@ export function createAckFor2xx(dialog: DialogRecord, inviteSeq: number, options
  */
 export function ackFor2xxText(dialog: DialogRecord, inviteSeq: number, options: AckOptions): string {
   const target = requestTarget(dialog);
-  let text = `ACK ${target.requestUri} SIP/2.0\r\nVia: ${ourVia(options.via, options.branch).text}\r\nMax-Forwards: ${options.maxForwards ?? 70}\r\n`;
-  for (const route of target.routes) text += `Route: ${route}\r\n`;
-  text += `From: ${dialog.localUri}\r\nTo: ${dialog.remoteUri}\r\nCall-ID: ${dialog.callId}\r\nCSeq: ${inviteSeq} ACK\r\n`;
-  for (const [name, value] of options.credentials ?? NO_CREDENTIALS) text += `${name}: ${value}\r\n`;
-  for (const [name, value] of options.extraHeaders ?? []) text += `${name}: ${value}\r\n`;
+  let text = `ACK ${target.requestUri} SIP/2.0\r\nVia: ${ourVia(options.via, options.branch).text}\r\n`;
+  const field = (name: string, value: string): void => {
+    text += `${name}: ${value}\r\n`;
+  };
+  eachHeadField(dialog, target.routes, 'ACK', inviteSeq, options, field);
+  for (const [name, value] of options.credentials ?? NO_CREDENTIALS) field(name, value);
+  for (const [name, value] of options.extraHeaders ?? []) field(name, value);
   const given = options.body;
   const body = given === undefined ? '' : typeof given === 'string' ? utf8AsLatin1(given) : toBuffer(given).toString('latin1');
   if (body.length > 0) {

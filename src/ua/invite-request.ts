@@ -26,22 +26,32 @@ export interface InviteAttempt {
   auth: readonly (readonly [string, string])[];
 }
 
+/**
+ * The fields of an INVITE after its Via, up to the options' own, one call of `field` each:
+ * Max-Forwards, From (`from`: with our tag), To, Call-ID, CSeq, Contact, the UA's Allow,
+ * Supported and User-Agent, Require for 100rel, the session timer's, the credentials. Shared by
+ * the message (buildInvite) and the text (writeInvite).
+ */
+function eachInviteField(ua: UserAgent, options: CallOptions, attempt: InviteAttempt, from: string, field: (name: string, value: string) => void): void {
+  field('Max-Forwards', '70');
+  field('From', from);
+  field('To', options.to ?? `<${options.uri}>`);
+  field('Call-ID', attempt.callId);
+  field('CSeq', `${attempt.seq} INVITE`);
+  field('Contact', `<${attempt.contact}>`);
+  for (const [n, v] of ua.standardHeaders()) field(n, v);
+  if (options.reliableProvisional === 'required') field('Require', '100rel');
+  if (ua.sessionTimer !== null && attempt.sessionExpires !== null) {
+    for (const [n, v] of requestHeaders(ua.sessionTimer, attempt.sessionExpires)) field(n, v);
+  }
+  for (const [n, v] of attempt.auth) field(n, v);
+}
+
 export function buildInvite(ua: UserAgent, destination: Destination, options: CallOptions, attempt: InviteAttempt): SipRequest {
   const inv = new SipRequest('INVITE', options.uri);
   const via = ourVia(ua.viaFor(destination), ua.transactions.newBranch());
   inv.appendVia(via.text, via.via);
-  inv.appendHeader('Max-Forwards', '70');
-  inv.appendHeader('From', `${options.from};tag=${attempt.fromTag}`);
-  inv.appendHeader('To', options.to ?? `<${options.uri}>`);
-  inv.appendHeader('Call-ID', attempt.callId);
-  inv.appendHeader('CSeq', `${attempt.seq} INVITE`);
-  inv.appendHeader('Contact', `<${attempt.contact}>`);
-  for (const [n, v] of ua.standardHeaders()) inv.appendHeader(n, v);
-  if (options.reliableProvisional === 'required') inv.appendHeader('Require', '100rel');
-  if (ua.sessionTimer !== null && attempt.sessionExpires !== null) {
-    for (const [n, v] of requestHeaders(ua.sessionTimer, attempt.sessionExpires)) inv.appendHeader(n, v);
-  }
-  for (const [n, v] of attempt.auth) inv.appendHeader(n, v);
+  eachInviteField(ua, options, attempt, `${options.from};tag=${attempt.fromTag}`, (name, value) => inv.appendHeader(name, value));
   addParts(inv, options);
   return inv;
 }
@@ -69,15 +79,12 @@ export interface WrittenInvite {
 export function writeInvite(ua: UserAgent, destination: Destination, options: CallOptions, attempt: InviteAttempt): WrittenInvite {
   const branch = ua.transactions.newBranch();
   const from = `${options.from};tag=${attempt.fromTag}`;
-  let text = `INVITE ${options.uri} SIP/2.0\r\nVia: ${ourVia(ua.viaFor(destination), branch).text}\r\nMax-Forwards: 70\r\nFrom: ${from}\r\nTo: ${options.to ?? `<${options.uri}>`}\r\nCall-ID: ${attempt.callId}\r\nCSeq: ${attempt.seq} INVITE\r\nContact: <${attempt.contact}>\r\n`;
-  for (const [n, v] of ua.standardHeaders()) text += `${n}: ${v}\r\n`;
-  if (options.reliableProvisional === 'required') text += 'Require: 100rel\r\n';
-  if (ua.sessionTimer !== null && attempt.sessionExpires !== null) {
-    for (const [n, v] of requestHeaders(ua.sessionTimer, attempt.sessionExpires)) text += `${n}: ${v}\r\n`;
-  }
+  let text = `INVITE ${options.uri} SIP/2.0\r\nVia: ${ourVia(ua.viaFor(destination), branch).text}\r\n`;
+  eachInviteField(ua, options, attempt, from, (name, value) => {
+    text += `${name}: ${value}\r\n`;
+  });
   const given = options.body;
   const body = given === undefined || given.length === 0 ? '' : typeof given === 'string' ? utf8AsLatin1(given) : given.toString('latin1');
-  for (const [n, v] of attempt.auth) text += `${n}: ${v}\r\n`;
   for (const [n, v] of options.headers ?? []) {
     // With a body, its Content-Type is the one written below (addParts sets it over any other).
     if (body === '' || n.toLowerCase() !== 'content-type') text += `${n}: ${v}\r\n`;
