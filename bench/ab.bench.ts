@@ -10,7 +10,10 @@
  * 1.05x in the next (rounds 0.82-1.13). 100 more objects kept per call read 1.06x.
  * The directory must sit inside the project so that its imports find node_modules.
  * Options: --base DIR (required), --rate N per build (default 600: both builds and their sipp
- * processes share the cores), --seconds N (default 10), --rounds N (default 5), --in-turn.
+ * processes share the cores), --seconds N (default 10), --rounds N (default 5), --in-turn,
+ * --base-flags "..." (node flags for the base only, after the launcher's: a change to
+ * scripts/sluice-node.sh is measured with the base given back the flags it had, e.g.
+ * "--allocation-site-pretenuring").
  */
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -25,6 +28,7 @@ const base = arg('--base', '');
 const rate = Number(arg('--rate', '600'));
 const seconds = Number(arg('--seconds', '10'));
 const rounds = Number(arg('--rounds', '5'));
+const baseFlags = arg('--base-flags', '').split(' ').filter((f) => f !== '');
 
 const baseEntry = base === '' ? '' : relative(root, join(resolve(base), 'cli', 'main.js'));
 if (base === '' || baseEntry.startsWith('..') || !existsSync(join(root, baseEntry))) {
@@ -41,7 +45,7 @@ if (!hasBinary('sipp')) {
 }
 
 const result = await runPaired({
-  contenders: [sluiceContender('base', baseEntry), sluiceContender('current')],
+  contenders: [sluiceContender('base', baseEntry, baseFlags), sluiceContender('current')],
   rate,
   seconds,
   rounds,
@@ -49,7 +53,7 @@ const result = await runPaired({
   simultaneous: !process.argv.includes('--in-turn'),
   log: (line) => process.stderr.write(`${line}\n`),
 });
-console.log(JSON.stringify({ bench: 'ab', base: baseEntry, node: process.version, ...result }, null, 2));
+console.log(JSON.stringify({ bench: 'ab', base: baseEntry, baseFlags, node: process.version, ...result }, null, 2));
 console.log(
   `current / base at ${rate} calls/s: ${result.ratio ?? '-'}x CPU per call (rounds: ${result.roundRatios.map((r) => r ?? '-').join(', ')}); ` +
     `medians: base ${result.medians.base ?? '-'}, current ${result.medians.current ?? '-'} CPU s per 1,000 calls`,

@@ -16,7 +16,11 @@
  * --instances N (default 1), --warm-up N (default 3), --node-flags "..." (extra node flags for
  * Sluice, after npm start's, which they override: "--max-semi-space-size=16" measures V8's default
  * young generation), --sip JSON (the configuration's sip section, e.g. '{"udpSendThread":false}'),
- * --cdrs (Sluice writes a CDR per call to a file, as an operator's would; by default it writes none).
+ * --cdrs (Sluice writes a CDR per call to a file, as an operator's would; by default it writes none),
+ * --call-ms N (length of each call, default 2000: the benchmark's), --gc (V8's --trace-gc-nvp read
+ * back: the bytes per call its young collections promoted to the old generation, and their count
+ * and main-thread pause per 1,000 calls; a call that ends before the next young collection should
+ * promote only what outlives it, the 64*T1 of its transactions).
  * Besides all of Sluice's CPU it prints its main thread's alone: one process's call rate ends
  * where that reaches a core.
  * Needs sipp and a built dist/ (the npm script builds it).
@@ -24,6 +28,7 @@
 import { hasBinary } from '../test/interop/harness/prereq.js';
 import { arg } from './lib/args.js';
 import { runAtFixedRate, sluiceBox, type FixedRateRun } from './lib/fixed-rate.js';
+import { GcTrace, type GcFigures } from './lib/gc-trace.js';
 
 const rate = Number(arg('--rate', '3000'));
 const seconds = Number(arg('--seconds', '15'));
@@ -33,6 +38,8 @@ const warmUpSeconds = Number(arg('--warm-up', '3'));
 const nodeFlags = arg('--node-flags', '').split(' ').filter((f) => f !== '');
 const sipJson = arg('--sip', '');
 const cdrs = process.argv.includes('--cdrs');
+const callMs = Number(arg('--call-ms', '2000'));
+const gc = process.argv.includes('--gc');
 let sip: Record<string, unknown> | undefined;
 try {
   sip = sipJson === '' ? undefined : (JSON.parse(sipJson) as Record<string, unknown>);
@@ -41,8 +48,8 @@ try {
   process.exit(2);
 }
 
-if (!(rate > 0 && rate <= 20_000 && seconds > 0 && seconds <= 120 && Number.isInteger(runs) && runs >= 1 && runs <= 10 && Number.isInteger(instances) && instances >= 1 && instances <= 4 && warmUpSeconds >= 0 && warmUpSeconds <= 30)) {
-  console.error('usage: at-rate.bench.ts [--rate 1..20000] [--seconds 1..120] [--runs 1..10] [--instances 1..4] [--warm-up 0..30] [--node-flags "..."] [--sip JSON] [--cdrs]');
+if (!(rate > 0 && rate <= 20_000 && seconds > 0 && seconds <= 120 && callMs >= 0 && callMs <= 60_000 && Number.isInteger(runs) && runs >= 1 && runs <= 10 && Number.isInteger(instances) && instances >= 1 && instances <= 4 && warmUpSeconds >= 0 && warmUpSeconds <= 30)) {
+  console.error('usage: at-rate.bench.ts [--rate 1..20000] [--seconds 1..120] [--runs 1..10] [--instances 1..4] [--warm-up 0..30] [--node-flags "..."] [--sip JSON] [--cdrs] [--call-ms 0..60000] [--gc]');
   process.exit(2);
 }
 if (!hasBinary('sipp')) {
@@ -50,11 +57,47 @@ if (!hasBinary('sipp')) {
   process.exit(0);
 }
 
-const once = (): Promise<FixedRateRun> => runAtFixedRate({ rate, seconds, boxes: instances, warmUpSeconds, start: sluiceBox(nodeFlags, sip, cdrs) });
+interface Run extends FixedRateRun {
+  gc?: GcFigures & { promotedKbPerCall: number; scavengesPer1000Calls: number; scavengePauseMsPer1000Calls: number };
+}
 
-const results: FixedRateRun[] = [];
+const once = async (): Promise<Run> => {
+  const traces: GcTrace[] = [];
+  const start = (trunk: number): ReturnType<ReturnType<typeof sluiceBox>> => {
+    if (!gc) return sluiceBox(nodeFlags, sip, cdrs)(trunk);
+    const trace = new GcTrace();
+    traces.push(trace);
+    return sluiceBox([...nodeFlags, '--trace-gc-nvp'], sip, cdrs, trace.write)(trunk);
+  };
+  const r: Run = await runAtFixedRate({
+    rate,
+    seconds,
+    boxes: instances,
+    warmUpSeconds,
+    callMs,
+    start,
+    onMeasure: async () => {
+      for (const t of traces) t.reset();
+    },
+  });
+  if (gc && r.successful > 0) {
+    const f = traces.map((t) => t.read()).reduce((a, b) => ({
+      scavenges: a.scavenges + b.scavenges,
+      fullCollections: a.fullCollections + b.fullCollections,
+      promotedBytes: a.promotedBytes + b.promotedBytes,
+      scavengePauseMs: a.scavengePauseMs + b.scavengePauseMs,
+      fullPauseMs: a.fullPauseMs + b.fullPauseMs,
+    }));
+    const per1000 = 1000 / r.successful;
+    r.gc = { ...f, promotedKbPerCall: round(f.promotedBytes / r.successful / 1024, 2), scavengesPer1000Calls: round(f.scavenges * per1000, 1), scavengePauseMsPer1000Calls: round(f.scavengePauseMs * per1000, 1) };
+  }
+  return r;
+};
+const round = (x: number, digits: number): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+const results: Run[] = [];
 for (let i = 0; i < runs; i++) results.push(await once());
-console.log(JSON.stringify({ bench: 'at-rate', node: process.version, rate, seconds, instances, nodeFlags, runs: results }, null, 2));
+console.log(JSON.stringify({ bench: 'at-rate', node: process.version, rate, seconds, callMs, instances, nodeFlags, runs: results }, null, 2));
 for (const r of results) {
   const split = instances > 1 ? ` (${instances} processes: ${r.perBox.join(', ')})` : '';
   console.log(
@@ -62,4 +105,10 @@ for (const r of results) {
       `${r.retransmissions} retransmissions, ${r.successful} calls, ${r.failed} failed; sipp used ${r.generatorCpuSecondsPer1000Calls} per 1,000 calls; ` +
       `datagrams dropped at full receive buffers: ${r.udpDrops.middleBoxes} at Sluice, ${r.udpDrops.generator} at sipp`,
   );
+  if (r.gc) {
+    console.log(
+      `  garbage collection (calls of ${callMs} ms): ${r.gc.promotedKbPerCall} KB promoted per call; ${r.gc.scavengesPer1000Calls} young collections per 1,000 calls, ` +
+        `${r.gc.scavengePauseMsPer1000Calls} ms of main-thread pause; ${r.gc.fullCollections} full collections (${round(r.gc.fullPauseMs, 1)} ms)`,
+    );
+  }
 }

@@ -33,9 +33,9 @@ const boxCpu = (b: MiddleBox): CpuSplit =>
 const boxMainCpu = (b: MiddleBox): number => pidsOf(b).reduce((n, pid) => n + mainThreadCpuSecondsOf(pid), 0);
 
 /** Starts Sluice (B2BUA, media direct), with extra node flags, as a middle box. */
-export function sluiceBox(nodeArgs: string[] = [], sip?: Record<string, unknown>, cdrs = false): (trunk: number) => Promise<MiddleBox> {
+export function sluiceBox(nodeArgs: string[] = [], sip?: Record<string, unknown>, cdrs = false, onStdout?: (chunk: string) => void): (trunk: number) => Promise<MiddleBox> {
   return async (trunk) => {
-    const s = await startSluice({ inside: await freePort('udp'), outside: await freePort('udp'), trunk, media: 'direct', nodeArgs, sip, cdrs });
+    const s = await startSluice({ inside: await freePort('udp'), outside: await freePort('udp'), trunk, media: 'direct', nodeArgs, sip, cdrs, onStdout });
     return { pid: s.pid, port: s.inside, stop: () => s.stop() };
   };
 }
@@ -60,6 +60,8 @@ export interface FixedRateOptions {
    * attached here sees only warm code. The run's figures are returned once it resolves too.
    */
   onMeasure?(boxes: readonly MiddleBox[]): Promise<void>;
+  /** Length of each call, sipp -d (default 2000 ms, the benchmark's). */
+  callMs?: number;
 }
 
 export interface FixedRateRun {
@@ -122,8 +124,8 @@ function watch(counter: () => number): { read(): number; stop(): void } {
   };
 }
 
-/** sipp uac-rr placing `seconds` of 2 s calls at `rate` through the box at 127.0.0.1:port. */
-const uacArgs = (port: number, rate: number, seconds: number): string[] => uacRrArgs(port, { rate, calls: Math.round(rate * seconds), callMs: 2_000 });
+/** sipp uac-rr placing `seconds` of calls (2 s by default) at `rate` through the box at 127.0.0.1:port. */
+const uacArgs = (port: number, rate: number, seconds: number, callMs = 2_000): string[] => uacRrArgs(port, { rate, calls: Math.round(rate * seconds), callMs });
 
 /** One run on fresh middle boxes (warmed up, see warmUpSeconds) and a fresh sipp uas; everything started is stopped. */
 export async function runAtFixedRate(o: FixedRateOptions): Promise<FixedRateRun> {
@@ -135,7 +137,7 @@ export async function runAtFixedRate(o: FixedRateOptions): Promise<FixedRateRun>
   try {
     for (let i = 0; i < boxCount; i++) boxes.push(await o.start(trunk));
     const warmUp = o.warmUpSeconds ?? 3;
-    if (warmUp > 0) await Promise.all(boxes.map((b) => runSipp({ args: uacArgs(b.port, share, warmUp), timeoutMs: (warmUp + 30) * 1_000 })));
+    if (warmUp > 0) await Promise.all(boxes.map((b) => runSipp({ args: uacArgs(b.port, share, warmUp, o.callMs), timeoutMs: (warmUp + 30) * 1_000 + (o.callMs ?? 2_000) })));
     const before = boxes.map(boxCpu);
     const mainBefore = boxes.map(boxMainCpu);
     const boxDrops = boxes.map((b) => watch(() => udpDropsOf(pidsOf(b))));
@@ -144,8 +146,8 @@ export async function runAtFixedRate(o: FixedRateOptions): Promise<FixedRateRun>
     for (const b of boxes) {
       uacs.push(
         await startSipp({
-          args: uacArgs(b.port, share, o.seconds),
-          timeoutMs: (o.seconds + 60) * 1_000,
+          args: uacArgs(b.port, share, o.seconds, o.callMs),
+          timeoutMs: (o.seconds + 60) * 1_000 + (o.callMs ?? 2_000),
         }),
       );
     }

@@ -38,6 +38,8 @@ export interface SluiceBenchOptions {
   sip?: Record<string, unknown>;
   /** Write a CDR per call (calls.cdrFile, in the temp dir), as an operator's Sluice would; default none. */
   cdrs?: boolean;
+  /** Sluice's stdout once it has started (its logs, and V8's traces where nodeArgs ask for them); dropped without. */
+  onStdout?: (chunk: string) => void;
 }
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -110,7 +112,10 @@ export async function startSluice(opts: SluiceBenchOptions): Promise<SluiceUnder
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-  child.stdout.resume();
+  if (opts.onStdout !== undefined) {
+    child.stdout.setEncoding('latin1');
+    child.stdout.on('data', opts.onStdout);
+  } else child.stdout.resume();
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) await terminate(child.pid!, exited);
     rmSync(dir, { recursive: true, force: true });

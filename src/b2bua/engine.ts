@@ -4,6 +4,7 @@
  * Call and every REGISTER reaches the registrar of its realm.
  */
 import { readFileSync } from 'node:fs';
+import { BoxedMap } from '../boxed-map.js';
 import type { Clock } from '../clock.js';
 import type { CallsConfig, RealmConfig, SluiceConfig } from '../config/types.js';
 import { MediaRelay } from '../media/index.js';
@@ -54,7 +55,7 @@ export class Engine implements CallContext {
   private readonly dialplan: Dialplan;
   private readonly registrars: Map<string, Registrar>;
   private readonly overload: OverloadGuard | undefined;
-  private readonly active = new Map<string, Call>();
+  private readonly active = new BoxedMap<string, Call>();
 
   constructor(parts: EngineParts) {
     const { config } = parts;

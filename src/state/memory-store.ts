@@ -10,6 +10,7 @@
  * Records should hold strings of their own (sip/bytes.ts, ownString): one cut from a parsed
  * message would keep that message's text as long as the record.
  */
+import { BoxedMap } from '../boxed-map.js';
 import { SystemClock, type Clock, type TimerHandle } from '../clock.js';
 import { StoreError, StoreErrorCode } from './errors.js';
 import { assertTtl, copyPlainData } from './plain-data.js';
@@ -78,7 +79,7 @@ export class MemoryStore implements Store {
   readonly shared: boolean;
   private readonly clock: Clock;
   private readonly sweepMs: number;
-  private readonly kinds = new Map<RecordKind, Map<string, Entry>>();
+  private readonly kinds = new Map<RecordKind, BoxedMap<string, Entry>>();
   private sweepTimer: TimerHandle | null = null;
   private closed = false;
 
@@ -135,7 +136,7 @@ export class MemoryStore implements Store {
     if (table === undefined) return [];
     const now = this.clock.wallNow();
     const out: { key: string; value: T }[] = [];
-    for (const [key, entry] of table) {
+    for (const [key, entry] of table.entries()) {
       if (!key.startsWith(prefix)) continue;
       if (expired(entry, now)) table.delete(key);
       else out.push({ key, value: valueOf<T>(entry) });
@@ -161,9 +162,9 @@ export class MemoryStore implements Store {
     if (this.closed) throw new StoreError(StoreErrorCode.closed, 'The store is closed: the process is shutting down, or a stale reference was kept');
   }
 
-  private table(kind: RecordKind): Map<string, Entry> {
+  private table(kind: RecordKind): BoxedMap<string, Entry> {
     let t = this.kinds.get(kind);
-    if (t === undefined) this.kinds.set(kind, (t = new Map()));
+    if (t === undefined) this.kinds.set(kind, (t = new BoxedMap()));
     return t;
   }
 
@@ -193,7 +194,7 @@ export class MemoryStore implements Store {
     const now = this.clock.wallNow();
     let pending = false;
     for (const table of this.kinds.values()) {
-      for (const [key, entry] of table) {
+      for (const [key, entry] of table.entries()) {
         if (expired(entry, now)) table.delete(key);
         else if (entry.expiresAt !== null) pending = true;
       }

@@ -3,6 +3,7 @@
  * delivers (17.1.3, 17.2.3), makes server transactions for new requests and hands what no
  * transaction absorbs to the core. Pure: time from the injected clock, I/O through the port.
  */
+import { BoxedMap } from '../boxed-map.js';
 import type { Clock } from '../clock.js';
 import type { SipRequest, SipResponse } from '../sip/index.js';
 import { createBranchFactory, counterIdSource, type BranchFactory, type IdSource } from './branch.js';
@@ -69,11 +70,11 @@ export class TransactionLayer {
   private readonly unreliableTimers: TimerValues;
   private readonly host: TransactionHost;
   /** 17.1.3 key -> client transaction. */
-  private readonly clients = new Map<string, ClientTransaction>();
+  private readonly clients = new BoxedMap<string, ClientTransaction>();
   /** 17.2.3 key (RFC 3261 branch) -> server transaction. */
-  private readonly servers = new Map<string, ServerTransaction>();
+  private readonly servers = new BoxedMap<string, ServerTransaction>();
   /** 17.2.3 RFC 2543 key -> server transaction. */
-  private readonly legacy = new Map<string, ServerTransaction>();
+  private readonly legacy = new BoxedMap<string, ServerTransaction>();
   /** One queue per wait duration (linger.ts): a handful per layer (D, I/K, J/L/M). */
   private readonly lingerQueues = new Map<number, LingerQueue>();
   private readonly _counts: TransactionCounts = { inviteClient: 0, nonInviteClient: 0, inviteServer: 0, nonInviteServer: 0 };
@@ -253,7 +254,7 @@ export class TransactionLayer {
   /** Ends every transaction at once, without callbacks, and clears every timer. */
   dispose(): void {
     for (const map of [this.clients, this.servers, this.legacy]) {
-      for (const tx of [...map.values()]) tx.dispose();
+      for (const tx of map.values()) tx.dispose();
       map.clear();
     }
   }

@@ -12,6 +12,7 @@
  *   A retransmitted final finds nothing and is counted a stray response: the transaction's Timer
  *   K (17.1.2.2) would only have absorbed it, sending nothing either.
  */
+import { BoxedMap } from '../boxed-map.js';
 import type { TimerHandle } from '../clock.js';
 import { dialogKeyOfIncomingRequest } from '../dialog/index.js';
 import { createResponse, latin1Bytes, ownString, responseText, serializeMessage, type SipRequest, type SipResponse } from '../sip/index.js';
@@ -106,8 +107,8 @@ class PlacedBye {
 }
 
 export class LeanByes {
-  private readonly answered = new Map<string, AnsweredBye>();
-  private readonly placed = new Map<string, PlacedBye>();
+  private readonly answered = new BoxedMap<string, AnsweredBye>();
+  private readonly placed = new BoxedMap<string, PlacedBye>();
   private readonly queue: LingerQueue;
 
   constructor(

@@ -13,6 +13,7 @@
  * take the general path, which answers 420 or sends reliable provisionals). A call we place takes
  * it when its next hop is a numeric UDP address and it does not require 100rel.
  */
+import { BoxedMap } from '../boxed-map.js';
 import { createResponse, ownString, type SipRequest, type SipResponse } from '../sip/index.js';
 import { isRfc3261Branch, LingerQueue, responseKey, serverKey, type Destination, type Lingering, type MessageSource, type TransactionStats } from '../transaction/index.js';
 import { LeanIncomingCall, type LeanIncomingTable } from './lean-incoming-call.js';
@@ -52,11 +53,11 @@ class AnsweredInvite implements Lingering {
 }
 
 export class LeanInvites implements LeanIncomingTable, LeanOutgoingTable {
-  private readonly incoming = new Map<string, LeanIncomingCall | AnsweredInvite>();
-  private readonly outgoing = new Map<string, LeanOutgoingCall | PlacedInvite>();
+  private readonly incoming = new BoxedMap<string, LeanIncomingCall | AnsweredInvite>();
+  private readonly outgoing = new BoxedMap<string, LeanOutgoingCall | PlacedInvite>();
   /** Calls without their final yet, by Call-ID: where a request in an early dialog looks. */
-  private readonly ringing = new Map<string, LeanIncomingCall>();
-  private readonly placing = new Map<string, LeanOutgoingCall>();
+  private readonly ringing = new BoxedMap<string, LeanIncomingCall>();
+  private readonly placing = new BoxedMap<string, LeanOutgoingCall>();
   private readonly queue: LingerQueue;
 
   constructor(private readonly ua: UserAgent) {

@@ -5,6 +5,7 @@
  * the rest to the application or to RFC defaults. It also sends requests: outside a dialog with
  * digest retries, and for calls through OutgoingCall.
  */
+import { BoxedMap } from '../boxed-map.js';
 import type { Clock } from '../clock.js';
 import { dialogKeyOfIncomingRequest, type ViaSpec } from '../dialog/index.js';
 import { createResponse, isSipUri, parseUri, SipRequest, type SipResponse } from '../sip/index.js';
@@ -60,11 +61,11 @@ export class UserAgent implements TransactionCore {
   /** Allow, Supported and User-Agent, made once (see standardHeaders). */
   private standard: readonly (readonly [string, string])[] | undefined;
   private readonly options: UaOptions;
-  private readonly sessions = new Map<string, Session>();
+  private readonly sessions = new BoxedMap<string, Session>();
   /** Numeric hosts of the URIs it sends to, one string each (transport/addresses.ts). */
   private readonly addresses = new AddressTable(1024);
   /** Incoming INVITEs not yet answered finally, by server transaction. */
-  private readonly pendingCalls = new Map<InviteServerTransaction, IncomingCall>();
+  private readonly pendingCalls = new BoxedMap<InviteServerTransaction, IncomingCall>();
   /** The lean path of the common call (lean-invites.ts, lean-byes.ts), where UaOptions.lean asks for it. */
   private readonly lean: LeanInvites | null;
   private readonly leanByes: LeanByes | null;

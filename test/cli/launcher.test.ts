@@ -32,14 +32,14 @@ describe('the launcher', () => {
 
   it("gives Node Sluice's flags, two glibc arenas, and jemalloc where it is installed", () => {
     const r = launched();
-    expect(r.argv).toEqual(['--max-semi-space-size=64', '--expose-gc']);
+    expect(r.argv).toEqual(['--max-semi-space-size=64', '--expose-gc', '--no-allocation-site-pretenuring']);
     expect(r.arenas).toBe('2');
     expect(r.allocator).toBe(jemalloc === '' ? 'system' : 'jemalloc');
   });
 
   it('keeps the C library malloc with SLUICE_ALLOCATOR=system, and adds SLUICE_NODE_FLAGS after its own', () => {
     const r = launched({ SLUICE_ALLOCATOR: 'system', SLUICE_NODE_FLAGS: '--max-semi-space-size=16 --stack-size=900', MALLOC_ARENA_MAX: '4' });
-    expect(r.argv).toEqual(['--max-semi-space-size=64', '--expose-gc', '--max-semi-space-size=16', '--stack-size=900']);
+    expect(r.argv).toEqual(['--max-semi-space-size=64', '--expose-gc', '--no-allocation-site-pretenuring', '--max-semi-space-size=16', '--stack-size=900']);
     expect(r.arenas).toBe('4');
     expect(r.allocator).toBe('system');
   });
