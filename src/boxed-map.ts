@@ -9,12 +9,14 @@
  * collection, still pointing at every entry it held, and the young-generation collector keeps
  * alive whatever an old object points at, dead or not. So a call's session, transaction or BYE
  * that was in such a table when it was replaced is copied out of the young generation, and with it
- * everything it reaches, although the call ended milliseconds later. Measured on the B2BUA at
- * 2,000 calls/s (.scratch/promo.ts, V8's --trace-gc-nvp): 11-12 KB promoted per 20 ms call, where
- * the calls' own records that outlive them come to about 3 KB; with the lean BYEs alone in boxes
- * the UAC leg went from 6.0 to 2.8 KB (a Map of ~100 live entries replacing values of 5 KB: every
- * value promoted, bench-free repro in the closing note of session 26). A replaced table now keeps
+ * everything it reaches, although the call ended milliseconds later. A replaced table now keeps
  * only empty boxes alive.
+ *
+ * Measured (`npm run bench:at-rate -- --rate 3000 --gc --call-ms 20`): 12-13 KB promoted per 20 ms
+ * call with Maps, 3 KB with these boxes and the launcher's flags (scripts/sluice-node.sh: without
+ * allocation-site pretenuring, which left the same kind of dead old objects), about what a call
+ * leaves for 64*T1 (its transactions' stand-ins). With the lean BYEs' table alone boxed, a bare
+ * UAC leg went from 6.0 to 2.8 KB per call.
  *
  * Only what these tables use is here: get, has, set, delete, size, values, entries, clear.
  */
