@@ -20,7 +20,9 @@
  * --call-ms N (length of each call, default 2000: the benchmark's), --gc (V8's --trace-gc-nvp read
  * back: the bytes per call its young collections promoted to the old generation, and their count
  * and main-thread pause per 1,000 calls; a call that ends before the next young collection should
- * promote only what outlives it, the 64*T1 of its transactions).
+ * promote only what outlives it, the 64*T1 of its transactions), --media anchor (Sluice anchors
+ * each call's media in its relay, as its default configuration does; sipp sends no RTP, so this
+ * measures the streams' setup and teardown, not forwarding; default direct, the benchmark's).
  * Besides all of Sluice's CPU it prints its main thread's alone: one process's call rate ends
  * where that reaches a core.
  * Needs sipp and a built dist/ (the npm script builds it).
@@ -40,6 +42,7 @@ const sipJson = arg('--sip', '');
 const cdrs = process.argv.includes('--cdrs');
 const callMs = Number(arg('--call-ms', '2000'));
 const gc = process.argv.includes('--gc');
+const media = arg('--media', 'direct') === 'anchor' ? 'anchor' : 'direct';
 let sip: Record<string, unknown> | undefined;
 try {
   sip = sipJson === '' ? undefined : (JSON.parse(sipJson) as Record<string, unknown>);
@@ -49,7 +52,7 @@ try {
 }
 
 if (!(rate > 0 && rate <= 20_000 && seconds > 0 && seconds <= 120 && callMs >= 0 && callMs <= 60_000 && Number.isInteger(runs) && runs >= 1 && runs <= 10 && Number.isInteger(instances) && instances >= 1 && instances <= 4 && warmUpSeconds >= 0 && warmUpSeconds <= 30)) {
-  console.error('usage: at-rate.bench.ts [--rate 1..20000] [--seconds 1..120] [--runs 1..10] [--instances 1..4] [--warm-up 0..30] [--node-flags "..."] [--sip JSON] [--cdrs] [--call-ms 0..60000] [--gc]');
+  console.error('usage: at-rate.bench.ts [--rate 1..20000] [--seconds 1..120] [--runs 1..10] [--instances 1..4] [--warm-up 0..30] [--node-flags "..."] [--sip JSON] [--cdrs] [--call-ms 0..60000] [--gc] [--media anchor|direct]');
   process.exit(2);
 }
 if (!hasBinary('sipp')) {
@@ -64,10 +67,10 @@ interface Run extends FixedRateRun {
 const once = async (): Promise<Run> => {
   const traces: GcTrace[] = [];
   const start = (trunk: number): ReturnType<ReturnType<typeof sluiceBox>> => {
-    if (!gc) return sluiceBox(nodeFlags, sip, cdrs)(trunk);
+    if (!gc) return sluiceBox(nodeFlags, sip, cdrs, undefined, media)(trunk);
     const trace = new GcTrace();
     traces.push(trace);
-    return sluiceBox([...nodeFlags, '--trace-gc-nvp'], sip, cdrs, trace.write)(trunk);
+    return sluiceBox([...nodeFlags, '--trace-gc-nvp'], sip, cdrs, trace.write, media)(trunk);
   };
   const r: Run = await runAtFixedRate({
     rate,
@@ -97,7 +100,7 @@ const round = (x: number, digits: number): number => Math.round(x * 10 ** digits
 
 const results: Run[] = [];
 for (let i = 0; i < runs; i++) results.push(await once());
-console.log(JSON.stringify({ bench: 'at-rate', node: process.version, rate, seconds, callMs, instances, nodeFlags, runs: results }, null, 2));
+console.log(JSON.stringify({ bench: 'at-rate', node: process.version, rate, seconds, callMs, media, instances, nodeFlags, runs: results }, null, 2));
 for (const r of results) {
   const split = instances > 1 ? ` (${instances} processes: ${r.perBox.join(', ')})` : '';
   console.log(

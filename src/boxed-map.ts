@@ -1,7 +1,8 @@
 /**
  * A Map for the tables whose entries come and go with calls and transactions (the UA's sessions,
- * the lean INVITEs and BYEs, the transaction layer, the active calls, the in-memory store): each
- * value sits in a box of its own, and delete() empties the box before the entry goes.
+ * the lean INVITEs and BYEs, the transaction layer, the active calls, the in-memory store, the
+ * media relay's streams): each value sits in a box of its own, and delete() empties the box before
+ * the entry goes.
  *
  * Why: V8 keeps a Map's entries in a hash table that it replaces when it grows, shrinks or drops
  * deleted entries, and for a Map that has lived a while (every one of these tables) it allocates

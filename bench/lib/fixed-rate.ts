@@ -33,9 +33,9 @@ const boxCpu = (b: MiddleBox): CpuSplit =>
 const boxMainCpu = (b: MiddleBox): number => pidsOf(b).reduce((n, pid) => n + mainThreadCpuSecondsOf(pid), 0);
 
 /** Starts Sluice (B2BUA, media direct), with extra node flags, as a middle box. */
-export function sluiceBox(nodeArgs: string[] = [], sip?: Record<string, unknown>, cdrs = false, onStdout?: (chunk: string) => void): (trunk: number) => Promise<MiddleBox> {
+export function sluiceBox(nodeArgs: string[] = [], sip?: Record<string, unknown>, cdrs = false, onStdout?: (chunk: string) => void, media: 'direct' | 'anchor' = 'direct'): (trunk: number) => Promise<MiddleBox> {
   return async (trunk) => {
-    const s = await startSluice({ inside: await freePort('udp'), outside: await freePort('udp'), trunk, media: 'direct', nodeArgs, sip, cdrs, onStdout });
+    const s = await startSluice({ inside: await freePort('udp'), outside: await freePort('udp'), trunk, media, nodeArgs, sip, cdrs, onStdout });
     return { pid: s.pid, port: s.inside, stop: () => s.stop() };
   };
 }

@@ -1,3 +1,4 @@
+import { BoxedMap } from '../boxed-map.js';
 import { SystemClock, type Clock } from '../clock.js';
 import { silentLogger, type Logger } from '../observability/logger.js';
 import { LocalBackend, type Backend } from './backend.js';
@@ -46,7 +47,7 @@ const RESTART_WINDOW_MS = 60_000;
  */
 export class MediaRelay {
   private readonly pools = new Map<string, PortPool>();
-  private readonly streams = new Map<string, RelayStream>();
+  private readonly streams = new BoxedMap<string, RelayStream>();
   /** Ids being opened: a second open() of the same id must not race the first. */
   private readonly opening = new Set<string>();
   /** Opens and closes under way, awaited by close(). */
