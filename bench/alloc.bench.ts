@@ -11,7 +11,11 @@
  * pairs at 3,000 calls/s), and with no young generation at all CPU per call stayed the same
  * (bench/lib/sluice.ts). Calls of 2 s from `sipp -sn uac` through the B2BUA (media direct)
  * to `sipp -sn uas`, the engine in this process, sampled with V8's sampling heap profiler; each
- * site is the innermost function of Sluice's own code on the allocating stack.
+ * site is the innermost function of Sluice's own code on the allocating stack. "Promoted" here is
+ * what the profiler saw collected by a full collection or still alive, which takes in the young
+ * objects that were garbage when a full collection ran: it overstates V8's own count (19.5 KB per
+ * call where --trace-gc-nvp said 12-13 in session 26). For that count, with the process as
+ * `npm start` runs it, see `npm run bench:at-rate -- --gc`; the sites here still say where.
  * Options: --rate N calls/s (default 2000), --seconds N per pass (default 8), --top N sites (default 12).
  */
 import { Session } from 'node:inspector/promises';
