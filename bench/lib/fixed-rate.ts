@@ -32,7 +32,7 @@ const boxCpu = (b: MiddleBox): CpuSplit =>
 /** Each process's first thread: a Node box's event loop, or every Kamailio process (each has one thread). */
 const boxMainCpu = (b: MiddleBox): number => pidsOf(b).reduce((n, pid) => n + mainThreadCpuSecondsOf(pid), 0);
 
-/** Starts Sluice (B2BUA, media direct), with extra node flags, as a middle box. */
+/** Starts Sluice (B2BUA, media direct unless asked to anchor it), with extra node flags, as a middle box; `onStdout` gets its stdout once started. */
 export function sluiceBox(nodeArgs: string[] = [], sip?: Record<string, unknown>, cdrs = false, onStdout?: (chunk: string) => void, media: 'direct' | 'anchor' = 'direct'): (trunk: number) => Promise<MiddleBox> {
   return async (trunk) => {
     const s = await startSluice({ inside: await freePort('udp'), outside: await freePort('udp'), trunk, media, nodeArgs, sip, cdrs, onStdout });
