@@ -29,7 +29,7 @@
  */
 import { hasBinary } from '../test/interop/harness/prereq.js';
 import { arg } from './lib/args.js';
-import { runAtFixedRate, sluiceBox, type FixedRateRun } from './lib/fixed-rate.js';
+import { runAtFixedRate, sluiceBox, type FixedRateRun, type MiddleBox } from './lib/fixed-rate.js';
 import { GcTrace, type GcFigures } from './lib/gc-trace.js';
 
 const rate = Number(arg('--rate', '3000'));
@@ -66,7 +66,7 @@ interface Run extends FixedRateRun {
 
 const once = async (): Promise<Run> => {
   const traces: GcTrace[] = [];
-  const start = (trunk: number): ReturnType<ReturnType<typeof sluiceBox>> => {
+  const start = (trunk: number): Promise<MiddleBox> => {
     if (!gc) return sluiceBox(nodeFlags, sip, cdrs, undefined, media)(trunk);
     const trace = new GcTrace();
     traces.push(trace);

@@ -12,8 +12,9 @@
 # - No allocation-site pretenuring: V8 would allocate in the old generation the objects of every
 #   site whose objects outlived a collection or two (a call's records, its dialogs), and those
 #   of a short call then die there, keeping what they point at alive through every young
-#   collection until the next full one. Side by side, one build, 2 s calls
-#   (.scratch/ab-flags.ts): 0.88x the CPU per call at 1,500 calls/s, 0.87x at 3,000.
+#   collection until the next full one. Two Sluices of one build side by side, 2 s calls, one
+#   given --allocation-site-pretenuring back (bench/lib/paired-rate.ts, as bench:ab runs it):
+#   0.87-0.91x the CPU per call at 1,500 and 3,000 calls/s.
 # SLUICE_NODE_FLAGS adds node flags after these (a repeated V8 flag takes the last value), and
 # SLUICE_NODE names the node binary (default: node on PATH). exec keeps this process's PID.
 if [ "${SLUICE_ALLOCATOR:-jemalloc}" != system ]; then

@@ -56,18 +56,14 @@ export class BoxedMap<K, V> {
     return this.map.delete(key);
   }
 
-  /** The values, as an array (a copy: deleting while iterating it is safe). */
-  values(): V[] {
-    const out: V[] = [];
-    for (const box of this.map.values()) out.push(box.value as V);
-    return out;
+  /** The values, live like a Map's iterator (an entry deleted meanwhile is skipped, as there). */
+  *values(): IterableIterator<V> {
+    for (const box of this.map.values()) yield box.value as V;
   }
 
-  /** The entries, as an array (a copy, like values()). */
-  entries(): [K, V][] {
-    const out: [K, V][] = [];
-    for (const [key, box] of this.map) out.push([key, box.value as V]);
-    return out;
+  /** The entries, live like values(). */
+  *entries(): IterableIterator<[K, V]> {
+    for (const [key, box] of this.map) yield [key, box.value as V];
   }
 
   clear(): void {

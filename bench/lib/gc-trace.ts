@@ -14,7 +14,8 @@ export interface GcFigures {
   fullPauseMs: number;
 }
 
-const NUMBER = (line: string, name: string): number => {
+/** The number after ` name=` in a trace line, 0 where the line has none. */
+const numberAfter = (line: string, name: string): number => {
   const at = line.indexOf(` ${name}=`);
   if (at < 0) return 0;
   return Number.parseFloat(line.slice(at + name.length + 2));
@@ -49,11 +50,11 @@ export class GcTrace {
     const f = this.figures;
     if (line.includes(' gc=s ')) {
       f.scavenges++;
-      f.promotedBytes += NUMBER(line, 'promoted');
-      f.scavengePauseMs += NUMBER(line, 'pause');
+      f.promotedBytes += numberAfter(line, 'promoted');
+      f.scavengePauseMs += numberAfter(line, 'pause');
     } else if (line.includes(' gc=mc ')) {
       f.fullCollections++;
-      f.fullPauseMs += NUMBER(line, 'pause');
+      f.fullPauseMs += numberAfter(line, 'pause');
     }
   }
 }

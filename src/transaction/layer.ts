@@ -254,7 +254,7 @@ export class TransactionLayer {
   /** Ends every transaction at once, without callbacks, and clears every timer. */
   dispose(): void {
     for (const map of [this.clients, this.servers, this.legacy]) {
-      for (const tx of map.values()) tx.dispose();
+      for (const tx of [...map.values()]) tx.dispose();
       map.clear();
     }
   }
