@@ -13,7 +13,8 @@
  * processes share the cores), --seconds N (default 10), --rounds N (default 5), --in-turn,
  * --base-flags "..." (node flags for the base only, after the launcher's: a change to
  * scripts/sluice-node.sh is measured with the base given back the flags it had, e.g.
- * "--allocation-site-pretenuring").
+ * "--allocation-site-pretenuring"), --base-sip JSON (the base's `sip` configuration section: with
+ * --base dist, one build against itself with a setting changed, e.g. '{"udpBatchReceive":false}').
  */
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -29,6 +30,14 @@ const rate = Number(arg('--rate', '600'));
 const seconds = Number(arg('--seconds', '10'));
 const rounds = Number(arg('--rounds', '5'));
 const baseFlags = arg('--base-flags', '').split(' ').filter((f) => f !== '');
+const baseSipText = arg('--base-sip', '');
+let baseSip: Record<string, unknown> | undefined;
+try {
+  baseSip = baseSipText === '' ? undefined : (JSON.parse(baseSipText) as Record<string, unknown>);
+} catch {
+  console.error(`--base-sip: not JSON: ${baseSipText}`);
+  process.exit(2);
+}
 
 const baseEntry = base === '' ? '' : relative(root, join(resolve(base), 'cli', 'main.js'));
 if (base === '' || baseEntry.startsWith('..') || !existsSync(join(root, baseEntry))) {
@@ -45,7 +54,7 @@ if (!hasBinary('sipp')) {
 }
 
 const result = await runPaired({
-  contenders: [sluiceContender('base', baseEntry, baseFlags), sluiceContender('current')],
+  contenders: [sluiceContender('base', baseEntry, baseFlags, baseSip), sluiceContender('current')],
   rate,
   seconds,
   rounds,
@@ -53,7 +62,7 @@ const result = await runPaired({
   simultaneous: !process.argv.includes('--in-turn'),
   log: (line) => process.stderr.write(`${line}\n`),
 });
-console.log(JSON.stringify({ bench: 'ab', base: baseEntry, baseFlags, node: process.version, ...result }, null, 2));
+console.log(JSON.stringify({ bench: 'ab', base: baseEntry, baseFlags, baseSip, node: process.version, ...result }, null, 2));
 console.log(
   `current / base at ${rate} calls/s: ${result.ratio ?? '-'}x CPU per call (rounds: ${result.roundRatios.map((r) => r ?? '-').join(', ')}); ` +
     `medians: base ${result.medians.base ?? '-'}, current ${result.medians.current ?? '-'} CPU s per 1,000 calls`,

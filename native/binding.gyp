@@ -8,7 +8,7 @@
     },
     {
       "target_name": "sluice_sip",
-      "sources": ["sip-send.c"],
+      "sources": ["sip-send.c", "sip-recv.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fvisibility=hidden", "-pthread"],
       "ldflags": ["-pthread"],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"]

@@ -24,6 +24,7 @@
 #include <uv.h>
 
 #include "napi-util.h"
+#include "sip-recv.h"
 
 #define CHUNK 64
 #define ERRORS 256
@@ -474,5 +475,6 @@ NAPI_MODULE_INIT() {
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  sip_recv_register(env, exports);
   return exports;
 }

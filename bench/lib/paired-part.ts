@@ -37,11 +37,11 @@ const kamailioPlain: PairedContender = {
 };
 
 /** Sluice (B2BUA, media direct) as a contender; `entry` picks the build (bench:ab), default dist/. */
-export function sluiceContender(name: string, entry?: string, nodeArgs: readonly string[] = []): PairedContender {
+export function sluiceContender(name: string, entry?: string, nodeArgs: readonly string[] = [], sip?: Record<string, unknown>): PairedContender {
   return {
     name,
     async start(trunk) {
-      const s = await startSluice({ inside: await freePort('udp'), outside: await freePort('udp'), trunk, media: 'direct', nodeArgs: [...nodeArgs], ...(entry === undefined ? {} : { entry }) });
+      const s = await startSluice({ inside: await freePort('udp'), outside: await freePort('udp'), trunk, media: 'direct', nodeArgs: [...nodeArgs], ...(entry === undefined ? {} : { entry }), ...(sip === undefined ? {} : { sip }) });
       return { port: s.inside, pids: () => [s.pid], stop: () => s.stop() };
     },
   };

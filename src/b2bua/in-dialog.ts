@@ -6,7 +6,7 @@ import type { Side } from '../media/index.js';
 import type { Logger } from '../observability/logger.js';
 import { SdpParseError } from '../sdp/index.js';
 import type { SipRequest } from '../sip/index.js';
-import type { IncomingOffer, IncomingRequest, Session } from '../ua/index.js';
+import { UaError, UaErrorCode, type IncomingOffer, type IncomingRequest, type Session } from '../ua/index.js';
 import { MediaRefused, MediaUnavailable, type MediaPlan } from './media-plan.js';
 
 const PASS_THROUGH = new Set(['INFO', 'MESSAGE', 'OPTIONS', 'NOTIFY']);
@@ -33,7 +33,8 @@ export async function reoffer(call: BridgedLegs, from: Side, offer: IncomingOffe
   const other = call.sessions[from === 'a' ? 'b' : 'a'];
   const mine = call.sessions[from];
   const usable = other?.state === 'confirmed' || (other?.state === 'early' && offer.method === 'UPDATE');
-  if (other === undefined || mine === undefined || !usable) {
+  // An offer of the far party's own still open there is glare too, across the B2BUA (14.2).
+  if (other === undefined || mine === undefined || !usable || other.offerPending(offer.method === 'UPDATE' ? 'UPDATE' : 'INVITE')) {
     offer.reject(491);
     return;
   }
@@ -57,6 +58,11 @@ export async function reoffer(call: BridgedLegs, from: Side, offer: IncomingOffe
       offer.reject(response.status >= 300 ? response.status : 500);
     }
   } catch (err) {
+    // The far party's offer arrived while this one's SDP was being bridged: glare, as above.
+    if (err instanceof UaError && err.code === UaErrorCode.pending) {
+      offer.reject(491);
+      return;
+    }
     call.log.warn({ err, call: call.id }, 're-offer failed');
     offer.reject(err instanceof MediaUnavailable || err instanceof MediaRefused || err instanceof SdpParseError ? 488 : 500);
   }
@@ -69,6 +75,7 @@ export async function reoffer(call: BridgedLegs, from: Side, offer: IncomingOffe
  * not change, so media keeps flowing whatever this party answers.
  */
 async function offerlessReinvite(call: BridgedLegs, from: Side, offer: IncomingOffer, other: Session): Promise<void> {
+  // offerPending was false a moment ago (reoffer), and nothing was awaited since.
   const response = await other.reinvite(undefined, { retryGlare: false });
   if (response.status < 200 || response.status >= 300 || other.record.remoteSdp === null) {
     offer.reject(response.status >= 300 ? response.status : 500);

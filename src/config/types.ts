@@ -28,6 +28,12 @@ export interface SipConfig {
    */
   udpSendThread: boolean;
   /**
+   * UDP datagrams are read a batch at a time (recvmmsg) by the same addon, one callback per batch
+   * (transport/native-recv.ts); where it could not be built, or with false, one at a time by
+   * node:dgram. Default true.
+   */
+  udpBatchReceive: boolean;
+  /**
    * INVITEs over UDP that can only be the common call (no Require header) are answered and placed,
    * and the BYEs of their sessions sent and answered, on the UA core's lean path
    * (ua/lean-invites.ts, ua/lean-byes.ts): no transaction objects, messages written as text, no

@@ -1,4 +1,3 @@
-import type { RemoteInfo } from 'node:dgram';
 import { connect as netConnect, createServer as createNetServer, isIPv6, type Server, type Socket } from 'node:net';
 import { connect as tlsConnect, createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from '../observability/logger.js';
@@ -15,6 +14,7 @@ import { completeLimits, type ParseLimits } from '../sip/limits.js';
 import { AddressTable } from './addresses.js';
 import { StreamConnection, type ConnectionEvents } from './connection.js';
 import { TransportError, type Destination, type LocalAddress, type MessageSource, type TransportProtocol } from './types.js';
+import type { ReceiveCounters } from './native-recv.js';
 import { NativeUdpSender, type SendThreadCounters } from './native-send.js';
 import { UdpListener } from './udp.js';
 import { responseDestination, stampReceived } from './via.js';
@@ -37,6 +37,8 @@ export interface TransportOptions {
   tlsClient?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
   /** UDP sends through the native send thread where the addon is built (transport/native-send.ts; default false). */
   udpSendThread?: boolean;
+  /** UDP reads in batches through the addon where it is built (transport/native-recv.ts; default false). */
+  udpBatchReceive?: boolean;
   logger?: Logger;
 }
 
@@ -59,8 +61,9 @@ export interface TransportCounters {
 
 type SendDone = (err: TransportError | null) => void;
 
-/** The send thread's absence is said once per process, not once per realm's transport. */
+/** The send thread's absence is said once per process, not once per realm's transport; so is the batched reader's. */
 let warnedNoSendThread = false;
+let warnedNoBatchReceive = false;
 
 /**
  * Sluice's SIP transports: UDP over IPv4/IPv6, TCP and TLS with stream framing and connection
@@ -135,10 +138,15 @@ export class TransportLayer {
       try {
         if (l.transport === 'UDP') {
           const sender = this.sendThread();
-          const u = new UdpListener(l.address, l.port, (b, r, lst) => this.onDatagram(b, r, lst), (err) => this.log.error({ err }, 'UDP socket error'), sender);
+          const batch = this.options.udpBatchReceive === true;
+          const u = new UdpListener(l.address, l.port, (b, a, p, lst) => this.onDatagram(b, a, p, lst), (err) => this.log.error({ err }, 'UDP socket error'), sender, batch);
           await u.start();
           this.udp.push(u);
-          this.log.info({ transport: 'UDP', ...u.local, sendThread: u.sendsOnThread }, 'listening');
+          this.log.info({ transport: 'UDP', ...u.local, sendThread: u.sendsOnThread, batchReceive: u.readsInBatches }, 'listening');
+          if (u.batchReceiveUnavailable !== null && !warnedNoBatchReceive) {
+            warnedNoBatchReceive = true;
+            this.log.warn({ transport: 'UDP', ...u.local, reason: u.batchReceiveUnavailable }, 'UDP batched receive unavailable: reading through node:dgram');
+          }
           if (sender !== null && !u.sendsOnThread) {
             this.log.warn({ transport: 'UDP', ...u.local, node: process.version }, "UDP send thread unavailable: this Node keeps the socket's descriptor out of reach; sending through node:dgram");
           }
@@ -178,6 +186,21 @@ export class TransportLayer {
       }
     }
     return this.sender instanceof Error ? null : this.sender;
+  }
+
+  /** The batched readers' counters summed over the UDP listeners, or null where none reads in batches. */
+  batchReceiveCounters(): ReceiveCounters | null {
+    let sum: ReceiveCounters | null = null;
+    for (const u of this.udp) {
+      const c = u.receiveCounters();
+      if (c === null) continue;
+      sum ??= { batches: 0, datagrams: 0, errors: 0, truncated: 0 };
+      sum.batches += c.batches;
+      sum.datagrams += c.datagrams;
+      sum.errors += c.errors;
+      sum.truncated += c.truncated;
+    }
+    return sum;
   }
 
   /** The UDP send thread's counters, or null without one (see sendThread). */
@@ -359,16 +382,15 @@ export class TransportLayer {
     this.log.info({ transport: l.transport, ...local }, 'listening');
   }
 
-  private onDatagram(bytes: Buffer, rinfo: RemoteInfo, listener: UdpListener): void {
+  private onDatagram(bytes: Buffer, address: string, port: number, listener: UdpListener): void {
     // Keepalives (CRLF runs) over UDP: counted, never parsed or answered.
     if (bytes.length <= 4 && bytes.every((b) => b === 13 || b === 10)) {
       this.counters.keepalives++;
       return;
     }
-    // The listener stands in for a reply function (made only for a malformed request): the
-    // source is rinfo itself, as a UDP socket never reports an IPv4-mapped address (udp6
-    // listeners are IPv6-only).
-    this.receive(bytes, { transport: 'UDP', address: this.addresses.of(stripMapped(rinfo.address)), port: rinfo.port, local: listener.local, reliable: false }, listener);
+    // The listener stands in for a reply function (made only for a malformed request). A UDP
+    // socket never reports an IPv4-mapped address (udp6 listeners are IPv6-only).
+    this.receive(bytes, { transport: 'UDP', address: this.addresses.of(stripMapped(address)), port, local: listener.local, reliable: false }, listener);
   }
 
   private receive(bytes: Buffer, source: MessageSource, replyBy: UdpListener | ((b: Buffer) => void)): void {

@@ -10,46 +10,11 @@
  * It is optional, like the relay's addon: without it (or with `sip.udpSendThread: false`) the
  * listener sends through node:dgram, with the same behaviour.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Socket } from 'node:dgram';
 import { getSystemErrorName } from 'node:util';
-import { fileURLToPath } from 'node:url';
+import { loadNativeSip, type NativeSenderHandle, type NativeSipModule } from './native-sip.js';
 
-interface NativeSenderHandle {
-  readonly __nativeSipSender: never;
-}
-
-/** The addon's functions (native/sip-send.c says what each does). */
-interface NativeSipModule {
-  open(onFailure: (seq: number, errno: number) => void): NativeSenderHandle;
-  /** The datagram's sequence number (1, 2, ...; wraps at 2^32), or -errno. */
-  send(sender: NativeSenderHandle, fd: number, family: 4 | 6, bytes: Buffer, port: number, address: string): number;
-  flush(sender: NativeSenderHandle): void;
-  drain(sender: NativeSenderHandle): void;
-  completed(sender: NativeSenderHandle): number;
-  counters(sender: NativeSenderHandle): [number, number, number, number, number, number];
-  close(sender: NativeSenderHandle): void;
-}
-
-export const NATIVE_SIP_ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/sluice_sip.node', import.meta.url));
-
-let loaded: NativeSipModule | Error | undefined;
-
-/** The addon, or why it cannot be used. Loaded once. */
-function loadNativeSip(): NativeSipModule | Error {
-  if (loaded !== undefined) return loaded;
-  if (!existsSync(NATIVE_SIP_ADDON_PATH)) {
-    loaded = new Error(`${NATIVE_SIP_ADDON_PATH} is not built (npm install builds it where g++, make and python3 are present)`);
-  } else {
-    try {
-      loaded = createRequire(import.meta.url)(NATIVE_SIP_ADDON_PATH) as NativeSipModule;
-    } catch (err) {
-      loaded = new Error(`${NATIVE_SIP_ADDON_PATH} does not load: ${String(err)}`);
-    }
-  }
-  return loaded;
-}
+export { NATIVE_SIP_ADDON_PATH } from './native-sip.js';
 
 /**
  * The file descriptor of a bound dgram socket, or null where this Node keeps it elsewhere. dgram

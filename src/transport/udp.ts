@@ -1,6 +1,7 @@
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIP, isIPv6 } from 'node:net';
+import { NativeUdpReceiver, resumeDgramReceiving, stopDgramReceiving, type ReceiveCounters } from './native-recv.js';
 import { socketFd, type NativeUdpSender } from './native-send.js';
 import type { LocalAddress } from './types.js';
 
@@ -13,14 +14,20 @@ export class UdpListener {
   private queued: QueuedDatagram[] = [];
   /** The send thread and this socket's descriptor, once bound; null: sends go through dgram. */
   private thread: { sender: NativeUdpSender; fd: number } | null = null;
+  /** The batched reader (native-recv.ts) once bound, if asked for and available; null: dgram reads. */
+  private reader: NativeUdpReceiver | null = null;
+  /** Why the batched reader was asked for and not had, for the transport to say once. */
+  batchReceiveUnavailable: string | null = null;
 
   constructor(
     private readonly address: string,
     private readonly port: number,
-    private readonly onDatagram: (bytes: Buffer, rinfo: RemoteInfo, listener: UdpListener) => void,
+    private readonly onDatagram: (bytes: Buffer, address: string, port: number, listener: UdpListener) => void,
     private readonly onError: (err: Error) => void,
     /** The transport's send thread (native-send.ts), if it has one. */
     private readonly sender: NativeUdpSender | null = null,
+    /** Read through the batched reader (native-recv.ts) where it can be had. */
+    private readonly batchReceive = false,
   ) {
     this.family = isIPv6(address) ? 6 : 4;
     // 64 KiB datagrams both ways (RFC 3261 18.1.1 jumbo messages).
@@ -28,7 +35,8 @@ export class UdpListener {
   }
 
   async start(): Promise<LocalAddress> {
-    this.socket.on('message', (bytes, rinfo) => this.onDatagram(bytes, rinfo, this));
+    // Until the batched reader takes over (if it does), dgram reads: nothing sent meanwhile is lost.
+    this.socket.on('message', (bytes, rinfo) => this.onDatagram(bytes, rinfo.address, rinfo.port, this));
     await new Promise<void>((resolve, reject) => {
       const failed = (err: Error): void => {
         // The socket that could not bind is closed: nothing of a failed start stays open.
@@ -48,7 +56,42 @@ export class UdpListener {
       const fd = socketFd(this.socket);
       if (fd !== null) this.thread = { sender: this.sender, fd };
     }
+    if (this.batchReceive) this.startBatchReceive();
     return this.bound;
+  }
+
+  /**
+   * Hands the reading to the batched reader: dgram's reading stops first, then the reader reads a
+   * duplicate of the descriptor. Where either cannot be had, dgram keeps reading.
+   */
+  private startBatchReceive(): void {
+    const fd = socketFd(this.socket);
+    if (fd === null) {
+      this.batchReceiveUnavailable = "this Node keeps the socket's descriptor out of reach";
+      return;
+    }
+    if (!stopDgramReceiving(this.socket)) {
+      this.batchReceiveUnavailable = "this Node keeps dgram's reading out of reach";
+      return;
+    }
+    const reader = NativeUdpReceiver.open(fd, (bytes, address, port) => this.onDatagram(bytes, address, port, this));
+    if (reader instanceof Error) {
+      this.batchReceiveUnavailable = reader.message;
+      // dgram reads again: its handle's recvStart() is what bind() called.
+      resumeDgramReceiving(this.socket);
+      return;
+    }
+    this.reader = reader;
+  }
+
+  /** Whether datagrams are read in batches (native-recv.ts) rather than by dgram. */
+  get readsInBatches(): boolean {
+    return this.reader !== null;
+  }
+
+  /** The batched reader's counters, or null where dgram reads. */
+  receiveCounters(): ReceiveCounters | null {
+    return this.reader?.counters() ?? null;
   }
 
   /**
@@ -102,6 +145,8 @@ export class UdpListener {
   async stop(): Promise<void> {
     if (this.bound === null) return;
     this.bound = null;
+    this.reader?.close();
+    this.reader = null;
     // What was sent before stop() still goes out (a final response, a BYE's 200), and the
     // thread lets go of the socket before it closes.
     this.flush();

@@ -102,6 +102,14 @@ export class Session implements RefreshedSession {
     return this.ended;
   }
 
+  /**
+   * Whether an offer of this method would now be refused as pending (reinvite() and update()
+   * throw UaErrorCode.pending): an INVITE or UPDATE of either side still open in the dialog.
+   */
+  offerPending(method: 'INVITE' | 'UPDATE'): boolean {
+    return method === 'INVITE' ? this.outInvite || this.inInvite !== null || this.awaiting !== null : this.outUpdate || this.inUpdate;
+  }
+
   // ---- requests from the peer ----------------------------------------------------------------
 
   /**

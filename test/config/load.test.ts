@@ -48,14 +48,16 @@ describe('configuration', () => {
     expect(refused({ realms: { inside: realm }, media: { threads: 2 } }).message).toContain('media.threads: unknown key');
   });
 
-  it('turns overload control, the UDP send thread and lean INVITEs on unless told otherwise', () => {
-    expect(validateConfig({ realms: { inside: realm } }).sip).toEqual({ maxMessageBytes: 65_535, overloadControl: true, udpSendThread: true, leanInvites: true });
+  it('turns overload control, the UDP send thread, batched UDP receive and lean INVITEs on unless told otherwise', () => {
+    expect(validateConfig({ realms: { inside: realm } }).sip).toEqual({ maxMessageBytes: 65_535, overloadControl: true, udpSendThread: true, udpBatchReceive: true, leanInvites: true });
     expect(validateConfig({ realms: { inside: realm }, sip: { leanInvites: false } }).sip.leanInvites).toBe(false);
     expect(refused({ realms: { inside: realm }, sip: { leanInvites: 'no' } }).path).toBe('sip.leanInvites');
     expect(validateConfig({ realms: { inside: realm }, sip: { overloadControl: false } }).sip.overloadControl).toBe(false);
     expect(refused({ realms: { inside: realm }, sip: { overloadControl: 'yes' } }).path).toBe('sip.overloadControl');
     expect(validateConfig({ realms: { inside: realm }, sip: { udpSendThread: false } }).sip.udpSendThread).toBe(false);
     expect(refused({ realms: { inside: realm }, sip: { udpSendThread: 1 } }).path).toBe('sip.udpSendThread');
+    expect(validateConfig({ realms: { inside: realm }, sip: { udpBatchReceive: false } }).sip.udpBatchReceive).toBe(false);
+    expect(refused({ realms: { inside: realm }, sip: { udpBatchReceive: 'yes' } }).path).toBe('sip.udpBatchReceive');
   });
 
   it('refuses an unreadable file and bad YAML with the file named', () => {
