@@ -124,9 +124,13 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   receiver_t *r = h->data;
   if (r->closed) return;
   if (status < 0) {
+    /*
+     * An error pending on the socket (POLLERR): libuv has stopped the handle. Reading below
+     * returns and clears the error; polling starts again, or the listener would go deaf.
+     */
     r->errors++;
     r->last_error = status;
-    return;
+    if (uv_poll_start(&r->poll, UV_READABLE, on_readable) != 0) return;
   }
   for (int round = 0; round < ROUNDS && !r->closed; round++) {
     for (uint32_t i = 0; i < r->slots; i++) {

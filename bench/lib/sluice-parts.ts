@@ -96,6 +96,8 @@ export interface SluiceConcurrencyOptions {
   /** Rate at which they are placed (default 500/s). */
   concurrencyRate?: number;
   media?: 'anchor' | 'direct';
+  /** The configuration's `sip` section, where it differs from the default. */
+  sip?: Record<string, unknown>;
   log?: (line: string) => void;
 }
 
@@ -120,7 +122,7 @@ export async function runSluiceConcurrency(o: SluiceConcurrencyOptions = {}): Pr
   let pair: Awaited<ReturnType<typeof startPair>> | undefined;
   let uac: SippServer | undefined;
   try {
-    pair = await startPair(media, (measureAtMs + holdMs) / 1_000 + 60);
+    pair = await startPair(media, (measureAtMs + holdMs) / 1_000 + 60, o.sip);
     await sleep(1_000);
     const before = memoryKb([pair.sluice.pid]);
     o.log?.(`sluice concurrency (media ${media}): placing ${calls} calls of ${holdMs / 1_000} s at ${rate}/s, measuring at ${measureAtMs / 1_000} s and ${(measureAtMs + SETTLED_MS) / 1_000} s`);

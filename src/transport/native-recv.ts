@@ -114,22 +114,17 @@ export class NativeUdpReceiver {
   /** The slot's source address, one string per peer. */
   private addressAt(at: number): string {
     const table = this.table;
-    if (table[at + 2] === 4) {
-      const key = table[at + 3]!;
-      let text = this.v4.get(key);
-      if (text === undefined) {
-        if (this.v4.size >= ADDRESS_CAPACITY) this.v4.clear();
-        text = this.m.addressText(table, at);
-        this.v4.set(key, text);
-      }
-      return text;
-    }
-    const key = `${table[at + 3]}.${table[at + 4]}.${table[at + 5]}.${table[at + 6]}.${table[at + 7]! >>> 1}`;
-    let text = this.v6.get(key);
+    return table[at + 2] === 4
+      ? this.known(this.v4, table[at + 3]!, at)
+      : this.known(this.v6, `${table[at + 3]}.${table[at + 4]}.${table[at + 5]}.${table[at + 6]}.${table[at + 7]! >>> 1}`, at);
+  }
+
+  private known<K>(strings: Map<K, string>, key: K, at: number): string {
+    let text = strings.get(key);
     if (text === undefined) {
-      if (this.v6.size >= ADDRESS_CAPACITY) this.v6.clear();
-      text = this.m.addressText(table, at);
-      this.v6.set(key, text);
+      if (strings.size >= ADDRESS_CAPACITY) strings.clear();
+      text = this.m.addressText(this.table, at);
+      strings.set(key, text);
     }
     return text;
   }
