@@ -1,7 +1,8 @@
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createSocket, type Socket, type Socket as UdpSocket } from 'node:dgram';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NativeUdpReceiver } from '../../src/transport/native-recv.js';
+import { socketFd } from '../../src/transport/native-send.js';
 import { TransportLayer } from '../../src/transport/layer.js';
 import { UdpListener } from '../../src/transport/udp.js';
 import type { SipRequest, SipResponse } from '../../src/sip/index.js';
@@ -56,13 +57,13 @@ async function client(type: 'udp4' | 'udp6'): Promise<UdpSocket & { port: number
 const send = (s: UdpSocket, bytes: Buffer, port: number, address: string): Promise<void> =>
   new Promise((resolve, reject) => s.send(bytes, port, address, (err) => (err ? reject(err) : resolve())));
 
-/** The process's open socket descriptors (a descriptor closed while listing is skipped). */
-const openSockets = (): number =>
+/** The descriptors of this process open on a socket (by its inode, as /proc names it: 'socket:[N]'). */
+const descriptorsOf = (socketLink: string): number =>
   readdirSync('/proc/self/fd').filter((fd) => {
     try {
-      return readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:');
+      return readlinkSync(`/proc/self/fd/${fd}`) === socketLink;
     } catch {
-      return false;
+      return false; // closed while listing
     }
   }).length;
 
@@ -130,10 +131,12 @@ describe.skipIf(!built && process.env.CI === undefined)('batched UDP receive (na
   });
 
   it('stops at once when the listener stops, and closes the descriptor it read', async () => {
-    await new Promise((r) => setTimeout(r, 50)); // the sockets earlier tests closed are gone
-    const before = openSockets();
     const { l, got, arrived } = await listener('127.0.0.1', true);
     const port = l.local.port;
+    const fd = socketFd((l as unknown as { socket: Socket }).socket)!;
+    const link = readlinkSync(`/proc/self/fd/${fd}`);
+    // dgram's descriptor and the reader's duplicate.
+    expect(descriptorsOf(link)).toBe(2);
     const c = await client('udp4');
     await send(c, Buffer.from('one'), port, '127.0.0.1');
     await arrived(1);
@@ -142,8 +145,7 @@ describe.skipIf(!built && process.env.CI === undefined)('batched UDP receive (na
     await send(c, Buffer.from('two'), port, '127.0.0.1');
     await new Promise((r) => setTimeout(r, 100));
     expect(got.map((g) => g.bytes.toString())).toEqual(['one']);
-    // The client's socket is still open; the listener's two descriptors (dgram's and the reader's duplicate) are not.
-    expect(openSockets()).toBe(before + 1);
+    expect(descriptorsOf(link)).toBe(0);
   });
 
   it('is not used when not asked for: dgram reads, with the same delivery', async () => {
