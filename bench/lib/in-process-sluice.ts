@@ -18,7 +18,7 @@ export interface InProcessSluice {
   stop(): Promise<void>;
 }
 
-export async function startInProcessSluice(trunk: number): Promise<InProcessSluice> {
+export async function startInProcessSluice(trunk: number, sip?: Record<string, unknown>): Promise<InProcessSluice> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-in-process-'));
   const [inside, outside] = [await freePort('udp'), await freePort('udp')];
   mkdirSync(join(dir, 'dialplan'));
@@ -31,7 +31,8 @@ export async function startInProcessSluice(trunk: number): Promise<InProcessSlui
     `log: { level: warn }\nrealms:\n` +
       `  inside:\n    listen: [{ transport: udp, address: 127.0.0.1, port: ${inside} }]\n    media: { address: 127.0.0.1, portMin: 10000, portMax: 21000 }\n` +
       `  outside:\n    listen: [{ transport: udp, address: 127.0.0.1, port: ${outside} }]\n    media: { address: 127.0.0.1, portMin: 21000, portMax: 32000 }\n` +
-      `dialplan: ${join(dir, 'dialplan')}\ncalls: { mediaTimeoutSeconds: 0 }\nmedia: { workers: 0 }\n`,
+      `dialplan: ${join(dir, 'dialplan')}\ncalls: { mediaTimeoutSeconds: 0 }\nmedia: { workers: 0 }\n` +
+      (sip === undefined ? '' : `sip: ${JSON.stringify(sip)}\n`),
   );
   try {
     const engine = await startSluice(loadConfig(join(dir, 'sluice.yaml')), createLogger({ level: 'warn' }));
