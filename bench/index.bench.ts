@@ -23,6 +23,7 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { arg } from './lib/args.js';
 import { installPeers } from './lib/install.js';
+import { probeHost } from './lib/host-probe.js';
 import { runKamailioParts, runSippCeiling } from './lib/kamailio-parts.js';
 import { runMediaParts } from './lib/media-parts.js';
 import { B2BUA_FLOOR_CHECKED_SETUP, B2BUA_FLOOR_SETUP, runNodeFloor } from './lib/node-floor-part.js';
@@ -46,6 +47,8 @@ const report: BenchReport = {
   install: installPeers(log),
 };
 if (report.install.problem !== null) log(`install: ${report.install.problem} (the parts that need it will say so)`);
+report.machine.probe = await probeHost();
+log(`host: ${'error' in report.machine.probe ? report.machine.probe.error : `${report.machine.probe.loopNsPerStep} ns per loop step, ${report.machine.probe.threadWakeUsPerRoundTrip} µs per thread wake round trip`}`);
 
 // Each search gets a cap that leaves room for its probes, a 20 s confirm that may fail late and
 // one step down, and starts near where this machine's earlier runs ended, so that the four

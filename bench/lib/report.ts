@@ -2,6 +2,7 @@
  * The result of `npm run bench` and its table: each figure beside its peer's, and the ratios
  * Sluice / Kamailio and Sluice / rtpengine that the project's goals are written in.
  */
+import type { HostProbe } from './host-probe.js';
 import type { InstallReport } from './install.js';
 import type { MediaPartsResult, MediaRatio } from './media-parts.js';
 import type { SearchResult } from './sipp-rate.js';
@@ -11,7 +12,7 @@ type Part = Record<string, unknown>;
 export interface BenchReport {
   bench: 'sluice-vs-peers';
   startedAt: string;
-  machine: { cores: number; cpu: string; node: string; loadavg1mAtStart: number; loadavg1mAtEnd?: number };
+  machine: { cores: number; cpu: string; node: string; loadavg1mAtStart: number; loadavg1mAtEnd?: number; probe?: HostProbe | { error: string } };
   quick: boolean;
   install: InstallReport;
   sippCeiling?: Part;
@@ -184,6 +185,14 @@ export function printTable(r: BenchReport, out: (line: string) => void): void {
   const cpuOf = (box: keyof BoxFigures): [string, string] => [show(s.cpuSecondsPer1000Calls[box]), show(s.kernelCpuSecondsPer1000Calls?.[box])];
   out('');
   out(`Sluice vs peers, ${r.startedAt.slice(0, 19)}Z, ${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, load ${r.machine.loadavg1mAtStart} -> ${r.machine.loadavg1mAtEnd ?? '-'}, ${r.wallSeconds ?? '-'} s${r.quick ? ', QUICK (not figures)' : ''}`);
+  const probe = r.machine.probe;
+  if (probe !== undefined) {
+    out(
+      'error' in probe
+        ? `Host state: not probed (${probe.error})`
+        : `Host state: ${probe.loopNsPerStep} ns per loop step, ${probe.threadWakeUsPerRoundTrip} µs per two-thread wake round trip (bench/lib/host-probe.ts: compare these before comparing two runs' ratios)`,
+    );
+  }
   out('Signalling: sipp uac-rr -> middle box -> sipp uas-rr, 2 s calls, UDP loopback; best rate held 20 s with zero failed calls and under 1% retransmitted');
   row('middle box', 'calls/s', 'CPU s/1000', 'of it kernel', '');
   const noteOf = (p: Part | undefined): string => (search(p)?.best ? '' : why(p));

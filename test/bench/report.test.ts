@@ -75,6 +75,15 @@ describe('bench report', () => {
     expect(tableText(report())).toContain('Sluice / Kamailio plain: 0.5x calls/s, 2.5x CPU per call; / topos');
   });
 
+  it("prints the host's state where the run probed it, and no line where it did not", () => {
+    const r = report();
+    expect(tableText(r)).not.toContain('Host state');
+    r.machine.probe = { loopNsPerStep: 1.73, threadWakeUsPerRoundTrip: 26.5 };
+    expect(tableText(r)).toContain('Host state: 1.73 ns per loop step, 26.5 µs per two-thread wake round trip');
+    r.machine.probe = { error: 'the probe thread did not answer' };
+    expect(tableText(r)).toContain('Host state: not probed (the probe thread did not answer)');
+  });
+
   it('prints a table that says why a part has no figure', () => {
     const text = tableText(report());
     expect(text).toMatch(/Kamailio 5\.6\.3 plain\s+4,000\s+0\.2/);
