@@ -389,8 +389,10 @@ export class TransportLayer {
       return;
     }
     // The listener stands in for a reply function (made only for a malformed request). A UDP
-    // socket never reports an IPv4-mapped address (udp6 listeners are IPv6-only).
-    this.receive(bytes, { transport: 'UDP', address: this.addresses.of(stripMapped(address)), port, local: listener.local, reliable: false }, listener);
+    // socket never reports an IPv4-mapped address (udp6 listeners are IPv6-only). The batched
+    // reader's address is its table's string for the peer already; dgram's is new per datagram.
+    const from = listener.readsInBatches ? address : this.addresses.of(stripMapped(address));
+    this.receive(bytes, { transport: 'UDP', address: from, port, local: listener.local, reliable: false }, listener);
   }
 
   private receive(bytes: Buffer, source: MessageSource, replyBy: UdpListener | ((b: Buffer) => void)): void {

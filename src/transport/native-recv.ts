@@ -57,16 +57,14 @@ export class NativeUdpReceiver {
 
   /** Why no reader can be had here (the addon is not built, or is older), or null. */
   static unavailable(): string | null {
-    const m = loadNativeSip();
-    if (m instanceof Error) return m.message;
-    return typeof m.recvOpen === 'function' ? null : 'the sluice_sip addon is from an older build (npm install rebuilds it)';
+    const m = readerModule();
+    return m instanceof Error ? m.message : null;
   }
 
   /** A reader of the socket `fd`, or why there is none. */
   static open(fd: number, deliver: DatagramHandler): NativeUdpReceiver | Error {
-    const why = NativeUdpReceiver.unavailable();
-    if (why !== null) return new Error(why);
-    const m = loadNativeSip() as NativeSipModule;
+    const m = readerModule();
+    if (m instanceof Error) return m;
     try {
       return new NativeUdpReceiver(m, fd, deliver);
     } catch (err) {
@@ -128,6 +126,13 @@ export class NativeUdpReceiver {
     }
     return text;
   }
+}
+
+/** The addon, where it has the reader (one built before the reader has the send thread only). */
+function readerModule(): NativeSipModule | Error {
+  const m = loadNativeSip();
+  if (m instanceof Error || typeof m.recvOpen === 'function') return m;
+  return new Error('the sluice_sip addon is from an older build (npm install rebuilds it)');
 }
 
 interface DgramState {

@@ -52,11 +52,9 @@ export class UdpListener {
     this.socket.on('error', this.onError);
     const a = this.socket.address();
     this.bound = { address: a.address, port: a.port };
-    if (this.sender !== null) {
-      const fd = socketFd(this.socket);
-      if (fd !== null) this.thread = { sender: this.sender, fd };
-    }
-    if (this.batchReceive) this.startBatchReceive();
+    const fd = this.sender !== null || this.batchReceive ? socketFd(this.socket) : null;
+    if (this.sender !== null && fd !== null) this.thread = { sender: this.sender, fd };
+    if (this.batchReceive) this.startBatchReceive(fd);
     return this.bound;
   }
 
@@ -64,8 +62,7 @@ export class UdpListener {
    * Hands the reading to the batched reader: dgram's reading stops first, then the reader reads a
    * duplicate of the descriptor. Where either cannot be had, dgram keeps reading.
    */
-  private startBatchReceive(): void {
-    const fd = socketFd(this.socket);
+  private startBatchReceive(fd: number | null): void {
     if (fd === null) {
       this.batchReceiveUnavailable = "this Node keeps the socket's descriptor out of reach";
       return;

@@ -259,7 +259,7 @@ export class Session implements RefreshedSession {
   async reinvite(parts?: MessageParts, options: { retryGlare?: boolean } = {}): Promise<SipResponse> {
     const retries = options.retryGlare === false ? 0 : 3;
     this.live();
-    if (this.outInvite || this.inInvite !== null || this.awaiting !== null) {
+    if (this.offerPending('INVITE')) {
       throw new UaError(UaErrorCode.pending, 'An INVITE transaction is already in progress in this dialog');
     }
     this.outInvite = true;
@@ -287,7 +287,7 @@ export class Session implements RefreshedSession {
   async update(parts?: MessageParts, options: { retryGlare?: boolean } = {}): Promise<SipResponse> {
     const retries = options.retryGlare === false ? 0 : 3;
     this.live();
-    if (this.outUpdate || this.inUpdate) throw new UaError(UaErrorCode.pending, 'An UPDATE is already in progress in this dialog');
+    if (this.offerPending('UPDATE')) throw new UaError(UaErrorCode.pending, 'An UPDATE is already in progress in this dialog');
     this.outUpdate = true;
     try {
       for (let attempt = 0; ; attempt++) {
