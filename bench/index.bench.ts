@@ -77,7 +77,8 @@ if (parts.includes('signalling')) {
 if (parts.includes('paired')) {
   // After the searches, whose confirmed rates it takes its own from (about 90 s).
   const s = summarize(report);
-  report.paired = await runPairedPart({ quick, log, confirmed: { kamailioPlain: s.callsPerSecond.kamailioPlain, sluice: s.callsPerSecond.sluice } });
+  const workers = (report.kamailio?.plain as { workers?: unknown } | undefined)?.workers;
+  report.paired = await runPairedPart({ quick, log, confirmed: { kamailioPlain: s.callsPerSecond.kamailioPlain, sluice: s.callsPerSecond.sluice }, ...(typeof workers === 'number' ? { kamailioWorkers: workers } : {}) });
 }
 if (parts.includes('floor')) {
   log('floor: sipp -> stateless proxy in Node -> sipp');

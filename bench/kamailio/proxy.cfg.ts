@@ -25,7 +25,10 @@ export interface KamailioConfigOptions {
  * 8 alike, at 0.08-0.10 CPU s per 1,000 calls, a little less with fewer workers; topos reached
  * 610-830 calls/s with 2 and 4 and no more with 8, the spread being the machine's noise. 4 is
  * kept: a topos worker waits on a Redis round trip for every message, and 4 keep both cores
- * busy through that wait, while 8 only add context switches and per-process memory.
+ * busy through that wait, while 8 only add context switches and per-process memory. Plain no
+ * longer runs with this count: once the generator left room above Kamailio (on a host where
+ * waking another process is dear), one worker held 3,000 calls/s where 4 held 2,449, so
+ * `npm run bench` searches plain at each of plainWorkerCounts() (bench/lib/kamailio-parts.ts).
  */
 export const DEFAULT_CHILDREN = 4;
 

@@ -225,14 +225,22 @@ export async function startKamailio(opts: KamailioStartOptions): Promise<Kamaili
 }
 
 /**
+ * Kamailio plain's SIP workers where no search in the same run said better: one, at which it
+ * spent the least CPU per call and held the most calls per second on the bench host
+ * (bench/lib/kamailio-parts.ts, plainWorkerCounts).
+ */
+export const PLAIN_WORKERS = 1;
+
+/**
  * Kamailio plain toward the sipp uas at 127.0.0.1:uasPort, in a work directory of its own under
  * the system's temp dir (`prefix`), removed when it stops or fails to start: the anchor the
- * fixed-rate comparisons (bench:build-up, the `paired` part) set Sluice beside.
+ * fixed-rate comparisons (bench:build-up, the `paired` part) set Sluice beside, with `workers`
+ * SIP workers (the paired part passes the count that held the most in the same run).
  */
-export async function startKamailioPlain(port: number, uasPort: number, prefix: string): Promise<KamailioInstance> {
+export async function startKamailioPlain(port: number, uasPort: number, prefix: string, workers = PLAIN_WORKERS): Promise<KamailioInstance> {
   const work = mkdtempSync(join(tmpdir(), prefix));
   try {
-    const kam = await startKamailio({ mode: 'plain', port, uasPort, workDir: work });
+    const kam = await startKamailio({ mode: 'plain', port, uasPort, workDir: work, children: workers });
     return {
       ...kam,
       stop: async () => {

@@ -15,6 +15,8 @@ export interface PairedPartOptions {
   quick?: boolean;
   /** Rates the searches confirmed (null where they did not), to pick the part's rate from. */
   confirmed?: { kamailioPlain: number | null; sluice: number | null };
+  /** Kamailio's SIP workers: the count its search held the most with (default startKamailioPlain's). */
+  kamailioWorkers?: number;
   log?: (line: string) => void;
 }
 
@@ -28,13 +30,15 @@ export function pairedRate(confirmed: PairedPartOptions['confirmed']): number {
   return Math.max(200, Math.min(DEFAULT_RATE, half));
 }
 
-const kamailioPlain: PairedContender = {
-  name: 'kamailio-plain',
-  async start(trunk) {
-    const kam = await startKamailioPlain(await freePort('udp'), trunk, 'sluice-bench-kam-paired-');
-    return { port: kam.port, pids: () => kam.pids(), stop: () => kam.stop() };
-  },
-};
+function kamailioPlain(workers: number | undefined): PairedContender {
+  return {
+    name: 'kamailio-plain',
+    async start(trunk) {
+      const kam = await startKamailioPlain(await freePort('udp'), trunk, 'sluice-bench-kam-paired-', workers);
+      return { port: kam.port, pids: () => kam.pids(), stop: () => kam.stop() };
+    },
+  };
+}
 
 /** Sluice (B2BUA, media direct) as a contender; `entry` picks the build (bench:ab), default dist/. */
 export function sluiceContender(name: string, entry?: string, nodeArgs: readonly string[] = [], sip?: Record<string, unknown>): PairedContender {
@@ -57,9 +61,9 @@ export async function runPairedPart(o: PairedPartOptions = {}): Promise<Record<s
   const rounds = quick ? 2 : 3;
   o.log?.(`paired: Kamailio plain and Sluice in turn at ${rate} calls/s, ${rounds} rounds of ${seconds} s each`);
   try {
-    const result = await runPaired({ contenders: [kamailioPlain, sluiceContender('sluice')], rate, seconds, rounds, warmUpSeconds: quick ? 2 : 4, ...(o.log ? { log: o.log } : {}) });
+    const result = await runPaired({ contenders: [kamailioPlain(o.kamailioWorkers), sluiceContender('sluice')], rate, seconds, rounds, warmUpSeconds: quick ? 2 : 4, ...(o.log ? { log: o.log } : {}) });
     o.log?.(`paired: Sluice / Kamailio plain ${result.ratio ?? '-'}x CPU per call (rounds: ${result.roundRatios.map((r) => r ?? '-').join(', ')})`);
-    return { kamailio: kamailioVersion(), ...result };
+    return { kamailio: kamailioVersion(), kamailioWorkers: o.kamailioWorkers ?? 1, ...result };
   } catch (err) {
     return { error: err instanceof Error ? err.message : String(err) };
   }

@@ -203,7 +203,17 @@ export function printTable(r: BenchReport, out: (line: string) => void): void {
   }
   if (r.b2buaFloor !== undefined) row('Node floor (minimal B2BUA, as Sluice runs)', show(s.callsPerSecond.b2buaFloor), ...cpuOf('b2buaFloor'), noteOf(r.b2buaFloor));
   if (r.b2buaFloorChecked !== undefined) row("  + Sluice's parser and SDP", show(s.callsPerSecond.b2buaFloorChecked), ...cpuOf('b2buaFloorChecked'), noteOf(r.b2buaFloorChecked));
-  row(`Kamailio${kv} plain`, show(s.callsPerSecond.kamailioPlain), ...cpuOf('kamailioPlain'), noteOf(k.plain as Part | undefined));
+  const plain = k.plain as Part | undefined;
+  const workers = num(plain?.workers);
+  row(`Kamailio${kv} plain${workers === null ? '' : ` (${workers} SIP worker${workers === 1 ? '' : 's'})`}`, show(s.callsPerSecond.kamailioPlain), ...cpuOf('kamailioPlain'), noteOf(plain));
+  const byWorkers = Array.isArray(plain?.byWorkers) ? (plain.byWorkers as Part[]) : [];
+  if (byWorkers.length > 1) {
+    const each = byWorkers.map((w) => {
+      const best = search(w)?.best;
+      return `${show(num(w.workers))}: ${best ? `${show(best.rate)} at ${show(best.cpuSecondsPer1000Calls)}` : why(w)}`;
+    });
+    out(`    searched with each worker count, the best kept (calls/s at CPU s/1000): ${each.join('; ')}`);
+  }
   const redisCpu = search(k.topos as Part | undefined)?.best?.otherCpuSecondsPer1000Calls?.redis;
   row(`Kamailio${kv} topos (Redis)`, show(s.callsPerSecond.kamailioTopos), ...cpuOf('kamailioTopos'), redisCpu === undefined ? noteOf(k.topos as Part | undefined) : `+ Redis ${redisCpu} CPU s/1000`);
   row('Sluice (B2BUA, media direct)', show(s.callsPerSecond.sluice), ...cpuOf('sluice'), noteOf(r.sluice?.rate));

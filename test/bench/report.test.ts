@@ -139,6 +139,23 @@ describe('bench report', () => {
     expect(summarize(report()).ratios.sluiceVsKamailioPlainCpuPerCallPaired).toBeNull();
   });
 
+  it("names Kamailio plain's worker count, and each count's search where several ran", () => {
+    const r = report();
+    r.kamailio = {
+      ...r.kamailio,
+      plain: { workers: 1, rate: best(4000, 0.2), byWorkers: [{ workers: 1, rate: best(4000, 0.2) }, { workers: 2, rate: best(3000, 0.3) }, { workers: 4, error: 'kamailio did not start' }] },
+    };
+    const text = tableText(r);
+    expect(text).toMatch(/Kamailio 5\.6\.3 plain \(1 SIP worker\)\s+4,000/);
+    expect(text).toContain('searched with each worker count, the best kept (calls/s at CPU s/1000): 1: 4,000 at 0.2; 2: 3,000 at 0.3; 4: error: kamailio did not start');
+    const one = report();
+    one.kamailio = { ...one.kamailio, plain: { workers: 2, rate: best(4000, 0.2), byWorkers: [{ workers: 2, rate: best(4000, 0.2) }] } };
+    const oneText = tableText(one);
+    expect(oneText).toContain('plain (2 SIP workers)');
+    expect(oneText).not.toContain('searched with each worker count');
+    expect(tableText(report())).not.toContain('SIP worker');
+  });
+
   it("shows Sluice's main thread at its best rate where the search measured it, and no line where it did not", () => {
     const withMain = report();
     const b = best(2000, 0.5);
