@@ -5,6 +5,11 @@
  * receiver's delivery too (a sixth of the main thread's time at 4,000 calls/s, with dgram's own
  * work per send): here it runs on another core while the main thread reads the next messages.
  *
+ * A turn of few datagrams, when the thread sleeps, is sent by the main thread itself (inline_max,
+ * sip.udpSendInline): waking the thread costs more than those sends on a host where a wake-up is
+ * dear (a futex wake and an IPI each way), and at a low call rate most turns are such turns. What
+ * would block (a full socket buffer) is left to the thread, which waits for room.
+ *
  * Completion is read, not signalled: the thread publishes the sequence number of the last
  * datagram it finished, and JavaScript settles its callbacks up to it when it next sends (or on a
  * slow timer). Only a failed send wakes the main loop (uv_async), with its sequence and errno.
@@ -65,11 +70,12 @@ typedef struct sender {
   int stopping;
   int started;
   uint32_t queued; /* sequence number of the last datagram queued (main thread only) */
+  uint32_t inline_max; /* a flush of at most this many datagrams, the thread asleep, sends them itself */
   _Atomic uint32_t completed;
   failure_t failures[ERRORS];
   _Atomic uint32_t fail_w; /* written by the thread */
   _Atomic uint32_t fail_r; /* written by the main thread as it reports them */
-  _Atomic uint64_t sent, failed, lost_failures, batches, buffer_waits, wakes;
+  _Atomic uint64_t sent, failed, lost_failures, batches, buffer_waits, wakes, inline_batches;
   uv_async_t async;
   napi_env env;
   napi_ref on_failure;
@@ -92,13 +98,15 @@ static void record_failure(sender_t *s, uint32_t seq, int err) {
 }
 
 /*
- * Sends a queue's datagrams in order, each run of datagrams from one socket with one sendmmsg; a
- * datagram that fails is recorded and skipped.
+ * Sends a queue's datagrams in order from `from`, each run of datagrams from one socket with one
+ * sendmmsg; a datagram that fails is recorded and skipped. Where the socket's buffer is full, the
+ * send thread (`wait`) waits for room once; the main thread stops there instead. Returns how many
+ * of the queue's datagrams are done (sent or failed), and publishes them as completed.
  */
-static void send_queue(sender_t *s, queue_t *q) {
+static size_t send_items(sender_t *s, queue_t *q, size_t from, int wait) {
   struct mmsghdr msgs[CHUNK];
   struct iovec iov[CHUNK];
-  size_t i = 0;
+  size_t i = from;
   int failed = 0;
   while (i < q->n) {
     int fd = q->items[i].fd;
@@ -123,6 +131,7 @@ static void send_queue(sender_t *s, queue_t *q) {
     int err = r < 0 ? errno : EIO;
     if (err == EINTR) continue;
     if (err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS) {
+      if (!wait) break;
       /* The socket's buffer is full (the fd is non-blocking: libuv's): wait for room, once. */
       struct pollfd p = {.fd = fd, .events = POLLOUT};
       atomic_fetch_add(&s->buffer_waits, 1);
@@ -142,8 +151,9 @@ static void send_queue(sender_t *s, queue_t *q) {
     i++;
   }
   atomic_fetch_add(&s->batches, 1);
-  atomic_store_explicit(&s->completed, q->first + (uint32_t)q->n - 1, memory_order_release);
+  if (i > 0) atomic_store_explicit(&s->completed, q->first + (uint32_t)i - 1, memory_order_release);
   if (failed) uv_async_send(&s->async);
+  return i;
 }
 
 static void *run(void *arg) {
@@ -159,7 +169,7 @@ static void *run(void *arg) {
     if (q->n == 0) break; /* stopping, and nothing left to send */
     s->filling ^= 1;
     pthread_mutex_unlock(&s->mu);
-    send_queue(s, q);
+    send_items(s, q, 0, 1);
     q->n = 0;
     q->len = 0;
     pthread_mutex_lock(&s->mu);
@@ -267,13 +277,18 @@ static void finalize(napi_env env, void *data, void *hint) {
   release(s);
 }
 
-/* open(onFailure(seq, errno)): a send thread, for any number of bound, non-blocking UDP sockets. */
+/*
+ * open(onFailure(seq, errno), inlineMax = 0): a send thread, for any number of bound, non-blocking
+ * UDP sockets; a flush of at most inlineMax datagrams while the thread sleeps is sent inline.
+ */
 static napi_value js_open(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
+  size_t argc = 2;
+  napi_value argv[2];
   napi_valuetype t;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 || napi_typeof(env, argv[0], &t) != napi_ok || t != napi_function) {
-    napi_throw_error(env, "SLUICE_ERR_NATIVE", "open(onFailure) expected");
+  uint32_t inline_max = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1 || napi_typeof(env, argv[0], &t) != napi_ok || t != napi_function ||
+      (argc == 2 && napi_get_value_uint32(env, argv[1], &inline_max) != napi_ok)) {
+    napi_throw_error(env, "SLUICE_ERR_NATIVE", "open(onFailure, inlineMax?) expected");
     return NULL;
   }
   uv_loop_t *loop;
@@ -288,6 +303,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   }
   s->env = env;
   s->refs = 2;
+  s->inline_max = inline_max;
   pthread_mutex_init(&s->mu, NULL);
   pthread_cond_init(&s->cv, NULL);
   pthread_cond_init(&s->done_cv, NULL);
@@ -383,13 +399,32 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   return num(env, seq);
 }
 
-/* flush(sender): wakes the thread if it sleeps and something is queued. */
+/*
+ * flush(sender): a turn's datagrams leave. While the thread sleeps, a queue of at most inline_max
+ * is sent here, under the lock (the thread takes a queue only under it, and only this thread
+ * fills one); what would block is moved to the queue's front for the thread. Otherwise, and for
+ * that rest, the thread is woken if it sleeps.
+ */
 static napi_value js_flush(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   sender_t *s = sender_arg(env, info, 1, argv);
   if (s == NULL) return NULL;
   pthread_mutex_lock(&s->mu);
-  int wake = s->waiting && s->q[s->filling].n > 0;
+  queue_t *q = &s->q[s->filling];
+  int wake = s->waiting && q->n > 0;
+  if (wake && q->n <= s->inline_max) {
+    size_t done = send_items(s, q, 0, 0);
+    atomic_fetch_add(&s->inline_batches, 1);
+    if (done == q->n) {
+      q->n = 0;
+      q->len = 0;
+      wake = 0;
+    } else {
+      memmove(q->items, q->items + done, (q->n - done) * sizeof(item_t));
+      q->n -= done;
+      q->first += (uint32_t)done;
+    }
+  }
   pthread_mutex_unlock(&s->mu);
   /*
    * Signalled after the unlock: a thread woken under the lock would block on the mutex at once,
@@ -436,15 +471,15 @@ static napi_value js_completed(napi_env env, napi_callback_info info) {
   return num(env, completed);
 }
 
-/* counters(sender): [sent, failed, failures not reported, batches, waits for buffer room, wakes]. */
+/* counters(sender): [sent, failed, failures not reported, batches, waits for buffer room, wakes, batches sent inline]. */
 static napi_value js_counters(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   sender_t *s = sender_arg(env, info, 1, argv);
   if (s == NULL) return NULL;
   napi_value out;
-  napi_create_array_with_length(env, 6, &out);
-  uint64_t v[6] = {atomic_load(&s->sent), atomic_load(&s->failed), atomic_load(&s->lost_failures), atomic_load(&s->batches), atomic_load(&s->buffer_waits), atomic_load(&s->wakes)};
-  for (uint32_t i = 0; i < 6; i++) napi_set_element(env, out, i, num(env, (double)v[i]));
+  napi_create_array_with_length(env, 7, &out);
+  uint64_t v[7] = {atomic_load(&s->sent), atomic_load(&s->failed), atomic_load(&s->lost_failures), atomic_load(&s->batches), atomic_load(&s->buffer_waits), atomic_load(&s->wakes), atomic_load(&s->inline_batches)};
+  for (uint32_t i = 0; i < 7; i++) napi_set_element(env, out, i, num(env, (double)v[i]));
   return out;
 }
 

@@ -81,7 +81,7 @@ export class Engine implements CallContext {
       ...(l.transport === 'tls' && l.cert && l.key ? { tls: { cert: readFileSync(l.cert), key: readFileSync(l.key) } } : {}),
     }));
     const log = this.log.child({ realm: name });
-    const transport = new TransportLayer({ listeners, limits: { maxMessageBytes: config.sip.maxMessageBytes }, udpSendThread: config.sip.udpSendThread, udpBatchReceive: config.sip.udpBatchReceive, logger: log });
+    const transport = new TransportLayer({ listeners, limits: { maxMessageBytes: config.sip.maxMessageBytes }, udpSendThread: config.sip.udpSendThread, udpSendInline: config.sip.udpSendInline, udpBatchReceive: config.sip.udpBatchReceive, logger: log });
     const overload = this.overload;
     const ua = new UserAgent({
       clock: this.clock,

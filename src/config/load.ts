@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { ConfigError } from './errors.js';
-import type { CallsConfig, ListenConfig, RealmConfig, SluiceConfig } from './types.js';
+import { UDP_SEND_INLINE, type CallsConfig, type ListenConfig, type RealmConfig, type SluiceConfig } from './types.js';
 import { readYaml } from './yaml.js';
 
 type Obj = Record<string, unknown>;
@@ -53,7 +53,7 @@ export function validateConfig(doc: unknown, file = '<config>'): SluiceConfig {
     c.fail('log.level', 'expected one of fatal, error, warn, info, debug, trace, silent');
   }
   const sip = c.obj(root.sip ?? {}, 'sip');
-  c.known(sip, 'sip', ['maxMessageBytes', 'overloadControl', 'udpSendThread', 'udpBatchReceive', 'leanInvites']);
+  c.known(sip, 'sip', ['maxMessageBytes', 'overloadControl', 'udpSendThread', 'udpSendInline', 'udpBatchReceive', 'leanInvites']);
   const realmsIn = c.obj(root.realms, 'realms');
   const realms: Record<string, RealmConfig> = {};
   for (const [name, r] of Object.entries(realmsIn)) realms[name] = realm(c, `realms.${name}`, r, base);
@@ -70,6 +70,7 @@ export function validateConfig(doc: unknown, file = '<config>'): SluiceConfig {
       maxMessageBytes: c.int(sip.maxMessageBytes, 'sip.maxMessageBytes', 1024, 1 << 20, 65_535),
       overloadControl: c.bool(sip.overloadControl, 'sip.overloadControl', true),
       udpSendThread: c.bool(sip.udpSendThread, 'sip.udpSendThread', true),
+      udpSendInline: c.int(sip.udpSendInline, 'sip.udpSendInline', 0, UDP_SEND_INLINE.max, UDP_SEND_INLINE.default),
       udpBatchReceive: c.bool(sip.udpBatchReceive, 'sip.udpBatchReceive', true),
       leanInvites: c.bool(sip.leanInvites, 'sip.leanInvites', true),
     },

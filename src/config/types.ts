@@ -28,6 +28,12 @@ export interface SipConfig {
    */
   udpSendThread: boolean;
   /**
+   * A turn of at most this many UDP datagrams, the send thread asleep, is sent by the main thread
+   * itself (one sendmmsg) rather than by waking the thread: on a host where waking a thread is
+   * dear that wake-up costs more than the sends. 0 hands every turn to the thread.
+   */
+  udpSendInline: number;
+  /**
    * UDP datagrams are read a batch at a time (recvmmsg) by the same addon, one callback per batch
    * (transport/native-recv.ts); where it could not be built, or with false, one at a time by
    * node:dgram. Default true.
@@ -89,3 +95,10 @@ export interface CallsConfig {
   /** Strict latching: media is accepted only from the IP the SDP named. */
   strictMedia: boolean;
 }
+
+/**
+ * sip.udpSendInline's default and ceiling (transport/native-send.ts applies them too): a turn of
+ * more than the ceiling is the send thread's work whatever the setting, or it would hold the main
+ * thread.
+ */
+export const UDP_SEND_INLINE = { default: 16, max: 1_024 } as const;

@@ -37,6 +37,8 @@ export interface TransportOptions {
   tlsClient?: { ca?: string | Buffer; rejectUnauthorized?: boolean };
   /** UDP sends through the native send thread where the addon is built (transport/native-send.ts; default false). */
   udpSendThread?: boolean;
+  /** A turn of at most this many datagrams, the send thread asleep, is sent by the main thread (default UDP_SEND_INLINE.default). */
+  udpSendInline?: number;
   /** UDP reads in batches through the addon where it is built (transport/native-recv.ts; default false). */
   udpBatchReceive?: boolean;
   logger?: Logger;
@@ -179,7 +181,7 @@ export class TransportLayer {
   private sendThread(): NativeUdpSender | null {
     if (this.options.udpSendThread !== true) return null;
     if (this.sender === null) {
-      this.sender = NativeUdpSender.acquire();
+      this.sender = NativeUdpSender.acquire(this.options.udpSendInline);
       if (this.sender instanceof Error && !warnedNoSendThread) {
         warnedNoSendThread = true;
         this.log.warn({ reason: this.sender.message }, 'UDP send thread unavailable: sending through node:dgram');

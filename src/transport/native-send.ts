@@ -12,6 +12,7 @@
  */
 import type { Socket } from 'node:dgram';
 import { getSystemErrorName } from 'node:util';
+import { UDP_SEND_INLINE } from '../config/types.js';
 import { loadNativeSip, type NativeSenderHandle, type NativeSipModule } from './native-sip.js';
 
 export { NATIVE_SIP_ADDON_PATH } from './native-sip.js';
@@ -42,6 +43,8 @@ export interface SendThreadCounters {
   bufferWaits: number;
   /** Times the main thread woke the sleeping thread. */
   wakes: number;
+  /** Turns whose datagrams the main thread sent itself, the thread asleep (inlineMax). */
+  inlineBatches: number;
 }
 
 /** Sequence numbers are uint32 and wrap: a is at or before b when b - a is less than half the range. */
@@ -64,27 +67,33 @@ export class NativeUdpSender {
   private flushing = false;
   private closed = false;
 
-  private constructor(m: NativeSipModule) {
+  private constructor(m: NativeSipModule, inlineMax: number) {
     this.m = m;
-    this.handle = m.open((seq, errno) => this.failed(seq, errno));
+    this.handle = m.open((seq, errno) => this.failed(seq, errno), inlineMax);
   }
 
-  /** A send thread of its own, or why there is none (the addon is not built or does not load). */
-  static open(): NativeUdpSender | Error {
+  /**
+   * A send thread of its own, or why there is none (the addon is not built or does not load). A
+   * turn of at most `inlineMax` datagrams while the thread sleeps is sent by the main thread
+   * itself (native/sip-send.c says why); 0 hands every turn over.
+   */
+  static open(inlineMax: number = UDP_SEND_INLINE.default): NativeUdpSender | Error {
+    if (!(Number.isInteger(inlineMax) && inlineMax >= 0 && inlineMax <= UDP_SEND_INLINE.max)) return new RangeError(`inlineMax must be an integer from 0 to ${UDP_SEND_INLINE.max}, not ${inlineMax}`);
     const m = loadNativeSip();
-    return m instanceof Error ? m : new NativeUdpSender(m);
+    return m instanceof Error ? m : new NativeUdpSender(m, inlineMax);
   }
 
   /**
    * The process's shared send thread, started by the first user; each acquire() is matched by a
-   * release(), and the last one stops it. Every realm's transport takes its listeners' sends there.
+   * release(), and the last one stops it. Every realm's transport takes its listeners' sends there;
+   * the first one's `inlineMax` holds for all (they are built from one configuration).
    */
-  static acquire(): NativeUdpSender | Error {
+  static acquire(inlineMax: number = UDP_SEND_INLINE.default): NativeUdpSender | Error {
     if (shared !== null) {
       shared.users++;
       return shared.sender;
     }
-    const sender = NativeUdpSender.open();
+    const sender = NativeUdpSender.open(inlineMax);
     if (sender instanceof Error) return sender;
     shared = { sender, users: 1 };
     return sender;
@@ -139,8 +148,8 @@ export class NativeUdpSender {
   }
 
   counters(): SendThreadCounters {
-    const [sent, failed, unreported, batches, bufferWaits, wakes] = this.m.counters(this.handle);
-    return { sent, failed, unreported, batches, bufferWaits, wakes };
+    const [sent, failed, unreported, batches, bufferWaits, wakes, inlineBatches] = this.m.counters(this.handle);
+    return { sent, failed, unreported, batches, bufferWaits, wakes, inlineBatches };
   }
 
   /** Sends what is queued, stops the thread and settles every callback. */

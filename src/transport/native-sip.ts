@@ -17,13 +17,13 @@ export interface NativeReceiverHandle {
 
 /** The addon's functions (the C files say what each does). */
 export interface NativeSipModule {
-  open(onFailure: (seq: number, errno: number) => void): NativeSenderHandle;
+  open(onFailure: (seq: number, errno: number) => void, inlineMax?: number): NativeSenderHandle;
   /** The datagram's sequence number (1, 2, ...; wraps at 2^32), or -errno. */
   send(sender: NativeSenderHandle, fd: number, family: 4 | 6, bytes: Buffer, port: number, address: string): number;
   flush(sender: NativeSenderHandle): void;
   drain(sender: NativeSenderHandle): void;
   completed(sender: NativeSenderHandle): number;
-  counters(sender: NativeSenderHandle): [number, number, number, number, number, number];
+  counters(sender: NativeSenderHandle): [number, number, number, number, number, number, number];
   close(sender: NativeSenderHandle): void;
   /** Reads a duplicate of `fd` on the main loop, a batch at a time into `slab`, described in `table`. */
   recvOpen(fd: number, slab: Buffer, table: Uint32Array, onBatch: (count: number) => void): NativeReceiverHandle;

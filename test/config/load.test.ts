@@ -49,7 +49,7 @@ describe('configuration', () => {
   });
 
   it('turns overload control, the UDP send thread, batched UDP receive and lean INVITEs on unless told otherwise', () => {
-    expect(validateConfig({ realms: { inside: realm } }).sip).toEqual({ maxMessageBytes: 65_535, overloadControl: true, udpSendThread: true, udpBatchReceive: true, leanInvites: true });
+    expect(validateConfig({ realms: { inside: realm } }).sip).toEqual({ maxMessageBytes: 65_535, overloadControl: true, udpSendThread: true, udpSendInline: 16, udpBatchReceive: true, leanInvites: true });
     expect(validateConfig({ realms: { inside: realm }, sip: { leanInvites: false } }).sip.leanInvites).toBe(false);
     expect(refused({ realms: { inside: realm }, sip: { leanInvites: 'no' } }).path).toBe('sip.leanInvites');
     expect(validateConfig({ realms: { inside: realm }, sip: { overloadControl: false } }).sip.overloadControl).toBe(false);
@@ -58,6 +58,9 @@ describe('configuration', () => {
     expect(refused({ realms: { inside: realm }, sip: { udpSendThread: 1 } }).path).toBe('sip.udpSendThread');
     expect(validateConfig({ realms: { inside: realm }, sip: { udpBatchReceive: false } }).sip.udpBatchReceive).toBe(false);
     expect(refused({ realms: { inside: realm }, sip: { udpBatchReceive: 'yes' } }).path).toBe('sip.udpBatchReceive');
+    expect(validateConfig({ realms: { inside: realm }, sip: { udpSendInline: 0 } }).sip.udpSendInline).toBe(0);
+    expect(refused({ realms: { inside: realm }, sip: { udpSendInline: 1_025 } }).path).toBe('sip.udpSendInline');
+    expect(refused({ realms: { inside: realm }, sip: { udpSendInline: -1 } }).path).toBe('sip.udpSendInline');
   });
 
   it('refuses an unreadable file and bad YAML with the file named', () => {

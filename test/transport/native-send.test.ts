@@ -16,8 +16,8 @@ afterEach(async () => {
   for (const o of open.splice(0).reverse()) await o.stop();
 });
 
-function sender(): NativeUdpSender {
-  const s = NativeUdpSender.open();
+function sender(inlineMax?: number): NativeUdpSender {
+  const s = NativeUdpSender.open(inlineMax);
   if (s instanceof Error) throw s;
   open.push({ stop: () => s.close() });
   return s;
@@ -29,6 +29,12 @@ async function listener(s: NativeUdpSender | null, address = '127.0.0.1'): Promi
   open.push(l);
   return l;
 }
+
+/**
+ * Time for a send thread just started, or just done, to reach its wait: a turn goes inline (and a
+ * wake-up is counted) only while it sleeps.
+ */
+const threadAsleep = (): Promise<void> => new Promise((r) => setTimeout(r, 50));
 
 async function receiver(type: 'udp4' | 'udp6' = 'udp4'): Promise<{ port: number; got: Buffer[]; arrived(n: number): Promise<void> }> {
   const s: UdpSocket = createSocket({ type, recvBufferSize: 1 << 20 });
@@ -80,6 +86,59 @@ describe.skipIf(!built && process.env.CI === undefined)('the UDP send thread (na
     expect(c.batches).toBeGreaterThanOrEqual(1);
   });
 
+  it('sends a turn of few datagrams from the main thread while the thread sleeps, and wakes it for a larger one', async () => {
+    // Every turn inline: the thread is never woken, and each datagram arrives in order, once.
+    const inline = sender(1_024);
+    const l = await listener(inline);
+    const peer = await receiver();
+    const done: (Error | null)[] = [];
+    await threadAsleep();
+    for (let i = 0; i < 500; i++) {
+      l.send(Buffer.from(`inline ${i}`), peer.port, '127.0.0.1', (err) => done.push(err));
+      if (i % 50 === 49) await peer.arrived(i + 1);
+    }
+    expect(peer.got.map(String)).toEqual(Array.from({ length: 500 }, (_, i) => `inline ${i}`));
+    await vi.waitFor(() => expect(done).toHaveLength(500));
+    expect(done.every((e) => e === null)).toBe(true);
+    const c = inline.counters();
+    expect(c).toMatchObject({ sent: 500, failed: 0, wakes: 0 });
+    expect(c.inlineBatches).toBe(10);
+
+    // Turns of 4 with a limit of 8 go inline; turns of 20 wake the thread.
+    const mixed = sender(8);
+    const m = await listener(mixed);
+    const other = await receiver();
+    for (let turn = 0; turn < 10; turn++) {
+      const n = turn % 2 === 0 ? 4 : 20;
+      const before = other.got.length;
+      await threadAsleep();
+      for (let i = 0; i < n; i++) m.send(Buffer.from(`${turn}.${i}`), other.port, '127.0.0.1', () => undefined);
+      await other.arrived(before + n);
+    }
+    expect(other.got).toHaveLength(5 * 4 + 5 * 20);
+    const mc = mixed.counters();
+    expect(mc.inlineBatches).toBe(5);
+    expect(mc.wakes).toBe(5);
+    expect(mc.sent).toBe(120);
+
+    // None: every turn is the thread's.
+    const none = sender(0);
+    const n = await listener(none);
+    const third = await receiver();
+    await threadAsleep();
+    n.send(Buffer.from('handed over'), third.port, '127.0.0.1', () => undefined);
+    await third.arrived(1);
+    expect(none.counters()).toMatchObject({ sent: 1, inlineBatches: 0, wakes: 1 });
+  });
+
+  it('refuses an inline limit it cannot honour, saying which', () => {
+    const bad = NativeUdpSender.open(-1);
+    expect(bad).toBeInstanceOf(RangeError);
+    expect((bad as Error).message).toBe('inlineMax must be an integer from 0 to 1024, not -1');
+    expect(NativeUdpSender.open(1.5)).toBeInstanceOf(RangeError);
+    expect(NativeUdpSender.open(1_025)).toBeInstanceOf(RangeError);
+  });
+
   it('serves IPv4 and IPv6 listeners with one thread', async () => {
     const s = sender();
     const v4 = await listener(s, '127.0.0.1');
@@ -129,10 +188,14 @@ describe.skipIf(!built && process.env.CI === undefined)('the UDP send thread (na
     expect(done.filter((d) => d.err !== null).map((d) => [d.i, d.err!.code])).toEqual([[1, 'EINVAL']]);
   });
 
-  it("reports the kernel's refusal of one datagram to that datagram's callback only (EMSGSIZE)", async () => {
-    const s = sender();
+  it.each([
+    ['the thread', 0],
+    ['the main thread', 1_024],
+  ])("reports the kernel's refusal of one datagram to that datagram's callback only (EMSGSIZE), sent by %s", async (_by, inlineMax) => {
+    const s = sender(inlineMax);
     const l = await listener(s);
     const peer = await receiver();
+    await threadAsleep();
     const done = new Map<string, (Error & { code?: string }) | null>();
     l.send(Buffer.from('before'), peer.port, '127.0.0.1', (err) => done.set('before', err));
     // Larger than an IPv4 datagram can carry (65,507 bytes of payload): sendmsg says EMSGSIZE.
@@ -144,7 +207,7 @@ describe.skipIf(!built && process.env.CI === undefined)('the UDP send thread (na
     expect(done.get('before')).toBeNull();
     expect(done.get('after')).toBeNull();
     expect(done.get('jumbo')?.code).toBe('EMSGSIZE');
-    expect(s.counters()).toMatchObject({ sent: 2, failed: 1, unreported: 0 });
+    expect(s.counters()).toMatchObject({ sent: 2, failed: 1, unreported: 0, inlineBatches: inlineMax === 0 ? 0 : 1 });
   });
 
   it('sends what was queued before a listener stops, then lets go of its socket', async () => {
