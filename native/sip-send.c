@@ -73,7 +73,7 @@ typedef struct sender {
   uint32_t inline_max; /* a flush of at most this many datagrams, the thread asleep, sends them itself */
   _Atomic uint32_t completed;
   failure_t failures[ERRORS];
-  _Atomic uint32_t fail_w; /* written by the thread */
+  _Atomic uint32_t fail_w; /* written by whichever sends: the thread, or the main thread inline while it sleeps */
   _Atomic uint32_t fail_r; /* written by the main thread as it reports them */
   _Atomic uint64_t sent, failed, lost_failures, batches, buffer_waits, wakes, inline_batches;
   uv_async_t async;
@@ -98,15 +98,14 @@ static void record_failure(sender_t *s, uint32_t seq, int err) {
 }
 
 /*
- * Sends a queue's datagrams in order from `from`, each run of datagrams from one socket with one
- * sendmmsg; a datagram that fails is recorded and skipped. Where the socket's buffer is full, the
+ * Sends a queue's datagrams in order, each run of datagrams from one socket with one sendmmsg; a datagram that fails is recorded and skipped. Where the socket's buffer is full, the
  * send thread (`wait`) waits for room once; the main thread stops there instead. Returns how many
  * of the queue's datagrams are done (sent or failed), and publishes them as completed.
  */
-static size_t send_items(sender_t *s, queue_t *q, size_t from, int wait) {
+static size_t send_items(sender_t *s, queue_t *q, int wait) {
   struct mmsghdr msgs[CHUNK];
   struct iovec iov[CHUNK];
-  size_t i = from;
+  size_t i = 0;
   int failed = 0;
   while (i < q->n) {
     int fd = q->items[i].fd;
@@ -169,7 +168,7 @@ static void *run(void *arg) {
     if (q->n == 0) break; /* stopping, and nothing left to send */
     s->filling ^= 1;
     pthread_mutex_unlock(&s->mu);
-    send_items(s, q, 0, 1);
+    send_items(s, q, 1);
     q->n = 0;
     q->len = 0;
     pthread_mutex_lock(&s->mu);
@@ -413,7 +412,7 @@ static napi_value js_flush(napi_env env, napi_callback_info info) {
   queue_t *q = &s->q[s->filling];
   int wake = s->waiting && q->n > 0;
   if (wake && q->n <= s->inline_max) {
-    size_t done = send_items(s, q, 0, 0);
+    size_t done = send_items(s, q, 0);
     atomic_fetch_add(&s->inline_batches, 1);
     if (done == q->n) {
       q->n = 0;

@@ -1,7 +1,8 @@
 /**
  * A send thread for the UDP listeners (native/sip-send.c, the `sluice_sip` addon that `npm install`
  * builds beside the media relay's). Each datagram is copied into the thread's queue; the queue is
- * handed over once per event-loop turn and sent with sendmmsg on another core. One thread serves
+ * handed over once per event-loop turn and sent with sendmmsg on another core (a turn of few
+ * datagrams while the thread sleeps is sent by the main thread itself: see open). One thread serves
  * every listener of the process (see acquire): a B2BUA's turn usually sends on two realms' sockets,
  * and one wake-up then serves both. What that moves off
  * the main thread is dgram's work per send and, on loopback or to a receiver on this host, the
