@@ -15,9 +15,10 @@
  * what that part costs above the least (bench/build-up.bench.ts). `sendThread` is the other way:
  * the floor sends through Sluice's UDP send thread (transport/native-send.ts), which takes the
  * send system calls, and on loopback the receiver's delivery, off the main thread; it is what a
- * Node B2BUA at its cheapest would use.
+ * Node B2BUA at its cheapest would use; `batchReceive` likewise reads through Sluice's batched
+ * reader (transport/native-recv.ts).
  *
- * Also a script: `node --import tsx bench/lib/b2bua-floor.ts PORT NEXT_HOP_PORT [parser,sdp,store,sendThread]`
+ * Also a script: `node --import tsx bench/lib/b2bua-floor.ts PORT NEXT_HOP_PORT [parser,sdp,store,sendThread,batchReceive]`
  * binds 127.0.0.1:PORT, prints `ready`, and on SIGTERM (or its parent's IPC channel closing)
  * prints its counts as one JSON line and exits.
  */
@@ -27,6 +28,7 @@ import { newOrigin, regenerate, signalledStreams, type OriginState, type StreamT
 import { parseSdp } from '../../src/sdp/index.js';
 import { parseMessage } from '../../src/sip/index.js';
 import { MemoryStore } from '../../src/state/index.js';
+import { NativeUdpReceiver, stopDgramReceiving } from '../../src/transport/native-recv.js';
 import { NativeUdpSender, socketFd } from '../../src/transport/native-send.js';
 import { cseqMethod, hostPortOfUri, parseFloorMessage, requestText, responseTarget, responseText, tagOf, uriOf, withTag, type FloorMessage, type HostPort } from './b2bua-floor-messages.js';
 import { runFloorScript } from './floor-script.js';
@@ -38,6 +40,8 @@ export interface FloorUses {
   store?: boolean;
   /** Send through Sluice's send thread (where its addon is built) instead of node:dgram. */
   sendThread?: boolean;
+  /** Read through Sluice's batched reader (transport/native-recv.ts) instead of node:dgram. */
+  batchReceive?: boolean;
 }
 
 export interface FloorCounts {
@@ -335,7 +339,7 @@ export function runB2buaFloor(port: number, nextHopPort: number, uses: FloorUses
     }
   };
 
-  sock.on('message', (bytes: Buffer, rinfo: RemoteInfo) => {
+  const onDatagram = (bytes: Buffer, address: string, rport: number): void => {
     counts.received++;
     try {
       const m = parse(bytes);
@@ -348,7 +352,7 @@ export function runB2buaFloor(port: number, nextHopPort: number, uses: FloorUses
         return;
       }
       const method = m.startLine.slice(0, m.startLine.indexOf(' '));
-      const source = { host: rinfo.address, port: rinfo.port };
+      const source = { host: address, port: rport };
       if (method === 'INVITE') onInvite(m, source);
       else if (method === 'ACK') onAck(m);
       else if (method === 'BYE') onBye(m, source);
@@ -357,7 +361,9 @@ export function runB2buaFloor(port: number, nextHopPort: number, uses: FloorUses
       // Nothing above throws on a message it parsed; this only keeps a surprise from ending the floor.
       counts.dropped++;
     }
-  });
+  };
+  sock.on('message', (bytes: Buffer, rinfo: RemoteInfo) => onDatagram(bytes, rinfo.address, rinfo.port));
+  let reader: NativeUdpReceiver | null = null;
 
   return new Promise((resolveBound, reject) => {
     sock.once('error', reject);
@@ -375,11 +381,24 @@ export function runB2buaFloor(port: number, nextHopPort: number, uses: FloorUses
         }
         thread = { sender, fd };
       }
+      if (uses.batchReceive === true) {
+        const fd = socketFd(sock);
+        const opened = fd === null ? new Error('the socket has no descriptor for the batched reader') : stopDgramReceiving(sock) ? NativeUdpReceiver.open(fd, onDatagram) : new Error("this Node keeps dgram's reading out of reach");
+        if (opened instanceof Error) {
+          thread?.sender.close();
+          sock.close();
+          reject(opened);
+          return;
+        }
+        reader = opened;
+      }
       resolveBound({
         port,
         counts,
         close: async () => {
           await store?.close();
+          reader?.close();
+          reader = null;
           // Everything queued leaves before the descriptor closes (native-send.ts, drain).
           thread?.sender.close();
           thread = null;
@@ -390,9 +409,9 @@ export function runB2buaFloor(port: number, nextHopPort: number, uses: FloorUses
   });
 }
 
-const USES: readonly (keyof FloorUses)[] = ['parser', 'sdp', 'store', 'sendThread'];
+const USES: readonly (keyof FloorUses)[] = ['parser', 'sdp', 'store', 'sendThread', 'batchReceive'];
 
-/** `parser,sdp,store,sendThread` (any of them) as FloorUses; throws on anything else. */
+/** `parser,sdp,store,sendThread,batchReceive` (any of them) as FloorUses; throws on anything else. */
 export function parseUses(list: string): FloorUses {
   const uses: FloorUses = {};
   for (const part of list.split(',').filter((p) => p !== '')) {
@@ -404,6 +423,6 @@ export function parseUses(list: string): FloorUses {
 
 // ---- as a script ----
 
-runFloorScript(import.meta.url, 'node --import tsx bench/lib/b2bua-floor.ts PORT NEXT_HOP_PORT [parser,sdp,store,sendThread]', (port, nextHop, extra) =>
+runFloorScript(import.meta.url, 'node --import tsx bench/lib/b2bua-floor.ts PORT NEXT_HOP_PORT [parser,sdp,store,sendThread,batchReceive]', (port, nextHop, extra) =>
   runB2buaFloor(port, nextHop, parseUses(extra[0] ?? '')),
 );

@@ -60,10 +60,11 @@ describe('B2BUA floor: messages', () => {
     expect(responseTarget('SIP/2.0/UDP 10.0.0.1:5070;rport;branch=z9hG4bK1', source)).toEqual(source);
   });
 
-  it('takes parser, sdp, store and the send thread as parts of Sluice, and nothing else', () => {
+  it('takes parser, sdp, store, the send thread and the batched reader as parts of Sluice, and nothing else', () => {
     expect(parseUses('')).toEqual({});
     expect(parseUses('parser,sdp,store')).toEqual({ parser: true, sdp: true, store: true });
     expect(parseUses('sendThread')).toEqual({ sendThread: true });
+    expect(parseUses('sendThread,batchReceive')).toEqual({ sendThread: true, batchReceive: true });
     expect(() => parseUses('dialogs')).toThrow(/unknown part 'dialogs'/);
   });
 });
@@ -111,8 +112,8 @@ describe('B2BUA floor: a call over real sockets', () => {
     }
   });
 
-  for (const uses of ['', 'parser,sdp,store', 'sendThread']) {
-    it.skipIf(uses === 'sendThread' && !sendThreadBuilt && process.env.CI === undefined)(`places the second leg as a dialog of its own and relays the call through its end${uses === '' ? '' : ` (with Sluice's ${uses})`}`, async () => {
+  for (const uses of ['', 'parser,sdp,store', 'sendThread', 'sendThread,batchReceive']) {
+    it.skipIf(uses.startsWith('sendThread') && !sendThreadBuilt && process.env.CI === undefined)(`places the second leg as a dialog of its own and relays the call through its end${uses === '' ? '' : ` (with Sluice's ${uses})`}`, async () => {
       const uac = await peer();
       const uas = await peer();
       const port = await freePort('udp');
