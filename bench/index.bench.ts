@@ -16,8 +16,8 @@
  * Options: --quick (short steps, 2,000 calls: a try-out, not a figure), --parts a,b (signalling,
  * paired, concurrency, media; and `floor`, not run by default for time: ~7 min more, the call rates of a
  * stateless proxy and of a minimal B2BUA in Node, the least any Node middle box and any Node
- * B2BUA spend here; the B2BUA runs as Sluice does, with its send thread, and once more with
- * Sluice's parser and SDP regeneration), --json FILE (also write the JSON there).
+ * B2BUA spend here; the B2BUA runs as Sluice does, with its send thread and batched reader, and
+ * once more with Sluice's parser and SDP regeneration), --json FILE (also write the JSON there).
  */
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';

@@ -7,7 +7,7 @@
  * --confirm-seconds (default 20) with zero failed calls, and the floor's CPU seconds per 1,000
  * calls.
  * --kind proxy|b2bua|both (default both). The B2BUA runs as in `npm run bench` (B2BUA_FLOOR_SETUP:
- * Sluice's runtime and send thread); --runtime node|sluice and --uses LIST (b2bua-floor.ts's parts,
+ * Sluice's runtime, send thread and batched reader); --runtime node|sluice and --uses LIST (b2bua-floor.ts's parts,
  * '' for none) set it otherwise. --quick: 5 s steps. Other options: --probe-seconds,
  * --call-ms, --max-search-seconds, --refine, --start-rate, --json FILE (also write the JSON
  * there). Prints JSON, then a human line per floor.
