@@ -81,7 +81,13 @@ export class NativeUdpSender {
   static open(inlineMax: number = UDP_SEND_INLINE.default): NativeUdpSender | Error {
     if (!(Number.isInteger(inlineMax) && inlineMax >= 0 && inlineMax <= UDP_SEND_INLINE.max)) return new RangeError(`inlineMax must be an integer from 0 to ${UDP_SEND_INLINE.max}, not ${inlineMax}`);
     const m = loadNativeSip();
-    return m instanceof Error ? m : new NativeUdpSender(m, inlineMax);
+    if (m instanceof Error) return m;
+    try {
+      return new NativeUdpSender(m, inlineMax);
+    } catch (err) {
+      // An addon built before inline sends takes one argument and refuses two: npm install rebuilds it.
+      return err instanceof Error ? err : new Error(String(err));
+    }
   }
 
   /**
