@@ -28,7 +28,7 @@ import { newOrigin, regenerate, signalledStreams, type OriginState, type StreamT
 import { parseSdp } from '../../src/sdp/index.js';
 import { parseMessage } from '../../src/sip/index.js';
 import { MemoryStore } from '../../src/state/index.js';
-import { NativeUdpReceiver, stopDgramReceiving } from '../../src/transport/native-recv.js';
+import { readInBatches, type NativeUdpReceiver } from '../../src/transport/native-recv.js';
 import { NativeUdpSender, socketFd } from '../../src/transport/native-send.js';
 import { cseqMethod, hostPortOfUri, parseFloorMessage, requestText, responseTarget, responseText, tagOf, uriOf, withTag, type FloorMessage, type HostPort } from './b2bua-floor-messages.js';
 import { runFloorScript } from './floor-script.js';
@@ -382,8 +382,7 @@ export function runB2buaFloor(port: number, nextHopPort: number, uses: FloorUses
         thread = { sender, fd };
       }
       if (uses.batchReceive === true) {
-        const fd = socketFd(sock);
-        const opened = fd === null ? new Error('the socket has no descriptor for the batched reader') : stopDgramReceiving(sock) ? NativeUdpReceiver.open(fd, onDatagram) : new Error("this Node keeps dgram's reading out of reach");
+        const opened = readInBatches(sock, socketFd(sock), onDatagram);
         if (opened instanceof Error) {
           thread?.sender.close();
           sock.close();

@@ -151,7 +151,7 @@ function dgramState(socket: Socket): DgramState | undefined {
  * this Node keeps the socket's state out of reach. dgram has no public way: its state object holds
  * the handle whose recvStop() its own close() calls.
  */
-export function stopDgramReceiving(socket: Socket): boolean {
+function stopDgramReceiving(socket: Socket): boolean {
   const state = dgramState(socket);
   if (state === undefined || typeof state.handle?.recvStop !== 'function' || state.receiving !== true) return false;
   if (state.handle.recvStop() !== 0) return false;
@@ -159,8 +159,22 @@ export function stopDgramReceiving(socket: Socket): boolean {
   return true;
 }
 
+/**
+ * Hands a bound dgram socket's reading (its descriptor `fd`, from socketFd) to a batched reader:
+ * dgram's reading stops first, then the reader reads a duplicate of the descriptor. Where either
+ * cannot be had, dgram keeps reading and the Error says why.
+ */
+export function readInBatches(socket: Socket, fd: number | null, deliver: DatagramHandler): NativeUdpReceiver | Error {
+  if (fd === null) return new Error("this Node keeps the socket's descriptor out of reach");
+  if (!stopDgramReceiving(socket)) return new Error("this Node keeps dgram's reading out of reach");
+  const reader = NativeUdpReceiver.open(fd, deliver);
+  // dgram reads again: its handle's recvStart() is what bind() called.
+  if (reader instanceof Error) resumeDgramReceiving(socket);
+  return reader;
+}
+
 /** Undoes stopDgramReceiving (where the other reader could not start). */
-export function resumeDgramReceiving(socket: Socket): void {
+function resumeDgramReceiving(socket: Socket): void {
   const state = dgramState(socket);
   if (state === undefined || typeof state.handle?.recvStart !== 'function' || state.receiving === true) return;
   if (state.handle.recvStart() === 0) state.receiving = true;

@@ -1,7 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIP, isIPv6 } from 'node:net';
-import { NativeUdpReceiver, resumeDgramReceiving, stopDgramReceiving, type ReceiveCounters } from './native-recv.js';
+import { readInBatches, type NativeUdpReceiver, type ReceiveCounters } from './native-recv.js';
 import { socketFd, type NativeUdpSender } from './native-send.js';
 import type { LocalAddress } from './types.js';
 
@@ -54,31 +54,12 @@ export class UdpListener {
     this.bound = { address: a.address, port: a.port };
     const fd = this.sender !== null || this.batchReceive ? socketFd(this.socket) : null;
     if (this.sender !== null && fd !== null) this.thread = { sender: this.sender, fd };
-    if (this.batchReceive) this.startBatchReceive(fd);
+    if (this.batchReceive) {
+      const reader = readInBatches(this.socket, fd, (bytes, address, port) => this.onDatagram(bytes, address, port, this));
+      if (reader instanceof Error) this.batchReceiveUnavailable = reader.message;
+      else this.reader = reader;
+    }
     return this.bound;
-  }
-
-  /**
-   * Hands the reading to the batched reader: dgram's reading stops first, then the reader reads a
-   * duplicate of the descriptor. Where either cannot be had, dgram keeps reading.
-   */
-  private startBatchReceive(fd: number | null): void {
-    if (fd === null) {
-      this.batchReceiveUnavailable = "this Node keeps the socket's descriptor out of reach";
-      return;
-    }
-    if (!stopDgramReceiving(this.socket)) {
-      this.batchReceiveUnavailable = "this Node keeps dgram's reading out of reach";
-      return;
-    }
-    const reader = NativeUdpReceiver.open(fd, (bytes, address, port) => this.onDatagram(bytes, address, port, this));
-    if (reader instanceof Error) {
-      this.batchReceiveUnavailable = reader.message;
-      // dgram reads again: its handle's recvStart() is what bind() called.
-      resumeDgramReceiving(this.socket);
-      return;
-    }
-    this.reader = reader;
   }
 
   /** Whether datagrams are read in batches (native-recv.ts) rather than by dgram. */
