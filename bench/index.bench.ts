@@ -5,7 +5,10 @@
  *    retransmissions on at most 1% of them, bench/lib/sipp-rate.ts), sipp uac-rr ->
  *    middle box -> sipp uas-rr (2 s calls, UDP on 127.0.0.1), for no middle box (the generator's
  *    ceiling), Kamailio 5.6 stateful with dialogs (plain, and topology hiding over Redis) and
- *    Sluice (B2BUA, media not anchored); CPU seconds per 1,000 calls of each middle box;
+ *    Sluice (B2BUA, media not anchored); CPU seconds per 1,000 calls of each middle box. Kamailio
+ *    plain (each worker count) and Sluice are searched in turns, one step each from 3,000 calls/s
+ *    (bench/lib/turns.ts), so that a drift of the host's speed between searches, which moved
+ *    their ratio from 0.82x to 1.45x when they were searched one after the other, falls on both;
  * 2. paired: Sluice's CPU per call over Kamailio plain's at one rate both hold, the two measured
  *    in turn, three rounds, so that the ratio holds on a host whose speed drifts between searches;
  * 3. concurrency: 10,000 established calls held by Kamailio and by Sluice, memory per call;
@@ -29,6 +32,7 @@ import { runMediaParts } from './lib/media-parts.js';
 import { B2BUA_FLOOR_CHECKED_SETUP, B2BUA_FLOOR_SETUP, runNodeFloor } from './lib/node-floor-part.js';
 import { runPairedPart } from './lib/paired-part.js';
 import { runSluiceConcurrency, runSluiceRate } from './lib/sluice-parts.js';
+import { Turns } from './lib/turns.js';
 import { printTable, summarize, type BenchReport } from './lib/report.js';
 
 const quick = process.argv.includes('--quick');
@@ -62,16 +66,26 @@ const cap = (seconds: number): number => (quick ? 70 : seconds);
 if (parts.includes('signalling')) {
   log('signalling: sipp -> sipp (the generator alone)');
   report.sippCeiling = await runSippCeiling({ ...rate, maxSecondsPerSearch: cap(120), startRate: 6_000 });
-  report.kamailio = await runKamailioParts({
+  // Kamailio plain (each worker count) and Sluice in turns, one step each, from the same rate:
+  // they climb the same rungs in the same minutes, so their ratio does not hang on how the
+  // host's speed drifted between two searches (turns.ts). Each search's cap counts its own steps.
+  const turns = new Turns();
+  const [plain, sluiceRate] = await Promise.all([
+    runKamailioParts({ ...rate, turns, maxSecondsPerSearch: cap(130), parts: ['plain'], startRates: { plain: 3_000 } }),
+    runSluiceRate({ ...rate, turns, maxSecondsPerSearch: cap(130), startRate: 3_000 }),
+  ]);
+  report.signallingTurns = turns.log;
+  log(`signalling: searched in turns (${turns.log.length} turns)`);
+  const plainPart = plain.plain as { workers?: unknown } | undefined;
+  const rest = await runKamailioParts({
     ...rate,
     maxSecondsPerSearch: cap(130),
-    parts: parts.includes('concurrency') ? ['plain', 'topos', 'concurrency'] : ['plain', 'topos'],
-    startRates: { plain: 3_000, topos: 600 },
+    parts: parts.includes('concurrency') ? ['topos', 'concurrency'] : ['topos'],
+    startRates: { topos: 600 },
+    ...(typeof plainPart?.workers === 'number' ? { concurrencyWorkers: plainPart.workers } : {}),
   });
-  // Sluice's limit here (about 4,000-4,400 calls/s) lies past five passing probes from 700 and a
-  // failed one (3,545 and 5,318); 150 s leaves room for the refining probe between them, as
-  // Kamailio's search has. At 130 s it did not fit, and the search confirmed the rung below.
-  report.sluice = { rate: await runSluiceRate({ ...rate, maxSecondsPerSearch: cap(150), startRate: 700 }) };
+  report.kamailio = { ...rest, plain: plain.plain };
+  report.sluice = { rate: sluiceRate };
 } else if (parts.includes('concurrency')) {
   report.kamailio = await runKamailioParts({ ...rate, parts: ['concurrency'] });
 }

@@ -18,7 +18,8 @@ import { DEFAULT_CHILDREN } from '../kamailio/proxy.cfg.js';
 import { kamailioMissing, kamailioVersion, PLAIN_WORKERS, startKamailio, type KamailioInstance } from './kamailio.js';
 import { memoryKb } from './proc.js';
 import { redisVersion, startRedis, type RedisInstance } from './redis.js';
-import { searchMaxRate, type SearchOptions, type SearchResult } from './sipp-rate.js';
+import { searchMaxRate, stepLine, type SearchOptions, type SearchResult, type SearchStep } from './sipp-rate.js';
+import type { Turns } from './turns.js';
 
 /** sipp's built-in uac/uas, changed only to follow the route set (Kamailio record-routes). */
 export const UAC_RR = fileURLToPath(new URL('../scenarios/uac-rr.xml', import.meta.url));
@@ -54,6 +55,12 @@ export interface RateOptions {
   refine?: number;
   /** Progress lines (e.g. to stderr); default none. */
   log?: (line: string) => void;
+  /**
+   * Search in turns with the other searches given the same Turns (turns.ts): the box is started,
+   * and each step taken, in this search's turn, so that boxes searched side by side meet the host
+   * in the same minutes.
+   */
+  turns?: Turns;
 }
 
 export interface KamailioPartsOptions extends RateOptions {
@@ -69,6 +76,8 @@ export interface KamailioPartsOptions extends RateOptions {
   plainWorkers?: number[];
   /** Calls held at once (default 10,000, quick 2,000). */
   concurrentCalls?: number;
+  /** SIP workers for the concurrency part when plain is not searched in the same call (plain's best otherwise). */
+  concurrencyWorkers?: number;
   /** Rate at which they are placed (default 500/s). */
   concurrencyRate?: number;
   /** Their length in ms (default 60,000, quick 30,000): long enough to outlast the measurement. */
@@ -199,8 +208,13 @@ async function plainPart(o: KamailioPartsOptions): Promise<PartResult> {
   const counts = o.children !== undefined ? [o.children] : (o.plainWorkers ?? plainWorkerCounts());
   const byWorkers: PartResult[] = [];
   let best: { part: PartResult; rate: SearchResult; workers: number } | null = null;
-  for (const workers of counts) {
-    const part = await kamailioRatePart('plain', { ...o, children: workers });
+  // In turns, every count's Kamailio runs at once and their steps alternate with the other boxes'.
+  const parts =
+    o.turns === undefined
+      ? await counts.reduce<Promise<PartResult[]>>(async (done, workers) => [...(await done), await kamailioRatePart('plain', { ...o, children: workers })], Promise.resolve([]))
+      : await Promise.all(counts.map((workers) => kamailioRatePart('plain', { ...o, children: workers })));
+  for (const [i, part] of parts.entries()) {
+    const workers = counts[i]!;
     byWorkers.push({ workers, ...part });
     const rate = part.rate as SearchResult | undefined;
     if (rate === undefined) continue;
@@ -215,23 +229,33 @@ async function kamailioRatePart(mode: 'plain' | 'topos', o: KamailioPartsOptions
   const missing = kamailioMissing(mode) ?? (hasBinary('sipp') ? null : 'sipp not installed (apt-get install sip-tester)');
   if (missing !== null) return { skipped: missing };
   const so = searchOptions(o, o.startRates?.[mode] ?? (mode === 'plain' ? 1_000 : 300));
+  const turnId = `kamailio ${mode} (${workersText(o.children ?? DEFAULT_CHILDREN)})`;
+  o.turns?.join(turnId);
   const work = mkdtempSync(join(tmpdir(), `sluice-bench-kam-${mode}-`));
   let uas: SippServer | undefined;
   let redis: RedisInstance | undefined;
   let kam: KamailioInstance | undefined;
   try {
-    const started = await startUas((so.maxSeconds ?? 170) + 60);
-    uas = started.uas;
-    if (mode === 'topos') redis = await startRedis(await freePort('tcp'));
-    const opts: Parameters<typeof startKamailio>[0] = { mode, port: await freePort('udp'), uasPort: started.port, workDir: work };
-    if (redis !== undefined) opts.redisPort = redis.port;
+    const opts: Parameters<typeof startKamailio>[0] = { mode, port: 0, uasPort: 0, workDir: work };
     if (o.children !== undefined) opts.children = o.children;
-    kam = await startKamailio(opts);
-    const pids = kam.pids();
-    o.log?.(`kamailio ${mode}: ${workersText(opts.children ?? DEFAULT_CHILDREN)}, ${pids.length} processes, searching from ${so.startRate} calls/s`);
+    const setUp = async (): Promise<void> => {
+      // The uas outlives the search: in turns, the search's wall time is everyone's.
+      const started = await startUas(((so.maxSeconds ?? 170) + 60) * (o.turns === undefined ? 1 : 4));
+      uas = started.uas;
+      if (mode === 'topos') redis = await startRedis(await freePort('tcp'));
+      opts.port = await freePort('udp');
+      opts.uasPort = started.port;
+      if (redis !== undefined) opts.redisPort = redis.port;
+      kam = await startKamailio(opts);
+    };
+    await (o.turns === undefined ? setUp() : o.turns.take(turnId, setUp));
+    const pids = kam!.pids();
+    o.log?.(`kamailio ${mode}: ${workersText(opts.children ?? DEFAULT_CHILDREN)}, ${pids.length} processes, searching from ${so.startRate} calls/s${o.turns === undefined ? '' : ', in turns'}`);
     const rate = await searchMaxRate({
       ...so,
-      target: { host: '127.0.0.1', port: kam.port, transport: 'udp' },
+      ...(o.turns === undefined ? {} : { turns: { turns: o.turns, id: turnId } }),
+      ...(o.turns === undefined ? {} : { onStep: (st: SearchStep) => o.log?.(`${turnId}: ${stepLine(st)}`) }),
+      target: { host: '127.0.0.1', port: kam!.port, transport: 'udp' },
       pids,
       otherPids: redis === undefined ? {} : { redis: [redis.pid] },
       // After an overloaded step tm still holds what it could not finish (once, 2 GB of shm
@@ -257,6 +281,7 @@ async function kamailioRatePart(mode: 'plain' | 'topos', o: KamailioPartsOptions
   } catch (err) {
     return { error: message(err), kamailioLogErrors: logErrors(work) };
   } finally {
+    o.turns?.leave(turnId);
     await kam?.stop();
     await redis?.stop();
     await uas?.stop(2_000);
@@ -369,7 +394,7 @@ export async function runKamailioParts(o: KamailioPartsOptions = {}): Promise<Pa
   for (const part of parts) {
     try {
       // Memory is read from Kamailio as it ran fastest, when plain was searched in this run.
-      const plainBest = (result.plain as PartResult | undefined)?.workers;
+      const plainBest = (result.plain as PartResult | undefined)?.workers ?? o.concurrencyWorkers;
       const concurrencyOpts = o.children === undefined && typeof plainBest === 'number' ? { ...o, children: plainBest } : o;
       result[part] = part === 'concurrency' ? await concurrencyPart(concurrencyOpts) : part === 'plain' ? await plainPart(o) : await kamailioRatePart(part, o);
     } catch (err) {

@@ -26,6 +26,8 @@ export interface BenchReport {
   /** Part `paired`: CPU per call of Kamailio plain and Sluice at one rate, in turn (bench/lib/paired-part.ts). */
   paired?: Part;
   sluice?: { rate?: Part; concurrency?: Part };
+  /** The turns Kamailio plain's and Sluice's searches took, in order, where they ran in turns (bench/lib/turns.ts). */
+  signallingTurns?: string[];
   media?: MediaPartsResult;
   wallSeconds?: number;
   summary?: Summary;
@@ -175,6 +177,12 @@ const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repea
 const lpad = (s: string, n: number): string => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
 const show = (v: number | null | undefined, unit = ''): string => (v === null || v === undefined ? '-' : `${v.toLocaleString('en-US')}${unit}`);
 
+/** A search's steps in order, as "p3000+ p4500- c3000+". */
+export function stepsText(r: SearchResult | null | undefined): string {
+  const steps = r?.steps ?? [];
+  return steps.length === 0 ? '-' : steps.map((st) => `${st.kind === 'probe' ? 'p' : 'c'}${st.rate}${st.passed ? '+' : '-'}`).join(' ');
+}
+
 export function printTable(r: BenchReport, out: (line: string) => void): void {
   const s = r.summary ?? summarize(r);
   const k = r.kamailio ?? {};
@@ -217,6 +225,13 @@ export function printTable(r: BenchReport, out: (line: string) => void): void {
   const redisCpu = search(k.topos as Part | undefined)?.best?.otherCpuSecondsPer1000Calls?.redis;
   row(`Kamailio${kv} topos (Redis)`, show(s.callsPerSecond.kamailioTopos), ...cpuOf('kamailioTopos'), redisCpu === undefined ? noteOf(k.topos as Part | undefined) : `+ Redis ${redisCpu} CPU s/1000`);
   row('Sluice (B2BUA, media direct)', show(s.callsPerSecond.sluice), ...cpuOf('sluice'), noteOf(r.sluice?.rate));
+  if (r.signallingTurns !== undefined) {
+    out(`  Kamailio plain and Sluice searched in turns, one step each from the same rate (${r.signallingTurns.length} turns), so the ratio is of the same minutes. Steps (p probe, c confirm; + held, - not):`);
+    const kamailios = byWorkers.length > 0 ? byWorkers : plain === undefined ? [] : [plain];
+    for (const [name, p] of [...kamailios.map((w) => [`Kamailio, ${show(num(w.workers))} worker${num(w.workers) === 1 ? '' : 's'}`, w] as const), ['Sluice', r.sluice?.rate] as const]) {
+      out(`    ${name}: ${stepsText(search(p as Part | undefined))}`);
+    }
+  }
   if (s.sluiceMainThreadCpuSecondsPer1000Calls !== null) out(`  Sluice's main thread: ${show(s.sluiceMainThreadCpuSecondsPer1000Calls)} CPU s/1000 of it (one process's call rate ends where this thread reaches a core)`);
   const split = s.ratios.sluiceVsKamailioPlainUserCpuPerCall == null ? '' : ` (${show(s.ratios.sluiceVsKamailioPlainUserCpuPerCall)}x in user space, ${show(s.ratios.sluiceVsKamailioPlainKernelCpuPerCall)}x in the kernel)`;
   out(`  Sluice / Kamailio plain: ${show(s.ratios.sluiceVsKamailioPlainCps)}x calls/s, ${show(s.ratios.sluiceVsKamailioPlainCpuPerCall)}x CPU per call${split}; / topos: ${show(s.ratios.sluiceVsKamailioToposCps)}x calls/s`);

@@ -7,6 +7,7 @@
  */
 import { runSipp } from '../../test/interop/harness/sipp.js';
 import { cpuSecondsOf, cpuSecondsOfAll, mainThreadCpuSecondsOf, systemCpuSecondsOfAll, udpDropsOf } from './proc.js';
+import type { Turns } from './turns.js';
 
 // Kept here for the benches that import it from this module.
 export { cpuSecondsOf };
@@ -173,6 +174,8 @@ export interface SearchResult {
     otherCpuSecondsPer1000Calls: Record<string, number>;
   } | null;
   elapsedSeconds: number;
+  /** In turns (SearchOptions.turns): the time of its own steps, which maxSeconds capped. */
+  ownSeconds?: number;
   /** Why the search ended without a confirmed rate or before its plan was done, if it did. */
   note?: string;
 }
@@ -237,6 +240,14 @@ export interface SearchOptions {
   scenario?: { file?: string; sn?: string };
   ns?: string | null;
   sippArgs?: string[];
+  /**
+   * Take each step (with its pause and restart after a failure) in this search's turn among
+   * searches run side by side (turns.ts). maxSeconds then caps the time of its own turns: the
+   * turns of the others do not count against it.
+   */
+  turns?: { turns: Turns; id: string };
+  /** Told of each step as it ends (progress lines). */
+  onStep?: (step: SearchStep) => void;
 }
 
 /** SearchOptions.maxRetransmissionsPerCall's default: past it a step did not hold its rate. */
@@ -266,6 +277,11 @@ function sippDurationMs(v: string | undefined): number | null {
   return Number(m[1]) * 3_600_000 + Number(m[2]) * 60_000 + Number(m[3]) * 1_000 + Math.round(Number(m[4]) / 1_000);
 }
 
+/** A step as a progress line: "probe 3000 calls/s held (0 failed, 0 retransmissions), 0.25 CPU s per 1,000 calls". */
+export function stepLine(st: SearchStep): string {
+  return `${st.kind} ${st.rate} calls/s ${st.passed ? 'held' : 'not held'} (${st.failed} failed, ${st.retransmissions} retransmissions), ${st.cpuSecondsPer1000Calls ?? '-'} CPU s per 1,000 calls`;
+}
+
 /**
  * Bounded search for the highest call rate sustained with zero failed calls and retransmissions
  * on at most 1% of them (maxRetransmissionsPerCall): short probes at
@@ -283,7 +299,12 @@ export async function searchMaxRate(opts: SearchOptions): Promise<SearchResult> 
   const maxStepDowns = opts.maxStepDowns ?? 3;
   const settleMs = opts.settleMs ?? 3_000;
   const started = Date.now();
-  const deadline = started + (opts.maxSeconds ?? 300) * 1_000;
+  const budgetMs = (opts.maxSeconds ?? 300) * 1_000;
+  // The time of this search's own steps: all of it when it runs alone, its turns when in turns.
+  const turns = opts.turns;
+  let ownMs = 0;
+  let turnStart: number | null = null;
+  const spentMs = (): number => (turns === undefined ? Date.now() - started : ownMs + (turnStart === null ? 0 : Date.now() - turnStart));
   if (!(opts.startRate >= 1) || !(factor > 1) || !(stepDown > 0 && stepDown < 1) || !(probeSeconds > 0) || !(confirmSeconds > 0)) {
     throw new Error('searchMaxRate: bad options');
   }
@@ -294,13 +315,25 @@ export async function searchMaxRate(opts: SearchOptions): Promise<SearchResult> 
 
   /** Runs one step, or returns null when it could not finish before the deadline. */
   const confirmMs = confirmSeconds * 1_000 + callLengthMs + 1_000;
-  const step = async (kind: SearchStep['kind'], rate: number, seconds: number): Promise<SearchStep | null> => {
+  const step = (kind: SearchStep['kind'], rate: number, seconds: number): Promise<SearchStep | null> => {
+    if (turns === undefined) return runStep(kind, rate, seconds);
+    return turns.turns.take(turns.id, async () => {
+      turnStart = Date.now();
+      try {
+        return await runStep(kind, rate, seconds);
+      } finally {
+        ownMs += Date.now() - turnStart;
+        turnStart = null;
+      }
+    });
+  };
+  const runStep = async (kind: SearchStep['kind'], rate: number, seconds: number): Promise<SearchStep | null> => {
     const nominalMs = seconds * 1_000 + callLengthMs + 1_000;
     // A probe must leave room for a confirm and one step-down after it, or the search could
     // end unconfirmed. A confirm that fails runs into its margin (an overloaded target leaves
     // calls open) before the pause and the step-down.
     const reserveMs = kind === 'probe' ? confirmMs + settleMs + (maxStepDowns > 0 ? STEP_MARGIN_MS + settleMs + confirmMs : 0) : 0;
-    if (Date.now() + nominalMs + reserveMs > deadline) {
+    if (spentMs() + nominalMs + reserveMs > budgetMs) {
       note = `time cap of ${opts.maxSeconds ?? 300} s reached before a ${kind} at ${rate} calls/s`;
       return null;
     }
@@ -326,7 +359,7 @@ export async function searchMaxRate(opts: SearchOptions): Promise<SearchResult> 
         ...(opts.sippArgs ?? []),
       ],
       ns: opts.ns ?? null,
-      timeoutMs: Math.max(1_000, Math.min(nominalMs + (kind === 'probe' ? PROBE_MARGIN_MS : STEP_MARGIN_MS), deadline - reserveMs - Date.now())),
+      timeoutMs: Math.max(1_000, Math.min(nominalMs + (kind === 'probe' ? PROBE_MARGIN_MS : STEP_MARGIN_MS), budgetMs - reserveMs - spentMs())),
       // A step that has failed cannot pass any more: ending it there leaves the search's time to
       // the steps below it (a collapsing 20 s confirm otherwise runs 33 s and more).
       stopWhen: (sofar) => sofar.failed > 0 || sofar.retransmissions > maxRetransmissions,
@@ -377,6 +410,7 @@ export async function searchMaxRate(opts: SearchOptions): Promise<SearchResult> 
       stoppedEarly: r.stoppedEarly,
     };
     steps.push(s);
+    opts.onStep?.(s);
     if (!passed) {
       await new Promise((res) => setTimeout(res, settleMs));
       if (opts.restartTarget !== undefined) {
@@ -455,6 +489,7 @@ export async function searchMaxRate(opts: SearchOptions): Promise<SearchResult> 
     if (best === null) note ??= `no confirm passed (${maxStepDowns} step-downs of at least ${Math.round((1 - stepDown) * 100)}%)`;
   }
   const result: SearchResult = { steps, best, elapsedSeconds: Math.round((Date.now() - started) / 100) / 10 };
+  if (turns !== undefined) result.ownSeconds = Math.round(ownMs / 100) / 10;
   if (note !== undefined) result.note = note;
   return result;
 }

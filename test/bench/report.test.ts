@@ -156,6 +156,31 @@ describe('bench report', () => {
     expect(tableText(report())).not.toContain('SIP worker');
   });
 
+  it('says where Kamailio plain and Sluice were searched in turns, with the steps of each', () => {
+    const step = (kind: 'probe' | 'confirm', rate: number, passed: boolean) => ({ kind, rate, passed });
+    const withSteps = (steps: ReturnType<typeof step>[], rate: number, cpu: number) => ({ ...best(rate, cpu), steps });
+    const r = report();
+    r.kamailio = {
+      ...r.kamailio,
+      plain: {
+        workers: 1,
+        rate: withSteps([step('probe', 3000, false), step('probe', 2000, true), step('confirm', 2000, true)], 2000, 0.2),
+        byWorkers: [
+          { workers: 1, rate: withSteps([step('probe', 3000, false), step('probe', 2000, true), step('confirm', 2000, true)], 2000, 0.2) },
+          { workers: 2, error: 'kamailio did not start' },
+        ],
+      },
+    };
+    r.sluice = { rate: { rate: withSteps([step('probe', 3000, true), step('probe', 4500, false), step('confirm', 3000, true)], 3000, 0.3) } };
+    r.signallingTurns = ['kamailio plain (1 SIP worker)', 'sluice (media direct)', 'kamailio plain (1 SIP worker)', 'sluice (media direct)'];
+    const text = tableText(r as BenchReport);
+    expect(text).toContain('searched in turns, one step each from the same rate (4 turns)');
+    expect(text).toContain('Kamailio, 1 worker: p3000- p2000+ c2000+');
+    expect(text).toContain('Kamailio, 2 workers: -');
+    expect(text).toContain('Sluice: p3000+ p4500- c3000+');
+    expect(tableText(report())).not.toContain('in turns');
+  });
+
   it("shows Sluice's main thread at its best rate where the search measured it, and no line where it did not", () => {
     const withMain = report();
     const b = best(2000, 0.5);

@@ -2,12 +2,14 @@
  * The rate search's rules, with sipp's results scripted (sipp itself is exercised by
  * `npm run bench`): a probe or a confirm that retransmits fails, a step that has failed is
  * stopped there, and a step after a failed one runs on a restarted target whose new pids are
- * the ones measured.
+ * the ones measured. Searches in turns alternate step for step, each capped by its own time.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SippSummary } from '../interop/harness/sipp.js';
 
-const sippRuns: { rate: number }[] = [];
+const sippRuns: { rate: number; port: number }[] = [];
+/** How long each scripted sipp run takes (0: at once). */
+let stepDelayMs = 0;
 /** When set, also a step of more than `calls` calls (a confirm, here) retransmits on 5% of them. */
 let longStepsRetransmitOver: number | null = null;
 const cpuReads: number[][] = [];
@@ -22,7 +24,9 @@ vi.mock('../interop/harness/sipp.js', () => ({
   runSipp: vi.fn(async (opts: { args: string[]; stopWhen?: (s: Sofar) => boolean }) => {
     const rate = Number(opts.args[opts.args.indexOf('-r') + 1]);
     const calls = Number(opts.args[opts.args.indexOf('-m') + 1]);
-    sippRuns.push({ rate });
+    const port = Number(opts.args.find((a) => a.startsWith('127.0.0.1:'))?.split(':')[1]);
+    sippRuns.push({ rate, port });
+    if (stepDelayMs > 0) await new Promise((r) => setTimeout(r, stepDelayMs));
     // A target that holds 1,000 calls/s, queues (retransmissions, every call completes) up to
     // 1,200 and loses calls above.
     const retransmits = rate > 1_000 || (longStepsRetransmitOver !== null && calls > longStepsRetransmitOver);
@@ -51,6 +55,7 @@ vi.mock('../../bench/lib/proc.js', () => ({
 }));
 
 const { searchMaxRate } = await import('../../bench/lib/sipp-rate.js');
+const { Turns } = await import('../../bench/lib/turns.js');
 
 const base = { target: { host: '127.0.0.1', port: 5060, transport: 'udp' as const }, probeSeconds: 1, confirmSeconds: 2, callLengthMs: 0, settleMs: 0, refine: 0 };
 
@@ -60,6 +65,7 @@ describe('rate search', () => {
     cpuReads.length = 0;
     stopVerdicts.length = 0;
     longStepsRetransmitOver = null;
+    stepDelayMs = 0;
   });
 
   it('fails a probe whose calls all completed but with retransmissions on more than 1% of them', async () => {
@@ -144,5 +150,36 @@ describe('rate search', () => {
     expect(r.steps.every((s) => s.kernelCpuSecondsPer1000Calls !== null)).toBe(true);
     const none = await searchMaxRate({ ...base, startRate: 800, factor: 2 });
     expect(none.best?.kernelCpuSecondsPer1000Calls).toBeNull();
+  });
+
+  it('takes the steps of searches in turns one at a time, alternating, and caps each by the time of its own steps', async () => {
+    // 300 ms per step. A probe needs 18 s of cap left (2 s nominal, 16 s reserved for a failing
+    // confirm and a step-down): with 18.7 s, one that has spent more than 0.7 s starts no probe.
+    // Each search's third probe comes after 0.6 s of its own steps and 1.2 s of both searches'.
+    stepDelayMs = 300;
+    const turns = new Turns();
+    turns.join('a');
+    turns.join('b');
+    const opts = { ...base, startRate: 600, factor: 1.3, maxSeconds: 18.7 };
+    const [a, b] = await Promise.all([
+      searchMaxRate({ ...opts, target: { ...base.target, port: 5061 }, turns: { turns, id: 'a' } }),
+      searchMaxRate({ ...opts, target: { ...base.target, port: 5062 }, turns: { turns, id: 'b' } }),
+    ]);
+    for (const r of [a, b]) {
+      expect(r.steps.map((st) => [st.kind, st.rate, st.passed])).toEqual([
+        ['probe', 600, true],
+        ['probe', 780, true],
+        ['probe', 1014, false],
+        ['confirm', 780, true],
+      ]);
+      expect(r.ownSeconds).toBeLessThan(r.elapsedSeconds);
+    }
+    expect(sippRuns.map((run) => run.port)).toEqual([5061, 5062, 5061, 5062, 5061, 5062, 5061, 5062]);
+    expect(turns.log).toEqual(['a', 'b', 'a', 'b', 'a', 'b', 'a', 'b']);
+    // Alone, by the wall clock, the same cap leaves no room for the third probe after 1.2 s.
+    stepDelayMs = 600;
+    const alone = await searchMaxRate(opts);
+    expect(alone.steps.filter((st) => st.kind === 'probe').map((st) => st.rate)).toEqual([600, 780]);
+    expect(alone.note).toMatch(/before a probe at 1014/);
   });
 });
