@@ -54,13 +54,12 @@ if (report.install.problem !== null) log(`install: ${report.install.problem} (th
 report.machine.probe = await probeHost();
 log(`host: ${'error' in report.machine.probe ? report.machine.probe.error : `${report.machine.probe.loopNsPerStep} ns per loop step, ${report.machine.probe.threadWakeUsPerRoundTrip} µs per thread wake round trip`}`);
 
-// Each search gets a cap that leaves room for its probes, a 20 s confirm that may fail late and
-// one step down, and starts near where this machine's earlier runs ended, so that the five
-// searches (Kamailio plain twice: one SIP worker and one per core), the paired part (about 90 s),
-// the two concurrency runs and the media part end within about 13.5 minutes (709 s with the fifth
-// search; 794 s with the paired part on a slower day's host; before it, 649 s on
-// a slower host, where failed steps, stopped as soon as they failed, left room for the step-downs
-// a confirm needed there).
+// Each search gets a cap (in turns: on its own steps' time) that leaves room for its probes, a 20 s
+// confirm that may fail late and one step down, and starts near where this machine's earlier runs
+// ended, so that the five searches (Kamailio plain twice: one SIP worker and one per core), the
+// paired part (about 90 s), the two concurrency runs and the media part end within about 13.5
+// minutes (750 s with the searches in turns, 18 turns; 709 s before, one after another; 794 s with
+// the paired part on a slower day's host).
 const rate = { quick, log, refine: 1 };
 const cap = (seconds: number): number => (quick ? 70 : seconds);
 if (parts.includes('signalling')) {
