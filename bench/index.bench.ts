@@ -20,7 +20,8 @@
  * paired, concurrency, media; and `floor`, not run by default for time: ~7 min more, the call rates of a
  * stateless proxy and of a minimal B2BUA in Node, the least any Node middle box and any Node
  * B2BUA spend here; the B2BUA runs as Sluice does, with its send thread and batched reader, and
- * once more with Sluice's parser and SDP regeneration), --json FILE (also write the JSON there).
+ * once more with Sluice's parser and SDP regeneration; with the signalling part, the two minimal
+ * B2BUAs take their turns with Kamailio plain and Sluice), --json FILE (also write the JSON there).
  */
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -68,11 +69,17 @@ if (parts.includes('signalling')) {
   // Kamailio plain (each worker count) and Sluice in turns, one step each, from the same rate:
   // they climb the same rungs in the same minutes, so their ratio does not hang on how the
   // host's speed drifted between two searches (turns.ts). Each search's cap counts its own steps.
+  // With the floor part, the two minimal B2BUAs take their turns with them, on the same rungs.
   const turns = new Turns();
-  const [plain, sluiceRate] = await Promise.all([
+  const floors = parts.includes('floor');
+  const [plain, sluiceRate, b2buaFloor, b2buaFloorChecked] = await Promise.all([
     runKamailioParts({ ...rate, turns, maxSecondsPerSearch: cap(130), parts: ['plain'], startRates: { plain: 3_000 } }),
     runSluiceRate({ ...rate, turns, maxSecondsPerSearch: cap(130), startRate: 3_000 }),
+    floors ? runNodeFloor({ ...rate, turns, maxSecondsPerSearch: cap(150), startRate: 3_000 }, 'b2bua', B2BUA_FLOOR_SETUP) : undefined,
+    floors ? runNodeFloor({ ...rate, turns, maxSecondsPerSearch: cap(150), startRate: 3_000 }, 'b2bua', B2BUA_FLOOR_CHECKED_SETUP) : undefined,
   ]);
+  if (b2buaFloor !== undefined) report.b2buaFloor = b2buaFloor;
+  if (b2buaFloorChecked !== undefined) report.b2buaFloorChecked = b2buaFloorChecked;
   report.signallingTurns = turns.log;
   log(`signalling: searched in turns (${turns.log.length} turns)`);
   const plainPart = plain.plain as { workers?: unknown } | undefined;
@@ -97,13 +104,15 @@ if (parts.includes('paired')) {
 if (parts.includes('floor')) {
   log('floor: sipp -> stateless proxy in Node -> sipp');
   report.nodeFloor = await runNodeFloor({ ...rate, maxSecondsPerSearch: cap(120), startRate: 6_000 });
-  log('floor: sipp -> minimal B2BUA in Node -> sipp');
-  // From 3,000, Kamailio's rungs (3,000, 4,500, 6,750, 10,125, then 8,267 between): the two
-  // figures are then comparable rung for rung. From 4,000 a probe at 9,000 passed its 8 s, the
-  // confirm at 9,000 and the step-down failed, and the cap came before a second step-down.
-  report.b2buaFloor = await runNodeFloor({ ...rate, maxSecondsPerSearch: cap(150), startRate: 3_000 }, 'b2bua', B2BUA_FLOOR_SETUP);
-  log("floor: sipp -> minimal B2BUA in Node with Sluice's parser and SDP regeneration -> sipp");
-  report.b2buaFloorChecked = await runNodeFloor({ ...rate, maxSecondsPerSearch: cap(150), startRate: 3_000 }, 'b2bua', B2BUA_FLOOR_CHECKED_SETUP);
+  if (report.b2buaFloor === undefined) {
+    log('floor: sipp -> minimal B2BUA in Node -> sipp');
+    // From 3,000, Kamailio's rungs (3,000, 4,500, 6,750, 10,125, then 8,267 between): the two
+    // figures are then comparable rung for rung. From 4,000 a probe at 9,000 passed its 8 s, the
+    // confirm at 9,000 and the step-down failed, and the cap came before a second step-down.
+    report.b2buaFloor = await runNodeFloor({ ...rate, maxSecondsPerSearch: cap(150), startRate: 3_000 }, 'b2bua', B2BUA_FLOOR_SETUP);
+    log("floor: sipp -> minimal B2BUA in Node with Sluice's parser and SDP regeneration -> sipp");
+    report.b2buaFloorChecked = await runNodeFloor({ ...rate, maxSecondsPerSearch: cap(150), startRate: 3_000 }, 'b2bua', B2BUA_FLOOR_CHECKED_SETUP);
+  }
 }
 if (parts.includes('concurrency')) {
   report.sluice = { ...(report.sluice ?? {}), concurrency: await runSluiceConcurrency({ quick, log }) };

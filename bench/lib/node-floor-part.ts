@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { hasBinary } from '../../test/interop/harness/prereq.js';
 import { freePort, startSipp, type SippServer } from '../../test/interop/harness/sipp.js';
 import { searchOptions, SIPP_BUFFER_ARGS, UAS_RR, type RateOptions } from './kamailio-parts.js';
-import { searchMaxRate } from './sipp-rate.js';
+import { searchMaxRate, stepLine, type SearchStep } from './sipp-rate.js';
 import { terminate } from './proc.js';
 import { LAUNCHER } from './sluice.js';
 import { warmUpAt } from './sluice-parts.js';
@@ -130,22 +130,30 @@ export async function runNodeFloor(o: RateOptions = {}, kind: FloorKind = 'proxy
   // does not reach a confirm within a quick run's 90 s.
   const so = searchOptions(o, kind === 'b2bua' ? 3_000 : 1_000);
   const name = FLOOR_NAMES[kind];
+  const turnId = `node floor (${name}${setup.uses?.includes('parser') === true ? ", with Sluice's parser and SDP" : ''})`;
+  o.turns?.join(turnId);
   let uas: SippServer | undefined;
   let floor: FloorChild | undefined;
   const earlier: (ProxyCounts | FloorCounts)[] = [];
   let result: PartResult = {};
   try {
     const trunk = await freePort('udp');
-    // The same socket buffers as the other sides: sipp's 64 KB drop bursts.
-    uas = await startSipp({ args: ['-sf', UAS_RR, '-p', String(trunk), ...SIPP_BUFFER_ARGS], timeoutMs: ((so.maxSeconds ?? 170) + 60) * 1_000 });
     const port = await freePort('udp');
     const start = (): Promise<FloorChild> => startFloor(kind, port, trunk, setup);
-    floor = await start();
-    o.log?.(`node floor (${name}): searching from ${so.startRate} calls/s`);
+    const setUp = async (): Promise<void> => {
+      // The same socket buffers as the other sides: sipp's 64 KB drop bursts.
+      uas = await startSipp({ args: ['-sf', UAS_RR, '-p', String(trunk), ...SIPP_BUFFER_ARGS], timeoutMs: ((so.maxSeconds ?? 170) + 60) * (o.turns === undefined ? 1 : 6) * 1_000 });
+      floor = await start();
+      // In turns it starts near the limit with the others: warmed up first, as Sluice is.
+      if (o.turns !== undefined) await warmUpAt(port);
+    };
+    await (o.turns === undefined ? setUp() : o.turns.take(turnId, setUp));
+    o.log?.(`node floor (${name}): searching from ${so.startRate} calls/s${o.turns === undefined ? '' : ', in turns'}`);
     const rate = await searchMaxRate({
       ...so,
+      ...(o.turns === undefined ? {} : { turns: { turns: o.turns, id: turnId }, onStep: (st: SearchStep) => o.log?.(`${turnId}: ${stepLine(st)}`) }),
       target: { host: '127.0.0.1', port, transport: 'udp' },
-      pids: [floor.pid],
+      pids: [floor!.pid],
       // As Kamailio's and Sluice's sides do: a step after a failure starts on a fresh process, warmed
       // up as Sluice's is (both are Node). Without it the calls a failed step left retransmitting
       // for 32 s burdened the next steps.
@@ -164,6 +172,7 @@ export async function runNodeFloor(o: RateOptions = {}, kind: FloorKind = 'proxy
   } catch (err) {
     result = { error: message(err) };
   } finally {
+    o.turns?.leave(turnId);
     const last = await floor?.stop();
     if (last !== undefined && last !== null) earlier.push(last);
     // What the floor saw over the whole search (every process of it): drops or send errors point

@@ -177,6 +177,11 @@ const pad = (s: string, n: number): string => (s.length >= n ? s : s + ' '.repea
 const lpad = (s: string, n: number): string => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
 const show = (v: number | null | undefined, unit = ''): string => (v === null || v === undefined ? '-' : `${v.toLocaleString('en-US')}${unit}`);
 
+/** Whether the minimal B2BUAs took turns with Kamailio and Sluice (the floor part ran with the signalling one). */
+function floorsInTurnsOf(r: BenchReport): boolean {
+  return r.signallingTurns?.some((t) => t.startsWith('node floor')) === true;
+}
+
 /** A search's steps in order, as "p3000+ p4500- c3000+". */
 export function stepsText(r: SearchResult | null | undefined): string {
   const steps = r?.steps ?? [];
@@ -226,9 +231,10 @@ export function printTable(r: BenchReport, out: (line: string) => void): void {
   row(`Kamailio${kv} topos (Redis)`, show(s.callsPerSecond.kamailioTopos), ...cpuOf('kamailioTopos'), redisCpu === undefined ? noteOf(k.topos as Part | undefined) : `+ Redis ${redisCpu} CPU s/1000`);
   row('Sluice (B2BUA, media direct)', show(s.callsPerSecond.sluice), ...cpuOf('sluice'), noteOf(r.sluice?.rate));
   if (r.signallingTurns !== undefined) {
-    out(`  Kamailio plain and Sluice searched in turns, one step each from the same rate (${r.signallingTurns.length} turns), so the ratio is of the same minutes. Steps (p probe, c confirm; + held, - not):`);
+    out(`  Kamailio plain and Sluice${floorsInTurnsOf(r) ? ' (and the minimal B2BUAs)' : ''} searched in turns, one step each from the same rate (${r.signallingTurns.length} turns), so the ratio is of the same minutes. Steps (p probe, c confirm; + held, - not):`);
     const kamailios = byWorkers.length > 0 ? byWorkers : plain === undefined ? [] : [plain];
-    for (const [name, p] of [...kamailios.map((w) => [`Kamailio, ${show(num(w.workers))} worker${num(w.workers) === 1 ? '' : 's'}`, w] as const), ['Sluice', r.sluice?.rate] as const]) {
+    const floors = floorsInTurnsOf(r) ? ([['Minimal B2BUA', r.b2buaFloor], ["Minimal B2BUA + Sluice's parser and SDP", r.b2buaFloorChecked]] as const) : [];
+    for (const [name, p] of [...kamailios.map((w) => [`Kamailio, ${show(num(w.workers))} worker${num(w.workers) === 1 ? '' : 's'}`, w] as const), ['Sluice', r.sluice?.rate] as const, ...floors]) {
       out(`    ${name}: ${stepsText(search(p as Part | undefined))}`);
     }
   }

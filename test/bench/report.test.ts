@@ -178,6 +178,13 @@ describe('bench report', () => {
     expect(text).toContain('Kamailio, 1 worker: p3000- p2000+ c2000+');
     expect(text).toContain('Kamailio, 2 workers: -');
     expect(text).toContain('Sluice: p3000+ p4500- c3000+');
+    expect(text).not.toContain('Minimal B2BUA:');
+    r.b2buaFloor = { rate: withSteps([step('probe', 3000, true), step('probe', 4500, true), step('confirm', 4500, true)], 4500, 0.15) };
+    r.signallingTurns = [...r.signallingTurns, 'node floor (minimal B2BUA)'];
+    const withFloors = tableText(r as BenchReport);
+    expect(withFloors).toContain('Kamailio plain and Sluice (and the minimal B2BUAs) searched in turns');
+    expect(withFloors).toContain('Minimal B2BUA: p3000+ p4500+ c4500+');
+    expect(withFloors).toContain("Minimal B2BUA + Sluice's parser and SDP: -");
     expect(tableText(report())).not.toContain('in turns');
   });
 
