@@ -127,11 +127,22 @@ function describeSearch(name: string, r: SearchResult): string {
     : `${name}: ${b.rate} calls/s for ${b.seconds} s, ${b.cpuSecondsPer1000Calls ?? '-'} CPU s per 1,000 calls`;
 }
 
-/** sipp uas-rr on a free UDP port of 127.0.0.1, the far end of every middle box's calls. */
-export async function startUas(timeoutSeconds: number): Promise<{ uas: SippServer; port: number }> {
-  const port = await freePort('udp');
-  const uas = await startSipp({ args: ['-sf', UAS_RR, '-p', String(port), ...SIPP_BUFFER_ARGS], timeoutMs: timeoutSeconds * 1_000 });
-  return { uas, port };
+/** sipp uas-rr on a free UDP port of 127.0.0.1 (or on `port`), the far end of every middle box's calls. */
+export async function startUas(timeoutSeconds: number, port?: number): Promise<{ uas: SippServer; port: number }> {
+  const p = port ?? (await freePort('udp'));
+  const uas = await startSipp({ args: ['-sf', UAS_RR, '-p', String(p), ...SIPP_BUFFER_ARGS], timeoutMs: timeoutSeconds * 1_000 });
+  return { uas, port: p };
+}
+
+/**
+ * A new uas in place of `old`, on the same port, for the step after a failed one. The old one
+ * holds the failed step's unfinished calls and goes on resending their 200s (Timer G) for 32 s:
+ * a few thousand datagrams a second, whose CPU would fall on the next steps, and in turns on the
+ * other boxes' steps, which they then failed in turn.
+ */
+export async function freshUas(old: SippServer, port: number, timeoutSeconds: number): Promise<SippServer> {
+  await old.stop(200);
+  return (await startUas(timeoutSeconds, port)).uas;
 }
 
 /** sipp uac-rr straight to sipp uas-rr: the generator's own ceiling on this machine. */
@@ -237,10 +248,11 @@ async function kamailioRatePart(mode: 'plain' | 'topos', o: KamailioPartsOptions
   let kam: KamailioInstance | undefined;
   try {
     const opts: Parameters<typeof startKamailio>[0] = { mode, port: 0, uasPort: 0, workDir: work };
+    // The uas outlives the search: in turns, the search's wall time is everyone's.
+    const uasSeconds = ((so.maxSeconds ?? 170) + 60) * (o.turns === undefined ? 1 : 6);
     if (o.children !== undefined) opts.children = o.children;
     const setUp = async (): Promise<void> => {
-      // The uas outlives the search: in turns, the search's wall time is everyone's.
-      const started = await startUas(((so.maxSeconds ?? 170) + 60) * (o.turns === undefined ? 1 : 4));
+      const started = await startUas(uasSeconds);
       uas = started.uas;
       if (mode === 'topos') redis = await startRedis(await freePort('tcp'));
       opts.port = await freePort('udp');
@@ -265,6 +277,7 @@ async function kamailioRatePart(mode: 'plain' | 'topos', o: KamailioPartsOptions
         await kam?.stop();
         kam = undefined;
         redis?.flush();
+        if (uas !== undefined) uas = await freshUas(uas, opts.uasPort, uasSeconds);
         kam = await startKamailio(opts);
         return kam.pids();
       },

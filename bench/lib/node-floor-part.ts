@@ -11,7 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { hasBinary } from '../../test/interop/harness/prereq.js';
 import { freePort, startSipp, type SippServer } from '../../test/interop/harness/sipp.js';
-import { searchOptions, SIPP_BUFFER_ARGS, UAS_RR, type RateOptions } from './kamailio-parts.js';
+import { freshUas, searchOptions, SIPP_BUFFER_ARGS, UAS_RR, type RateOptions } from './kamailio-parts.js';
 import { searchMaxRate, stepLine, type SearchStep } from './sipp-rate.js';
 import { terminate } from './proc.js';
 import { LAUNCHER } from './sluice.js';
@@ -140,9 +140,11 @@ export async function runNodeFloor(o: RateOptions = {}, kind: FloorKind = 'proxy
     const trunk = await freePort('udp');
     const port = await freePort('udp');
     const start = (): Promise<FloorChild> => startFloor(kind, port, trunk, setup);
+    // The uas outlives the search: in turns, the search's wall time is everyone's.
+    const uasSeconds = ((so.maxSeconds ?? 170) + 60) * (o.turns === undefined ? 1 : 6);
     const setUp = async (): Promise<void> => {
       // The same socket buffers as the other sides: sipp's 64 KB drop bursts.
-      uas = await startSipp({ args: ['-sf', UAS_RR, '-p', String(trunk), ...SIPP_BUFFER_ARGS], timeoutMs: ((so.maxSeconds ?? 170) + 60) * (o.turns === undefined ? 1 : 6) * 1_000 });
+      uas = await startSipp({ args: ['-sf', UAS_RR, '-p', String(trunk), ...SIPP_BUFFER_ARGS], timeoutMs: uasSeconds * 1_000 });
       floor = await start();
       // In turns it starts near the limit with the others: warmed up first, as Sluice is.
       if (o.turns !== undefined) await warmUpAt(port);
@@ -161,6 +163,7 @@ export async function runNodeFloor(o: RateOptions = {}, kind: FloorKind = 'proxy
         const before = await floor?.stop();
         if (before !== undefined && before !== null) earlier.push(before);
         floor = undefined;
+        if (uas !== undefined) uas = await freshUas(uas, trunk, uasSeconds);
         floor = await start();
         await warmUpAt(port);
         return [floor.pid];

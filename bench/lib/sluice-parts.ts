@@ -9,7 +9,7 @@
  */
 import { hasBinary } from '../../test/interop/harness/prereq.js';
 import { freePort, runSipp, startSipp, type SippServer } from '../../test/interop/harness/sipp.js';
-import { searchOptions as rateSearchOptions, SIPP_BUFFER_ARGS, UAS_RR, uacRrArgs, type RateOptions } from './kamailio-parts.js';
+import { freshUas, searchOptions as rateSearchOptions, SIPP_BUFFER_ARGS, UAS_RR, uacRrArgs, type RateOptions } from './kamailio-parts.js';
 import { memoryKb } from './proc.js';
 import { searchMaxRate, stepLine, type SearchStep } from './sipp-rate.js';
 import { startSluice, type SluiceUnderTest } from './sluice.js';
@@ -21,13 +21,13 @@ const message = (err: unknown): string => (err instanceof Error ? err.message : 
 const SIPP_MISSING = 'sipp not installed (apt-get install sip-tester)';
 
 /** Sluice with the benchmark's configuration, its trunk pointing at a fresh sipp uas. */
-async function startPair(media: 'anchor' | 'direct', uasSeconds: number, sip?: Record<string, unknown>): Promise<{ sluice: SluiceUnderTest; uas: SippServer }> {
+async function startPair(media: 'anchor' | 'direct', uasSeconds: number, sip?: Record<string, unknown>): Promise<{ sluice: SluiceUnderTest; uas: SippServer; trunk: number }> {
   const trunk = await freePort('udp');
   // The same socket buffers as on Kamailio's side (kamailio-parts.ts): sipp's 64 KB drop bursts.
   const uas = await startSipp({ args: ['-sf', UAS_RR, '-p', String(trunk), ...SIPP_BUFFER_ARGS], timeoutMs: uasSeconds * 1_000 });
   try {
     const sluice = await startSluice({ inside: await freePort('udp'), outside: await freePort('udp'), trunk, media, sip });
-    return { sluice, uas };
+    return { sluice, uas, trunk };
   } catch (err) {
     await uas.stop(1_000);
     throw err;
@@ -58,12 +58,14 @@ export async function runSluiceRate(o: RateOptions & { media?: 'anchor' | 'direc
   const so = rateSearchOptions(o, 500);
   const turnId = `sluice (media ${media})`;
   o.turns?.join(turnId);
+  // The uas outlives the search: in turns, the search's wall time is everyone's.
+  const uasSeconds = ((so.maxSeconds ?? 170) + 60) * (o.turns === undefined ? 1 : 6);
   let pair: Awaited<ReturnType<typeof startPair>> | undefined;
   try {
     // Warmed up before the first step too: a search that starts near the limit (as it does in
     // turns with Kamailio, rung for rung) would otherwise judge V8's interpreter.
     const setUp = async (): Promise<void> => {
-      pair = await startPair(media, ((so.maxSeconds ?? 170) + 60) * (o.turns === undefined ? 1 : 4), o.sip);
+      pair = await startPair(media, uasSeconds, o.sip);
       await warmUpAt(pair.sluice.inside);
     };
     await (o.turns === undefined ? setUp() : o.turns.take(turnId, setUp));
@@ -79,6 +81,7 @@ export async function runSluiceRate(o: RateOptions & { media?: 'anchor' | 'direc
       // As Kamailio's side does: a step after a failure starts on a fresh process (warmed up:
       // Kamailio's compiled code needs none).
       restartTarget: async () => {
+        p.uas = await freshUas(p.uas, p.trunk, uasSeconds);
         p.sluice = await p.sluice.restart();
         await warmUpAt(p.sluice.inside);
         return [p.sluice.pid];
