@@ -241,11 +241,11 @@ async function kamailioRatePart(mode: 'plain' | 'topos', o: KamailioPartsOptions
   if (missing !== null) return { skipped: missing };
   const so = searchOptions(o, o.startRates?.[mode] ?? (mode === 'plain' ? 1_000 : 300));
   const turnId = `kamailio ${mode} (${workersText(o.children ?? DEFAULT_CHILDREN)})`;
-  o.turns?.join(turnId);
   const work = mkdtempSync(join(tmpdir(), `sluice-bench-kam-${mode}-`));
   let uas: SippServer | undefined;
   let redis: RedisInstance | undefined;
   let kam: KamailioInstance | undefined;
+  o.turns?.join(turnId, { processes: () => [...(kam?.pids() ?? []), ...(uas === undefined ? [] : [uas.pid]), ...(redis === undefined ? [] : [redis.pid])] });
   try {
     const opts: Parameters<typeof startKamailio>[0] = { mode, port: 0, uasPort: 0, workDir: work };
     // The uas outlives the search: in turns, the search's wall time is everyone's.

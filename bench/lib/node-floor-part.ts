@@ -131,9 +131,9 @@ export async function runNodeFloor(o: RateOptions = {}, kind: FloorKind = 'proxy
   const so = searchOptions(o, kind === 'b2bua' ? 3_000 : 1_000);
   const name = FLOOR_NAMES[kind];
   const turnId = `node floor (${name}${setup.uses?.includes('parser') === true ? ", with Sluice's parser and SDP" : ''})`;
-  o.turns?.join(turnId);
   let uas: SippServer | undefined;
   let floor: FloorChild | undefined;
+  o.turns?.join(turnId, { processes: () => [...(floor === undefined ? [] : [floor.pid]), ...(uas === undefined ? [] : [uas.pid])] });
   const earlier: (ProxyCounts | FloorCounts)[] = [];
   let result: PartResult = {};
   try {

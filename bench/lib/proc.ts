@@ -152,6 +152,17 @@ export function processTree(pid: number): number[] {
   return tree;
 }
 
+/** Sends `signal` to each of these processes (ones this bench started); one already gone is skipped. */
+export function signalAll(pids: readonly number[], signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
 /**
  * Ends a process this bench started, by its PID: SIGTERM, then SIGKILL if it has not exited
  * `graceMs` later; resolves once `exited` settles. A process already gone is no error.

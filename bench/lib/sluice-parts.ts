@@ -57,10 +57,10 @@ export async function runSluiceRate(o: RateOptions & { media?: 'anchor' | 'direc
   const media = o.media ?? 'direct';
   const so = rateSearchOptions(o, 500);
   const turnId = `sluice (media ${media})`;
-  o.turns?.join(turnId);
+  let pair: Awaited<ReturnType<typeof startPair>> | undefined;
+  o.turns?.join(turnId, { processes: () => (pair === undefined ? [] : [pair.sluice.pid, pair.uas.pid]) });
   // The uas outlives the search: in turns, the search's wall time is everyone's.
   const uasSeconds = ((so.maxSeconds ?? 170) + 60) * (o.turns === undefined ? 1 : 6);
-  let pair: Awaited<ReturnType<typeof startPair>> | undefined;
   try {
     // Warmed up before the first step too: a search that starts near the limit (as it does in
     // turns with Kamailio, rung for rung) would otherwise judge V8's interpreter.

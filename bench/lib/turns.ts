@@ -9,7 +9,19 @@
  * Only one turn runs at a time, so no step shares the cores with another box's load. A joined
  * search that is between two of its turns (reading a file, stopping a sipp) is waited for: the
  * order is kept strictly, and a search leaves the rotation when it ends (leave, in a finally).
+ *
+ * Between its turns a member's processes can be held still (join's `processes`: SIGSTOP after
+ * its turn, SIGCONT before the next and when it leaves). An idle box is not idle: each sipp uas
+ * polls (3-4% of a core here) and Kamailio's timer processes tick, and with five members up the
+ * wake-ups of the four waiting ones cost the running one (Kamailio with one worker, which held
+ * 3,000 calls/s in turns with two other members, failed 2,000 with four).
  */
+import { signalAll } from './proc.js';
+
+/** How a member's processes are held still between its turns: the pids to stop, read when needed. */
+export interface Held {
+  processes?: () => number[];
+}
 export class Turns {
   /** The searches in the rotation, in the order they joined. */
   private readonly members: string[] = [];
@@ -17,18 +29,24 @@ export class Turns {
   private current = -1;
   private running = false;
   private readonly waiting = new Map<string, () => void>();
+  private readonly held = new Map<string, () => number[]>();
+  /** What each member has stopped now (SIGSTOP), to be let go (SIGCONT). */
+  private readonly stopped = new Map<string, number[]>();
   /** Turns taken, by member, in order: for the report and for tests. */
   readonly log: string[] = [];
 
-  join(id: string): void {
+  join(id: string, held: Held = {}): void {
     if (this.members.includes(id)) throw new Error(`Turns: ${id} has joined already`);
     this.members.push(id);
+    if (held.processes !== undefined) this.held.set(id, held.processes);
   }
 
   /** The search is over: the rotation goes on without it (it may not take turns any more). */
   leave(id: string): void {
     const i = this.members.indexOf(id);
     if (i < 0) return;
+    this.release(id);
+    this.held.delete(id);
     this.members.splice(i, 1);
     if (i <= this.current) this.current--;
     this.waiting.delete(id);
@@ -45,11 +63,28 @@ export class Turns {
     });
     try {
       this.log.push(id);
+      this.release(id);
       return await work();
     } finally {
+      this.hold(id);
       this.running = false;
       this.next();
     }
+  }
+
+  /** Stops the member's processes until its next turn (those of them that are gone are skipped). */
+  private hold(id: string): void {
+    const processes = this.held.get(id)?.();
+    if (processes === undefined || processes.length === 0 || !this.members.includes(id)) return;
+    signalAll(processes, 'SIGSTOP');
+    this.stopped.set(id, processes);
+  }
+
+  private release(id: string): void {
+    const processes = this.stopped.get(id);
+    if (processes === undefined) return;
+    this.stopped.delete(id);
+    signalAll(processes, 'SIGCONT');
   }
 
   /** Starts the next member's turn if nothing runs and that member is waiting for it. */

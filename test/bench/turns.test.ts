@@ -1,6 +1,18 @@
 /** Turns for searches side by side (bench/lib/turns.ts): strict round robin, one turn at a time. */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { terminate } from '../../bench/lib/proc.js';
 import { Turns } from '../../bench/lib/turns.js';
+
+/** A process's state letter from /proc (T: stopped, S: sleeping), once a signal sent to it has been taken (R while it runs to take it). */
+function stateOf(pid: number): string {
+  const read = (): string => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]![0]!;
+  const until = Date.now() + 1_000;
+  let state = read();
+  while (state === 'R' && Date.now() < until) state = read();
+  return state;
+}
 
 const tick = (ms = 5): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -73,5 +85,33 @@ describe('Turns', () => {
     turns.leave('b');
     await first;
     expect(() => turns.join('a')).toThrow(/joined already/);
+  });
+
+  it("holds a member's processes still between its turns, and lets them go for its turns and when it leaves", async () => {
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const exited = new Promise((r) => child.once('exit', r));
+    try {
+      const turns = new Turns();
+      turns.join('a', { processes: () => [child.pid!] });
+      turns.join('b');
+      const states: string[] = [];
+      await turns.take('a', async () => {
+        states.push(stateOf(child.pid!));
+      });
+      states.push(stateOf(child.pid!)); // b's turn is next: a is held
+      await turns.take('b', async () => {
+        states.push(stateOf(child.pid!));
+      });
+      const a = turns.take('a', async () => {
+        states.push(stateOf(child.pid!));
+      });
+      await a;
+      states.push(stateOf(child.pid!));
+      turns.leave('a');
+      states.push(stateOf(child.pid!));
+      expect(states).toEqual(['S', 'T', 'T', 'S', 'T', 'S']);
+    } finally {
+      await terminate(child.pid!, exited, 1_000);
+    }
   });
 });
