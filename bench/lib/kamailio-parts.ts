@@ -134,6 +134,16 @@ export async function startUas(timeoutSeconds: number, port?: number): Promise<{
   return { uas, port: p };
 }
 
+/** How long a box's uas may live: its search's cap and a margin, times six in turns (whose wall time is everyone's). */
+export function uasSecondsFor(o: RateOptions, so: Pick<SearchOptions, 'maxSeconds'>): number {
+  return ((so.maxSeconds ?? 170) + 60) * (o.turns === undefined ? 1 : 6);
+}
+
+/** The SearchOptions that put a search in turns (with a progress line per step), or none. */
+export function inTurns(o: RateOptions, id: string): Pick<SearchOptions, 'turns' | 'onStep'> {
+  return o.turns === undefined ? {} : { turns: { turns: o.turns, id }, onStep: (st: SearchStep) => o.log?.(`${id}: ${stepLine(st)}`) };
+}
+
 /**
  * A new uas in place of `old`, on the same port, for the step after a failed one. The old one
  * holds the failed step's unfinished calls and goes on resending their 200s (Timer G) for 32 s:
@@ -220,10 +230,9 @@ async function plainPart(o: KamailioPartsOptions): Promise<PartResult> {
   const byWorkers: PartResult[] = [];
   let best: { part: PartResult; rate: SearchResult; workers: number } | null = null;
   // In turns, every count's Kamailio runs at once and their steps alternate with the other boxes'.
-  const parts =
-    o.turns === undefined
-      ? await counts.reduce<Promise<PartResult[]>>(async (done, workers) => [...(await done), await kamailioRatePart('plain', { ...o, children: workers })], Promise.resolve([]))
-      : await Promise.all(counts.map((workers) => kamailioRatePart('plain', { ...o, children: workers })));
+  const parts: PartResult[] = [];
+  if (o.turns !== undefined) parts.push(...(await Promise.all(counts.map((workers) => kamailioRatePart('plain', { ...o, children: workers })))));
+  else for (const workers of counts) parts.push(await kamailioRatePart('plain', { ...o, children: workers }));
   for (const [i, part] of parts.entries()) {
     const workers = counts[i]!;
     byWorkers.push({ workers, ...part });
@@ -248,8 +257,7 @@ async function kamailioRatePart(mode: 'plain' | 'topos', o: KamailioPartsOptions
   o.turns?.join(turnId, { processes: () => [...(kam?.pids() ?? []), ...(uas === undefined ? [] : [uas.pid]), ...(redis === undefined ? [] : [redis.pid])] });
   try {
     const opts: Parameters<typeof startKamailio>[0] = { mode, port: 0, uasPort: 0, workDir: work };
-    // The uas outlives the search: in turns, the search's wall time is everyone's.
-    const uasSeconds = ((so.maxSeconds ?? 170) + 60) * (o.turns === undefined ? 1 : 6);
+    const uasSeconds = uasSecondsFor(o, so);
     if (o.children !== undefined) opts.children = o.children;
     const setUp = async (): Promise<void> => {
       const started = await startUas(uasSeconds);
@@ -265,8 +273,7 @@ async function kamailioRatePart(mode: 'plain' | 'topos', o: KamailioPartsOptions
     o.log?.(`kamailio ${mode}: ${workersText(opts.children ?? DEFAULT_CHILDREN)}, ${pids.length} processes, searching from ${so.startRate} calls/s${o.turns === undefined ? '' : ', in turns'}`);
     const rate = await searchMaxRate({
       ...so,
-      ...(o.turns === undefined ? {} : { turns: { turns: o.turns, id: turnId } }),
-      ...(o.turns === undefined ? {} : { onStep: (st: SearchStep) => o.log?.(`${turnId}: ${stepLine(st)}`) }),
+      ...inTurns(o, turnId),
       target: { host: '127.0.0.1', port: kam!.port, transport: 'udp' },
       pids,
       otherPids: redis === undefined ? {} : { redis: [redis.pid] },

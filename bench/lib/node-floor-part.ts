@@ -11,8 +11,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { hasBinary } from '../../test/interop/harness/prereq.js';
 import { freePort, startSipp, type SippServer } from '../../test/interop/harness/sipp.js';
-import { freshUas, searchOptions, SIPP_BUFFER_ARGS, UAS_RR, type RateOptions } from './kamailio-parts.js';
-import { searchMaxRate, stepLine, type SearchStep } from './sipp-rate.js';
+import { freshUas, inTurns, searchOptions, uasSecondsFor, SIPP_BUFFER_ARGS, UAS_RR, type RateOptions } from './kamailio-parts.js';
+import { searchMaxRate } from './sipp-rate.js';
 import { terminate } from './proc.js';
 import { LAUNCHER } from './sluice.js';
 import { warmUpAt } from './sluice-parts.js';
@@ -140,8 +140,7 @@ export async function runNodeFloor(o: RateOptions = {}, kind: FloorKind = 'proxy
     const trunk = await freePort('udp');
     const port = await freePort('udp');
     const start = (): Promise<FloorChild> => startFloor(kind, port, trunk, setup);
-    // The uas outlives the search: in turns, the search's wall time is everyone's.
-    const uasSeconds = ((so.maxSeconds ?? 170) + 60) * (o.turns === undefined ? 1 : 6);
+    const uasSeconds = uasSecondsFor(o, so);
     const setUp = async (): Promise<void> => {
       // The same socket buffers as the other sides: sipp's 64 KB drop bursts.
       uas = await startSipp({ args: ['-sf', UAS_RR, '-p', String(trunk), ...SIPP_BUFFER_ARGS], timeoutMs: uasSeconds * 1_000 });
@@ -153,7 +152,7 @@ export async function runNodeFloor(o: RateOptions = {}, kind: FloorKind = 'proxy
     o.log?.(`node floor (${name}): searching from ${so.startRate} calls/s${o.turns === undefined ? '' : ', in turns'}`);
     const rate = await searchMaxRate({
       ...so,
-      ...(o.turns === undefined ? {} : { turns: { turns: o.turns, id: turnId }, onStep: (st: SearchStep) => o.log?.(`${turnId}: ${stepLine(st)}`) }),
+      ...inTurns(o, turnId),
       target: { host: '127.0.0.1', port, transport: 'udp' },
       pids: [floor!.pid],
       // As Kamailio's and Sluice's sides do: a step after a failure starts on a fresh process, warmed

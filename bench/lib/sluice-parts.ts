@@ -9,9 +9,9 @@
  */
 import { hasBinary } from '../../test/interop/harness/prereq.js';
 import { freePort, runSipp, startSipp, type SippServer } from '../../test/interop/harness/sipp.js';
-import { freshUas, searchOptions as rateSearchOptions, SIPP_BUFFER_ARGS, UAS_RR, uacRrArgs, type RateOptions } from './kamailio-parts.js';
+import { freshUas, inTurns, searchOptions as rateSearchOptions, uasSecondsFor, SIPP_BUFFER_ARGS, UAS_RR, uacRrArgs, type RateOptions } from './kamailio-parts.js';
 import { memoryKb } from './proc.js';
-import { searchMaxRate, stepLine, type SearchStep } from './sipp-rate.js';
+import { searchMaxRate } from './sipp-rate.js';
 import { startSluice, type SluiceUnderTest } from './sluice.js';
 
 type PartResult = Record<string, unknown>;
@@ -59,8 +59,7 @@ export async function runSluiceRate(o: RateOptions & { media?: 'anchor' | 'direc
   const turnId = `sluice (media ${media})`;
   let pair: Awaited<ReturnType<typeof startPair>> | undefined;
   o.turns?.join(turnId, { processes: () => (pair === undefined ? [] : [pair.sluice.pid, pair.uas.pid]) });
-  // The uas outlives the search: in turns, the search's wall time is everyone's.
-  const uasSeconds = ((so.maxSeconds ?? 170) + 60) * (o.turns === undefined ? 1 : 6);
+  const uasSeconds = uasSecondsFor(o, so);
   try {
     // Warmed up before the first step too: a search that starts near the limit (as it does in
     // turns with Kamailio, rung for rung) would otherwise judge V8's interpreter.
@@ -73,8 +72,7 @@ export async function runSluiceRate(o: RateOptions & { media?: 'anchor' | 'direc
     const p = pair!;
     const rate = await searchMaxRate({
       ...so,
-      ...(o.turns === undefined ? {} : { turns: { turns: o.turns, id: turnId } }),
-      ...(o.turns === undefined ? {} : { onStep: (st: SearchStep) => o.log?.(`${turnId}: ${stepLine(st)}`) }),
+      ...inTurns(o, turnId),
       target: { host: '127.0.0.1', port: p.sluice.inside, transport: 'udp' },
       pids: [p.sluice.pid],
       mainThread: true,
