@@ -22,6 +22,7 @@ import { signalAll } from './proc.js';
 export interface Held {
   processes?: () => number[];
 }
+
 export class Turns {
   /** The searches in the rotation, in the order they joined. */
   private readonly members: string[] = [];
