@@ -98,9 +98,10 @@ static void record_failure(sender_t *s, uint32_t seq, int err) {
 }
 
 /*
- * Sends a queue's datagrams in order, each run of datagrams from one socket with one sendmmsg; a datagram that fails is recorded and skipped. Where the socket's buffer is full, the
- * send thread (`wait`) waits for room once; the main thread stops there instead. Returns how many
- * of the queue's datagrams are done (sent or failed), and publishes them as completed.
+ * Sends a queue's datagrams in order, each run of datagrams from one socket with one sendmmsg; a
+ * datagram that fails is recorded and skipped. Where the socket's buffer is full, the send thread
+ * (`wait`) waits for room once; the main thread stops there instead. Returns how many of the
+ * queue's datagrams are done (sent or failed), and publishes them as completed.
  */
 static size_t send_items(sender_t *s, queue_t *q, int wait) {
   struct mmsghdr msgs[CHUNK];

@@ -10,8 +10,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { hasBinary } from '../../test/interop/harness/prereq.js';
-import { freePort, startSipp, type SippServer } from '../../test/interop/harness/sipp.js';
-import { freshUas, inTurns, searchOptions, uasSecondsFor, SIPP_BUFFER_ARGS, UAS_RR, type RateOptions } from './kamailio-parts.js';
+import { freePort, type SippServer } from '../../test/interop/harness/sipp.js';
+import { freshUas, inTurns, searchOptions, startUas, uasSecondsFor, type RateOptions } from './kamailio-parts.js';
 import { searchMaxRate } from './sipp-rate.js';
 import { terminate } from './proc.js';
 import { LAUNCHER } from './sluice.js';
@@ -142,8 +142,8 @@ export async function runNodeFloor(o: RateOptions = {}, kind: FloorKind = 'proxy
     const start = (): Promise<FloorChild> => startFloor(kind, port, trunk, setup);
     const uasSeconds = uasSecondsFor(o, so);
     const setUp = async (): Promise<void> => {
-      // The same socket buffers as the other sides: sipp's 64 KB drop bursts.
-      uas = await startSipp({ args: ['-sf', UAS_RR, '-p', String(trunk), ...SIPP_BUFFER_ARGS], timeoutMs: uasSeconds * 1_000 });
+      // The same uas, and socket buffers, as the other sides.
+      uas = (await startUas(uasSeconds, trunk)).uas;
       floor = await start();
       // In turns it starts near the limit with the others: warmed up first, as Sluice is.
       if (o.turns !== undefined) await warmUpAt(port);

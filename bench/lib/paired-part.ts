@@ -7,7 +7,7 @@
  */
 import { hasBinary } from '../../test/interop/harness/prereq.js';
 import { freePort } from '../../test/interop/harness/sipp.js';
-import { kamailioMissing, kamailioVersion, startKamailioPlain } from './kamailio.js';
+import { kamailioMissing, kamailioVersion, PLAIN_WORKERS, startKamailioPlain } from './kamailio.js';
 import { runPaired, type PairedContender } from './paired-rate.js';
 import { startSluice } from './sluice.js';
 
@@ -63,7 +63,7 @@ export async function runPairedPart(o: PairedPartOptions = {}): Promise<Record<s
   try {
     const result = await runPaired({ contenders: [kamailioPlain(o.kamailioWorkers), sluiceContender('sluice')], rate, seconds, rounds, warmUpSeconds: quick ? 2 : 4, ...(o.log ? { log: o.log } : {}) });
     o.log?.(`paired: Sluice / Kamailio plain ${result.ratio ?? '-'}x CPU per call (rounds: ${result.roundRatios.map((r) => r ?? '-').join(', ')})`);
-    return { kamailio: kamailioVersion(), kamailioWorkers: o.kamailioWorkers ?? 1, ...result };
+    return { kamailio: kamailioVersion(), kamailioWorkers: o.kamailioWorkers ?? PLAIN_WORKERS, ...result };
   } catch (err) {
     return { error: err instanceof Error ? err.message : String(err) };
   }

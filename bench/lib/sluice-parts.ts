@@ -9,7 +9,7 @@
  */
 import { hasBinary } from '../../test/interop/harness/prereq.js';
 import { freePort, runSipp, startSipp, type SippServer } from '../../test/interop/harness/sipp.js';
-import { freshUas, inTurns, searchOptions as rateSearchOptions, uasSecondsFor, SIPP_BUFFER_ARGS, UAS_RR, uacRrArgs, type RateOptions } from './kamailio-parts.js';
+import { freshUas, inTurns, searchOptions as rateSearchOptions, startUas, uasSecondsFor, uacRrArgs, type RateOptions } from './kamailio-parts.js';
 import { memoryKb } from './proc.js';
 import { searchMaxRate } from './sipp-rate.js';
 import { startSluice, type SluiceUnderTest } from './sluice.js';
@@ -22,9 +22,8 @@ const SIPP_MISSING = 'sipp not installed (apt-get install sip-tester)';
 
 /** Sluice with the benchmark's configuration, its trunk pointing at a fresh sipp uas. */
 async function startPair(media: 'anchor' | 'direct', uasSeconds: number, sip?: Record<string, unknown>): Promise<{ sluice: SluiceUnderTest; uas: SippServer; trunk: number }> {
-  const trunk = await freePort('udp');
-  // The same socket buffers as on Kamailio's side (kamailio-parts.ts): sipp's 64 KB drop bursts.
-  const uas = await startSipp({ args: ['-sf', UAS_RR, '-p', String(trunk), ...SIPP_BUFFER_ARGS], timeoutMs: uasSeconds * 1_000 });
+  // The same uas, and socket buffers, as on Kamailio's side (kamailio-parts.ts).
+  const { uas, port: trunk } = await startUas(uasSeconds);
   try {
     const sluice = await startSluice({ inside: await freePort('udp'), outside: await freePort('udp'), trunk, media, sip });
     return { sluice, uas, trunk };
