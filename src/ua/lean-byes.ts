@@ -3,10 +3,11 @@
  * way every call ends, without a non-INVITE transaction on either side.
  *
  * - **A BYE we receive** in a session of this UA, with an RFC 3261 branch and the next CSeq, is
- *   answered 200 at once (written as text, responseText) and ends the session. The 200 is kept
- *   64*T1 (Timer J, RFC 3261 17.2.2) in one queue, to answer the BYE's retransmissions. Anything
- *   else (a BYE for no session, an old CSeq, over TCP) goes to the transaction layer, which
- *   answers 481 or 500 as before.
+ *   answered 200 at once (written as text, responseText) and ends the session. Its key and our tag
+ *   are kept 64*T1 (Timer J, RFC 3261 17.2.2) in one queue, to answer the BYE's retransmissions
+ *   with the same 200, written again from the retransmission. Anything else (a BYE for no
+ *   session, an old CSeq, over TCP) goes to the transaction layer, which answers 481 or 500 as
+ *   before.
  * - **A BYE we send** is resent at T1, 2T1 ... T2, and every T2 once a provisional came (Timer E),
  *   until a final, which is the answer; 408 after 64*T1 (Timer F), 503 when it cannot be sent.
  *   A retransmitted final finds nothing and is counted a stray response: the transaction's Timer
@@ -15,19 +16,19 @@
 import { BoxedMap } from '../boxed-map.js';
 import type { TimerHandle } from '../clock.js';
 import { dialogKeyOfIncomingRequest } from '../dialog/index.js';
-import { createResponse, latin1Bytes, ownString, responseText, serializeMessage, type SipRequest, type SipResponse } from '../sip/index.js';
+import { createResponse, latin1Bytes, ownString, responseText, serializeMessage, type SipRequest, type SipResponse, type Via } from '../sip/index.js';
 import { clientKey, isRfc3261Branch, LingerQueue, responseKey, serverKey, type Destination, type Lingering, type MessageSource } from '../transaction/index.js';
 import { responseDestinationFor } from '../transport/index.js';
 import type { Session } from './session.js';
 import type { UserAgent } from './user-agent.js';
 
-/** The 200 we sent to a BYE, kept for its retransmissions (Timer J) as latin1 text. */
+/** A BYE we answered 200, kept for its retransmissions (Timer J). */
 class AnsweredBye implements Lingering {
   constructor(
     private readonly table: LeanByes,
     readonly key: string,
-    readonly text: string,
-    readonly destination: Destination,
+    /** Our tag in the 200: a retransmitted BYE gets the same 200 again, written anew from it. */
+    readonly localTag: string,
   ) {}
 
   lingerDue(): void {
@@ -143,23 +144,31 @@ export class LeanByes {
     const key = serverKey(via, 'BYE');
     const kept = this.answered.get(key);
     if (kept !== undefined) {
+      // The same BYE again: the 200 written from it is the same 200, to the same place (18.2.2).
+      // Writing it again costs only the rare retransmission; keeping its text cost every call
+      // some 300 bytes for 64*T1.
       this.ua.transactions.stats.absorbed++;
-      this.ua.transport.sendBytes(latin1Bytes(kept.text), kept.destination, this.ua.responseSent);
+      this.answer(message, via, source, kept.localTag);
       return true;
     }
     const dialog = dialogKeyOfIncomingRequest(message);
     const session = dialog === null ? undefined : this.sessionOf(dialog);
     if (session === undefined || !this.ua.admit(message, source) || !session.acceptBye(message)) return false;
     this.ua.transactions.stats.requests++;
-    const text = responseText(message, { status: 200, toTag: session.dialog.localTag });
-    const destination = responseDestinationFor(via, source);
-    this.ua.transport.sendBytes(latin1Bytes(text), destination, this.ua.responseSent);
-    // Kept 64*T1: the key and the 200, made of the BYE's slices, would keep its text alive that long.
-    const answered = new AnsweredBye(this, ownString(key), ownString(text), destination);
+    const localTag = session.dialog.localTag;
+    this.answer(message, via, source, localTag);
+    // Kept 64*T1: the key, made of the BYE's slices, would keep its text alive that long. The tag
+    // is the session's own string (ownDialog).
+    const answered = new AnsweredBye(this, ownString(key), localTag);
     this.answered.set(answered.key, answered);
     this.queue.add(answered);
     session.finish({ by: 'remote', cause: 'bye' });
     return true;
+  }
+
+  /** The 200 to a BYE (its first or a retransmission), where 18.2.2 sends it. */
+  private answer(bye: SipRequest, via: Via, source: MessageSource, localTag: string): void {
+    this.ua.transport.sendBytes(latin1Bytes(responseText(bye, { status: 200, toTag: localTag })), responseDestinationFor(via, source), this.ua.responseSent);
   }
 
   /** Sends a BYE (one attempt: sendWithAuth makes the next); resolves with its final, 408 or 503. */

@@ -7,6 +7,7 @@
 import { describe as group, expect, it } from 'vitest';
 import { createResponse, parseMessage, serializeMessage, type SipRequest } from '../../src/sip/index.js';
 import type { MessageSource } from '../../src/transaction/index.js';
+import { stampReceived } from '../../src/transport/index.js';
 import type { Session, UaOptions } from '../../src/ua/index.js';
 import { ANSWER, Network, OFFER } from './wire.js';
 
@@ -29,6 +30,13 @@ async function answered(aOptions: Partial<UaOptions> = {}) {
   return { net, a, b, caller: await call.answered, callee: callee! };
 }
 
+/** A request as the transport hands it up: parsed, its Via stamped with where it came from. */
+function received(text: string, source: MessageSource): SipRequest {
+  const request = parseMessage(Buffer.from(text, 'latin1')) as SipRequest;
+  stampReceived(request, source);
+  return request;
+}
+
 group('BYE on the lean path', () => {
   it('answers a BYE at once, its retransmissions with the same 200, and lets it go 64*T1 later', async () => {
     const { net, a, b, caller, callee } = await answered();
@@ -40,7 +48,7 @@ group('BYE on the lean path', () => {
     expect([a.transactions.counts.nonInviteClient, b.transactions.counts.nonInviteServer]).toEqual([0, 0]);
     expect([a.leanByeCount, b.leanByeCount]).toEqual([0, 1]);
     const text = textOf(net.sent('BYE', A)[0]!.message as SipRequest);
-    b.onMessage(parseMessage(Buffer.from(text, 'latin1')), FROM_A);
+    b.onMessage(received(text, FROM_A), FROM_A);
     await net.settle();
     const oks = net.sent('200 BYE', B).map((s) => serializeMessage(s.message).toString('latin1'));
     expect(oks).toHaveLength(2);
@@ -49,7 +57,7 @@ group('BYE on the lean path', () => {
     await net.run(32_000, 1000);
     expect(b.leanByeCount).toBe(0);
     // After Timer J the BYE is a new request for a dialog that is gone.
-    b.onMessage(parseMessage(Buffer.from(text, 'latin1')), FROM_A);
+    b.onMessage(received(text, FROM_A), FROM_A);
     await net.settle();
     expect(net.sent('481 BYE', B)).toHaveLength(1);
   });
