@@ -8,7 +8,7 @@ import type { TimerHandle } from '../clock.js';
 import type { Side } from '../media/index.js';
 import { userOf } from './users.js';
 import { deepFreeze, ownCopy, ownString, serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
-import { parseSdp, SdpParseError } from '../sdp/index.js';
+import { parseSdp, SdpParseError, type Sdp } from '../sdp/index.js';
 import type { Destination } from '../transaction/index.js';
 import { CallFailed, type IncomingInvite, type IncomingOffer, type IncomingRequest, type OutgoingInvite, type Session, type SessionEnd } from '../ua/index.js';
 import type { CallContext } from './context.js';
@@ -17,7 +17,7 @@ import type { CallRecord } from './records.js';
 import { keepsCallRecords, saveCall, saveEndedCall, type StoredCall } from './call-store.js';
 import { ackArrived, passRequest, reoffer, type BridgedLegs } from './in-dialog.js';
 import { LegEvents } from './leg-events.js';
-import { newOrigin, regenerate, type OriginState } from './sdp-bridge.js';
+import { newOrigin, regenerate, type OriginState, type StreamTarget } from './sdp-bridge.js';
 
 /** What save() returns where the store keeps no call records (keepsCallRecords): one settled promise. */
 const NOTHING_TO_SAVE: Promise<void> = Promise.resolve();
@@ -129,8 +129,9 @@ export class Call {
       this.out?.cancel();
       this.finish('cancelled', 'caller', 487);
     };
-    await this.save();
-    const target = await ctx.route(this.realm, incoming.request);
+    if (this.keepsRecords) await this.save();
+    const routed = ctx.route(this.realm, incoming.request);
+    const target = routed instanceof Promise ? await routed : routed;
     if (this.over) return;
     if ('reject' in target) {
       this.fail(target.reject, target.reason);
@@ -142,7 +143,8 @@ export class Call {
     this.media = new MediaPlan(ctx.relay, this.id, { a: this.realm, b: target.realm }, target.media === 'anchor', !ctx.calls.releaseOnHold);
     const offer = incoming.offer;
     // A late-offer INVITE (no SDP) goes on without one; the callee's 2xx then carries the offer.
-    const body = offer === null ? undefined : await this.bridge('a', offer);
+    const bridged = offer === null ? undefined : this.bridge('a', offer);
+    const body = typeof bridged === 'object' ? await bridged : bridged;
     const ua = ctx.ua(target.realm);
     const fromUser = userOf(incoming.request.from.uri) || 'anonymous';
     const display = incoming.request.from.displayName;
@@ -217,8 +219,8 @@ export class Call {
 
   private async answered(b: Session): Promise<void> {
     const answer = b.record.remoteSdp;
-    let body: string | undefined;
-    if (answer !== null) body = await this.bridge('b', answer);
+    const bridged = answer === null ? undefined : this.bridge('b', answer);
+    const body = typeof bridged === 'object' ? await bridged : bridged;
     if (this.over) {
       void b.bye();
       return;
@@ -241,19 +243,33 @@ export class Call {
     a.handler = new LegEvents(this, 'a');
     b.handler = new LegEvents(this, 'b');
     this.armTimers();
-    await this.save();
+    if (this.keepsRecords) await this.save();
   }
 
-  /** An SDP from `from` regenerated for the other party (relay streams opened or updated). */
-  private async bridge(from: Side, sdp: string): Promise<string> {
-    const to: Side = from === 'a' ? 'b' : 'a';
+  /**
+   * An SDP from `from` regenerated for the other party (relay streams opened or updated). With
+   * direct media it is there at once: the common call's offer and answer cross without waiting
+   * on a promise (two microtask turns and a suspended frame each). It throws (or rejects) as
+   * parseSdp and MediaPlan.apply do.
+   */
+  private bridge(from: Side, sdp: string): string | Promise<string> {
     const media = this.media!;
     const parsed = parseSdp(sdp); // once: the plan reads it, regenerate then rewrites it
-    const targets = await media.apply(from, parsed);
+    const targets = media.apply(from, parsed);
+    return Array.isArray(targets) ? this.regenerated(from, parsed, targets) : targets.then((t) => this.regenerated(from, parsed, t));
+  }
+
+  private regenerated(from: Side, parsed: Sdp, targets: StreamTarget[]): string {
+    const to: Side = from === 'a' ? 'b' : 'a';
     const origin = this.origin[to];
-    const body = regenerate(parsed, origin, this.ctx.mediaAddress(to === 'a' ? this.realm : this.target!.realm), targets, media.anchored);
+    const body = regenerate(parsed, origin, this.ctx.mediaAddress(to === 'a' ? this.realm : this.target!.realm), targets, this.media!.anchored);
     origin.version++;
     return body;
+  }
+
+  /** Whether this call's records go into the store (call-store.ts): where not, save() is skipped, not awaited. */
+  private get keepsRecords(): boolean {
+    return keepsCallRecords(this.ctx.store);
   }
 
   private legEnded(side: Side, end: SessionEnd): void {

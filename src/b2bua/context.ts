@@ -8,6 +8,9 @@ import type { UserAgent } from '../ua/index.js';
 import type { Call, CallTarget } from './call.js';
 import type { CdrWriter } from './cdr.js';
 
+/** The dialplan's answer for one INVITE: where the call goes, or the status it is refused with. */
+export type RouteResult = CallTarget | { reject: number; reason?: string };
+
 /** What a call needs from the engine around it. */
 export interface CallContext {
   clock: Clock;
@@ -23,6 +26,7 @@ export interface CallContext {
   mediaAddress(realm: string): string;
   /** The address a realm's From/Contact carry. */
   signallingAddress(realm: string): string;
-  route(realm: string, invite: SipRequest): Promise<CallTarget | { reject: number; reason?: string }>;
+  /** Where the dialplan sends an INVITE: at once, or as a promise where it must look something up. */
+  route(realm: string, invite: SipRequest): RouteResult | Promise<RouteResult>;
   ended(call: Call): void;
 }

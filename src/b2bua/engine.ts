@@ -10,7 +10,7 @@ import type { CallsConfig, RealmConfig, SluiceConfig } from '../config/types.js'
 import { MediaRelay } from '../media/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Binding, Registrar } from '../registrar/index.js';
-import { Dialplan } from '../routing/index.js';
+import { Dialplan, type RouteDecision } from '../routing/index.js';
 import type { OverloadGuard } from '../security/index.js';
 import type { SipRequest } from '../sip/index.js';
 import type { Store } from '../state/index.js';
@@ -19,9 +19,9 @@ import { TransportLayer, type ListenerConfig } from '../transport/index.js';
 import { ALLOW, KNOWN_METHODS, randomIds, UserAgent, type IncomingRequest } from '../ua/index.js';
 import { AllowList } from './allow.js';
 import { userOf } from './users.js';
-import { Call, type CallTarget } from './call.js';
+import { Call } from './call.js';
 import { CdrWriter } from './cdr.js';
-import type { CallContext } from './context.js';
+import type { CallContext, RouteResult } from './context.js';
 
 export interface RealmRuntime {
   name: string;
@@ -168,23 +168,17 @@ export class Engine implements CallContext {
     this.active.delete(call.id);
   }
 
-  async route(realm: string, invite: SipRequest): Promise<CallTarget | { reject: number; reason?: string }> {
+  /** Where the dialplan sends an INVITE: at once for a trunk or a rejection, as a promise where a registration is looked up. */
+  route(realm: string, invite: SipRequest): RouteResult | Promise<RouteResult> {
     const user = userOf(invite.uri);
     const fromUser = userOf(invite.from.uri);
-    const decision = await this.dialplan.route({ realm, user, fromUser, registered: async (u) => (await this.bindings(u)).length > 0 });
+    const decision = this.dialplan.route({ realm, user, fromUser, registered: async (u) => (await this.bindings(u)).length > 0 });
+    return decision instanceof Promise ? decision.then((d) => this.targetOf(d)) : this.targetOf(decision);
+  }
+
+  private targetOf(decision: RouteDecision): RouteResult | Promise<RouteResult> {
     if (decision.kind === 'reject') return { reject: decision.status, ...(decision.reason ? { reason: decision.reason } : {}) };
-    if (decision.kind === 'registered') {
-      const b = (await this.bindings(decision.user))[0];
-      if (b === undefined) return { reject: 480, reason: 'Not registered' };
-      const flow = b.flow;
-      return {
-        realm: b.realm,
-        uri: b.contact,
-        destination: { transport: flow.transport, address: flow.address, port: flow.port, reliable: flow.transport !== 'UDP', ...(flow.local ? { local: flow.local } : {}), ...(flow.connectionId ? { connectionId: flow.connectionId } : {}) },
-        media: decision.media,
-        route: { rule: decision.rule, kind: 'registered', user: decision.user },
-      };
-    }
+    if (decision.kind === 'registered') return this.registeredTarget(decision);
     const t = decision.trunk;
     const transport = t.transport ?? 'udp';
     const host = t.host.includes(':') ? `[${t.host}]` : t.host;
@@ -193,6 +187,19 @@ export class Engine implements CallContext {
       uri: `sip:${decision.user}@${host}${t.port ? `:${t.port}` : ''}${transport === 'udp' ? '' : `;transport=${transport}`}`,
       media: decision.media,
       route: { rule: decision.rule, kind: 'trunk', trunk: t.name, user: decision.user },
+    };
+  }
+
+  private async registeredTarget(decision: Extract<RouteDecision, { kind: 'registered' }>): Promise<RouteResult> {
+    const b = (await this.bindings(decision.user))[0];
+    if (b === undefined) return { reject: 480, reason: 'Not registered' };
+    const flow = b.flow;
+    return {
+      realm: b.realm,
+      uri: b.contact,
+      destination: { transport: flow.transport, address: flow.address, port: flow.port, reliable: flow.transport !== 'UDP', ...(flow.local ? { local: flow.local } : {}), ...(flow.connectionId ? { connectionId: flow.connectionId } : {}) },
+      media: decision.media,
+      route: { rule: decision.rule, kind: 'registered', user: decision.user },
     };
   }
 

@@ -23,7 +23,7 @@ export interface BridgedLegs {
   readonly pendingAnswer: Record<Side, boolean>;
   readonly media: MediaPlan | null;
   /** An SDP from `from` regenerated for the other party (relay streams opened or updated). */
-  bridge(from: Side, sdp: string): Promise<string>;
+  bridge(from: Side, sdp: string): string | Promise<string>;
   /** The call's records saved, with the SDP now in force. */
   save(): Promise<void>;
 }

@@ -47,21 +47,31 @@ export class MediaPlan {
   /**
    * Applies an SDP (offer or answer) that party `from` sent and returns the targets for the SDP
    * the other party gets. Throws MediaUnavailable when a stream finds no free port pair (the
-   * caller answers 488/503); streams already open stay as they were.
+   * caller answers 488/503); streams already open stay as they were. Direct media answers at
+   * once (no relay to ask): a call's offer and answer then cross without a wait for a promise.
    */
-  async apply(from: Side, sdp: Sdp | string): Promise<StreamTarget[]> {
-    const to: Side = from === 'a' ? 'b' : 'a';
+  apply(from: Side, sdp: Sdp | string): StreamTarget[] | Promise<StreamTarget[]> {
     const streams = signalledStreams(typeof sdp === 'string' ? parseSdp(sdp) : sdp);
     this.signalled[from] = streams;
+    if (!this.anchored || this.relay === null) {
+      const targets: StreamTarget[] = [];
+      for (const s of streams) {
+        if (s.port === null) targets.push({ kind: 'disabled' });
+        else targets.push({ kind: 'direct', address: s.address ?? '0.0.0.0', rtpPort: s.port, rtcpPort: s.rtcpPort });
+      }
+      return targets;
+    }
+    return this.anchor(this.relay, from, streams);
+  }
+
+  /** apply() for anchored media: relay streams opened, updated or closed per m= line. */
+  private async anchor(relay: MediaRelay, from: Side, streams: ReturnType<typeof signalledStreams>): Promise<StreamTarget[]> {
+    const to: Side = from === 'a' ? 'b' : 'a';
     const targets: StreamTarget[] = [];
     for (const s of streams) {
       if (s.port === null) {
         this.closeStream(s.index);
         targets.push({ kind: 'disabled' });
-        continue;
-      }
-      if (!this.anchored || this.relay === null) {
-        targets.push({ kind: 'direct', address: s.address ?? '0.0.0.0', rtpPort: s.port, rtcpPort: s.rtcpPort });
         continue;
       }
       // Release on hold: a c=0.0.0.0 hold frees the stream's ports, the answer to it does not
@@ -75,7 +85,7 @@ export class MediaPlan {
       delete this.heldBy[s.index];
       let stream = this.streams[s.index] ?? null;
       if (stream === null) {
-        stream = await this.relay.open(`${this.id}:${s.index}`, { realm: this.realms[from], rtcpMux: s.rtcpMux }, { realm: this.realms[to], rtcpMux: s.rtcpMux });
+        stream = await relay.open(`${this.id}:${s.index}`, { realm: this.realms[from], rtcpMux: s.rtcpMux }, { realm: this.realms[to], rtcpMux: s.rtcpMux });
         if (stream === null) throw new MediaUnavailable(`no free media port pair for stream ${s.index} of call ${this.id}`);
         // The relay's sides are fixed at open: side 'a' faces the party that opened it.
         this.streams[s.index] = stream;

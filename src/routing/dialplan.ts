@@ -54,23 +54,35 @@ export class Dialplan {
 
   /**
    * The first rule whose conditions all hold decides; none: 404. `registered` is asked only
-   * when a rule needs it, and at most once (a rejection from it propagates).
+   * when a rule needs it, and at most once (a rejection from it propagates). Until a rule asks
+   * it, the decision is made at once, not as a promise: a dialplan of trunks routes the common
+   * call without a wait.
    */
-  async route(req: RouteRequest): Promise<RouteDecision> {
+  route(req: RouteRequest): RouteDecision | Promise<RouteDecision> {
+    const rules = this.rules;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
+      if (!matchesRequest(rule, req)) continue;
+      if (rule.match.registered !== undefined) return this.routeAsking(i, req);
+      return this.decide(rule, req);
+    }
+    return notFound();
+  }
+
+  /** route() from rule `from` on, which needs `registered` asked. */
+  private async routeAsking(from: number, req: RouteRequest): Promise<RouteDecision> {
     let registered: boolean | undefined;
-    for (const rule of this.rules) {
+    for (let i = from; i < this.rules.length; i++) {
+      const rule = this.rules[i]!;
+      if (!matchesRequest(rule, req)) continue;
       const m = rule.match;
-      if (m.realm !== undefined && !m.realm.includes(req.realm)) continue;
-      if (m.user !== undefined && !m.user.includes(req.user)) continue;
-      if (m.userPrefix !== undefined && !m.userPrefix.some((p) => req.user.startsWith(p))) continue;
-      if (m.fromUser !== undefined && !m.fromUser.includes(req.fromUser)) continue;
       if (m.registered !== undefined) {
         registered ??= req.user !== '' && (await req.registered(req.user));
         if (registered !== m.registered) continue;
       }
       return this.decide(rule, req);
     }
-    return { kind: 'reject', status: 404, reason: 'Not Found', rule: NO_MATCH_RULE };
+    return notFound();
   }
 
   private decide(rule: Rule, req: RouteRequest): RouteDecision {
@@ -134,4 +146,18 @@ export function rewriteUser(trunk: TrunkConfig, user: string): string {
     return (trunk.addPrefix ?? '') + user.slice(strip.length);
   }
   return trunk.addPrefix === undefined ? user : trunk.addPrefix + user;
+}
+
+/** The conditions of `rule` other than `registered`. */
+function matchesRequest(rule: Rule, req: RouteRequest): boolean {
+  const m = rule.match;
+  if (m.realm !== undefined && !m.realm.includes(req.realm)) return false;
+  if (m.user !== undefined && !m.user.includes(req.user)) return false;
+  if (m.userPrefix !== undefined && !m.userPrefix.some((p) => req.user.startsWith(p))) return false;
+  if (m.fromUser !== undefined && !m.fromUser.includes(req.fromUser)) return false;
+  return true;
+}
+
+function notFound(): RouteDecision {
+  return { kind: 'reject', status: 404, reason: 'Not Found', rule: NO_MATCH_RULE };
 }

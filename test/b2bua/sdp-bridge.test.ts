@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newOrigin, regenerate, signalledStreams } from '../../src/b2bua/index.js';
+import { MediaPlan, newOrigin, regenerate, signalledStreams } from '../../src/b2bua/index.js';
 import { parseSdp } from '../../src/sdp/index.js';
 
 const OFFER = [
@@ -35,5 +35,15 @@ describe('newOrigin', () => {
     expect(newOrigin(() => 0)).toEqual({ sessId: '1000000000', version: 1 });
     expect(newOrigin(() => 0.999999999999).sessId).toBe('4194303999999999');
     for (let i = 0; i < 200; i++) expect(newOrigin(Math.random).sessId).toMatch(/^[1-9]\d{9,15}$/);
+  });
+});
+
+describe('media plan', () => {
+  it("gives direct media its targets at once, not as a promise: each party gets the other's own address", () => {
+    const plan = new MediaPlan(null, 'c1', { a: 'inside', b: 'outside' }, false);
+    const targets = plan.apply('a', OFFER);
+    expect(Array.isArray(targets)).toBe(true);
+    expect(targets).toEqual([{ kind: 'direct', address: '10.202.1.2', rtpPort: 4000, rtcpPort: 4001 }, { kind: 'disabled' }]);
+    expect(plan.idleMs()).toBeNull();
   });
 });

@@ -103,6 +103,24 @@ describe('rules', () => {
     expect(r4.asked).toEqual([]); // no user: nobody to look up
   });
 
+  it('decides at once, not as a promise, until a rule needs the registration lookup', async () => {
+    const dp = plan([
+      { name: 'deny', match: { user: ['666'] }, reject: { status: 403 } },
+      { name: 'out', match: { realm: 'inside', userPrefix: ['0'] }, trunk: 't1' },
+      { name: 'reg', match: { realm: 'inside', registered: true }, to: 'registered' },
+    ]);
+    const trunk = dp.route(req({ user: '0123' }));
+    expect(trunk).not.toBeInstanceOf(Promise);
+    expect(trunk).toMatchObject({ kind: 'trunk', user: '0123', rule: 'out' });
+    expect(dp.route(req({ user: '666' }))).toMatchObject({ kind: 'reject', status: 403, rule: 'deny' });
+    expect(dp.route(req({ realm: 'outside', user: '' }))).toMatchObject({ kind: 'reject', status: 404, rule: NO_MATCH_RULE });
+    const r = req({ user: 'bob', regs: ['bob'] });
+    const asking = dp.route(r);
+    expect(asking).toBeInstanceOf(Promise);
+    expect(await asking).toEqual({ kind: 'registered', user: 'bob', media: 'anchor', rule: 'reg' });
+    expect(r.asked).toEqual(['bob']);
+  });
+
   it('passes a failure of the registration lookup on', async () => {
     const dp = plan([{ name: 'reg', match: { registered: true }, to: 'registered' }]);
     const r = { ...req({ user: 'bob' }), registered: () => Promise.reject(new Error('store down')) };
