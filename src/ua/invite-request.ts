@@ -101,6 +101,9 @@ export function writeInvite(ua: UserAgent, destination: Destination, options: Ca
   };
 }
 
+/** No credentials: one shared array, not one per call kept through Timer M (accepted-invite.ts). */
+const NO_CREDENTIALS: readonly Credential[] = Object.freeze([]);
+
 /** inviteCredentials of the INVITE writeInvite writes: its Authorization fields, then its Proxy-Authorization ones. */
 function credentialsIn(...lists: (readonly (readonly [string, string])[] | undefined)[]): readonly Credential[] {
   const out: Credential[] = [];
@@ -108,7 +111,7 @@ function credentialsIn(...lists: (readonly (readonly [string, string])[] | undef
     const key = name.toLowerCase();
     for (const list of lists) for (const [n, v] of list ?? []) if (n.toLowerCase() === key) out.push([name, v]);
   }
-  return out;
+  return out.length === 0 ? NO_CREDENTIALS : out;
 }
 
 /**

@@ -33,6 +33,9 @@ export interface LeanOutgoingTable extends PlacedInviteTable {
   settled(call: LeanOutgoingCall, after: PlacedInvite): void;
 }
 
+/** No early dialogs left at the outcome (nearly every call): one shared array, not one per call kept through Timer M. */
+const NO_EARLY: readonly DialogRecord[] = Object.freeze([]);
+
 /** What a settled call keeps of its options: nothing. */
 const SETTLED: CallOptions = Object.freeze({ uri: '', from: '' });
 
@@ -342,7 +345,7 @@ export class LeanOutgoingCall implements OutgoingInvite {
         // The tag is a slice of the 2xx, which it would keep alive for 64*T1: a copy of its own.
         else acks.set(ownString(tag), s.ackToRepeat ?? (s.ackPending ? s : null));
       }
-      const accepted = new AcceptedInvite(this.ua, this.base, early, this.basis, this.destination, acks);
+      const accepted = new AcceptedInvite(this.ua, this.base, early.length === 0 ? NO_EARLY : early, this.basis, this.destination, acks);
       this.table.settled(this, new PlacedInvite(this.ua, this.table, this.key, accepted, this.failureAck, this.destination, this.session, this.basis.seq));
     }
     this.text = null;
