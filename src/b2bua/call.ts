@@ -230,8 +230,9 @@ export class Call {
     const a = incoming.accept(body === undefined ? undefined : { body });
     // Far-end NAT: requests in each dialog go back where that party's messages really come
     // from (the caller's INVITE source, the callee's registered flow), not to a private Contact.
-    const src = incoming.source;
-    a.flow = { transport: src.transport, address: src.address, port: src.port, reliable: src.reliable, ...(src.local ? { local: src.local } : {}), ...(src.connectionId ? { connectionId: src.connectionId } : {}) };
+    // The INVITE's source is a Destination in all but name (no message source is changed once
+    // made): it is the flow as it is, not a copy kept for the whole call.
+    a.flow = incoming.source;
     if (this.target?.route.kind === 'registered' && this.target.destination !== undefined) b.flow = this.target.destination;
     this.sessions.a = a;
     this.sessions.b = b;
