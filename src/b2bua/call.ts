@@ -4,7 +4,6 @@
  * Call-ID, tags, Via, Contact (with the leg key) and SDP (regenerated, media toward the relay).
  * Requests on one leg become requests on the other; nothing of one side's topology crosses.
  */
-import type { TimerHandle } from '../clock.js';
 import type { Side } from '../media/index.js';
 import { userOf } from './users.js';
 import { deepFreeze, ownCopy, ownString, serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
@@ -43,7 +42,10 @@ export class Call {
   private target: CallTarget | null = null;
   /** This party owes an answer in its ACK (we offered in our 2xx to its offerless re-INVITE). */
   private readonly pendingAnswer: Record<Side, boolean> = { a: false, b: false };
-  private timers: TimerHandle[] = [];
+  /** Monotonic ms at which the call reaches its maximum duration; 0: none (see sweep()). */
+  private dueAt = 0;
+  /** Monotonic ms from which the media's inactivity is looked at; 0: never (see sweep()). */
+  private mediaFrom = 0;
   private over = false;
 
   constructor(
@@ -243,7 +245,7 @@ export class Call {
     this.record.answeredAt = this.ctx.clock.wallNow();
     a.handler = new LegEvents(this, 'a');
     b.handler = new LegEvents(this, 'b');
-    this.armTimers();
+    this.armDeadlines();
     if (this.keepsRecords) await this.save();
   }
 
@@ -282,21 +284,36 @@ export class Call {
     void other?.bye();
   }
 
-  /** Maximum duration and media inactivity, as deadlines in the record (re-armed by whoever holds the call). */
-  private armTimers(): void {
+  /**
+   * Maximum duration and media inactivity, as deadlines: in the record (wall time, for whoever
+   * holds the call), and here on the monotonic clock for sweep(). No timer of the call's own: a
+   * Node Timeout, its closure and the array holding it were kept through every call for a limit
+   * hours away that nearly no call reaches.
+   */
+  private armDeadlines(): void {
     const { calls, clock } = this.ctx;
+    const now = clock.now();
     if (calls.maxDurationSeconds > 0) {
       this.record.deadlines = Object.freeze({ maxDuration: clock.wallNow() + calls.maxDurationSeconds * 1000 });
-      this.timers.push(clock.setTimer(calls.maxDurationSeconds * 1000, () => this.hangUp('max-duration')));
+      this.dueAt = now + calls.maxDurationSeconds * 1000;
     }
-    if (calls.mediaTimeoutSeconds > 0 && this.media?.anchored) {
-      const limit = calls.mediaTimeoutSeconds * 1000;
-      const check = (): void => {
-        const idle = this.media?.idleMs() ?? null;
-        if (idle !== null && idle >= limit) this.hangUp('media-timeout');
-        else if (!this.over) this.timers.push(clock.setTimer(Math.max(1000, limit - (idle ?? 0)), check));
-      };
-      this.timers.push(clock.setTimer(limit, check));
+    if (calls.mediaTimeoutSeconds > 0 && this.media?.anchored) this.mediaFrom = now + calls.mediaTimeoutSeconds * 1000;
+  }
+
+  /**
+   * @internal The engine's look at the call's deadlines, once a second while calls are up
+   * (Engine): past its maximum duration, or with no media for mediaTimeoutSeconds from that
+   * long after the answer on, the call is hung up.
+   */
+  sweep(now: number): void {
+    if (this.over || (this.dueAt === 0 && this.mediaFrom === 0)) return;
+    if (this.dueAt !== 0 && now >= this.dueAt) {
+      this.hangUp('max-duration');
+      return;
+    }
+    if (this.mediaFrom !== 0 && now >= this.mediaFrom) {
+      const idle = this.media?.idleMs() ?? null;
+      if (idle !== null && idle >= this.ctx.calls.mediaTimeoutSeconds * 1000) this.hangUp('media-timeout');
     }
   }
 
@@ -318,8 +335,6 @@ export class Call {
   private finish(reason: string, by: NonNullable<CallRecord['endedBy']>, status: number | null): void {
     if (this.over) return;
     this.over = true;
-    for (const t of this.timers) this.ctx.clock.clearTimer(t);
-    this.timers = [];
     this.record.state = 'ended';
     this.record.endedAt = this.ctx.clock.wallNow();
     this.record.endReason = reason;

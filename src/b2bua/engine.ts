@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { BoxedMap } from '../boxed-map.js';
-import type { Clock } from '../clock.js';
+import type { Clock, TimerHandle } from '../clock.js';
 import type { CallsConfig, RealmConfig, SluiceConfig } from '../config/types.js';
 import { MediaRelay } from '../media/index.js';
 import type { Logger } from '../observability/logger.js';
@@ -22,6 +22,13 @@ import { userOf } from './users.js';
 import { Call } from './call.js';
 import { CdrWriter } from './cdr.js';
 import type { CallContext, RouteResult } from './context.js';
+
+/**
+ * How often the calls' deadlines are looked at: their maximum duration (hours) and media
+ * inactivity (a minute by default) are kept to within a second. One look at every call a second
+ * costs less than a timer of its own per call (Call.sweep).
+ */
+const SWEEP_MS = 1_000;
 
 export interface RealmRuntime {
   name: string;
@@ -56,6 +63,8 @@ export class Engine implements CallContext {
   private readonly registrars: Map<string, Registrar>;
   private readonly overload: OverloadGuard | undefined;
   private readonly active = new BoxedMap<string, Call>();
+  /** The calls' deadlines looked at (Call.sweep), while calls are up. */
+  private sweepTimer: TimerHandle | null = null;
 
   constructor(parts: EngineParts) {
     const { config } = parts;
@@ -107,6 +116,7 @@ export class Engine implements CallContext {
       onInvite: (call) => {
         const c = new Call(this, name, call);
         this.active.set(c.id, c);
+        if (this.sweepTimer === null) this.sweepTimer = this.clock.setTimer(SWEEP_MS, this.sweep);
         void c.start();
       },
       onRequest: (incoming) => {
@@ -130,6 +140,8 @@ export class Engine implements CallContext {
 
   async stop(): Promise<void> {
     this.overload?.stop();
+    this.clock.clearTimer(this.sweepTimer);
+    this.sweepTimer = null;
     for (const c of [...this.active.values()]) c.hangUp('shutdown');
     for (const r of this.realms.values()) {
       r.ua.dispose();
@@ -138,6 +150,15 @@ export class Engine implements CallContext {
     await this.relay?.close();
     await this.cdr?.flush();
   }
+
+  /** Each call's maximum duration and media inactivity (Call.sweep); again in SWEEP_MS while calls are up. */
+  private readonly sweep = (): void => {
+    this.sweepTimer = null;
+    const now = this.clock.now();
+    // A call hung up here leaves the table as it is walked: a Map's iteration skips it.
+    for (const c of this.active.values()) c?.sweep(now);
+    if (this.active.size > 0) this.sweepTimer = this.clock.setTimer(SWEEP_MS, this.sweep);
+  };
 
   get activeCalls(): number {
     return this.active.size;
