@@ -155,8 +155,15 @@ export class Engine implements CallContext {
   private readonly sweep = (): void => {
     this.sweepTimer = null;
     const now = this.clock.now();
-    // A call hung up here leaves the table as it is walked: a Map's iteration skips it.
-    for (const c of this.active.values()) c?.sweep(now);
+    // A call hung up here leaves the table while it is walked, which the walk allows. One call
+    // that fails to hang up is logged; the others are still looked at, now and later.
+    for (const c of this.active.values()) {
+      try {
+        c.sweep(now);
+      } catch (err) {
+        this.log.error({ err, call: c.id }, 'call deadline not handled');
+      }
+    }
     if (this.active.size > 0) this.sweepTimer = this.clock.setTimer(SWEEP_MS, this.sweep);
   };
 
