@@ -146,7 +146,7 @@ export class Call {
     const offer = incoming.offer;
     // A late-offer INVITE (no SDP) goes on without one; the callee's 2xx then carries the offer.
     const bridged = offer === null ? undefined : this.bridge('a', offer);
-    const body = typeof bridged === 'object' ? await bridged : bridged;
+    const body = bridged instanceof Promise ? await bridged : bridged;
     const ua = ctx.ua(target.realm);
     const fromUser = userOf(incoming.request.from.uri) || 'anonymous';
     const display = incoming.request.from.displayName;
@@ -222,7 +222,7 @@ export class Call {
   private async answered(b: Session): Promise<void> {
     const answer = b.record.remoteSdp;
     const bridged = answer === null ? undefined : this.bridge('b', answer);
-    const body = typeof bridged === 'object' ? await bridged : bridged;
+    const body = bridged instanceof Promise ? await bridged : bridged;
     if (this.over) {
       void b.bye();
       return;
