@@ -102,6 +102,8 @@ export class Call {
 
   /** @internal The ACK of our 2xx on a leg: a late-offer answer crosses into the ACK the callee waits for. */
   legAck(side: Side, ack: SipRequest): void {
+    // The common ACK, of a 2xx that carried the answer, has nothing to cross: no legs, no promise.
+    if (!this.pendingAnswer[side] && !(side === 'a' && this.sessions.b?.ackPending === true)) return;
     this.guard(ackArrived(this.legs(), side, ack), 'ACK');
   }
 

@@ -2,7 +2,7 @@
  * Requests in a dialog (RFC 3261 12.2.1.1), the ACK of a 2xx (13.2.2.4), and, for the UA core,
  * CANCEL (9.1) and the ACK of a non-2xx final response (17.1.1.3).
  */
-import { ownUtf8, sentVia, SipRequest, splitList, utf8AsLatin1, type SipResponse, type Via } from '../sip/index.js';
+import { ownUtf8, sentVia, sentViaText, SipRequest, splitList, utf8AsLatin1, type SipResponse, type Via } from '../sip/index.js';
 import { DialogError, DialogErrorCode } from './errors.js';
 import { asRequestUri, isLooseRoute, requestUriOf, requiredValue, routeUri } from './headers.js';
 import type { DialogRecord } from './record.js';
@@ -44,6 +44,14 @@ export function ourVia(via: ViaSpec, branch: string): { text: string; via: Via |
     throw new DialogError(DialogErrorCode.invalid, `Branch must begin with ${MAGIC_COOKIE}`);
   }
   return sentVia(via.transport, via.host, via.port, branch, via.rport === true);
+}
+
+/** ourVia's text alone, for a request written straight to text (no parse of its Via is made). */
+export function ourViaText(via: ViaSpec, branch: string): string {
+  if (!branch.startsWith(MAGIC_COOKIE)) {
+    throw new DialogError(DialogErrorCode.invalid, `Branch must begin with ${MAGIC_COOKIE}`);
+  }
+  return sentViaText(via.transport, via.host, via.port, branch, via.rport === true);
 }
 
 /** Request-URI and Route values for a request in the dialog (12.2.1.1). */
@@ -135,6 +143,31 @@ export function createInDialogRequest(
   return { request, dialog: next.dialog };
 }
 
+/**
+ * createInDialogRequest written straight to text, for a request without a body (a BYE): the same
+ * fields in the same order, as serializeMessage writes that message. A lean BYE sends it and keeps
+ * only its bytes, parsed back where the message itself is needed (a challenge to answer, the 408
+ * or 503 made for it), which nearly no BYE is.
+ */
+export function inDialogRequestText(dialog: DialogRecord, method: string, options: InDialogRequestOptions): { text: string; dialog: DialogRecord } {
+  if (method === 'ACK' || method === 'CANCEL') {
+    throw new DialogError(DialogErrorCode.invalid, `${method} is not built with inDialogRequestText`);
+  }
+  if (options.body !== undefined && options.body.length > 0) {
+    throw new DialogError(DialogErrorCode.invalid, 'inDialogRequestText writes requests without a body: use createInDialogRequest');
+  }
+  const next = advanceLocalSeq(dialog);
+  const target = requestTarget(dialog);
+  let text = `${method} ${target.requestUri} SIP/2.0\r\nVia: ${ourViaText(options.via, options.branch)}\r\n`;
+  const field = (name: string, value: string): void => {
+    text += `${name}: ${value}\r\n`;
+  };
+  eachHeadField(dialog, target.routes, method, next.seq, options, field);
+  if (options.contact ?? isTargetRefresh(method)) field('Contact', `<${dialog.localTarget}>`);
+  for (const [name, value] of options.extraHeaders ?? []) field(name, value);
+  return { text: `${text}Content-Length: 0\r\n\r\n`, dialog: next.dialog };
+}
+
 export interface AckOptions extends RequestOptions {
   /**
    * The Authorization and Proxy-Authorization fields of the INVITE being acknowledged
@@ -177,7 +210,7 @@ export function createAckFor2xx(dialog: DialogRecord, inviteSeq: number, options
  */
 export function ackFor2xxText(dialog: DialogRecord, inviteSeq: number, options: AckOptions): string {
   const target = requestTarget(dialog);
-  let text = `ACK ${target.requestUri} SIP/2.0\r\nVia: ${ourVia(options.via, options.branch).text}\r\n`;
+  let text = `ACK ${target.requestUri} SIP/2.0\r\nVia: ${ourViaText(options.via, options.branch)}\r\n`;
   const field = (name: string, value: string): void => {
     text += `${name}: ${value}\r\n`;
   };

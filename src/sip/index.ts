@@ -13,7 +13,7 @@ export { isRequest, isResponse, type AnySipMessage } from './message-kind.js';
 export type { HeaderField } from './header-field.js';
 export { isSipUri, isTelUri, parseUri, serializeUri, uriEquals } from './uri.js';
 export { parseNameAddr, serializeNameAddr } from './name-addr.js';
-export { parseVia, sentVia, serializeVia } from './via.js';
+export { parseVia, sentVia, sentViaText, serializeVia } from './via.js';
 export { getParam } from './params.js';
 export * from './header-values.js';
 export { canonicalName, displayName } from './header-names.js';

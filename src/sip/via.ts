@@ -248,6 +248,27 @@ export function serializeVia(via: Via): string {
 
 let sentHost = '';
 let sentKind: HostKind | null = null;
+/** The last transport written, as given and in capitals (toUpperCase is a runtime call in V8). */
+let sentTransportGiven = '';
+let sentTransport = '';
+
+/**
+ * sentVia's text alone, for a request written straight to text (an INVITE, an ACK), which never
+ * reads its own Via back: no parse of it is made.
+ */
+export function sentViaText(transport: string, host: string, port: number, branch: string, rport: boolean): string {
+  const bare = host.charCodeAt(0) === 0x5b ? host.slice(1, -1) : host;
+  // A UA sends from one or two addresses: the last one's kind is kept.
+  if (bare !== sentHost) {
+    sentKind = bare.includes(':') ? (parseIPv6(bare, 0, bare.length) ? 'ipv6' : null) : hostKind(bare, 0, bare.length);
+    sentHost = bare;
+  }
+  if (transport !== sentTransportGiven) {
+    sentTransport = transport.toUpperCase();
+    sentTransportGiven = transport;
+  }
+  return `SIP/2.0/${sentTransport} ${sentKind === 'ipv6' || bare.includes(':') ? `[${bare}]` : bare}:${port};branch=${branch}${rport ? ';rport' : ''}`;
+}
 
 /**
  * The Via a UA sends a request with (RFC 3261 8.1.1.7; RFC 3581 rport), as text and as the value
@@ -255,15 +276,10 @@ let sentKind: HostKind | null = null;
  * The value is null when the host is no valid host (the text is then parsed, and refused, as any).
  */
 export function sentVia(transport: string, host: string, port: number, branch: string, rport: boolean): { text: string; via: Via | null } {
-  const bare = host.charCodeAt(0) === 0x5b ? host.slice(1, -1) : host;
-  // A UA sends from one or two addresses: the last one's kind is kept.
-  if (bare !== sentHost) {
-    sentKind = bare.includes(':') ? (parseIPv6(bare, 0, bare.length) ? 'ipv6' : null) : hostKind(bare, 0, bare.length);
-    sentHost = bare;
-  }
+  const text = sentViaText(transport, host, port, branch, rport);
+  const bare = sentHost;
   const kind = sentKind;
-  const t = transport.toUpperCase();
-  const text = `SIP/2.0/${t} ${kind === 'ipv6' || bare.includes(':') ? `[${bare}]` : bare}:${port};branch=${branch}${rport ? ';rport' : ''}`;
+  const t = sentTransport;
   if (kind === null || port < 0 || port > 65535 || !isToken(t) || !isToken(branch)) return { text, via: null };
   const params: Param[] = rport ? [{ name: 'branch', value: branch }, { name: 'rport', value: null }] : [{ name: 'branch', value: branch }];
   return { text, via: viaOf('SIP', '2.0', t, bare, kind, port, params) };

@@ -39,6 +39,9 @@ export function transact(ua: UserAgent, request: SipRequest, destination: Destin
   });
 }
 
+/** The credentials of a first attempt: none (never changed: a retry makes a new array). */
+const NO_AUTH: [string, string][] = [];
+
 /**
  * Sends a request made by `make` and answers digest challenges (401/407) with the configured
  * credentials, at most once per realm; `make` is called again for each attempt (new CSeq,
@@ -50,13 +53,22 @@ make: (auth: [string, string][]) => SipRequest,
 destination: Destination,
 /** How one attempt is sent: a non-INVITE transaction by default (a re-INVITE brings its own). */
 send: (request: SipRequest, destination: Destination) => Promise<SipResponse> = (r, d) => transact(ua, r, d),
+/** A first attempt already sent another way (a lean BYE) and challenged: answered from here on. */
+challenged?: Attempt,
 ): Promise<SipResponse> {
-  const tried = new Set<string>();
-  let auth: [string, string][] = [];
+  // Made at the first challenge: nearly every request is answered without one.
+  let tried: Set<string> | null = null;
+  let auth: [string, string][] = NO_AUTH;
+  let last = challenged ?? null;
   for (let attempt = 0; ; attempt++) {
-    const request = make(auth);
-    const response = await send(request, destination);
+    if (last === null) {
+      const made = make(auth);
+      last = { request: made, response: await send(made, destination) };
+    }
+    const { request, response } = last;
+    last = null;
     if ((response.status === 401 || response.status === 407) && attempt < 3) {
+      tried ??= new Set<string>();
       const a = answer401(request, response, ua.credentials, tried);
       if (a !== null) {
         tried.add(a.realm);
@@ -66,6 +78,12 @@ send: (request: SipRequest, destination: Destination) => Promise<SipResponse> = 
     }
     return response;
   }
+}
+
+/** One attempt of a request and its final response. */
+export interface Attempt {
+  request: SipRequest;
+  response: SipResponse;
 }
 
 /** Sends a request outside any dialog (OPTIONS, MESSAGE, SUBSCRIBE ...). */

@@ -3,7 +3,7 @@
  * kinds of outgoing call: the one on the transaction layer (outgoing-call.ts) and the lean one
  * (lean-outgoing-call.ts).
  */
-import { ourVia, type Credential, type UacDialogBase } from '../dialog/index.js';
+import { ourVia, ourViaText, type Credential, type UacDialogBase } from '../dialog/index.js';
 import { SipRequest, utf8AsLatin1, type SipResponse } from '../sip/index.js';
 import type { Destination } from '../transaction/index.js';
 import { answer401 } from './digest-client.js';
@@ -79,7 +79,7 @@ export interface WrittenInvite {
 export function writeInvite(ua: UserAgent, destination: Destination, options: CallOptions, attempt: InviteAttempt): WrittenInvite {
   const branch = ua.transactions.newBranch();
   const from = `${options.from};tag=${attempt.fromTag}`;
-  let text = `INVITE ${options.uri} SIP/2.0\r\nVia: ${ourVia(ua.viaFor(destination), branch).text}\r\n`;
+  let text = `INVITE ${options.uri} SIP/2.0\r\nVia: ${ourViaText(ua.viaFor(destination), branch)}\r\n`;
   eachInviteField(ua, options, attempt, from, (name, value) => {
     text += `${name}: ${value}\r\n`;
   });

@@ -16,7 +16,7 @@
 import { BoxedMap } from '../boxed-map.js';
 import type { TimerHandle } from '../clock.js';
 import { dialogKeyOfIncomingRequest } from '../dialog/index.js';
-import { createResponse, latin1Bytes, ownString, responseText, serializeMessage, type SipRequest, type SipResponse, type Via } from '../sip/index.js';
+import { createResponse, latin1Bytes, ownString, parseMessage, responseText, serializeMessage, type SipRequest, type SipResponse, type Via } from '../sip/index.js';
 import { clientKey, isRfc3261Branch, LingerQueue, responseKey, serverKey, type Destination, type Lingering, type MessageSource } from '../transaction/index.js';
 import { responseDestinationFor } from '../transport/index.js';
 import type { Session } from './session.js';
@@ -48,7 +48,8 @@ class PlacedBye {
     private readonly ua: UserAgent,
     private readonly table: LeanByes,
     readonly key: string,
-    private readonly request: SipRequest,
+    /** The BYE as a message; null for one written as text, parsed back only if needed (message()). */
+    private request: SipRequest | null,
     private readonly bytes: Buffer,
     private readonly destination: Destination,
     private readonly resolve: (response: SipResponse) => void,
@@ -77,7 +78,7 @@ class PlacedBye {
     const left = this.deadline - this.ua.clock.now();
     if (left <= 0) {
       this.ua.transactions.stats.timeouts++;
-      this.end(createResponse(this.request, 408));
+      this.end(createResponse(this.message(), 408));
       return;
     }
     this.ua.transactions.stats.retransmissions++;
@@ -90,8 +91,12 @@ class PlacedBye {
   private readonly sent = (err: Error | null): void => {
     if (err === null || this.done) return;
     this.ua.transactions.stats.transportErrors++;
-    this.end(createResponse(this.request, 503)); // 8.1.3.1: a transport error is a 503
+    this.end(createResponse(this.message(), 503)); // 8.1.3.1: a transport error is a 503
   };
+
+  private message(): SipRequest {
+    return (this.request ??= parseMessage(this.bytes) as SipRequest);
+  }
 
   private end(response: SipResponse): void {
     if (this.done) return;
@@ -176,6 +181,16 @@ export class LeanByes {
     return new Promise((resolve) => {
       const key = clientKey(request.topVia!.branch!, 'BYE');
       const bye = new PlacedBye(this.ua, this, key, request, serializeMessage(request), destination, resolve);
+      this.placed.set(key, bye);
+      bye.start();
+    });
+  }
+
+  /** send() for a BYE written as text (inDialogRequestText) with the branch of its Via. */
+  sendText(text: string, branch: string, destination: Destination): Promise<SipResponse> {
+    return new Promise((resolve) => {
+      const key = clientKey(branch, 'BYE');
+      const bye = new PlacedBye(this.ua, this, key, null, latin1Bytes(text), destination, resolve);
       this.placed.set(key, bye);
       bye.start();
     });

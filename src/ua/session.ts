@@ -8,6 +8,7 @@
 import {
   checkRemoteSeq,
   createInDialogRequest,
+  inDialogRequestText,
   keyOf,
   ownDialog,
   refreshRemoteTarget,
@@ -16,7 +17,7 @@ import {
   terminateDialog,
   type DialogRecord,
 } from '../dialog/index.js';
-import { createResponse, ownString, parseNameAddr, serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
+import { createResponse, latin1Bytes, ownString, parseMessage, parseNameAddr, serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
 import type { Destination, ServerTransaction } from '../transaction/index.js';
 import { UaError, UaErrorCode } from './errors.js';
 import { AckWait, type ResponseResender } from './ack-wait.js';
@@ -325,21 +326,32 @@ export class Session implements RefreshedSession {
   }
 
   private async sendBye(start: DialogRecord): Promise<SipResponse> {
+    // Nearly every BYE goes to the leg's flow: no promise to wait for it.
+    const destination = this.flow ?? (await this.destination());
+    const lean = this.ua.leanByeText(destination);
+    if (lean === null) return this.ua.sendWithAuth(this.byeMaker(start, destination), destination, this.ua.sendBye);
+    // The first attempt written as text, sent and kept as bytes: no message is made for it.
+    const branch = this.ua.transactions.newBranch();
+    const first = inDialogRequestText(start, 'BYE', { branch, via: this.ua.viaFor(destination) });
+    const response = await lean.sendText(first.text, branch, destination);
+    if (response.status !== 401 && response.status !== 407) return response;
+    // Challenged: answered as any request is, from the BYE parsed back.
+    const request = parseMessage(latin1Bytes(first.text)) as SipRequest;
+    return this.ua.sendWithAuth(this.byeMaker(first.dialog, destination), destination, this.ua.sendBye, { request, response });
+  }
+
+  /** A BYE as a message for each attempt (sendWithAuth), from `start` on, each with the next CSeq. */
+  private byeMaker(start: DialogRecord, destination: Destination): (auth: [string, string][]) => SipRequest {
     let dialog = start;
-    const destination = await this.destination();
-    return this.ua.sendWithAuth(
-      (auth) => {
-        const made = createInDialogRequest(dialog, 'BYE', {
-          branch: this.ua.transactions.newBranch(),
-          via: this.ua.viaFor(destination),
-          extraHeaders: auth,
-        });
-        dialog = made.dialog;
-        return made.request;
-      },
-      destination,
-      this.ua.sendBye,
-    );
+    return (auth) => {
+      const made = createInDialogRequest(dialog, 'BYE', {
+        branch: this.ua.transactions.newBranch(),
+        via: this.ua.viaFor(destination),
+        extraHeaders: auth,
+      });
+      dialog = made.dialog;
+      return made.request;
+    };
   }
 
   /** Ends at once with no message (process shutdown, tests). */

@@ -20,7 +20,7 @@ import {
   type TransactionLogger,
 } from '../transaction/index.js';
 import { AddressTable } from '../transport/addresses.js';
-import { outOfDialogRequest, sendWithAuth, transact, type OutOfDialogOptions } from './client-requests.js';
+import { outOfDialogRequest, sendWithAuth, transact, type Attempt, type OutOfDialogOptions } from './client-requests.js';
 import { UaError, UaErrorCode } from './errors.js';
 import { glareDelayMs, randomIds } from './ids.js';
 import { IncomingCall } from './incoming-call.js';
@@ -122,6 +122,14 @@ export class UserAgent implements TransactionCore {
   /** @internal How a session's BYE attempt is sent: on the lean path over UDP (lean-byes.ts), else in a transaction. */
   readonly sendBye = (request: SipRequest, destination: Destination): Promise<SipResponse> =>
     this.leanByes !== null && destination.transport === 'UDP' ? this.leanByes.send(request, destination) : this.transact(request, destination);
+
+  /**
+   * @internal Where a session's BYE can be written as text (inDialogRequestText) and sent on the
+   * lean path: over UDP with the lean BYEs on. Null elsewhere (the BYE is then a message, sendBye).
+   */
+  leanByeText(destination: Destination): LeanByes | null {
+    return destination.transport === 'UDP' ? this.leanByes : null;
+  }
 
   /** INVITEs on the lean path, answered or placed, that are still kept (for tests and metrics). */
   get leanCallCount(): number {
@@ -284,8 +292,8 @@ export class UserAgent implements TransactionCore {
   }
 
   /** See client-requests.ts: a request `make` makes, and again with credentials for each challenge. */
-  sendWithAuth(make: (auth: [string, string][]) => SipRequest, destination: Destination, send?: (request: SipRequest, destination: Destination) => Promise<SipResponse>): Promise<SipResponse> {
-    return sendWithAuth(this, make, destination, send);
+  sendWithAuth(make: (auth: [string, string][]) => SipRequest, destination: Destination, send?: (request: SipRequest, destination: Destination) => Promise<SipResponse>, challenged?: Attempt): Promise<SipResponse> {
+    return sendWithAuth(this, make, destination, send, challenged);
   }
 
   /** Sends a request outside any dialog (OPTIONS, MESSAGE, SUBSCRIBE ...). */

@@ -4,6 +4,7 @@ import {
   createUacDialog,
   createUasDialog,
   DialogError,
+  inDialogRequestText,
   requestTarget,
   terminateDialog,
   type DialogRecord,
@@ -196,5 +197,44 @@ describe('createInDialogRequest (RFC 3261 12.2.1.1)', () => {
     expect(code(() => createInDialogRequest(terminateDialog(alice), 'BYE', OPTS))).toBe('SLUICE_ERR_DIALOG_TERMINATED');
     expect(code(() => createInDialogRequest(alice, 'BYE', { ...OPTS, branch: 'abc' }))).toBe('SLUICE_ERR_DIALOG_INVALID');
     expect(code(() => createInDialogRequest(alice, 'INFO', { ...OPTS, body: 'x' }))).toBe('SLUICE_ERR_DIALOG_INVALID');
+  });
+});
+
+describe('inDialogRequestText', () => {
+  it('is the text createInDialogRequest serializes to, byte for byte, over loose, strict and no routes', () => {
+    const routed = frozen(createUacDialog(aliceInvite(), aliceResponse(200)));
+    const dialogs = [routed, { ...routed, routeSet: [] }, { ...routed, routeSet: ['<sip:strict.example.com>', '<sip:ss2.biloxi.example.com;lr>'] }];
+    const via = { transport: 'udp', host: '192.0.2.1', port: 5060, rport: true };
+    for (const dialog of dialogs) {
+      for (const [method, extra] of [
+        ['BYE', {}],
+        ['BYE', { extraHeaders: [['Proxy-Authorization', 'Digest username="alice"'], ['X-A', '1']] as const }],
+        ['INFO', { contact: true }],
+        ['UPDATE', {}],
+      ] as const) {
+        const options = { branch: 'z9hG4bKbye9', via, ...extra };
+        const made = createInDialogRequest(dialog, method, options);
+        const text = inDialogRequestText(dialog, method, options);
+        expect(text.text).toBe(serializeMessage(made.request).toString('latin1'));
+        expect(text.dialog).toEqual(made.dialog);
+      }
+    }
+  });
+
+  it('refuses ACK, CANCEL, a terminated dialog, a bad branch and any body', () => {
+    const alice = createUacDialog(aliceInvite(), aliceResponse(200));
+    const code = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (e) {
+        return e instanceof DialogError ? e.code : 'other';
+      }
+      return 'none';
+    };
+    expect(code(() => inDialogRequestText(alice, 'ACK', OPTS))).toBe('SLUICE_ERR_DIALOG_INVALID');
+    expect(code(() => inDialogRequestText(alice, 'CANCEL', OPTS))).toBe('SLUICE_ERR_DIALOG_INVALID');
+    expect(code(() => inDialogRequestText(terminateDialog(alice), 'BYE', OPTS))).toBe('SLUICE_ERR_DIALOG_TERMINATED');
+    expect(code(() => inDialogRequestText(alice, 'BYE', { ...OPTS, branch: 'abc' }))).toBe('SLUICE_ERR_DIALOG_INVALID');
+    expect(code(() => inDialogRequestText(alice, 'INFO', { ...OPTS, body: 'x', contentType: 'text/plain' }))).toBe('SLUICE_ERR_DIALOG_INVALID');
   });
 });
