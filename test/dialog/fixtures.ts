@@ -3,6 +3,7 @@
  * record-routing over TCP), as each UA sees them on the wire.
  */
 import { parseMessage, SipRequest, SipResponse } from '../../src/sip/index.js';
+import { DialogError } from '../../src/dialog/index.js';
 
 export function text(lines: readonly string[]): Buffer {
   return Buffer.from(lines.join('\r\n'), 'latin1');
@@ -127,4 +128,14 @@ export function frozen<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** The stable code of the DialogError `fn` throws; 'other' for any other error, 'none' when it throws nothing. */
+export function errorCode(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return e instanceof DialogError ? e.code : 'other';
+  }
+  return 'none';
 }
