@@ -99,7 +99,7 @@ function addExtra(request: SipRequest, extra: RequestOptions['extraHeaders']): v
 /**
  * The fields of a request's head in the dialog after its Via, one call of `field` each:
  * Max-Forwards, Route, From, To, Call-ID, CSeq. Shared by the message (dialogRequest) and the
- * text (ackFor2xxText) of a request.
+ * text (dialogRequestText) of a request.
  */
 function eachHeadField(dialog: DialogRecord, routes: readonly string[], method: string, seq: number, options: RequestOptions, field: (name: string, value: string) => void): void {
   field('Max-Forwards', String(options.maxForwards ?? 70));
@@ -118,6 +118,23 @@ function dialogRequest(dialog: DialogRecord, method: string, seq: number, option
   request.appendVia(via.text, via.via);
   eachHeadField(dialog, target.routes, method, seq, options, (name, value) => request.appendHeader(name, value));
   return request;
+}
+
+/** dialogRequest written as text: the same head, fields in the same order, each line ended. */
+function dialogRequestText(dialog: DialogRecord, method: string, seq: number, options: RequestOptions): string {
+  const target = requestTarget(dialog);
+  let text = `${method} ${target.requestUri} SIP/2.0\r\nVia: ${ourViaText(options.via, options.branch)}\r\n`;
+  eachHeadField(dialog, target.routes, method, seq, options, (name, value) => {
+    text += `${name}: ${value}\r\n`;
+  });
+  return text;
+}
+
+/** Header fields as text lines, in order. */
+function fieldLines(fields: readonly (readonly [string, string])[] | undefined): string {
+  let text = '';
+  for (const [name, value] of fields ?? []) text += `${name}: ${value}\r\n`;
+  return text;
 }
 
 /**
@@ -157,14 +174,9 @@ export function inDialogRequestText(dialog: DialogRecord, method: string, option
     throw new DialogError(DialogErrorCode.invalid, 'inDialogRequestText writes requests without a body: use createInDialogRequest');
   }
   const next = advanceLocalSeq(dialog);
-  const target = requestTarget(dialog);
-  let text = `${method} ${target.requestUri} SIP/2.0\r\nVia: ${ourViaText(options.via, options.branch)}\r\n`;
-  const field = (name: string, value: string): void => {
-    text += `${name}: ${value}\r\n`;
-  };
-  eachHeadField(dialog, target.routes, method, next.seq, options, field);
-  if (options.contact ?? isTargetRefresh(method)) field('Contact', `<${dialog.localTarget}>`);
-  for (const [name, value] of options.extraHeaders ?? []) field(name, value);
+  let text = dialogRequestText(dialog, method, next.seq, options);
+  if (options.contact ?? isTargetRefresh(method)) text += `Contact: <${dialog.localTarget}>\r\n`;
+  text += fieldLines(options.extraHeaders);
   return { text: `${text}Content-Length: 0\r\n\r\n`, dialog: next.dialog };
 }
 
@@ -209,14 +221,7 @@ export function createAckFor2xx(dialog: DialogRecord, inviteSeq: number, options
  * again (uac-ack.ts), so no message object is made for it.
  */
 export function ackFor2xxText(dialog: DialogRecord, inviteSeq: number, options: AckOptions): string {
-  const target = requestTarget(dialog);
-  let text = `ACK ${target.requestUri} SIP/2.0\r\nVia: ${ourViaText(options.via, options.branch)}\r\n`;
-  const field = (name: string, value: string): void => {
-    text += `${name}: ${value}\r\n`;
-  };
-  eachHeadField(dialog, target.routes, 'ACK', inviteSeq, options, field);
-  for (const [name, value] of options.credentials ?? NO_CREDENTIALS) field(name, value);
-  for (const [name, value] of options.extraHeaders ?? []) field(name, value);
+  let text = dialogRequestText(dialog, 'ACK', inviteSeq, options) + fieldLines(options.credentials) + fieldLines(options.extraHeaders);
   const given = options.body;
   const body = given === undefined ? '' : typeof given === 'string' ? utf8AsLatin1(given) : toBuffer(given).toString('latin1');
   if (body.length > 0) {

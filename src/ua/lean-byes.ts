@@ -178,19 +178,17 @@ export class LeanByes {
 
   /** Sends a BYE (one attempt: sendWithAuth makes the next); resolves with its final, 408 or 503. */
   send(request: SipRequest, destination: Destination): Promise<SipResponse> {
-    return new Promise((resolve) => {
-      const key = clientKey(request.topVia!.branch!, 'BYE');
-      const bye = new PlacedBye(this.ua, this, key, request, serializeMessage(request), destination, resolve);
-      this.placed.set(key, bye);
-      bye.start();
-    });
+    return this.place(clientKey(request.topVia!.branch!, 'BYE'), request, serializeMessage(request), destination);
   }
 
   /** send() for a BYE written as text (inDialogRequestText) with the branch of its Via. */
   sendText(text: string, branch: string, destination: Destination): Promise<SipResponse> {
+    return this.place(clientKey(branch, 'BYE'), null, latin1Bytes(text), destination);
+  }
+
+  private place(key: string, request: SipRequest | null, bytes: Buffer, destination: Destination): Promise<SipResponse> {
     return new Promise((resolve) => {
-      const key = clientKey(branch, 'BYE');
-      const bye = new PlacedBye(this.ua, this, key, null, latin1Bytes(text), destination, resolve);
+      const bye = new PlacedBye(this.ua, this, key, request, bytes, destination, resolve);
       this.placed.set(key, bye);
       bye.start();
     });

@@ -121,11 +121,11 @@ export class UserAgent implements TransactionCore {
 
   /** @internal How a session's BYE attempt is sent: on the lean path over UDP (lean-byes.ts), else in a transaction. */
   readonly sendBye = (request: SipRequest, destination: Destination): Promise<SipResponse> =>
-    this.leanByes !== null && destination.transport === 'UDP' ? this.leanByes.send(request, destination) : this.transact(request, destination);
+    this.leanByeText(destination)?.send(request, destination) ?? this.transact(request, destination);
 
   /**
-   * @internal Where a session's BYE can be written as text (inDialogRequestText) and sent on the
-   * lean path: over UDP with the lean BYEs on. Null elsewhere (the BYE is then a message, sendBye).
+   * @internal Where a session's BYE goes on the lean path (and may be written as text,
+   * inDialogRequestText): over UDP with the lean BYEs on. Null elsewhere: a transaction takes it.
    */
   leanByeText(destination: Destination): LeanByes | null {
     return destination.transport === 'UDP' ? this.leanByes : null;
