@@ -127,7 +127,8 @@ describe('matching keys (RFC 3261 17.1.3, 17.2.3)', () => {
   it('make two branches one key exactly when they are equal but for case', () => {
     // Branches from a small alphabet with the cookie's letters, so that equal-but-for-case pairs come up.
     const branch = fc.oneof(fc.constant(''), fc.constant('z9hG4bK'), fc.constant('Z9HG4BK')).chain((prefix) =>
-      fc.stringMatching(/^[z9hgbkZHGBKa-c4-]{0,10}$/).map((rest) => prefix + rest),
+      // Drawn character by character: fc.stringMatching took some 16 s for these 2,000 runs here.
+      fc.array(fc.constantFrom(...'z9hgbkZHGBKabc4-'), { maxLength: 10 }).map((rest) => prefix + rest.join('')),
     );
     fc.assert(
       fc.property(branch, branch, (a, b) => {
