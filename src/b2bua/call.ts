@@ -5,14 +5,14 @@
  * Requests on one leg become requests on the other; nothing of one side's topology crosses.
  */
 import type { Side } from '../media/index.js';
-import { userOf } from './users.js';
-import { deepFreeze, ownCopy, ownString, serializeUri, type SipRequest, type SipResponse } from '../sip/index.js';
+import { calleeFrom } from './caller-identity.js';
+import { deepFreeze, ownCopy, type SipRequest, type SipResponse } from '../sip/index.js';
 import { parseSdp, SdpParseError, type Sdp } from '../sdp/index.js';
 import type { Destination } from '../transaction/index.js';
 import { CallFailed, type IncomingInvite, type IncomingOffer, type IncomingRequest, type OutgoingInvite, type Session, type SessionEnd } from '../ua/index.js';
-import type { CallContext } from './context.js';
+import type { ActiveCall, CallContext, RouteResult } from './context.js';
 import { MediaPlan, MediaRefused, MediaUnavailable } from './media-plan.js';
-import type { CallRecord } from './records.js';
+import { newCallRecord, type CallRecord } from './records.js';
 import { keepsCallRecords, saveCall, saveEndedCall, type StoredCall } from './call-store.js';
 import { ackArrived, passRequest, reoffer, type BridgedLegs } from './in-dialog.js';
 import { LegEvents } from './leg-events.js';
@@ -30,7 +30,7 @@ export interface CallTarget {
   route: NonNullable<CallRecord['route']>;
 }
 
-export class Call {
+export class Call implements ActiveCall {
   readonly record: CallRecord;
   private media: MediaPlan | null = null;
   private readonly origin: Record<Side, OriginState>;
@@ -47,38 +47,51 @@ export class Call {
   /** Monotonic ms from which the media's inactivity is looked at; 0: never (see sweep()). */
   private mediaFrom = 0;
   private over = false;
+  /** The dialplan's answer, where the INVITE was routed before it came here (a flat call declined it: flat-calls.ts). */
+  routed: RouteResult | Promise<RouteResult> | null = null;
 
   constructor(
     private readonly ctx: CallContext,
     private readonly realm: string,
-    incoming: IncomingInvite,
+    incoming: IncomingInvite | null,
+    /** A call begun on the flat path (flat-promotion.ts): its record and SDP origins, taken over. */
+    begun?: { record: CallRecord; origin: Record<Side, OriginState> },
   ) {
     this.incoming = incoming;
-    const r = incoming.request;
-    // The header values are slices of the INVITE's text, which the record (kept for the whole
-    // call) must not hold alive: they are taken as strings of their own (ownString).
-    this.record = {
-      id: ctx.newId(),
-      state: 'routing',
-      caller: Object.freeze({
-        realm,
-        callId: ownString(r.callId),
-        from: ownString(r.header('from') ?? ''),
-        to: ownString(r.header('to') ?? ''),
-        source: `${incoming.source.address}:${incoming.source.port}`,
-      }),
-      callee: null,
-      route: null,
-      media: 'anchor',
-      startedAt: ctx.clock.wallNow(),
-      answeredAt: null,
-      endedAt: null,
-      endReason: null,
-      endedBy: null,
-      status: null,
-      deadlines: Object.freeze({ maxDuration: null }),
-    };
+    if (begun !== undefined) {
+      this.record = begun.record;
+      this.origin = begun.origin;
+      return;
+    }
+    if (incoming === null) throw new Error('a call starts from an INVITE or is taken over from the flat path');
+    this.record = newCallRecord(ctx.newId(), realm, incoming.request, incoming.source, ctx.clock.wallNow());
     this.origin = { a: newOrigin(Math.random), b: newOrigin(Math.random) };
+  }
+
+  /**
+   * @internal A flat call answered: its two sessions are this call's from now on
+   * (flat-promotion.ts), as answered() would have made them.
+   */
+  takeAnswered(target: CallTarget, sessions: Record<Side, Session>, dueAt: number): void {
+    this.target = target;
+    this.media = new MediaPlan(this.ctx.relay, this.id, { a: this.realm, b: target.realm }, false, !this.ctx.calls.releaseOnHold);
+    this.sessions.a = sessions.a;
+    this.sessions.b = sessions.b;
+    sessions.a.handler = new LegEvents(this, 'a');
+    sessions.b.handler = new LegEvents(this, 'b');
+    this.dueAt = dueAt;
+  }
+
+  /**
+   * @internal A flat call still ringing: its caller's INVITE (`incoming`, given to the
+   * constructor) and the callee's (`out`) are this call's from now on (flat-promotion.ts), as
+   * run() would have left them.
+   */
+  takeRinging(target: CallTarget, out: OutgoingInvite): void {
+    this.target = target;
+    this.media = new MediaPlan(this.ctx.relay, this.id, { a: this.realm, b: target.realm }, false, !this.ctx.calls.releaseOnHold);
+    this.hookIncoming(this.incoming!);
+    void this.guarded(this.ring(out));
   }
 
   get id(): string {
@@ -113,9 +126,14 @@ export class Call {
   }
 
   /** Routes the INVITE and places the callee's leg. Never throws: failures answer the caller. */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    return this.guarded(this.run());
+  }
+
+  /** Work of the call's own whose failure answers the caller (with what suits the error) and ends the call. */
+  private async guarded(work: Promise<void>): Promise<void> {
     try {
-      await this.run();
+      await work;
     } catch (err) {
       this.ctx.log.error({ err, call: this.id }, 'call failed');
       if (err instanceof MediaUnavailable || err instanceof MediaRefused) this.fail(err.status ?? 500, err instanceof MediaUnavailable ? 'No media ports' : 'Media not acceptable');
@@ -124,17 +142,22 @@ export class Call {
     }
   }
 
-  private async run(): Promise<void> {
-    const { ctx } = this;
-    const incoming = this.incoming!;
-    incoming.useContactUser(`${this.id}a`);
+  private hookIncoming(incoming: IncomingInvite): void {
     incoming.onEarlySession = (session) => this.linkEarly('a', session);
     incoming.onCancel = () => {
       this.out?.cancel();
       this.finish('cancelled', 'caller', 487);
     };
+  }
+
+  private async run(): Promise<void> {
+    const { ctx } = this;
+    const incoming = this.incoming!;
+    incoming.useContactUser(`${this.id}a`);
+    this.hookIncoming(incoming);
     if (this.keepsRecords) await this.save();
-    const routed = ctx.route(this.realm, incoming.request);
+    const routed = this.routed ?? ctx.route(this.realm, incoming.request);
+    this.routed = null;
     const target = routed instanceof Promise ? await routed : routed;
     if (this.over) return;
     if ('reject' in target) {
@@ -150,17 +173,9 @@ export class Call {
     const bridged = offer === null ? undefined : this.bridge('a', offer);
     const body = bridged instanceof Promise ? await bridged : bridged;
     const ua = ctx.ua(target.realm);
-    const fromUser = userOf(incoming.request.from.uri) || 'anonymous';
-    const display = incoming.request.from.displayName;
-    const ours = ctx.signallingAddress(target.realm);
-    // The caller's identity crosses, re-escaped (its user part was unescaped by the parser: a
-    // %0D%0A in it must not become a line break here); its host is ours, an IP literal (the
-    // configuration takes nothing else), so a colon tells IPv6.
-    const fromUri = serializeUri({ scheme: 'sip', user: fromUser, password: null, host: ours, hostKind: ours.includes(':') ? 'ipv6' : 'ipv4', port: null, params: [], headers: [] });
-    const name = display === null ? '' : display.replace(/[\x00-\x1f\x7f"\\]/g, '');
     const out = ua.invite({
       uri: target.uri,
-      from: `${name === '' ? '' : `"${name}" `}<${fromUri}>`,
+      from: calleeFrom(incoming.request, ctx.signallingAddress(target.realm)),
       to: `<${target.uri}>`,
       ...(target.destination ? { destination: target.destination } : {}),
       ...(body === undefined ? {} : { body }),
@@ -168,9 +183,14 @@ export class Call {
       // Late offer: the callee's 2xx brings the offer; its ACK waits for the caller's answer.
       deferAck: offer === null,
     });
-    this.out = out;
     this.record.callee = Object.freeze({ realm: target.realm, callId: out.callId, target: target.uri });
     this.record.state = 'ringing';
+    await this.ring(out);
+  }
+
+  /** The callee's INVITE is out: its provisionals cross to the caller, its answer makes the call. */
+  private async ring(out: OutgoingInvite): Promise<void> {
+    this.out = out;
     out.onProvisional = (response, early) => this.guard(this.provisional(response, early), 'provisional response');
     out.onEarlySession = (session) => this.linkEarly('b', session);
     let session: Session;

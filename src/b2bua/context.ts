@@ -5,11 +5,18 @@ import type { Logger } from '../observability/logger.js';
 import type { SipRequest } from '../sip/index.js';
 import type { Store } from '../state/index.js';
 import type { UserAgent } from '../ua/index.js';
-import type { Call, CallTarget } from './call.js';
+import type { CallTarget } from './call.js';
 import type { CdrWriter } from './cdr.js';
 
 /** The dialplan's answer for one INVITE: where the call goes, or the status it is refused with. */
 export type RouteResult = CallTarget | { reject: number; reason?: string };
+
+/** A call the engine holds: its deadlines looked at each second (sweep), hung up at shutdown. */
+export interface ActiveCall {
+  readonly id: string;
+  sweep(now: number): void;
+  hangUp(reason: string): void;
+}
 
 /** What a call needs from the engine around it. */
 export interface CallContext {
@@ -28,5 +35,5 @@ export interface CallContext {
   signallingAddress(realm: string): string;
   /** Where the dialplan sends an INVITE: at once, or as a promise where it must look something up. */
   route(realm: string, invite: SipRequest): RouteResult | Promise<RouteResult>;
-  ended(call: Call): void;
+  ended(call: ActiveCall): void;
 }

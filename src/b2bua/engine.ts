@@ -19,9 +19,12 @@ import { TransportLayer, type ListenerConfig } from '../transport/index.js';
 import { ALLOW, KNOWN_METHODS, randomIds, UserAgent, type IncomingRequest } from '../ua/index.js';
 import { AllowList } from './allow.js';
 import { userOf } from './users.js';
-import { Call } from './call.js';
+import { Call, type CallTarget } from './call.js';
+import { keepsCallRecords } from './call-store.js';
 import { CdrWriter } from './cdr.js';
-import type { CallContext, RouteResult } from './context.js';
+import type { ActiveCall, RouteResult } from './context.js';
+import type { FlatCall } from './flat-call.js';
+import { FlatCalls, type FlatEngine } from './flat-calls.js';
 
 /**
  * How often the calls' deadlines are looked at: their maximum duration (hours) and media
@@ -51,7 +54,7 @@ export interface EngineParts {
   overload?: OverloadGuard;
 }
 
-export class Engine implements CallContext {
+export class Engine implements FlatEngine {
   readonly realms = new Map<string, RealmRuntime>();
   readonly relay: MediaRelay | null;
   readonly cdr: CdrWriter | null;
@@ -62,7 +65,9 @@ export class Engine implements CallContext {
   private readonly dialplan: Dialplan;
   private readonly registrars: Map<string, Registrar>;
   private readonly overload: OverloadGuard | undefined;
-  private readonly active = new BoxedMap<string, Call>();
+  private readonly active = new BoxedMap<string, ActiveCall>();
+  /** The flat path of the common call (flat-calls.ts), where sip.flatCalls asks for it. */
+  private readonly flat: FlatCalls | null;
   /** The calls' deadlines looked at (Call.sweep), while calls are up. */
   private sweepTimer: TimerHandle | null = null;
 
@@ -80,6 +85,10 @@ export class Engine implements CallContext {
     for (const [name, r] of Object.entries(config.realms)) media[name] = r.media;
     this.relay = new MediaRelay({ realms: media, strict: config.calls.strictMedia, workers: config.media.workers, native: config.media.native, clock: parts.clock, logger: parts.log.child({ module: 'media' }) });
     for (const [name, r] of Object.entries(config.realms)) this.realms.set(name, this.realmRuntime(name, r, config));
+    const first = this.realms.values().next().value;
+    // A ringing flat call is promoted onto the lean INVITE tables: without them it is never taken.
+    // Nor where the store keeps call records for a takeover (keepsCallRecords): a flat call writes none.
+    this.flat = config.sip.flatCalls && config.sip.leanInvites && !keepsCallRecords(parts.store) && first !== undefined ? new FlatCalls(this, first.ua.t1) : null;
   }
 
   private realmRuntime(name: string, r: RealmConfig, config: SluiceConfig): RealmRuntime {
@@ -109,14 +118,15 @@ export class Engine implements CallContext {
           runtime.dropped++;
           return;
         }
+        if (this.flat !== null && this.flat.take(message, source, name, ua)) return;
         ua.onMessage(message, source);
       },
     });
     ua.handler = {
       onInvite: (call) => {
         const c = new Call(this, name, call);
-        this.active.set(c.id, c);
-        if (this.sweepTimer === null) this.sweepTimer = this.clock.setTimer(SWEEP_MS, this.sweep);
+        c.routed = this.flat?.routedFor(call.request) ?? null;
+        this.hold(c);
         void c.start();
       },
       onRequest: (incoming) => {
@@ -143,6 +153,7 @@ export class Engine implements CallContext {
     this.clock.clearTimer(this.sweepTimer);
     this.sweepTimer = null;
     for (const c of [...this.active.values()]) c.hangUp('shutdown');
+    this.flat?.dispose();
     for (const r of this.realms.values()) {
       r.ua.dispose();
       await r.transport.stop();
@@ -171,6 +182,38 @@ export class Engine implements CallContext {
     return this.active.size;
   }
 
+  /** Flat calls held (flat-calls.ts): running, or kept 64*T1 after their end (for tests and metrics). */
+  get flatCallCount(): number {
+    return this.flat?.size ?? 0;
+  }
+
+  private hold(call: ActiveCall): void {
+    this.active.set(call.id, call);
+    if (this.sweepTimer === null) this.sweepTimer = this.clock.setTimer(SWEEP_MS, this.sweep);
+  }
+
+  // ---- FlatEngine ------------------------------------------------------------------------------
+
+  started(call: FlatCall): void {
+    this.hold(call);
+  }
+
+  adopted(call: Call): void {
+    this.active.set(call.id, call);
+  }
+
+  challengeable(target: CallTarget): boolean {
+    const name = target.route.trunk;
+    const trunk = name === undefined ? undefined : this.dialplan.trunks.get(name);
+    return trunk === undefined || (trunk.username !== undefined && trunk.password !== undefined) || this.trunkWithCredentialsAt(trunk.host);
+  }
+
+  /** trunkCredentials matches a trunk by its host: another trunk on that host with credentials answers challenges too. */
+  private trunkWithCredentialsAt(host: string): boolean {
+    for (const t of this.dialplan.trunks.values()) if (t.host === host && t.username !== undefined && t.password !== undefined) return true;
+    return false;
+  }
+
   // ---- CallContext -----------------------------------------------------------------------------
 
   /** 64 random bits in hex per call, drawn in batches (one crypto call per 256 calls). */
@@ -192,7 +235,7 @@ export class Engine implements CallContext {
     return r.config.advertise ?? r.config.listen[0]!.address;
   }
 
-  ended(call: Call): void {
+  ended(call: ActiveCall): void {
     this.active.delete(call.id);
   }
 

@@ -8,7 +8,7 @@ import type { MediaRelay, RelayStream, Side } from '../media/index.js';
 import { SluiceError } from '../errors.js';
 import { parseSdp, type Sdp } from '../sdp/index.js';
 import { deepFreeze } from '../sip/index.js';
-import { signalledStreams, type StreamTarget } from './sdp-bridge.js';
+import { signalledStreams, type SignalledStream, type StreamTarget } from './sdp-bridge.js';
 
 /** No free port pair for a stream: the offer fails cleanly (503 on a new call, 488 on a re-offer). */
 export class MediaUnavailable extends SluiceError {
@@ -22,6 +22,16 @@ export class MediaRefused extends SluiceError {
   constructor(message: string) {
     super('SLUICE_ERR_MEDIA_REFUSED', message, 488);
   }
+}
+
+/** Direct media: each stream of the far party's SDP points at the party's own address (a disabled one stays so). */
+export function directTargets(streams: readonly SignalledStream[]): StreamTarget[] {
+  const targets: StreamTarget[] = [];
+  for (const s of streams) {
+    if (s.port === null) targets.push({ kind: 'disabled' });
+    else targets.push({ kind: 'direct', address: s.address ?? '0.0.0.0', rtpPort: s.port, rtcpPort: s.rtcpPort });
+  }
+  return targets;
 }
 
 interface MediaEndpointRecord {
@@ -53,14 +63,7 @@ export class MediaPlan {
   apply(from: Side, sdp: Sdp | string): StreamTarget[] | Promise<StreamTarget[]> {
     const streams = signalledStreams(typeof sdp === 'string' ? parseSdp(sdp) : sdp);
     this.signalled[from] = streams;
-    if (!this.anchored || this.relay === null) {
-      const targets: StreamTarget[] = [];
-      for (const s of streams) {
-        if (s.port === null) targets.push({ kind: 'disabled' });
-        else targets.push({ kind: 'direct', address: s.address ?? '0.0.0.0', rtpPort: s.port, rtcpPort: s.rtcpPort });
-      }
-      return targets;
-    }
+    if (!this.anchored || this.relay === null) return directTargets(streams);
     return this.anchor(this.relay, from, streams);
   }
 

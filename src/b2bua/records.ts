@@ -3,6 +3,9 @@
  * frozen values, replaced rather than changed: the store shares them instead of copying them at
  * each save (state/plain-data.ts).
  */
+import { ownString, type SipRequest } from '../sip/index.js';
+import type { MessageSource } from '../transaction/index.js';
+
 export interface CallRecord {
   id: string;
   state: 'routing' | 'ringing' | 'answered' | 'ended';
@@ -20,4 +23,31 @@ export interface CallRecord {
   status: number | null;
   /** Deadlines (wall ms) that whoever holds the call re-arms. */
   deadlines: Readonly<{ maxDuration: number | null }>;
+}
+
+/** A new call's record, from the caller's INVITE, while it is routed. */
+export function newCallRecord(id: string, realm: string, invite: SipRequest, source: MessageSource, startedAt: number): CallRecord {
+  return {
+    id,
+    state: 'routing',
+    // The header values are slices of the INVITE's text, which the record (kept for the whole
+    // call) must not hold alive: they are taken as strings of their own (ownString).
+    caller: Object.freeze({
+      realm,
+      callId: ownString(invite.callId),
+      from: ownString(invite.header('from') ?? ''),
+      to: ownString(invite.header('to') ?? ''),
+      source: `${source.address}:${source.port}`,
+    }),
+    callee: null,
+    route: null,
+    media: 'anchor',
+    startedAt,
+    answeredAt: null,
+    endedAt: null,
+    endReason: null,
+    endedBy: null,
+    status: null,
+    deadlines: Object.freeze({ maxDuration: null }),
+  };
 }

@@ -53,7 +53,7 @@ export function validateConfig(doc: unknown, file = '<config>'): SluiceConfig {
     c.fail('log.level', 'expected one of fatal, error, warn, info, debug, trace, silent');
   }
   const sip = c.obj(root.sip ?? {}, 'sip');
-  c.known(sip, 'sip', ['maxMessageBytes', 'overloadControl', 'udpSendThread', 'udpSendInline', 'udpBatchReceive', 'leanInvites']);
+  c.known(sip, 'sip', ['maxMessageBytes', 'overloadControl', 'udpSendThread', 'udpSendInline', 'udpBatchReceive', 'leanInvites', 'flatCalls']);
   const realmsIn = c.obj(root.realms, 'realms');
   const realms: Record<string, RealmConfig> = {};
   for (const [name, r] of Object.entries(realmsIn)) realms[name] = realm(c, `realms.${name}`, r, base);
@@ -73,6 +73,7 @@ export function validateConfig(doc: unknown, file = '<config>'): SluiceConfig {
       udpSendInline: c.int(sip.udpSendInline, 'sip.udpSendInline', 0, UDP_SEND_INLINE.max, UDP_SEND_INLINE.default),
       udpBatchReceive: c.bool(sip.udpBatchReceive, 'sip.udpBatchReceive', true),
       leanInvites: c.bool(sip.leanInvites, 'sip.leanInvites', true),
+      flatCalls: c.bool(sip.flatCalls, 'sip.flatCalls', true),
     },
     realms,
     dialplan: resolve(base, root.dialplan === undefined ? '../dialplan' : c.str(root.dialplan, 'dialplan')),

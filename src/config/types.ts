@@ -47,6 +47,13 @@ export interface SipConfig {
    * early dialog becomes a session only when a request in it needs one. Default true.
    */
   leanInvites: boolean;
+  /**
+   * The common call (an INVITE over UDP with an offer, routed at once to a trunk at an address
+   * over UDP, media direct) held by one object for both legs (b2bua/flat-call.ts) instead of a
+   * Call over the UA core's calls and sessions, with the same messages on the wire; anything else
+   * in its dialogs promotes it to such a Call. Needs leanInvites. Default true.
+   */
+  flatCalls: boolean;
 }
 
 export interface MediaConfig {

@@ -32,6 +32,16 @@ export interface LeanIncomingTable {
   expired(key: string, entry: unknown): void;
 }
 
+/** What a call begun elsewhere (the engine's flat path) has sent the caller so far, taken over while it rings. */
+export interface RingingIncoming {
+  localTag: string;
+  contact: string;
+  /** The latest provisional sent (text), its status and SDP. */
+  last: string;
+  lastStatus: number;
+  lastSdp: string | null;
+}
+
 export class LeanIncomingCall implements IncomingInvite, Lingering {
   readonly localTag: string;
   contact: string;
@@ -62,9 +72,11 @@ export class LeanIncomingCall implements IncomingInvite, Lingering {
     /** The INVITE's server transaction key (17.2.3): the table's key for it. */
     readonly key: string,
     private readonly table: LeanIncomingTable,
+    /** Taken over ringing (LeanInvites.adoptIncoming): nothing is sent now. */
+    taken?: RingingIncoming,
   ) {
-    this.localTag = ua.newTag();
-    this.contact = ua.contactFor(source);
+    this.localTag = taken?.localTag ?? ua.newTag();
+    this.contact = taken?.contact ?? ua.contactFor(source);
     let timer: UasDecision;
     try {
       timer = uasDecide(request, ua.sessionTimer);
@@ -73,6 +85,12 @@ export class LeanIncomingCall implements IncomingInvite, Lingering {
     }
     this.timer = timer;
     this.destination = responseDestinationFor(request.topVia, source);
+    if (taken !== undefined) {
+      this.last = taken.last;
+      this.lastStatus = taken.lastStatus;
+      this.lastSdp = taken.lastSdp;
+      return;
+    }
     // 17.2.1: 100 Trying at once (8.2.6.2: no To tag); it is what a retransmission gets until
     // a provisional of ours replaces it.
     this.last = responseText(request, { status: 100 });

@@ -16,8 +16,8 @@
 import { BoxedMap } from '../boxed-map.js';
 import { createResponse, ownString, type SipRequest, type SipResponse } from '../sip/index.js';
 import { isRfc3261Branch, LingerQueue, responseKey, serverKey, type Destination, type Lingering, type MessageSource, type TransactionStats } from '../transaction/index.js';
-import { LeanIncomingCall, type LeanIncomingTable } from './lean-incoming-call.js';
-import { LeanOutgoingCall, type LeanOutgoingTable } from './lean-outgoing-call.js';
+import { LeanIncomingCall, type LeanIncomingTable, type RingingIncoming } from './lean-incoming-call.js';
+import { LeanOutgoingCall, type LeanOutgoingTable, type RingingOutgoing } from './lean-outgoing-call.js';
 import type { PlacedInvite } from './placed-invite.js';
 import type { CallOptions } from './outgoing-call.js';
 import type { Session } from './session.js';
@@ -110,6 +110,24 @@ export class LeanInvites implements LeanIncomingTable, LeanOutgoingTable {
     const call = new LeanOutgoingCall(this.ua, options, destination, this);
     this.placing.set(call.callId, call);
     call.start();
+    return call;
+  }
+
+  /** A ringing call begun elsewhere (the engine's flat path), the caller's INVITE: from now on this table's. */
+  adoptIncoming(invite: SipRequest, source: MessageSource, taken: RingingIncoming): LeanIncomingCall | null {
+    const via = invite.topVia;
+    if (via === undefined) return null;
+    const key = ownString(serverKey(via, 'INVITE'));
+    const call = new LeanIncomingCall(this.ua, invite, source, key, this, taken);
+    this.incoming.set(key, call);
+    this.ringing.set(invite.callId, call);
+    return call;
+  }
+
+  /** A ringing call begun elsewhere, the callee's INVITE (out already): from now on this table's. */
+  adoptOutgoing(options: CallOptions, destination: Destination, taken: RingingOutgoing): LeanOutgoingCall {
+    const call = new LeanOutgoingCall(this.ua, options, destination, this, taken);
+    this.placing.set(call.callId, call);
     return call;
   }
 

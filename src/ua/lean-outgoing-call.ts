@@ -33,6 +33,24 @@ export interface LeanOutgoingTable extends PlacedInviteTable {
   settled(call: LeanOutgoingCall, after: PlacedInvite): void;
 }
 
+/** What a call begun elsewhere (the engine's flat path) has sent the callee so far, taken over while it rings. */
+export interface RingingOutgoing {
+  callId: string;
+  /** The INVITE in flight as sent (writeInvite), with its branch and CSeq number. */
+  text: string;
+  branch: string;
+  seq: number;
+  sessionExpires: number | null;
+  offer: string;
+  basis: AckBasis;
+  base: UacDialogBase;
+  provisionalSeen: boolean;
+  /** The latest provisional with a To tag (the early dialog earlySession() makes). */
+  lastProvisional: SipResponse | null;
+  /** Early dialogs of reliable provisionals, PRACKed: each dialog as its PRACK left it, and the RSeq. */
+  early: readonly { tag: string; dialog: DialogRecord; rseq: number }[];
+}
+
 /** No early dialogs left at the outcome (nearly every call): one shared array, not one per call kept through Timer M. */
 const NO_EARLY: readonly DialogRecord[] = Object.freeze([]);
 
@@ -80,8 +98,10 @@ export class LeanOutgoingCall implements OutgoingInvite {
     private options: CallOptions,
     private readonly destination: Destination,
     private readonly table: LeanOutgoingTable,
+    /** Taken over ringing (LeanInvites.adoptOutgoing): its INVITE is out, nothing is sent now. */
+    taken?: RingingOutgoing,
   ) {
-    this.callId = `${ua.newTag()}${ua.newTag()}@sluice`;
+    this.callId = taken?.callId ?? `${ua.newTag()}${ua.newTag()}@sluice`;
     this.fromTag = options.fromTag ?? ua.newTag();
     this.contact = ua.contactFor(destination, options.contactUser);
     this.retries = new InviteRetries(ua);
@@ -90,6 +110,24 @@ export class LeanOutgoingCall implements OutgoingInvite {
       this.reject = reject;
     });
     this.answered.catch(() => undefined);
+    if (taken !== undefined) this.take(taken);
+  }
+
+  private take(taken: RingingOutgoing): void {
+    this.text = taken.text;
+    this.offer = taken.offer;
+    this.basis = taken.basis;
+    this.base = taken.base;
+    this.seq = taken.seq;
+    this.retries.sessionExpires = taken.sessionExpires;
+    this.provisionalSeen = taken.provisionalSeen;
+    this.lastProvisional = taken.lastProvisional;
+    for (const e of taken.early) {
+      (this.sessions ??= new Map()).set(e.tag, new Session(this.ua, this.record(e.dialog)));
+      (this.lastRSeq ??= new Map()).set(e.tag, e.rseq);
+    }
+    this.key = clientKey(taken.branch, 'INVITE');
+    this.table.placed(this, this.key, null);
   }
 
   /** @internal */

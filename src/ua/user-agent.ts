@@ -27,6 +27,8 @@ import { IncomingCall } from './incoming-call.js';
 import type { IncomingInvite, OutgoingInvite } from './invites.js';
 import { LeanByes } from './lean-byes.js';
 import { LeanInvites } from './lean-invites.js';
+import type { RingingIncoming } from './lean-incoming-call.js';
+import type { RingingOutgoing } from './lean-outgoing-call.js';
 import { numericDestination, numericDestinationOfText } from './numeric-destination.js';
 import { IncomingRequest } from './incoming-request.js';
 import { OutgoingCall, type CallOptions } from './outgoing-call.js';
@@ -273,6 +275,11 @@ export class UserAgent implements TransactionCore {
     return `sip:${user}@${host}:${local.port}${transport}`;
   }
 
+  /** The next hop of a URI (`<...>` allowed) whose host is an address, with no lookup; null for a name (see destinationFor). */
+  numericDestinationOf(uriText: string): Destination | null {
+    return numericDestinationOfText(uriText, this.addresses);
+  }
+
   /** RFC 3263 for a URI (`<...>` allowed): numeric hosts directly, names through options.resolve. */
   async destinationFor(uriText: string): Promise<Destination> {
     const text = uriText.startsWith('<') ? uriText.slice(1, uriText.indexOf('>')) : uriText;
@@ -312,6 +319,19 @@ export class UserAgent implements TransactionCore {
     const call = new OutgoingCall(this, options);
     call.start();
     return call;
+  }
+
+  /**
+   * @internal A call begun on the engine's flat path, ringing, taken onto the lean path (its
+   * two INVITEs, one in each realm's UA); null where this UA has no lean path.
+   */
+  adoptIncoming(invite: SipRequest, source: MessageSource, taken: RingingIncoming): IncomingInvite | null {
+    return this.lean?.adoptIncoming(invite, source, taken) ?? null;
+  }
+
+  /** @internal See adoptIncoming: the callee's INVITE. */
+  adoptOutgoing(options: CallOptions, destination: Destination, taken: RingingOutgoing): OutgoingInvite | null {
+    return this.lean?.adoptOutgoing(options, destination, taken) ?? null;
   }
 
   /** Sends an ACK (no transaction of its own: 17.1.1.3); failures are logged. */

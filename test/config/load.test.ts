@@ -48,8 +48,10 @@ describe('configuration', () => {
     expect(refused({ realms: { inside: realm }, media: { threads: 2 } }).message).toContain('media.threads: unknown key');
   });
 
-  it('turns overload control, the UDP send thread, batched UDP receive and lean INVITEs on unless told otherwise', () => {
-    expect(validateConfig({ realms: { inside: realm } }).sip).toEqual({ maxMessageBytes: 65_535, overloadControl: true, udpSendThread: true, udpSendInline: 16, udpBatchReceive: true, leanInvites: true });
+  it('turns overload control, the UDP send thread, batched UDP receive, lean INVITEs and flat calls on unless told otherwise', () => {
+    expect(validateConfig({ realms: { inside: realm } }).sip).toEqual({ maxMessageBytes: 65_535, overloadControl: true, udpSendThread: true, udpSendInline: 16, udpBatchReceive: true, leanInvites: true, flatCalls: true });
+    expect(validateConfig({ realms: { inside: realm }, sip: { flatCalls: false } }).sip.flatCalls).toBe(false);
+    expect(refused({ realms: { inside: realm }, sip: { flatCalls: 1 } }).path).toBe('sip.flatCalls');
     expect(validateConfig({ realms: { inside: realm }, sip: { leanInvites: false } }).sip.leanInvites).toBe(false);
     expect(refused({ realms: { inside: realm }, sip: { leanInvites: 'no' } }).path).toBe('sip.leanInvites');
     expect(validateConfig({ realms: { inside: realm }, sip: { overloadControl: false } }).sip.overloadControl).toBe(false);

@@ -1,0 +1,157 @@
+/**
+ * The flat calls of an engine (flat-call.ts), found by Call-ID before a realm's UA core sees a
+ * message: the caller's Call-ID with its From tag, and ours on the callee's leg (ours alone).
+ *
+ * An INVITE takes the flat path when it can only be the common call and the dialplan sends it
+ * where the flat call goes: it starts a dialog over UDP with an RFC 3261 branch, a From tag, a
+ * Contact and an SDP offer, requires no extension, asks for a session interval we take, and is
+ * routed at once (no registration lookup) to a trunk at an IP address over UDP that asks for no
+ * credentials, with media direct. Anything else goes the general way (Engine: a Call over the UA
+ * core), with the dialplan's answer handed over (routedFor) rather than asked for again.
+ */
+import { BoxedMap } from '../boxed-map.js';
+import { deepFreeze, ownCopy, ownString, type SipRequest, type SipResponse } from '../sip/index.js';
+import { isRfc3261Branch, LingerQueue, type MessageSource } from '../transaction/index.js';
+import { uasDecide, type UasDecision, type UserAgent } from '../ua/index.js';
+import type { CallTarget } from './call.js';
+import type { RouteResult } from './context.js';
+import { FlatCall, type FlatContext, type FlatTable } from './flat-call.js';
+import { newCallRecord } from './records.js';
+
+/** What the engine adds for the flat path. */
+export interface FlatEngine extends FlatContext {
+  /** A new call to hold (deadlines, shutdown). */
+  started(call: FlatCall): void;
+  /** Whether a trunk's calls may be challenged (it has credentials): those keep the general path's digest retries. */
+  challengeable(target: CallTarget): boolean;
+}
+
+export class FlatCalls implements FlatTable {
+  private readonly byCaller = new BoxedMap<string, FlatCall>();
+  private readonly byCallee = new BoxedMap<string, FlatCall>();
+  private readonly queue: LingerQueue;
+  /** The dialplan's answers for INVITEs routed here and left to the general path (see routedFor). */
+  private readonly declined = new WeakMap<SipRequest, RouteResult | Promise<RouteResult>>();
+
+  constructor(
+    private readonly engine: FlatEngine,
+    t1: number,
+  ) {
+    this.queue = new LingerQueue(engine.clock, 64 * t1);
+  }
+
+  /** Flat calls held: running, or kept 64*T1 after their end for retransmissions. */
+  get size(): number {
+    return this.byCaller.size;
+  }
+
+  /**
+   * Takes a message of a flat call, or an INVITE that starts one; false leaves it to the realm's
+   * UA core. Like the UA core it lets nothing thrown reach the transport (DESIGN.md: no input may
+   * crash the process): the message is then dropped, and counted.
+   */
+  take(message: SipRequest | SipResponse, source: MessageSource, realm: string, ua: UserAgent): boolean {
+    try {
+      return this.dispatch(message, source, realm, ua);
+    } catch (err) {
+      ua.transactions.stats.errors++;
+      this.engine.log.error({ err }, `error while handling ${message.kind === 'request' ? `a ${message.method}` : 'a response'} of a flat call; dropped`);
+      return true;
+    }
+  }
+
+  /** The dialplan's answer for an INVITE this table routed and declined, once. */
+  routedFor(invite: SipRequest): RouteResult | Promise<RouteResult> | null {
+    const routed = this.declined.get(invite);
+    if (routed === undefined) return null;
+    this.declined.delete(invite);
+    return routed;
+  }
+
+  private dispatch(message: SipRequest | SipResponse, source: MessageSource, realm: string, ua: UserAgent): boolean {
+    const callId = message.callId;
+    if (message.kind === 'response') {
+      const callee = this.byCallee.get(callId);
+      if (callee !== undefined && message.fromTag === callee.callee.tag) return callee.calleeResponse(message);
+      const caller = this.byCaller.get(callId);
+      return caller !== undefined && message.fromTag === caller.callerTag && caller.callerResponse(message);
+    }
+    if (this.byCaller.size > 0) {
+      const call = this.byCaller.get(callId);
+      if (call !== undefined && message.fromTag === call.callerFromTag) return call.callerRequest(message, source);
+      const callee = this.byCallee.get(callId);
+      if (callee !== undefined) return callee.calleeRequest(message, source);
+    }
+    return message.method === 'INVITE' && message.toTag === null && this.start(message, source, realm, ua);
+  }
+
+  private start(invite: SipRequest, source: MessageSource, realm: string, ua: UserAgent): boolean {
+    if (source.transport !== 'UDP' || invite.body.length === 0 || !isRfc3261Branch(invite.topVia?.branch)) return false;
+    if (invite.fromTag === null || invite.has('require') || !invite.has('contact') || !isSdp(invite.header('content-type'))) return false;
+    // A second call with one Call-ID (another From tag) goes the general way.
+    if (this.byCaller.has(invite.callId)) return false;
+    if (!ua.admit(invite, source)) {
+      ua.transactions.stats.shed++;
+      return true;
+    }
+    let timer: UasDecision;
+    try {
+      timer = uasDecide(invite, ua.sessionTimer);
+    } catch {
+      return false;
+    }
+    if (timer.kind === 'too-small') return false;
+    const engine = this.engine;
+    const routed = engine.route(realm, invite);
+    if (routed instanceof Promise || 'reject' in routed || routed.media !== 'direct' || routed.destination !== undefined || engine.challengeable(routed)) {
+      this.declined.set(invite, routed);
+      return false;
+    }
+    const calleeUa = engine.ua(routed.realm);
+    const destination = calleeUa.numericDestinationOf(routed.uri);
+    if (destination === null || destination.transport !== 'UDP') {
+      this.declined.set(invite, routed);
+      return false;
+    }
+    const target = ownCopy(routed);
+    const record = newCallRecord(engine.newId(), realm, invite, source, engine.clock.wallNow());
+    record.route = deepFreeze(target.route);
+    record.media = 'direct';
+    let call: FlatCall;
+    try {
+      call = new FlatCall(engine, this, realm, target, { ua, invite, source, branch: ownString(invite.topVia!.branch!), offer: invite.body.toString('utf8'), target, calleeUa, destination, timer }, record);
+    } catch {
+      // An offer that does not parse: the general path answers it (488).
+      this.declined.set(invite, routed);
+      return false;
+    }
+    ua.transactions.stats.requests++;
+    this.byCaller.set(call.callerCallId, call);
+    this.byCallee.set(call.callee.callId, call);
+    engine.started(call);
+    call.start();
+    return true;
+  }
+
+  settled(call: FlatCall): void {
+    this.queue.add(call);
+  }
+
+  expired(call: FlatCall): void {
+    if (this.byCaller.get(call.callerCallId) === call) this.byCaller.delete(call.callerCallId);
+    const calleeCallId = call.callee.callId;
+    if (this.byCallee.get(calleeCallId) === call) this.byCallee.delete(calleeCallId);
+  }
+
+  dispose(): void {
+    for (const c of this.byCaller.values()) c.dispose();
+    this.byCaller.clear();
+    this.byCallee.clear();
+    this.queue.dispose();
+  }
+}
+
+/** No Content-Type (RFC 3261 allows it for SDP) or application/sdp; a multipart body goes the general way. */
+function isSdp(contentType: string | undefined): boolean {
+  return contentType === undefined || contentType.trimStart().slice(0, 15).toLowerCase() === 'application/sdp';
+}

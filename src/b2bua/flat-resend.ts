@@ -1,0 +1,61 @@
+/**
+ * A message a flat call (flat-call.ts) sends again until it is answered, over UDP: a request at
+ * T1, 2T1, 4T1 ... (capped at `cap`) until 64*T1 (RFC 3261 Timers A/B and E/F), or our final
+ * response until its ACK (Timers G/H, 13.3.1.4 for a 2xx). It keeps the text, not a Buffer: one
+ * cut from Node's shared pool would hold the whole pool block for as long.
+ */
+import type { TimerHandle } from '../clock.js';
+import { latin1Bytes } from '../sip/index.js';
+import type { Destination } from '../transaction/index.js';
+import type { UserAgent } from '../ua/index.js';
+
+export class Resend {
+  private timer: TimerHandle | null = null;
+  private interval: number;
+  private readonly deadline: number;
+  /** A provisional came (a non-INVITE request's Proceeding): Timer E fires at T2 from now on. */
+  private slow = false;
+
+  constructor(
+    private readonly ua: UserAgent,
+    /** The message, latin1 (a byte per code unit). */
+    readonly text: string,
+    private readonly destination: Destination,
+    /** The longest interval: T2 for all but an INVITE (Timer A only doubles). */
+    private readonly cap: number,
+    /** 64*T1 went by unanswered. */
+    private readonly onTimeout: (() => void) | null,
+    private readonly sent: (err: Error | null) => void,
+  ) {
+    this.interval = ua.t1;
+    this.deadline = ua.clock.now() + 64 * ua.t1;
+    ua.transport.sendBytes(latin1Bytes(text), destination, sent);
+    this.timer = ua.clock.setTimer(this.interval, this.fire);
+  }
+
+  /** Its branch's request was answered provisionally: Timer E now fires at T2 (17.1.2.2). */
+  proceeding(): void {
+    this.slow = true;
+  }
+
+  stop(): void {
+    this.ua.clock.clearTimer(this.timer);
+    this.timer = null;
+  }
+
+  private readonly fire = (): void => {
+    this.timer = null;
+    const ua = this.ua;
+    const left = this.deadline - ua.clock.now();
+    if (left <= 0) {
+      ua.transactions.stats.timeouts++;
+      this.onTimeout?.();
+      return;
+    }
+    ua.transactions.stats.retransmissions++;
+    ua.transport.sendBytes(latin1Bytes(this.text), this.destination, this.sent);
+    const t2 = ua.transactions.timers.t2;
+    this.interval = this.slow ? t2 : Math.min(2 * this.interval, this.cap);
+    this.timer = ua.clock.setTimer(Math.min(this.interval, left), this.fire);
+  };
+}
