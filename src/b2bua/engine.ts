@@ -10,11 +10,11 @@ import type { CallsConfig, RealmConfig, SluiceConfig } from '../config/types.js'
 import { MediaRelay } from '../media/index.js';
 import type { Logger } from '../observability/logger.js';
 import type { Binding, Registrar } from '../registrar/index.js';
-import { Dialplan, type RouteDecision } from '../routing/index.js';
+import { Dialplan, type RouteDecision, type TrunkConfig } from '../routing/index.js';
 import type { OverloadGuard } from '../security/index.js';
 import type { SipRequest } from '../sip/index.js';
 import type { Store } from '../state/index.js';
-import type { MessageSource } from '../transaction/index.js';
+import type { Destination, MessageSource } from '../transaction/index.js';
 import { TransportLayer, type ListenerConfig } from '../transport/index.js';
 import { ALLOW, KNOWN_METHODS, randomIds, UserAgent, type IncomingRequest } from '../ua/index.js';
 import { AllowList } from './allow.js';
@@ -68,6 +68,8 @@ export class Engine implements FlatEngine {
   private readonly active = new BoxedMap<string, ActiveCall>();
   /** The flat path of the common call (flat-calls.ts), where sip.flatCalls asks for it. */
   private readonly flat: FlatCalls | null;
+  /** Per trunk (its configuration, replaced with the dialplan): the flat path's next hop there, or null (flatHop). */
+  private readonly flatHops = new WeakMap<TrunkConfig, Destination | null>();
   /** The calls' deadlines looked at (Call.sweep), while calls are up. */
   private sweepTimer: TimerHandle | null = null;
 
@@ -202,10 +204,19 @@ export class Engine implements FlatEngine {
     this.active.set(call.id, call);
   }
 
-  challengeable(target: CallTarget): boolean {
+  flatHop(target: CallTarget): Destination | null {
     const name = target.route.trunk;
     const trunk = name === undefined ? undefined : this.dialplan.trunks.get(name);
-    return trunk === undefined || (trunk.username !== undefined && trunk.password !== undefined) || this.trunkWithCredentialsAt(trunk.host);
+    if (trunk === undefined) return null;
+    let hop = this.flatHops.get(trunk);
+    if (hop === undefined) {
+      // A trunk that may challenge (credentials, its own or another's at its host) keeps the general path's digest retries.
+      const challenges = (trunk.username !== undefined && trunk.password !== undefined) || this.trunkWithCredentialsAt(trunk.host);
+      const next = challenges ? null : this.ua(target.realm).numericDestinationOf(target.uri);
+      hop = next !== null && next.transport === 'UDP' ? next : null;
+      this.flatHops.set(trunk, hop);
+    }
+    return hop;
   }
 
   /** trunkCredentials matches a trunk by its host: another trunk on that host with credentials answers challenges too. */

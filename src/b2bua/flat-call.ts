@@ -12,6 +12,10 @@
  * callee's leg is a FlatCallee (flat-callee.ts). Whatever else arrives in its dialogs (re-INVITE,
  * UPDATE, INFO, REFER ..., before the answer too) or its session timer falling due promotes it
  * (flat-promotion.ts): a Call over the UA core goes on from where it stands.
+ *
+ * Where the general path leaves a leg up, the flat call ends it: an answer whose SDP does not
+ * parse gets the caller 488 and the callee BYE; the caller's BYE in the early dialog ends the
+ * call as its CANCEL would (487 to its INVITE, CANCEL to the callee).
  */
 import type { Side } from '../media/index.js';
 import { createUasDialogAs, ownDialog, type DialogRecord } from '../dialog/index.js';
@@ -226,7 +230,8 @@ export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents {
       this.callee.inviteResponse(r);
       return true;
     }
-    return r.cseq.method === 'BYE' ? this.byes !== null && this.byes.response('b', r) : this.callee.response(r);
+    if (r.cseq.method !== 'BYE') return this.callee.response(r);
+    return (this.byes !== null && this.byes.response('b', r)) || this.callee.forkByeResponse(r);
   }
 
   /** A response with the caller's Call-ID and our tag as From: to a request of ours in its dialog. */

@@ -58,6 +58,8 @@ export class FlatCallee {
   private ack: string | null = null;
   private answeredBy: string | null = null;
   private failureAck: Buffer | null = null;
+  /** Forks answered besides the call's (or after it ended): our ACK, and our BYE until its final, by their tag. */
+  private dropped: Map<string, { ack: string; bye: Resend | null; branch: string }> | null = null;
 
   constructor(
     readonly ua: UserAgent,
@@ -153,12 +155,26 @@ export class FlatCallee {
     return this.options;
   }
 
+  /** A response to our BYE of a dropped fork (false for any other). */
+  forkByeResponse(r: SipResponse): boolean {
+    const tag = r.toTag;
+    const fork = tag === null ? undefined : this.dropped?.get(tag);
+    if (fork === undefined || fork.bye === null || r.topVia?.branch !== fork.branch) return false;
+    if (r.status < 200) fork.bye.proceeding();
+    else {
+      fork.bye.stop();
+      fork.bye = null;
+    }
+    return true;
+  }
+
   /** Nothing is resent any more. */
   stop(): void {
     this.inviteOut?.stop();
     this.cancelOut?.stop();
     this.inviteOut = this.cancelOut = null;
     if (this.early !== null) for (const e of this.early.values()) e.prack?.stop();
+    if (this.dropped !== null) for (const f of this.dropped.values()) f.bye?.stop();
   }
 
   /** The call ended: only what a repeated final or 2xx needs stays (our ACKs, the dialog base). */
@@ -300,21 +316,31 @@ export class FlatCallee {
     this.cancelOut = new Resend(ua, serializeMessage(createCancel(invite)).toString('latin1'), this.destination, ua.transactions.timers.t2, null, ua.responseSent);
   }
 
-  /** ACK (and end) a 2xx that is not the call's: answered after the call ended, or another fork. */
+  /**
+   * ACK and end a 2xx that is not the call's: answered after the call ended, or by another fork
+   * (13.2.2.4). Its repeats get the same ACK and no other BYE; the BYE is resent until its final.
+   */
   private ackAndBye(r: SipResponse): void {
-    if (this.base === null) return;
+    const tag = r.toTag;
+    const known = tag === null ? undefined : this.dropped?.get(tag);
+    if (known !== undefined) {
+      this.ua.transactions.stats.absorbed++;
+      this.ua.sendAckBytes(latin1Bytes(known.ack), this.destination);
+      return;
+    }
+    if (this.base === null || tag === null) return;
     let dialog: DialogRecord;
     try {
-      dialog = uacDialogFromResponse(this.base, r);
+      dialog = ownDialog(uacDialogFromResponse(this.base, r));
     } catch {
       return;
     }
-    this.sendAck(dialog);
+    const ack = this.sendAck(dialog);
     const destination = this.destinationOf(dialog);
-    if (destination === null) return;
     const ua = this.ua;
-    const written = inDialogRequestText(dialog, 'BYE', { branch: ua.transactions.newBranch(), via: ua.viaFor(destination) });
-    ua.transport.sendBytes(latin1Bytes(written.text), destination, ua.responseSent);
+    const branch = ua.transactions.newBranch();
+    const bye = destination === null ? null : new Resend(ua, inDialogRequestText(dialog, 'BYE', { branch, via: ua.viaFor(destination) }).text, destination, ua.transactions.timers.t2, null, ua.responseSent);
+    (this.dropped ??= new Map()).set(ownString(tag), { ack, bye, branch });
   }
 
   private sendAck(dialog: DialogRecord): string {

@@ -11,7 +11,7 @@
  */
 import { BoxedMap } from '../boxed-map.js';
 import { deepFreeze, ownCopy, ownString, type SipRequest, type SipResponse } from '../sip/index.js';
-import { isRfc3261Branch, LingerQueue, type MessageSource } from '../transaction/index.js';
+import { isRfc3261Branch, LingerQueue, type Destination, type MessageSource } from '../transaction/index.js';
 import { uasDecide, type UasDecision, type UserAgent } from '../ua/index.js';
 import type { CallTarget } from './call.js';
 import type { RouteResult } from './context.js';
@@ -22,8 +22,11 @@ import { newCallRecord } from './records.js';
 export interface FlatEngine extends FlatContext {
   /** A new call to hold (deadlines, shutdown). */
   started(call: FlatCall): void;
-  /** Whether a trunk's calls may be challenged (it has credentials): those keep the general path's digest retries. */
-  challengeable(target: CallTarget): boolean;
+  /**
+   * Where a flat call to this target goes: its trunk's address over UDP; null where the flat
+   * path cannot take it (a name to resolve, TCP or TLS, a trunk whose calls may be challenged).
+   */
+  flatHop(target: CallTarget): Destination | null;
 }
 
 export class FlatCalls implements FlatTable {
@@ -103,17 +106,13 @@ export class FlatCalls implements FlatTable {
     if (timer.kind === 'too-small') return false;
     const engine = this.engine;
     const routed = engine.route(realm, invite);
-    if (routed instanceof Promise || 'reject' in routed || routed.media !== 'direct' || routed.destination !== undefined || engine.challengeable(routed)) {
+    const destination = routed instanceof Promise || 'reject' in routed || routed.media !== 'direct' || routed.destination !== undefined ? null : engine.flatHop(routed);
+    if (destination === null) {
       this.declined.set(invite, routed);
       return false;
     }
-    const calleeUa = engine.ua(routed.realm);
-    const destination = calleeUa.numericDestinationOf(routed.uri);
-    if (destination === null || destination.transport !== 'UDP') {
-      this.declined.set(invite, routed);
-      return false;
-    }
-    const target = ownCopy(routed);
+    const target = ownCopy(routed as CallTarget);
+    const calleeUa = engine.ua(target.realm);
     const record = newCallRecord(engine.newId(), realm, invite, source, engine.clock.wallNow());
     record.route = deepFreeze(target.route);
     record.media = 'direct';
