@@ -219,7 +219,7 @@ export class TransportLayer {
   }
 
   /** The local address a request to `destination` leaves from (for its Via sent-by). */
-  localFor(destination: Destination): LocalAddress {
+  localFor(destination: Pick<Destination, 'transport' | 'address' | 'local'>): LocalAddress {
     const family = familyOf(destination.address);
     if (destination.transport === 'UDP') {
       const u = this.pickUdp(family, destination.local);

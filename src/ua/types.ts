@@ -10,7 +10,7 @@ import type { Destination, LocalAddress, MessageSource, TimerConfig, Transaction
 /** The transport as the UA core sees it: sending (through transactions) and its own addresses. */
 export interface UaTransport extends TransportPort {
   /** The local address a message to `destination` leaves from (Via sent-by, Contact). */
-  localFor(destination: Destination): LocalAddress;
+  localFor(destination: Pick<Destination, 'transport' | 'address' | 'local'>): LocalAddress;
 }
 
 /** RFC 3263 resolution of a SIP URI to next hops, best first (TargetResolver fits). */

@@ -268,7 +268,7 @@ export class UserAgent implements TransactionCore {
 
   /** Our Contact URI for messages to or from `peer` (the local address that talks to it). */
   contactFor(peer: Destination | MessageSource, user = this.contactUser): string {
-    const local = peer.local ?? this.transport.localFor({ ...peer, reliable: peer.transport !== 'UDP' });
+    const local = peer.local ?? this.transport.localFor(peer);
     const address = this.options.advertise ?? local.address;
     const host = address.includes(':') ? `[${address}]` : address;
     const transport = peer.transport === 'UDP' ? '' : `;transport=${peer.transport.toLowerCase()}`;

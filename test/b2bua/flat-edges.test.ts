@@ -5,8 +5,6 @@
  * the time it came, and the tests wait for what they expect (and check that nothing else came
  * where that matters).
  */
-import { randomBytes } from 'node:crypto';
-import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +17,7 @@ import { Registrar } from '../../src/registrar/index.js';
 import { Dialplan } from '../../src/routing/index.js';
 import { MemoryStore } from '../../src/state/index.js';
 import { engineSuite, startEngine, stops, until } from './fixtures.js';
+import { branchOf, Callee, Caller, header, isRequest, isResponse, next, peer, received, sdp, send, tagOf, token, uriOf, type Msg } from './raw-sip.js';
 
 const suite = engineSuite('flat-edges');
 
@@ -29,267 +28,8 @@ const CALLEE_RTP = 41102;
 const SETTLE_MS = 250;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const token = (): string => randomBytes(6).toString('hex');
 
-// ---- raw sockets and messages ------------------------------------------------------------------
-
-interface Peer {
-  socket: Socket;
-  port: number;
-  /** Every datagram received, in order, with when it came (Date.now()). */
-  got: { raw: string; at: number }[];
-  /** Indexes of `got` a wait has already returned. */
-  taken: Set<number>;
-}
-
-async function peer(): Promise<Peer> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
-  const p: Peer = { socket, port: socket.address().port, got: [], taken: new Set() };
-  socket.on('message', (b) => p.got.push({ raw: b.toString('latin1'), at: Date.now() }));
-  stops.push(async () => {
-    await new Promise<void>((r) => socket.close(() => r()));
-  });
-  return p;
-}
-
-function send(from: Peer, text: string, port: number): void {
-  from.socket.send(Buffer.from(text, 'latin1'), port, '127.0.0.1');
-}
-
-interface Msg {
-  raw: string;
-  at: number;
-  start: string;
-  headers: [string, string][];
-  body: string;
-}
-
-const COMPACT: Record<string, string> = { v: 'via', f: 'from', t: 'to', i: 'call-id', m: 'contact', l: 'content-length', c: 'content-type', k: 'supported', x: 'session-expires' };
-
-function parse(raw: string, at = 0): Msg {
-  const cut = raw.indexOf('\r\n\r\n');
-  const head = cut < 0 ? raw : raw.slice(0, cut);
-  const body = cut < 0 ? '' : raw.slice(cut + 4);
-  const [start = '', ...lines] = head.split('\r\n');
-  const headers: [string, string][] = [];
-  for (const line of lines) {
-    const colon = line.indexOf(':');
-    headers.push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()]);
-  }
-  return { raw, at, start, headers, body };
-}
-
-function canonical(name: string): string {
-  const n = name.toLowerCase();
-  return COMPACT[n] ?? n;
-}
-
-function all(m: Msg, name: string): string[] {
-  const wanted = canonical(name);
-  return m.headers.filter(([n]) => canonical(n) === wanted).map(([, v]) => v);
-}
-
-function header(m: Msg, name: string): string {
-  const v = all(m, name)[0];
-  if (v === undefined) throw new Error(`no ${name} in ${m.start}`);
-  return v;
-}
-
-/** The URI inside a name-addr (`<...>`) or the addr-spec itself. */
-function uriOf(nameAddr: string): string {
-  const lt = nameAddr.indexOf('<');
-  return lt < 0 ? nameAddr.split(';')[0]!.trim() : nameAddr.slice(lt + 1, nameAddr.indexOf('>'));
-}
-
-function tagOf(nameAddr: string): string | null {
-  return /;tag=([^;>\s,]+)/i.exec(nameAddr)?.[1] ?? null;
-}
-
-function branchOf(m: Msg): string {
-  return /;branch=([^;\s,]+)/i.exec(header(m, 'via'))![1]!;
-}
-
-const isRequest = (method: string) => (m: Msg) => m.start.startsWith(`${method} `);
-const isResponse = (status: number, method: string) => (m: Msg) => m.start.startsWith(`SIP/2.0 ${status} `) && header(m, 'cseq').endsWith(` ${method}`);
-
-/** Everything `p` got that matches `pred`, whether a wait returned it or not. */
-function received(p: Peer, pred: (m: Msg) => boolean): Msg[] {
-  return p.got.map((g) => parse(g.raw, g.at)).filter(pred);
-}
-
-function summary(p: Peer): string {
-  return p.got.map((g) => g.raw.split('\r\n')[0]).join('\n');
-}
-
-/** The first message `p` got matching `pred` that no wait has returned yet. */
-async function next(p: Peer, pred: (m: Msg) => boolean, what: string, ms = 2000): Promise<Msg> {
-  let found: Msg | undefined;
-  try {
-    await until(() => {
-      for (let i = 0; i < p.got.length; i++) {
-        if (p.taken.has(i)) continue;
-        const m = parse(p.got[i]!.raw, p.got[i]!.at);
-        if (pred(m)) {
-          p.taken.add(i);
-          found = m;
-          return true;
-        }
-      }
-      return false;
-    }, ms);
-  } catch {
-    throw new Error(`timed out waiting for ${what}; got:\n${summary(p)}`);
-  }
-  return found!;
-}
-
-function message(start: string, headers: [string, string][], body = ''): string {
-  const lines = [start, ...headers.map(([n, v]) => `${n}: ${v}`), `Content-Length: ${Buffer.byteLength(body, 'latin1')}`];
-  return `${lines.join('\r\n')}\r\n\r\n${body}`;
-}
-
-interface ReplyOptions {
-  toTag?: string;
-  contact?: string;
-  body?: string;
-  headers?: [string, string][];
-}
-
-/** A UAS's response to `req` (8.2.6.2): its Vias, From, To (with `toTag` if it has none), Call-ID and CSeq. */
-function respond(req: Msg, status: number, reason: string, opts: ReplyOptions = {}): string {
-  const to = header(req, 'to');
-  const headers: [string, string][] = [
-    ...all(req, 'via').map((v): [string, string] => ['Via', v]),
-    ['From', header(req, 'from')],
-    ['To', opts.toTag !== undefined && tagOf(to) === null ? `${to};tag=${opts.toTag}` : to],
-    ['Call-ID', header(req, 'call-id')],
-    ['CSeq', header(req, 'cseq')],
-    ...(opts.headers ?? []),
-  ];
-  if (opts.contact !== undefined) headers.push(['Contact', opts.contact]);
-  if (opts.body !== undefined) headers.push(['Content-Type', 'application/sdp']);
-  return message(`SIP/2.0 ${status} ${reason}`, headers, opts.body);
-}
-
-function sdp(user: string, port: number): string {
-  return `v=0\r\no=${user} 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio ${port} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n`;
-}
-
-// ---- the parties ---------------------------------------------------------------------------------
-
-/** The caller as a UAC: its INVITE (for its CANCEL and non-2xx ACK) and the dialog Sluice's response makes. */
-class Caller {
-  readonly user = `caller${token()}`;
-  readonly callId = `${token()}${token()}@127.0.0.1`;
-  readonly tag = token();
-  readonly branch = `z9hG4bK${token()}`;
-  readonly uri: string;
-  readonly invite: string;
-  /** From Sluice's 180 or 200: its tag and Contact. */
-  remoteTag = '';
-  remoteTarget = '';
-  private seq = 1;
-
-  constructor(
-    readonly p: Peer,
-    readonly sluicePort: number,
-  ) {
-    this.uri = `sip:callee${token()}@127.0.0.1:${sluicePort}`;
-    this.invite = message(
-      `INVITE ${this.uri} SIP/2.0`,
-      [
-        ['Via', this.via(this.branch)],
-        ['Max-Forwards', '70'],
-        ['From', this.from],
-        ['To', `<${this.uri}>`],
-        ['Call-ID', this.callId],
-        ['CSeq', '1 INVITE'],
-        ['Contact', `<sip:${this.user}@127.0.0.1:${p.port}>`],
-        ['Content-Type', 'application/sdp'],
-      ],
-      sdp(this.user, CALLER_RTP),
-    );
-  }
-
-  get from(): string {
-    return `<sip:${this.user}@sluice.test>;tag=${this.tag}`;
-  }
-
-  via(branch: string): string {
-    return `SIP/2.0/UDP 127.0.0.1:${this.p.port};branch=${branch};rport`;
-  }
-
-  sendInvite(): void {
-    send(this.p, this.invite, this.sluicePort);
-  }
-
-  /** Sluice's tag and Contact, from its 180 (an early dialog) or its 200. */
-  learn(r: Msg): void {
-    this.remoteTag = tagOf(header(r, 'to'))!;
-    this.remoteTarget = uriOf(header(r, 'contact'));
-  }
-
-  /** 17.1.1.3: the ACK of a non-2xx final, in the INVITE's transaction. */
-  ackFailure(final: Msg): void {
-    send(this.p, message(`ACK ${this.uri} SIP/2.0`, [['Via', this.via(this.branch)], ['Max-Forwards', '70'], ['From', this.from], ['To', header(final, 'to')], ['Call-ID', this.callId], ['CSeq', '1 ACK']]), this.sluicePort);
-  }
-
-  /** A request in the dialog (the 2xx's ACK has the INVITE's CSeq). */
-  inDialog(method: 'ACK' | 'BYE'): void {
-    const seq = method === 'ACK' ? 1 : ++this.seq;
-    send(
-      this.p,
-      message(`${method} ${this.remoteTarget} SIP/2.0`, [
-        ['Via', this.via(`z9hG4bK${token()}`)],
-        ['Max-Forwards', '70'],
-        ['From', this.from],
-        ['To', `<${this.uri}>;tag=${this.remoteTag}`],
-        ['Call-ID', this.callId],
-        ['CSeq', `${seq} ${method}`],
-      ]),
-      this.sluicePort,
-    );
-  }
-
-  reply(req: Msg, status: number, reason: string, opts: ReplyOptions = {}): void {
-    send(this.p, respond(req, status, reason, opts), this.sluicePort);
-  }
-}
-
-/** The callee (the trunk) as a UAS: answers what Sluice sends it. */
-class Callee {
-  readonly tag = token();
-  readonly contact: string;
-  readonly user = `callee${token()}`;
-  invite: Msg | null = null;
-
-  constructor(
-    readonly p: Peer,
-    readonly sluicePort: number,
-  ) {
-    this.contact = `<sip:${this.user}@127.0.0.1:${p.port}>`;
-  }
-
-  reply(req: Msg, status: number, reason: string, opts: ReplyOptions = {}): void {
-    send(this.p, respond(req, status, reason, opts), this.sluicePort);
-  }
-
-  /** 100, 180 (with our To tag and Contact) to the INVITE. */
-  ring(): void {
-    this.reply(this.invite!, 100, 'Trying');
-    this.reply(this.invite!, 180, 'Ringing', { toTag: this.tag, contact: this.contact });
-  }
-
-  /** The 200's text, with our SDP (or `body`), for our tag (or another fork's). */
-  ok(opts: { tag?: string; contact?: string; body?: string } = {}): string {
-    return respond(this.invite!, 200, 'OK', { toTag: opts.tag ?? this.tag, contact: opts.contact ?? this.contact, body: opts.body ?? sdp(this.user, CALLEE_RTP) });
-  }
-
-  answer(opts: { tag?: string; contact?: string; body?: string } = {}): void {
-    send(this.p, this.ok(opts), this.sluicePort);
-  }
-}
+// ---- one run: an engine, the two parties ---------------------------------------------------------
 
 interface Run {
   engine: Engine;
@@ -307,7 +47,8 @@ async function startRun(make?: (calleePort: number) => Promise<{ engine: Engine;
   const b = await peer();
   const { engine, insidePort } = make !== undefined ? await make(b.port) : await suite.start({ sip: { flatCalls: true }, dialplan: dialplanTo(b.port) });
   const outsidePort = engine.realms.get('outside')!.transport.locals[0]!.port;
-  return { engine, caller: new Caller(a, insidePort), callee: new Callee(b, outsidePort) };
+  const caller = new Caller(a, insidePort, CALLER_RTP);
+  return { engine, caller, callee: new Callee(b, outsidePort, caller.callee, CALLEE_RTP) };
 }
 
 /** The caller's INVITE, Sluice's 100 to it, Sluice's INVITE to the callee; the flat path took it. */
