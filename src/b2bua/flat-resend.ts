@@ -12,7 +12,8 @@ import type { UserAgent } from '../ua/index.js';
 export class Resend {
   private timer: TimerHandle | null = null;
   private interval: number;
-  private readonly deadline: number;
+  /** 64*T1 after the first send: set when the first timer fires (T1 after it), as nearly none does. */
+  private deadline = 0;
   /** A provisional came (a non-INVITE request's Proceeding): Timer E fires at T2 from now on. */
   private slow = false;
 
@@ -28,7 +29,6 @@ export class Resend {
     private readonly sent: (err: Error | null) => void,
   ) {
     this.interval = ua.t1;
-    this.deadline = ua.clock.now() + 64 * ua.t1;
     ua.transport.sendBytes(latin1Bytes(text), destination, sent);
     this.timer = ua.clock.setTimer(this.interval, this.fire);
   }
@@ -46,7 +46,9 @@ export class Resend {
   private readonly fire = (): void => {
     this.timer = null;
     const ua = this.ua;
-    const left = this.deadline - ua.clock.now();
+    const now = ua.clock.now();
+    if (this.deadline === 0) this.deadline = now + 63 * ua.t1;
+    const left = this.deadline - now;
     if (left <= 0) {
       ua.transactions.stats.timeouts++;
       this.onTimeout?.();

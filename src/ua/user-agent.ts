@@ -8,7 +8,7 @@
 import { BoxedMap } from '../boxed-map.js';
 import type { Clock } from '../clock.js';
 import { dialogKeyOfIncomingRequest, type ViaSpec } from '../dialog/index.js';
-import { createResponse, isSipUri, parseUri, SipRequest, type SipResponse } from '../sip/index.js';
+import { createResponse, isSipUri, ownString, parseUri, SipRequest, type SipResponse } from '../sip/index.js';
 import {
   TransactionLayer,
   type Destination,
@@ -44,6 +44,9 @@ export interface UaHandler {
   onRequest?(incoming: IncomingRequest): void;
 }
 
+/** URIs whose next hop numericDestinationOf keeps. */
+const HOPS_KEPT = 1024;
+
 /** Seconds a caller refused while overloaded is asked to wait (Retry-After of the 503). */
 const BUSY_RETRY_AFTER_S = 2;
 
@@ -66,6 +69,8 @@ export class UserAgent implements TransactionCore {
   private readonly sessions = new BoxedMap<string, Session>();
   /** Numeric hosts of the URIs it sends to, one string each (transport/addresses.ts). */
   private readonly addresses = new AddressTable(1024);
+  /** numericDestinationOf's last answers, by URI text. */
+  private readonly hops = new Map<string, Destination | null>();
   /** Incoming INVITEs not yet answered finally, by server transaction. */
   private readonly pendingCalls = new BoxedMap<InviteServerTransaction, IncomingCall>();
   /** The lean path of the common call (lean-invites.ts, lean-byes.ts), where UaOptions.lean asks for it. */
@@ -275,9 +280,20 @@ export class UserAgent implements TransactionCore {
     return `sip:${user}@${host}:${local.port}${transport}`;
   }
 
-  /** The next hop of a URI (`<...>` allowed) whose host is an address, with no lookup; null for a name (see destinationFor). */
+  /**
+   * The next hop of a URI (`<...>` allowed) whose host is an address, with no lookup; null for a
+   * name (see destinationFor). The answers for the last URIs asked are kept: a trunk's or a
+   * peer's Contact comes back call after call, and parsing it was most of the cost.
+   */
   numericDestinationOf(uriText: string): Destination | null {
-    return numericDestinationOfText(uriText, this.addresses);
+    const known = this.hops.get(uriText);
+    if (known !== undefined) return known;
+    const hop = numericDestinationOfText(uriText, this.addresses);
+    // Cleared when full rather than evicted one by one: a burst of new peers costs a parse each.
+    if (this.hops.size >= HOPS_KEPT) this.hops.clear();
+    // The key is kept: a slice of a message would keep the whole message alive (ownString).
+    this.hops.set(ownString(uriText), hop);
+    return hop;
   }
 
   /** RFC 3263 for a URI (`<...>` allowed): numeric hosts directly, names through options.resolve. */
