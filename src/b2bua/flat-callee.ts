@@ -144,8 +144,10 @@ export class FlatCallee {
     if (this.inviteOut !== null || this.text === null || this.base === null || this.basis === null) return null;
     const early: { tag: string; dialog: DialogRecord; rseq: number }[] = [];
     for (const [tag, e] of this.early ?? []) {
+      // A PRACK still unanswered is not resent from here: the RSeq before it, so that the lean
+      // call PRACKs the provisional again when the callee repeats it.
+      early.push({ tag, dialog: e.dialog, rseq: e.prack === null ? e.rseq : e.rseq - 1 });
       e.prack?.stop();
-      early.push({ tag, dialog: e.dialog, rseq: e.rseq });
     }
     return { callId: this.callId, text: this.text, branch: this.branch, seq: this.seq, sessionExpires: this.sessionExpires, offer: this.options.body, basis: this.basis, base: this.base, provisionalSeen: this.provisionalSeen, lastProvisional: this.lastProvisional, early };
   }
@@ -189,10 +191,13 @@ export class FlatCallee {
   }
 
   private provisional(r: SipResponse): void {
-    if (!this.events.ringing) return;
     this.provisionalSeen = true;
-    if (this.cancelWanted) this.sendCancel();
-    if (r.status === 100) return;
+    // 9.1: a call cancelled before the callee's first provisional is cancelled now; nothing of it crosses.
+    if (this.cancelWanted) {
+      this.sendCancel();
+      return;
+    }
+    if (!this.events.ringing || r.status === 100) return;
     const tag = r.toTag;
     if (tag !== null) {
       this.lastProvisional = r;

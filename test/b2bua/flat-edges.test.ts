@@ -288,6 +288,28 @@ describe('the flat path at its edges', () => {
     expect(received(caller.p, isResponse(200, 'INVITE'))).toEqual([]);
   });
 
+  it('CANCELs the callee once its first provisional comes when the caller cancelled before it', async () => {
+    const run = await startRun();
+    const { caller, callee } = run;
+    await dial(run);
+    caller.cancel();
+    await next(caller.p, isResponse(200, 'CANCEL'), 'the 200 to the caller\'s CANCEL');
+    const terminated = await next(caller.p, isResponse(487, 'INVITE'), 'the caller\'s 487');
+    caller.ackFailure(terminated);
+    // No provisional from the callee yet: nothing to CANCEL (9.1) until one comes.
+    await sleep(SETTLE_MS);
+    expect(received(callee.p, isRequest('CANCEL'))).toEqual([]);
+    callee.ring();
+    const cancel = await next(callee.p, isRequest('CANCEL'), 'the callee\'s CANCEL');
+    expect(branchOf(cancel)).toBe(branchOf(callee.invite!));
+    callee.reply(cancel, 200, 'OK', { toTag: callee.tag });
+    callee.reply(callee.invite!, 487, 'Request Terminated', { toTag: callee.tag });
+    await next(callee.p, isRequest('ACK'), 'the ACK of the callee\'s 487');
+    // The 180 did not cross: the caller's call is over.
+    expect(received(caller.p, isResponse(180, 'INVITE'))).toEqual([]);
+    await until(() => run.engine.activeCalls === 0);
+  });
+
   it('answers 503 to the caller and CANCELs the callee when the engine stops while a call rings', async () => {
     // Its own engine, stopped here (not in the suite's afterAll), in a folder of its own.
     const dir = mkdtempSync(join(tmpdir(), 'sluice-flat-edges-stop-'));
