@@ -282,6 +282,7 @@ export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents {
     if (timer.kind === 'timer') this.callerTimer = timerState(timer.interval, timer.refresher === 'uas', clock.wallNow());
     this.phase = 'answered';
     this.invite = null;
+    this.lastToCaller = '';
     this.toCaller = new Resend(this.ua, text, this.callerReplies, this.ua.transactions.timers.t2, this.noAck, this.ua.responseSent);
     this.record.state = 'answered';
     this.record.answeredAt = clock.wallNow();
@@ -521,6 +522,10 @@ export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents {
     if (bye === 'a' || bye === 'both') this.sendBye('a');
     if (bye === 'b' || bye === 'both') this.sendBye('b');
     this.sdp = null;
+    this.invite = null;
+    // A failed call's final is resent for its INVITE's retransmissions: as a string of its own
+    // (written from the INVITE, it is a rope of slices that holds the INVITE's whole text).
+    this.lastToCaller = this.phase === 'failed' ? ownString(this.lastToCaller) : '';
     this.callerDialog = null;
     this.calleeDialog = null;
     this.callerTimer = null;

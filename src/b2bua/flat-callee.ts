@@ -27,6 +27,9 @@ export interface FlatCalleeEvents {
 
 const NO_CREDENTIALS: readonly (readonly [string, string])[] = Object.freeze([]);
 
+/** What an ended call keeps of its INVITE's options: nothing. */
+const RELEASED = Object.freeze({ uri: '', from: '', fromTag: '', body: '' });
+
 /** An early dialog of a reliable provisional: as its PRACK left it, the RSeq PRACKed, the PRACK until its final. */
 interface EarlyDialog {
   dialog: DialogRecord;
@@ -65,7 +68,7 @@ export class FlatCallee {
     readonly ua: UserAgent,
     readonly destination: Destination,
     /** The INVITE as the UA core's options put it (writeInvite): its fromTag is ours. */
-    private readonly options: CallOptions & { fromTag: string; body: string },
+    private options: CallOptions & { fromTag: string; body: string },
     private readonly events: FlatCalleeEvents,
   ) {
     this.callId = `${ua.newTag()}${ua.newTag()}@sluice`;
@@ -179,10 +182,18 @@ export class FlatCallee {
     if (this.dropped !== null) for (const f of this.dropped.values()) f.bye?.stop();
   }
 
-  /** The call ended: only what a repeated final or 2xx needs stays (our ACKs, the dialog base). */
+  /**
+   * The call ended: only what a repeated final or 2xx needs stays (our ACKs, the dialog base),
+   * and the INVITE until its final (a CANCEL of it, the ACK of that final are written from it).
+   */
   release(): void {
     this.early = null;
     this.lastProvisional = null;
+    this.options = RELEASED;
+    if (this.failureAck !== null) {
+      this.text = null;
+      this.parsed = null;
+    }
   }
 
   /** Where requests in a dialog with the callee go: its first route or its target, where that is an address. */
@@ -275,7 +286,12 @@ export class FlatCallee {
       }
     }
     if (this.failureAck !== null) this.ua.sendAckBytes(this.failureAck, this.destination);
-    if (!this.events.ringing) return;
+    if (!this.events.ringing) {
+      // The call ended before this final (cancelled): its INVITE is needed no more.
+      this.text = null;
+      this.parsed = null;
+      return;
+    }
     if (r.status === 422 && !this.cancelWanted && this.retriesWith(r)) return;
     this.events.failed(r.status, r.reason);
   }
