@@ -74,7 +74,9 @@ export interface FlatStart {
 type Phase = 'calling' | 'answered' | 'confirmed' | 'failed' | 'ended' | 'promoted';
 
 export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents {
-  readonly record: CallRecord;
+  readonly id: string;
+  /** The call's record; after its end (or promotion) a shared stand-in, as are the other parts `letGo` drops. */
+  private record: CallRecord;
   private phase: Phase = 'calling';
   /** Ended (or promoted): the record is final. */
   private over = false;
@@ -88,11 +90,11 @@ export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents {
   /** Our To tag toward the caller. */
   readonly callerTag: string;
   private readonly callerBranch: string;
-  private readonly callerContact: string;
+  private callerContact: string;
   /** Where our responses to the caller go (18.2.2). */
   private readonly callerReplies: Destination;
   /** Where our requests to the caller go: where its INVITE came from (far-end NAT). */
-  private readonly callerFlow: MessageSource;
+  private callerFlow: MessageSource;
   /** The caller's INVITE, until its final: what our responses are written from. */
   private invite: SipRequest | null;
   private readonly timer: Exclude<UasDecision, { kind: 'too-small' }>;
@@ -107,7 +109,7 @@ export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents {
   private calleeDialog: DialogRecord | null = null;
   private calleeTimer: SessionTimerState | null = null;
   // ---- both
-  private readonly origin: Record<Side, OriginState>;
+  private origin: Record<Side, OriginState>;
   /** The SDP each leg sent us and got from us, as sessions keep them (for a promotion); null once over. */
   private sdp: { offer: string; offerOut: string; answer: string | null; answerOut: string | null } | null;
   /** BYE both ways, made at the call's end. */
@@ -119,13 +121,14 @@ export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents {
     private readonly ctx: FlatContext,
     private readonly table: FlatTable,
     readonly realm: string,
-    private readonly target: CallTarget,
+    private target: CallTarget,
     start: FlatStart,
     record: CallRecord,
   ) {
     const { invite, source, ua } = start;
     this.ua = ua;
     this.record = record;
+    this.id = record.id;
     this.invite = invite;
     this.callerCallId = record.caller.callId;
     this.callerFromTag = ownString(invite.fromTag ?? '');
@@ -144,10 +147,6 @@ export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents {
     const options = { uri: target.uri, from: calleeFrom(invite, ctx.signallingAddress(target.realm)), to: `<${target.uri}>`, body: offerOut, contactUser: `${record.id}b`, fromTag: calleeUa.newTag() };
     this.callee = new FlatCallee(calleeUa, start.destination, options, this);
     this.lastToCaller = responseText(invite, { status: 100 });
-  }
-
-  get id(): string {
-    return this.record.id;
   }
 
   /** FlatCalleeEvents: the callee's INVITE still waits for its outcome. */
@@ -246,7 +245,7 @@ export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents {
     try {
       body = r.body.length === 0 ? undefined : this.bridge('a', r.body.toString('utf8'));
     } catch (err) {
-      this.ctx.log.warn({ err, call: this.record.id }, 'early media not bridged');
+      this.ctx.log.warn({ err, call: this.id }, 'early media not bridged');
     }
     this.lastStatus = status === 180 || status === 181 || status === 182 ? status : 183;
     this.lastSdp = body ?? null;
@@ -267,7 +266,7 @@ export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents {
       body = answer === null ? undefined : this.bridge('a', answer);
       dialog = ownDialog(createUasDialogAs(invite, { status: 200, localTag: this.callerTag, localTarget: this.callerContact, localUri: `${invite.header('to') ?? ''};tag=${this.callerTag}` }));
     } catch (err) {
-      this.ctx.log.error({ err, call: this.record.id }, 'call failed');
+      this.ctx.log.error({ err, call: this.id }, 'call failed');
       const status = body === undefined && answer !== null ? 488 : 500;
       this.rejectCaller(status, status === 488 ? 'Unreadable SDP' : undefined);
       this.finish('rejected', 'callee', status, 'b');
@@ -352,7 +351,7 @@ export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents {
     if (dialog === null) return;
     const destination = side === 'a' ? this.callerFlow : this.callee.destinationOf(dialog);
     if (destination === null) {
-      this.ctx.log.warn({ call: this.record.id }, 'BYE not sent: the callee asked for requests at a name, not an address');
+      this.ctx.log.warn({ call: this.id }, 'BYE not sent: the callee asked for requests at a name, not an address');
       return;
     }
     (this.byes ??= new FlatByes()).send(side, side === 'a' ? this.ua : this.calleeUa, dialog, destination);
@@ -438,6 +437,7 @@ export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents {
       dueAt: this.dueAt,
     });
     this.ctx.adopted(call);
+    this.letGo();
     this.table.settled(this);
   }
 
@@ -530,7 +530,26 @@ export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents {
     this.calleeDialog = null;
     this.callerTimer = null;
     this.calleeTimer = null;
+    this.lastSdp = null;
     this.callee.release();
+    this.letGo();
     this.table.settled(this);
   }
+
+  /** What only a running call needs goes (the table keeps this object 64*T1 after its end or promotion). */
+  private letGo(): void {
+    this.record = LET_GO.record;
+    this.target = LET_GO.target;
+    this.origin = LET_GO.origin;
+    this.callerContact = '';
+    this.callerFlow = LET_GO.flow;
+  }
 }
+
+/** The parts of a call `letGo` drops, as shared stand-ins: no call reads them after its end. */
+const LET_GO = Object.freeze({
+  record: Object.freeze({ id: '', state: 'ended', caller: Object.freeze({ realm: '', callId: '', from: '', to: '', source: '' }), callee: null, route: null, media: 'direct', startedAt: 0, answeredAt: null, endedAt: null, endReason: null, endedBy: null, status: null, deadlines: Object.freeze({ maxDuration: null }) }) as CallRecord,
+  target: Object.freeze({ realm: '', uri: '', media: 'direct', route: Object.freeze({ rule: '', kind: '' }) }) as CallTarget,
+  origin: Object.freeze({ a: Object.freeze({ sessId: '', version: 0 }), b: Object.freeze({ sessId: '', version: 0 }) }) as Record<Side, OriginState>,
+  flow: Object.freeze({ transport: 'UDP', address: '', port: 0, reliable: false }) as MessageSource,
+});
