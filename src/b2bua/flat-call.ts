@@ -81,6 +81,8 @@ export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents {
   /** Ended (or promoted): the record is final. */
   private over = false;
   readonly callee: FlatCallee;
+  /** The callee's realm (the caller's is `realm`). */
+  readonly calleeRealm: string;
   /** The caller's realm's UA. */
   private readonly ua: UserAgent;
   // ---- the caller's leg
@@ -129,6 +131,7 @@ export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents {
     this.ua = ua;
     this.record = record;
     this.id = record.id;
+    this.calleeRealm = target.realm;
     this.invite = invite;
     this.callerCallId = record.caller.callId;
     this.callerFromTag = ownString(invite.fromTag ?? '');

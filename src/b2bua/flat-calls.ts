@@ -72,18 +72,20 @@ export class FlatCalls implements FlatTable {
   }
 
   private dispatch(message: SipRequest | SipResponse, source: MessageSource, realm: string, ua: UserAgent): boolean {
+    // A leg's messages count only from its own realm: one realm never learns the other's Call-IDs
+    // and tags (topology hiding), and a look-alike from there is the UA core's to refuse.
     const callId = message.callId;
     if (message.kind === 'response') {
       const callee = this.byCallee.get(callId);
-      if (callee !== undefined && message.fromTag === callee.callee.tag) return callee.calleeResponse(message);
+      if (callee !== undefined && message.fromTag === callee.callee.tag && realm === callee.calleeRealm) return callee.calleeResponse(message);
       const caller = this.byCaller.get(callId);
-      return caller !== undefined && message.fromTag === caller.callerTag && caller.callerResponse(message);
+      return caller !== undefined && message.fromTag === caller.callerTag && realm === caller.realm && caller.callerResponse(message);
     }
     if (this.byCaller.size > 0) {
       const call = this.byCaller.get(callId);
-      if (call !== undefined && message.fromTag === call.callerFromTag) return call.callerRequest(message, source);
+      if (call !== undefined && message.fromTag === call.callerFromTag && realm === call.realm) return call.callerRequest(message, source);
       const callee = this.byCallee.get(callId);
-      if (callee !== undefined) return callee.calleeRequest(message, source);
+      if (callee !== undefined && realm === callee.calleeRealm) return callee.calleeRequest(message, source);
     }
     return message.method === 'INVITE' && message.toTag === null && this.start(message, source, realm, ua);
   }

@@ -17,7 +17,7 @@ import { Registrar } from '../../src/registrar/index.js';
 import { Dialplan } from '../../src/routing/index.js';
 import { MemoryStore } from '../../src/state/index.js';
 import { engineSuite, startEngine, stops, until } from './fixtures.js';
-import { branchOf, Callee, Caller, header, isRequest, isResponse, next, peer, received, sdp, send, tagOf, token, uriOf, type Msg } from './raw-sip.js';
+import { branchOf, Callee, Caller, header, isRequest, isResponse, message, next, peer, received, sdp, send, tagOf, token, uriOf, type Msg } from './raw-sip.js';
 
 const suite = engineSuite('flat-edges');
 
@@ -188,6 +188,31 @@ describe('the flat path at its edges', () => {
     expect(received(callee.p, isRequest('BYE'))).toHaveLength(1);
     expect(run.engine.activeCalls).toBe(1);
     await hangUp(run);
+  });
+
+  it('takes a leg\'s requests only from its own realm: the caller\'s BYE sent to the outside realm ends nothing', async () => {
+    const run = await startRun();
+    const { caller, callee } = run;
+    await dial(run);
+    await ringAndAnswer(run);
+    // The caller's BYE, as it would send it, but to the other realm's port.
+    const bye = message(`BYE ${caller.remoteTarget} SIP/2.0`, [
+      ['Via', caller.via(`z9hG4bK${token()}`)],
+      ['Max-Forwards', '70'],
+      ['From', caller.from],
+      ['To', `<${caller.uri}>;tag=${caller.remoteTag}`],
+      ['Call-ID', caller.callId],
+      ['CSeq', '9 BYE'],
+    ]);
+    send(caller.p, bye, callee.sluicePort);
+    const refused = await next(caller.p, isResponse(481, 'BYE'), 'the 481 to the BYE sent to the wrong realm');
+    expect(header(refused, 'call-id')).toBe(caller.callId);
+    await sleep(SETTLE_MS);
+    expect(received(callee.p, isRequest('BYE'))).toEqual([]);
+    expect(run.engine.activeCalls).toBe(1);
+    caller.inDialog('BYE');
+    await next(caller.p, isResponse(200, 'BYE'), 'the 200 to the caller\'s BYE');
+    await next(callee.p, isRequest('BYE'), 'the callee\'s BYE');
   });
 
   it('ACKs a repeated 2xx with the same ACK, and does nothing else', async () => {
