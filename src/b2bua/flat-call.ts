@@ -30,7 +30,7 @@ import type { ActiveCall, CallContext } from './context.js';
 import { FlatByes } from './flat-byes.js';
 import { FlatCallee, type FlatCalleeEvents } from './flat-callee.js';
 import { answeredCall, ringingCall } from './flat-promotion.js';
-import { Resend } from './flat-resend.js';
+import { Resend, type ResendOwner } from './flat-resend.js';
 import { directTargets } from './media-plan.js';
 import type { CallRecord } from './records.js';
 import { newOrigin, regenerate, signalledStreams, type OriginState } from './sdp-bridge.js';
@@ -73,7 +73,7 @@ export interface FlatStart {
  */
 type Phase = 'calling' | 'answered' | 'confirmed' | 'failed' | 'ended' | 'promoted';
 
-export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents {
+export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents, ResendOwner {
   readonly id: string;
   /** The call's record; after its end (or promotion) a shared stand-in, as are the other parts `letGo` drops. */
   private record: CallRecord;
@@ -285,7 +285,7 @@ export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents {
     this.phase = 'answered';
     this.invite = null;
     this.lastToCaller = '';
-    this.toCaller = new Resend(this.ua, text, this.callerReplies, this.ua.transactions.timers.t2, this.noAck, this.ua.responseSent);
+    this.toCaller = new Resend(this.ua, text, this.callerReplies, this.ua.transactions.timers.t2, this, this.ua.responseSent);
     this.record.state = 'answered';
     this.record.answeredAt = clock.wallNow();
     if (calls.maxDurationSeconds > 0) {
@@ -312,11 +312,12 @@ export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents {
     }
   }
 
-  /** 13.3.1.4: no ACK for our 2xx in 64*T1: the call ends with BYE on both legs. */
-  private readonly noAck = (): void => {
+  /** @internal 13.3.1.4: no ACK for our 2xx in 64*T1: the call ends with BYE on both legs. */
+  resendTimedOut(resend: Resend): void {
+    if (resend !== this.toCaller) return;
     this.toCaller = null;
     if (this.phase === 'answered') this.finish('no-ack', 'sluice', null, 'both');
-  };
+  }
 
   // ---- BYE ----------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ import { ackFor2xxText, createCancel, createNon2xxAck, dialogWith, inDialogReque
 import { latin1Bytes, ownString, parseMessage, parseRSeq, serializeMessage, type SipRequest, type SipResponse } from '../sip/index.js';
 import type { Destination } from '../transaction/index.js';
 import { minSEOf, requires, writeInvite, type AckBasis, type CallOptions, type RingingOutgoing, type UserAgent } from '../ua/index.js';
-import { Resend } from './flat-resend.js';
+import { Resend, type ResendOwner } from './flat-resend.js';
 
 /** What the callee's leg tells its call. */
 export interface FlatCalleeEvents {
@@ -37,7 +37,7 @@ interface EarlyDialog {
   prack: Resend | null;
 }
 
-export class FlatCallee {
+export class FlatCallee implements ResendOwner {
   readonly callId: string;
   readonly tag: string;
   readonly contact: string;
@@ -85,7 +85,12 @@ export class FlatCallee {
     this.branch = inv.branch;
     this.base = inv.base;
     this.basis = inv.basis;
-    this.inviteOut = new Resend(this.ua, inv.text, this.destination, Infinity, this.timedOut, this.sent);
+    // A transport error fails the call (503): the closure that says so lives only while the
+    // datagram is queued, not as long as the call.
+    const sent = (err: Error | null): void => {
+      if (err !== null) this.sendFailed(err);
+    };
+    this.inviteOut = new Resend(this.ua, inv.text, this.destination, Infinity, this, sent);
   }
 
   /** A response to a request of ours on this leg, but a BYE; false for one that is none of these. */
@@ -317,17 +322,19 @@ export class FlatCallee {
     return true;
   }
 
-  private readonly timedOut = (): void => {
+  /** @internal Timer B: the INVITE went unanswered 64*T1 (408). */
+  resendTimedOut(resend: Resend): void {
+    if (resend !== this.inviteOut) return;
     this.inviteOut = null;
     if (this.events.ringing) this.events.failed(408, 'Request Timeout');
-  };
+  }
 
-  private readonly sent = (err: Error | null): void => {
-    if (err === null || this.inviteOut === null || !this.events.ringing) return;
+  private sendFailed(err: Error): void {
+    if (this.inviteOut === null || !this.events.ringing) return;
     this.inviteOut.stop();
     this.inviteOut = null;
     this.events.failed(503, `Transport error: ${err.message}`);
-  };
+  }
 
   private sendCancel(): void {
     const invite = this.invite();

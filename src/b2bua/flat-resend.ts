@@ -9,6 +9,11 @@ import { latin1Bytes } from '../sip/index.js';
 import type { Destination } from '../transaction/index.js';
 import type { UserAgent } from '../ua/index.js';
 
+/** Told when a Resend ran out (64*T1 unanswered): a method, not a closure kept per message. */
+export interface ResendOwner {
+  resendTimedOut(resend: Resend): void;
+}
+
 export class Resend {
   private timer: TimerHandle | null = null;
   private interval: number;
@@ -24,8 +29,8 @@ export class Resend {
     private readonly destination: Destination,
     /** The longest interval: T2 for all but an INVITE (Timer A only doubles). */
     private readonly cap: number,
-    /** 64*T1 went by unanswered. */
-    private readonly onTimeout: (() => void) | null,
+    /** Told when 64*T1 went by unanswered; null: nobody. */
+    private readonly owner: ResendOwner | null,
     private readonly sent: (err: Error | null) => void,
   ) {
     this.interval = ua.t1;
@@ -51,7 +56,7 @@ export class Resend {
     const left = this.deadline - now;
     if (left <= 0) {
       ua.transactions.stats.timeouts++;
-      this.onTimeout?.();
+      this.owner?.resendTimedOut(this);
       return;
     }
     ua.transactions.stats.retransmissions++;
