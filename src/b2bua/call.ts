@@ -73,8 +73,7 @@ export class Call implements ActiveCall {
    * (flat-promotion.ts), as answered() would have made them.
    */
   takeAnswered(target: CallTarget, sessions: Record<Side, Session>, dueAt: number): void {
-    this.target = target;
-    this.media = new MediaPlan(this.ctx.relay, this.id, { a: this.realm, b: target.realm }, false, !this.ctx.calls.releaseOnHold);
+    this.takeTarget(target);
     this.sessions.a = sessions.a;
     this.sessions.b = sessions.b;
     sessions.a.handler = new LegEvents(this, 'a');
@@ -88,10 +87,15 @@ export class Call implements ActiveCall {
    * run() would have left them.
    */
   takeRinging(target: CallTarget, out: OutgoingInvite): void {
-    this.target = target;
-    this.media = new MediaPlan(this.ctx.relay, this.id, { a: this.realm, b: target.realm }, false, !this.ctx.calls.releaseOnHold);
+    this.takeTarget(target);
     this.hookIncoming(this.incoming!);
     void this.guarded(this.ring(out));
+  }
+
+  /** A flat call's target: media direct (the flat path takes no other). */
+  private takeTarget(target: CallTarget): void {
+    this.target = target;
+    this.media = new MediaPlan(this.ctx.relay, this.id, { a: this.realm, b: target.realm }, false, !this.ctx.calls.releaseOnHold);
   }
 
   get id(): string {

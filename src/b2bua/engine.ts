@@ -68,7 +68,7 @@ export class Engine implements FlatEngine {
   private readonly active = new BoxedMap<string, ActiveCall>();
   /** The flat path of the common call (flat-calls.ts), where sip.flatCalls asks for it. */
   private readonly flat: FlatCalls | null;
-  /** Per trunk (its configuration, replaced with the dialplan): the flat path's next hop there, or null (flatHop). */
+  /** Per trunk (its configuration object): the flat path's next hop there, or null (flatHop). */
   private readonly flatHops = new WeakMap<TrunkConfig, Destination | null>();
   /** The calls' deadlines looked at (Call.sweep), while calls are up. */
   private sweepTimer: TimerHandle | null = null;
@@ -210,20 +210,14 @@ export class Engine implements FlatEngine {
     if (trunk === undefined) return null;
     let hop = this.flatHops.get(trunk);
     if (hop === undefined) {
-      // A trunk that may challenge (credentials, its own or another's at its host) keeps the general path's digest retries.
-      const challenges = (trunk.username !== undefined && trunk.password !== undefined) || this.trunkWithCredentialsAt(trunk.host);
-      const next = challenges ? null : this.ua(target.realm).numericDestinationOf(target.uri);
+      // Calls to a host we hold credentials for (trunkCredentials) keep the general path's digest retries.
+      const next = this.credentialsAt(trunk.host) !== undefined ? null : this.ua(target.realm).numericDestinationOf(target.uri);
       hop = next !== null && next.transport === 'UDP' ? next : null;
       this.flatHops.set(trunk, hop);
     }
     return hop;
   }
 
-  /** trunkCredentials matches a trunk by its host: another trunk on that host with credentials answers challenges too. */
-  private trunkWithCredentialsAt(host: string): boolean {
-    for (const t of this.dialplan.trunks.values()) if (t.host === host && t.username !== undefined && t.password !== undefined) return true;
-    return false;
-  }
 
   // ---- CallContext -----------------------------------------------------------------------------
 
@@ -295,7 +289,11 @@ export class Engine implements FlatEngine {
 
   private trunkCredentials(request: SipRequest): { username: string; password: string } | undefined {
     const uri = request.uri;
-    const host = 'host' in uri ? uri.host : '';
+    return this.credentialsAt('host' in uri ? uri.host : '');
+  }
+
+  /** The credentials of a trunk at `host`: what answers a challenge from there. */
+  private credentialsAt(host: string): { username: string; password: string } | undefined {
     for (const t of this.dialplan.trunks.values()) {
       if (t.host === host && t.username !== undefined && t.password !== undefined) return { username: t.username, password: t.password };
     }

@@ -10,7 +10,7 @@
 import { ackFor2xxText, createCancel, createNon2xxAck, dialogWith, inDialogRequestText, ownDialog, uacDialogFromResponse, type DialogRecord, type UacDialogBase } from '../dialog/index.js';
 import { latin1Bytes, ownString, parseMessage, parseRSeq, serializeMessage, type SipRequest, type SipResponse } from '../sip/index.js';
 import type { Destination } from '../transaction/index.js';
-import { minSEOf, requires, writeInvite, type AckBasis, type CallOptions, type RingingOutgoing, type UserAgent } from '../ua/index.js';
+import { requires, sessionExpiresAfter422, writeInvite, type AckBasis, type CallOptions, type RingingOutgoing, type UserAgent } from '../ua/index.js';
 import { Resend, type ResendOwner } from './flat-resend.js';
 
 /** What the callee's leg tells its call. */
@@ -303,14 +303,13 @@ export class FlatCallee implements ResendOwner {
 
   /** RFC 4028 7.4: again, with a Session-Expires of at least the Min-SE a 422 asks for; false when that is no larger. */
   private retriesWith(r: SipResponse): boolean {
-    if (this.ua.sessionTimer === null) return false;
-    let wanted: number;
+    let wanted: number | null;
     try {
-      wanted = minSEOf(r);
+      wanted = sessionExpiresAfter422(this.ua, r, this.sessionExpires);
     } catch {
-      return false;
+      return false; // a Min-SE that does not parse: the 422 goes to the caller
     }
-    if (this.sessionExpires !== null && wanted <= this.sessionExpires) return false;
+    if (wanted === null) return false;
     this.sessionExpires = wanted;
     this.stop();
     this.early = null;

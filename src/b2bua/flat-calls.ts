@@ -2,17 +2,17 @@
  * The flat calls of an engine (flat-call.ts), found by Call-ID before a realm's UA core sees a
  * message: the caller's Call-ID with its From tag, and ours on the callee's leg (ours alone).
  *
- * An INVITE takes the flat path when it can only be the common call and the dialplan sends it
- * where the flat call goes: it starts a dialog over UDP with an RFC 3261 branch, a From tag, a
- * Contact and an SDP offer, requires no extension, asks for a session interval we take, and is
- * routed at once (no registration lookup) to a trunk at an IP address over UDP that asks for no
- * credentials, with media direct. Anything else goes the general way (Engine: a Call over the UA
+ * An INVITE takes the flat path when it can only be the common call (ua's isCommonInvite: it
+ * starts a dialog over UDP with an RFC 3261 branch and requires no extension) and the dialplan
+ * sends it where the flat call goes: it has a From tag, a Contact and an SDP offer, asks for a
+ * session interval we take, and is routed at once (no registration lookup) to a trunk at an IP
+ * address over UDP that asks for no credentials, with media direct. Anything else goes the general way (Engine: a Call over the UA
  * core), with the dialplan's answer handed over (routedFor) rather than asked for again.
  */
 import { BoxedMap } from '../boxed-map.js';
 import { deepFreeze, ownCopy, ownString, type SipRequest, type SipResponse } from '../sip/index.js';
-import { isRfc3261Branch, LingerQueue, type Destination, type MessageSource } from '../transaction/index.js';
-import { uasDecide, type UasDecision, type UserAgent } from '../ua/index.js';
+import { LingerQueue, type Destination, type MessageSource } from '../transaction/index.js';
+import { isCommonInvite, uasDecide, type UasDecision, type UserAgent } from '../ua/index.js';
 import type { CallTarget } from './call.js';
 import type { RouteResult } from './context.js';
 import { FlatCall, type FlatContext, type FlatTable } from './flat-call.js';
@@ -91,8 +91,8 @@ export class FlatCalls implements FlatTable {
   }
 
   private start(invite: SipRequest, source: MessageSource, realm: string, ua: UserAgent): boolean {
-    if (source.transport !== 'UDP' || invite.body.length === 0 || !isRfc3261Branch(invite.topVia?.branch)) return false;
-    if (invite.fromTag === null || invite.has('require') || !invite.has('contact') || !isSdp(invite.header('content-type'))) return false;
+    if (!isCommonInvite(invite, source) || invite.body.length === 0) return false;
+    if (invite.fromTag === null || !invite.has('contact') || !isSdp(invite.header('content-type'))) return false;
     // A second call with one Call-ID (another From tag) goes the general way.
     if (this.byCaller.has(invite.callId)) return false;
     if (!ua.admit(invite, source)) {

@@ -115,6 +115,17 @@ function credentialsIn(...lists: (readonly (readonly [string, string])[] | undef
 }
 
 /**
+ * RFC 4028 7.4: the Session-Expires the next INVITE carries after a 422, at least its Min-SE;
+ * null where that is no larger than `current` (or we keep no session timer): no retry then.
+ * Throws as minSEOf does for a Min-SE that does not parse.
+ */
+export function sessionExpiresAfter422(ua: UserAgent, response: SipResponse, current: number | null): number | null {
+  if (ua.sessionTimer === null) return null;
+  const wanted = minSEOf(response);
+  return current === null || wanted > current ? wanted : null;
+}
+
+/**
  * What a non-2xx final may ask of a call's next INVITE: credentials for a 401 or 407 (RFC 3261
  * 22.2; each realm answered once), or a Session-Expires of at least its Min-SE for a 422 (RFC
  * 4028 7.4). Holds what the next attempt carries (InviteAttempt's auth and sessionExpires).
@@ -140,9 +151,9 @@ export class InviteRetries {
         return true;
       }
     }
-    if (status === 422 && this.ua.sessionTimer !== null) {
-      const wanted = minSEOf(response);
-      if (this.sessionExpires === null || wanted > this.sessionExpires) {
+    if (status === 422) {
+      const wanted = sessionExpiresAfter422(this.ua, response, this.sessionExpires);
+      if (wanted !== null) {
         this.sessionExpires = wanted;
         return true;
       }

@@ -52,6 +52,15 @@ class AnsweredInvite implements Lingering {
   }
 }
 
+/**
+ * An INVITE that could only be the common call (see the module's note): it starts a dialog, came
+ * over UDP with an RFC 3261 branch, and requires no extension. The engine's flat path (b2bua/
+ * flat-calls.ts) takes only such INVITEs too.
+ */
+export function isCommonInvite(request: SipRequest, source: MessageSource): boolean {
+  return request.method === 'INVITE' && request.toTag === null && source.transport === 'UDP' && isRfc3261Branch(request.topVia?.branch) && !request.has('require');
+}
+
 export class LeanInvites implements LeanIncomingTable, LeanOutgoingTable {
   private readonly incoming = new BoxedMap<string, LeanIncomingCall | AnsweredInvite>();
   private readonly outgoing = new BoxedMap<string, LeanOutgoingCall | PlacedInvite>();
@@ -99,7 +108,7 @@ export class LeanInvites implements LeanIncomingTable, LeanOutgoingTable {
       else return call.acknowledged();
       return true;
     }
-    if (method !== 'INVITE' || message.toTag !== null || source.transport !== 'UDP' || message.has('require')) return false;
+    if (!isCommonInvite(message, source)) return false;
     this.answer(message, source, key);
     return true;
   }
