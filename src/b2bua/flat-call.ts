@@ -34,6 +34,7 @@ import { Resend, type ResendOwner } from './flat-resend.js';
 import { directTargets } from './media-plan.js';
 import type { CallRecord } from './records.js';
 import { newOrigin, regenerate, signalledStreams, type OriginState } from './sdp-bridge.js';
+import { regenerateDirect } from './sdp-direct.js';
 
 /** What the table hears of a flat call. */
 export interface FlatTable {
@@ -112,8 +113,11 @@ export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents, Resend
   private calleeTimer: SessionTimerState | null = null;
   // ---- both
   private origin: Record<Side, OriginState>;
-  /** The SDP each leg sent us and got from us, as sessions keep them (for a promotion); null once over. */
-  private sdp: { offer: string; offerOut: string; answer: string | null; answerOut: string | null } | null;
+  /**
+   * The SDP each leg sent us (for a promotion); null once over. What each got from us is not kept
+   * per call: a promotion writes it again (sentAgain).
+   */
+  private sdp: { offer: string; answer: string | null } | null;
   /** BYE both ways, made at the call's end. */
   private byes: FlatByes | null = null;
   /** Monotonic ms of the maximum duration; 0: none. */
@@ -145,7 +149,7 @@ export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents, Resend
     // The offer regenerated first: an SDP that does not parse throws here, before anything is
     // sent, and the call goes the general way (which answers 488).
     const offerOut = this.bridge('b', start.offer);
-    this.sdp = { offer: start.offer, offerOut, answer: null, answerOut: null };
+    this.sdp = { offer: start.offer, answer: null };
     const calleeUa = start.calleeUa;
     const options = { uri: target.uri, from: calleeFrom(invite, ctx.signallingAddress(target.realm)), to: `<${target.uri}>`, body: offerOut, contactUser: `${record.id}b`, fromTag: calleeUa.newTag() };
     this.callee = new FlatCallee(calleeUa, start.destination, options, this);
@@ -267,7 +271,7 @@ export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents, Resend
     let dialog: DialogRecord;
     try {
       body = answer === null ? undefined : this.bridge('a', answer);
-      dialog = ownDialog(createUasDialogAs(invite, { status: 200, localTag: this.callerTag, localTarget: this.callerContact, localUri: `${invite.header('to') ?? ''};tag=${this.callerTag}` }));
+      dialog = ownDialog(createUasDialogAs(invite, { status: 200, localTag: this.callerTag, localTarget: this.callerContact, localUri: `${invite.header('to') ?? ''};tag=${this.callerTag}` }), [this.callerCallId, this.callerFromTag, this.callerTag, this.callerContact]);
     } catch (err) {
       this.ctx.log.error({ err, call: this.id }, 'call failed');
       const status = body === undefined && answer !== null ? 488 : 500;
@@ -276,7 +280,6 @@ export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents, Resend
       return;
     }
     sdp.answer = answer;
-    sdp.answerOut = body ?? null;
     const timer = this.timer;
     const text = responseText(invite, { status: 200, toTag: this.callerTag, contact: this.callerContact, headers: [this.ua.standardHeaders(), timer.kind === 'timer' ? responseHeaders(timer) : undefined], body });
     this.callerDialog = dialog;
@@ -434,8 +437,8 @@ export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents, Resend
       origin: this.origin,
       target: this.target,
       legs: {
-        a: { ua: this.ua, dialog: this.callerDialog!, localSdp: sdp.answerOut, remoteSdp: sdp.offer, sessionTimer: this.callerTimer, flow: this.callerFlow },
-        b: { ua: this.calleeUa, dialog: this.calleeDialog!, localSdp: sdp.offerOut, remoteSdp: sdp.answer, sessionTimer: this.calleeTimer, flow: null },
+        a: { ua: this.ua, dialog: this.callerDialog!, localSdp: sdp.answer === null ? null : this.sentAgain('a', sdp.answer), remoteSdp: sdp.offer, sessionTimer: this.callerTimer, flow: this.callerFlow },
+        b: { ua: this.calleeUa, dialog: this.calleeDialog!, localSdp: this.sentAgain('b', sdp.offer), remoteSdp: sdp.answer, sessionTimer: this.calleeTimer, flow: null },
       },
       unacknowledged: pending === null ? null : { text: pending.text, to: this.callerReplies },
       dueAt: this.dueAt,
@@ -495,11 +498,28 @@ export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents, Resend
 
   /** An SDP from one party regenerated for the other (`to`), media direct: each party gets the other's address. */
   private bridge(to: Side, sdp: string): string {
-    const parsed = parseSdp(sdp);
     const origin = this.origin[to];
-    const body = regenerate(parsed, origin, this.ctx.mediaAddress(to === 'a' ? this.realm : this.target.realm), directTargets(signalledStreams(parsed)), false);
+    const body = this.regenerated(to, sdp, origin);
     origin.version++;
     return body;
+  }
+
+  /**
+   * What the last bridge to `to` sent for `sdp` (its origin's version before the bump), written
+   * again: regeneration is a function of the SDP, the origin and the realm's media address.
+   */
+  private sentAgain(to: Side, sdp: string): string {
+    const origin = this.origin[to];
+    return this.regenerated(to, sdp, { sessId: origin.sessId, version: origin.version - 1 });
+  }
+
+  /** The common SDP by one scan of its text (sdp-direct.ts); any other through the SDP model. */
+  private regenerated(to: Side, sdp: string, origin: OriginState): string {
+    const address = this.ctx.mediaAddress(to === 'a' ? this.realm : this.target.realm);
+    const direct = regenerateDirect(sdp, origin, address);
+    if (direct !== null) return direct;
+    const parsed = parseSdp(sdp);
+    return regenerate(parsed, origin, address, directTargets(signalledStreams(parsed)), false);
   }
 
   private sendToCaller(text: string): void {

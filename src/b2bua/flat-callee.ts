@@ -57,8 +57,11 @@ export class FlatCallee implements ResendOwner {
   private early: Map<string, EarlyDialog> | null = null;
   /** The latest provisional with a To tag, while ringing: the early dialog a promotion hands on. */
   private lastProvisional: SipResponse | null = null;
-  /** Our ACK of the 2xx, sent again for each repeat of it, and the tag of that 2xx. */
-  private ack: string | null = null;
+  /**
+   * The 2xx's dialog and our ACK's branch: its ACK is written again for each repeat of it (rare),
+   * rather than its text kept as long as the call.
+   */
+  private ackOf: { dialog: DialogRecord; branch: string } | null = null;
   private answeredBy: string | null = null;
   private failureAck: Buffer | null = null;
   /** Forks answered besides the call's (or after it ended): our ACK, and our BYE until its final, by their tag. */
@@ -178,6 +181,11 @@ export class FlatCallee implements ResendOwner {
     return true;
   }
 
+  /** What the leg's dialogs share with it rather than copy (ownDialog): its Call-ID, tag and Contact. */
+  private get held(): readonly string[] {
+    return [this.callId, this.tag, this.contact];
+  }
+
   /** Nothing is resent any more. */
   stop(): void {
     this.inviteOut?.stop();
@@ -230,7 +238,7 @@ export class FlatCallee implements ResendOwner {
     let made: DialogRecord;
     try {
       rseq = parseRSeq(raw);
-      made = ownDialog(uacDialogFromResponse(this.base, r));
+      made = ownDialog(uacDialogFromResponse(this.base, r), this.held);
     } catch {
       return;
     }
@@ -248,11 +256,12 @@ export class FlatCallee implements ResendOwner {
 
   private success(r: SipResponse): void {
     const tag = r.toTag;
-    if (this.ack !== null) {
+    const ackOf = this.ackOf;
+    if (ackOf !== null) {
       // 13.2.2.4: the same 2xx again gets the same ACK; another fork's 2xx is ACKed and ended.
       if (tag === this.answeredBy) {
         this.ua.transactions.stats.absorbed++;
-        this.ua.sendAckBytes(latin1Bytes(this.ack), this.destination);
+        this.ua.sendAckBytes(latin1Bytes(this.ackText(ackOf.dialog, ackOf.branch)), this.destination);
       } else this.ackAndBye(r);
       return;
     }
@@ -263,7 +272,7 @@ export class FlatCallee implements ResendOwner {
     }
     let dialog: DialogRecord;
     try {
-      dialog = ownDialog(uacDialogFromResponse(this.base, r));
+      dialog = ownDialog(uacDialogFromResponse(this.base, r), this.held);
     } catch {
       return; // a 2xx that makes no dialog (no To tag and no Contact ...): dropped
     }
@@ -273,10 +282,14 @@ export class FlatCallee implements ResendOwner {
     if (this.early !== null) for (const e of this.early.values()) e.prack?.stop();
     this.early = null;
     this.answeredBy = dialog.remoteTag;
-    this.ack = this.sendAck(dialog);
+    const branch = this.ua.transactions.newBranch();
+    this.ua.sendAckBytes(latin1Bytes(this.ackText(dialog, branch)), this.destination);
+    this.ackOf = { dialog, branch };
     this.text = null;
     this.parsed = null;
     this.lastProvisional = null;
+    // Its INVITE is never sent again: a promotion from here on makes sessions, not a ringing call.
+    this.options = RELEASED;
     this.events.answered(r, dialog);
   }
 
@@ -358,11 +371,12 @@ export class FlatCallee implements ResendOwner {
     if (this.base === null || tag === null) return;
     let dialog: DialogRecord;
     try {
-      dialog = ownDialog(uacDialogFromResponse(this.base, r));
+      dialog = ownDialog(uacDialogFromResponse(this.base, r), this.held);
     } catch {
       return;
     }
-    const ack = this.sendAck(dialog);
+    const ack = ownString(this.ackText(dialog, this.ua.transactions.newBranch()));
+    this.ua.sendAckBytes(latin1Bytes(ack), this.destination);
     const destination = this.destinationOf(dialog);
     const ua = this.ua;
     const branch = ua.transactions.newBranch();
@@ -370,11 +384,9 @@ export class FlatCallee implements ResendOwner {
     (this.dropped ??= new Map()).set(ownString(tag), { ack, bye, branch });
   }
 
-  private sendAck(dialog: DialogRecord): string {
-    const ua = this.ua;
-    const text = ownString(ackFor2xxText(dialog, dialog.inviteSeq, { branch: ua.transactions.newBranch(), via: ua.viaFor(this.destination), credentials: NO_CREDENTIALS }));
-    ua.sendAckBytes(latin1Bytes(text), this.destination);
-    return text;
+  /** Our ACK of a 2xx in `dialog` (13.2.2.4): the same text again for the same branch. */
+  private ackText(dialog: DialogRecord, branch: string): string {
+    return ackFor2xxText(dialog, dialog.inviteSeq, { branch, via: this.ua.viaFor(this.destination), credentials: NO_CREDENTIALS });
   }
 
   /** The INVITE out as a message, parsed back from its text where one is needed (CANCEL, a non-2xx's ACK). */

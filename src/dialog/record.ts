@@ -90,18 +90,19 @@ export function dialogWith(d: DialogRecord, change: DialogChange): DialogRecord 
 /**
  * The record with strings of its own (see sip's ownString): its values are cut from the messages
  * that made the dialog, and a slice keeps its whole message text alive. What ownCopy does, field
- * by field: a dialog has one shape, so there is no walk over its keys.
+ * by field: a dialog has one shape, so there is no walk over its keys. The Call-ID, tags and
+ * local target equal to one of `held` are that string (see heldOrOwn).
  */
-export function ownDialog(d: DialogRecord): DialogRecord {
+export function ownDialog(d: DialogRecord, held?: readonly string[]): DialogRecord {
   return frozenDialog({
     role: d.role,
     state: d.state,
-    callId: ownString(d.callId),
-    localTag: ownString(d.localTag),
-    remoteTag: d.remoteTag === null ? null : ownString(d.remoteTag),
+    callId: heldOrOwn(d.callId, held),
+    localTag: heldOrOwn(d.localTag, held),
+    remoteTag: d.remoteTag === null ? null : heldOrOwn(d.remoteTag, held),
     localUri: ownString(d.localUri),
     remoteUri: ownString(d.remoteUri),
-    localTarget: ownString(d.localTarget),
+    localTarget: heldOrOwn(d.localTarget, held),
     remoteTarget: ownString(d.remoteTarget),
     routeSet: d.routeSet.length === 0 ? NO_ROUTES : d.routeSet.map(ownString),
     localSeq: d.localSeq,
@@ -113,6 +114,16 @@ export function ownDialog(d: DialogRecord): DialogRecord {
 }
 
 const NO_ROUTES: readonly string[] = Object.freeze([]);
+
+/**
+ * The string of `held` equal to `s`, else `s` as a string of its own. ownDialog's `held` are
+ * strings its caller keeps of its own already (the call's Call-ID, tags, our Contact): a dialog
+ * kept beside them shares them instead of holding second copies for as long as the call.
+ */
+function heldOrOwn(s: string, held: readonly string[] | undefined): string {
+  if (held !== undefined) for (let i = 0; i < held.length; i++) if (held[i] === s) return held[i]!;
+  return ownString(s);
+}
 
 /** The dialog ID of RFC 3261 12: Call-ID, local tag, remote tag. */
 export interface DialogId {
