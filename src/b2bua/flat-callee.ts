@@ -285,6 +285,7 @@ export class FlatCallee implements ResendOwner {
     const branch = this.ua.transactions.newBranch();
     this.ua.sendAckBytes(latin1Bytes(this.ackText(dialog, branch)), this.destination);
     this.ackOf = { dialog, branch };
+    this.basis = null;
     this.text = null;
     this.parsed = null;
     this.lastProvisional = null;

@@ -277,7 +277,11 @@ export class UserAgent implements TransactionCore {
     const address = this.options.advertise ?? local.address;
     const host = address.includes(':') ? `[${address}]` : address;
     const transport = peer.transport === 'UDP' ? '' : `;transport=${peer.transport.toLowerCase()}`;
-    return `sip:${user}@${host}:${local.port}${transport}`;
+    const contact = `sip:${user}@${host}:${local.port}${transport}`;
+    // A call keeps it (our target in its dialogs): reading a character makes the rope of its
+    // pieces one flat string now, which the collector keeps alone.
+    contact.charCodeAt(0);
+    return contact;
   }
 
   /**
