@@ -30,8 +30,13 @@ export interface FlatEngine extends FlatContext {
 }
 
 export class FlatCalls implements FlatTable {
-  private readonly byCaller = new BoxedMap<string, FlatCall>();
-  private readonly byCallee = new BoxedMap<string, FlatCall>();
+  /**
+   * By Call-ID, both legs' in one table (one lookup per message): the caller's, and ours on the
+   * callee's leg, random and never the caller's (an INVITE with a Call-ID held here goes the
+   * general way).
+   */
+  private readonly byCallId = new BoxedMap<string, FlatCall>();
+  private held = 0;
   private readonly queue: LingerQueue;
   /** The dialplan's answers for INVITEs routed here and left to the general path (see routedFor). */
   private readonly declined = new WeakMap<SipRequest, RouteResult | Promise<RouteResult>>();
@@ -45,7 +50,7 @@ export class FlatCalls implements FlatTable {
 
   /** Flat calls held: running, or kept 64*T1 after their end for retransmissions. */
   get size(): number {
-    return this.byCaller.size;
+    return this.held;
   }
 
   /**
@@ -75,26 +80,25 @@ export class FlatCalls implements FlatTable {
     // A leg's messages count only from its own realm: one realm never learns the other's Call-IDs
     // and tags (topology hiding), and a look-alike from there is the UA core's to refuse.
     const callId = message.callId;
-    if (message.kind === 'response') {
-      const callee = this.byCallee.get(callId);
-      if (callee !== undefined && message.fromTag === callee.callee.tag && realm === callee.calleeRealm) return callee.calleeResponse(message);
-      const caller = this.byCaller.get(callId);
-      return caller !== undefined && message.fromTag === caller.callerTag && realm === caller.realm && caller.callerResponse(message);
+    const call = this.held === 0 ? undefined : this.byCallId.get(callId);
+    if (call !== undefined) {
+      if (callId === call.callerCallId) {
+        if (realm !== call.realm) return false;
+        if (message.kind === 'response') return message.fromTag === call.callerTag && call.callerResponse(message);
+        if (message.fromTag === call.callerFromTag) return call.callerRequest(message, source);
+      } else if (realm === call.calleeRealm) {
+        if (message.kind === 'response') return message.fromTag === call.callee.tag && call.calleeResponse(message);
+        return call.calleeRequest(message, source);
+      }
+      // A second call with a Call-ID held here (another From tag) goes the general way.
+      return false;
     }
-    if (this.byCaller.size > 0) {
-      const call = this.byCaller.get(callId);
-      if (call !== undefined && message.fromTag === call.callerFromTag && realm === call.realm) return call.callerRequest(message, source);
-      const callee = this.byCallee.get(callId);
-      if (callee !== undefined && realm === callee.calleeRealm) return callee.calleeRequest(message, source);
-    }
-    return message.method === 'INVITE' && message.toTag === null && this.start(message, source, realm, ua);
+    return message.kind === 'request' && message.method === 'INVITE' && message.toTag === null && this.start(message, source, realm, ua);
   }
 
   private start(invite: SipRequest, source: MessageSource, realm: string, ua: UserAgent): boolean {
     if (!isCommonInvite(invite, source) || invite.body.length === 0) return false;
     if (invite.fromTag === null || !invite.has('contact') || !isSdp(invite.header('content-type'))) return false;
-    // A second call with one Call-ID (another From tag) goes the general way.
-    if (this.byCaller.has(invite.callId)) return false;
     if (!ua.admit(invite, source)) {
       ua.transactions.stats.shed++;
       return true;
@@ -127,8 +131,9 @@ export class FlatCalls implements FlatTable {
       return false;
     }
     ua.transactions.stats.requests++;
-    this.byCaller.set(call.callerCallId, call);
-    this.byCallee.set(call.callee.callId, call);
+    this.byCallId.set(call.callerCallId, call);
+    this.byCallId.set(call.callee.callId, call);
+    this.held++;
     engine.started(call);
     call.start();
     return true;
@@ -139,15 +144,16 @@ export class FlatCalls implements FlatTable {
   }
 
   expired(call: FlatCall): void {
-    if (this.byCaller.get(call.callerCallId) === call) this.byCaller.delete(call.callerCallId);
-    const calleeCallId = call.callee.callId;
-    if (this.byCallee.get(calleeCallId) === call) this.byCallee.delete(calleeCallId);
+    if (this.byCallId.get(call.callerCallId) !== call) return; // let go already
+    this.byCallId.delete(call.callerCallId);
+    if (this.byCallId.get(call.callee.callId) === call) this.byCallId.delete(call.callee.callId);
+    this.held--;
   }
 
   dispose(): void {
-    for (const c of this.byCaller.values()) c.dispose();
-    this.byCaller.clear();
-    this.byCallee.clear();
+    for (const [callId, c] of this.byCallId.entries()) if (callId === c.callerCallId) c.dispose();
+    this.byCallId.clear();
+    this.held = 0;
     this.queue.dispose();
   }
 }
