@@ -10,7 +10,7 @@
  * core), with the dialplan's answer handed over (routedFor) rather than asked for again.
  */
 import { BoxedMap } from '../boxed-map.js';
-import { deepFreeze, ownCopy, ownString, type SipRequest, type SipResponse } from '../sip/index.js';
+import { ownString, type SipRequest, type SipResponse } from '../sip/index.js';
 import { LingerQueue, type Destination, type MessageSource } from '../transaction/index.js';
 import { isCommonInvite, uasDecide, type UasDecision, type UserAgent } from '../ua/index.js';
 import type { CallTarget } from './call.js';
@@ -117,10 +117,10 @@ export class FlatCalls implements FlatTable {
       this.declined.set(invite, routed);
       return false;
     }
-    const target = ownCopy(routed as CallTarget);
+    const target = ownTarget(routed as CallTarget);
     const calleeUa = engine.ua(target.realm);
     const record = newCallRecord(engine.newId(), realm, invite, source, engine.clock.wallNow());
-    record.route = deepFreeze(target.route);
+    record.route = target.route;
     record.media = 'direct';
     let call: FlatCall;
     try {
@@ -161,4 +161,16 @@ export class FlatCalls implements FlatTable {
 /** No Content-Type (RFC 3261 allows it for SDP) or application/sdp; a multipart body goes the general way. */
 function isSdp(contentType: string | undefined): boolean {
   return contentType === undefined || contentType.trimStart().slice(0, 15).toLowerCase() === 'application/sdp';
+}
+
+/**
+ * What ownCopy and deepFreeze make of a trunk's target (Engine.targetOf: a flat call's is always
+ * one, with no destination), field by field rather than by a walk over its keys: its URI and
+ * dialed user are slices of the INVITE, which the call must not keep alive; the rest are the
+ * dialplan's own strings. The route is frozen, as the record keeps it.
+ */
+function ownTarget(t: CallTarget): CallTarget {
+  const r = t.route;
+  const route: CallTarget['route'] = Object.freeze({ rule: r.rule, kind: r.kind, trunk: r.trunk, user: r.user === undefined ? undefined : ownString(r.user) });
+  return { realm: t.realm, uri: ownString(t.uri), media: t.media, route };
 }
