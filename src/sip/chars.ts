@@ -122,17 +122,6 @@ export function lower(c: number): number {
   return c >= 0x41 && c <= 0x5a ? c | 0x20 : c;
 }
 
-/**
- * Whether `word` is written at s[at] exactly. For the short words of the grammar a loop here
- * costs less than a call to String#startsWith from optimized code.
- */
-export function isAt(s: string, at: number, word: string): boolean {
-  const n = word.length;
-  if (at + n > s.length) return false;
-  for (let i = 0; i < n; i++) if (s.charCodeAt(at + i) !== word.charCodeAt(i)) return false;
-  return true;
-}
-
 /** Case-insensitive ASCII equality of s[start, start+name.length) with a lower-case `name`. */
 export function matchLower(s: string, start: number, end: number, name: string): boolean {
   const n = name.length;

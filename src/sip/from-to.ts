@@ -3,12 +3,17 @@
  * header, and the tag parameter.
  */
 import { skipWs, trimEnd } from './chars.js';
+import * as chars from './chars.js';
 import { SipParseError } from './errors.js';
 import { fail } from './fail.js';
 import { displayName } from './header-names.js';
 import { findGt, parseNameAddrRange } from './name-addr.js';
 import { foundParam, scanParamsFor, scanQuoted } from './params.js';
 import type { NameAddr } from './types.js';
+
+// Module-local copies: V8 folds a module's own constants into optimized code but re-reads
+// imported bindings at every use, which costs in per-char loops.
+const { CHAR, TOKEN } = chars;
 
 /** From and To: one name-addr or addr-spec; the error names the header it came from. */
 export function nameAddrOf(value: string, key: string): NameAddr {
@@ -60,7 +65,30 @@ export function tagOfValueRange(value: string, start: number, end: number, key: 
       break;
     } else if (c === 0x3b) break;
   }
+  const tag = lastTagAt(value, i, end);
+  if (tag !== null) return tag;
   const after = skipWs(value, scanParamsFor(value, i, end, 'tag', key), end);
   if (after !== end) fail('Invalid text after the URI', key);
   return foundParam ?? null;
+}
+
+/**
+ * The usual header parameters of a From or To, `;tag=` and a token to `end`, read at once: the
+ * tag, else null (anything else, a tag absent or written otherwise, is for scanParamsFor).
+ */
+function lastTagAt(s: string, i: number, end: number): string | null {
+  const vs = i + 5;
+  if (
+    vs >= end ||
+    s.charCodeAt(i) !== 0x3b ||
+    s.charCodeAt(i + 1) !== 0x74 ||
+    s.charCodeAt(i + 2) !== 0x61 ||
+    s.charCodeAt(i + 3) !== 0x67 ||
+    s.charCodeAt(i + 4) !== 0x3d
+  ) {
+    return null;
+  }
+  let j = vs;
+  while (j < end && (CHAR[s.charCodeAt(j)]! & TOKEN) !== 0) j++;
+  return j === end ? s.substring(vs, end) : null;
 }

@@ -135,12 +135,11 @@ function hasWs(s: string, start: number, end: number): boolean {
 
 /** Index of the '>' closing a URI that starts at i, or -1 (no URI char is '>' or '<'). */
 export function findGt(s: string, i: number, end: number): number {
-  for (; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x3e) return i;
-    if (c === 0x3c) return -1;
-  }
-  return -1;
+  // Two native searches cost less than a loop over the URI's chars. The first may run past
+  // `end` (to the next '>' of the text, or its end) only for a value that is refused.
+  const gt = s.indexOf('>', i);
+  if (gt < 0 || gt >= end) return -1;
+  return s.lastIndexOf('<', gt) < i ? gt : -1;
 }
 
 /** Chars that force the <> form for a URI. */

@@ -152,7 +152,7 @@ function lastParam(s: string): Param {
   const candidates = COMMON_BY_LENGTH[nameEnd - nameStart];
   if (candidates !== undefined) {
     for (let k = 0; k < candidates.length; k++) {
-      if (s.startsWith(candidates[k]!, nameStart)) {
+      if (s.endsWith(candidates[k]!, nameEnd)) {
         name = candidates[k]!;
         break;
       }

@@ -1,7 +1,7 @@
 import { latin1Slice } from './bytes.js';
 import { SipParseError } from './errors.js';
 import type { HeaderField } from './header-field.js';
-import { canonicalName, commonName, isValidHeaderName, singleBit } from './header-names.js';
+import { canonicalName, commonNameAt, isValidHeaderName, singleBit } from './header-names.js';
 import { parseContentLength } from './header-values.js';
 import { DEFAULT_LIMITS, isCompleteLimits, type ParseLimits } from './limits.js';
 import { EMPTY_BODY } from './message.js';
@@ -110,19 +110,23 @@ export function parseMessage(bytes: Uint8Array, options?: ParseOptions): SipRequ
       lineEnd = head.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
     }
     if (lineEnd - pos > limits.maxLineBytes) throw new SipParseError('Header line too long');
-    const colon = head.indexOf(':', pos);
-    if (colon < 0 || colon >= lineEnd) throw new SipParseError('Header line without a colon');
-    let nameEnd = colon;
-    while (nameEnd > pos && isWs(head.charCodeAt(nameEnd - 1))) nameEnd--;
-    const common = commonName(head, pos, nameEnd);
+    // A common name followed at once by its ':' (nearly every line) needs no search for the
+    // colon; for it the general path below would find that colon and that name.
+    const common = commonNameAt(head, pos, c0);
+    let colon: number;
     let name: string;
     let key: string;
     let bit: number;
     if (common !== null) {
+      colon = pos + common.written.length;
       name = common.written;
       key = common.key;
       bit = common.bit;
     } else {
+      colon = head.indexOf(':', pos);
+      if (colon < 0 || colon >= lineEnd) throw new SipParseError('Header line without a colon');
+      let nameEnd = colon;
+      while (nameEnd > pos && isWs(head.charCodeAt(nameEnd - 1))) nameEnd--;
       name = head.slice(pos, nameEnd);
       if (!isValidHeaderName(name)) throw new SipParseError('Invalid header name');
       key = canonicalName(name);
@@ -248,7 +252,8 @@ function parseStatusLine(
     if (text.charCodeAt(i) !== SP) throw new SipParseError('Malformed status line');
     // The usual phrase of the status is the shared constant (it holds no control character).
     const usual = REASON_PHRASES[status];
-    if (usual !== undefined && lineEnd - i - 1 === usual.length && text.startsWith(usual, i + 1)) reason = usual;
+    // endsWith at lineEnd (the phrase is as long): a cheaper builtin than startsWith.
+    if (usual !== undefined && lineEnd - i - 1 === usual.length && text.endsWith(usual, lineEnd)) reason = usual;
     else {
       reason = text.slice(i + 1, lineEnd);
       for (let k = 0; k < reason.length; k++) {
@@ -264,7 +269,7 @@ const SIP_2_0 = 'SIP/2.0';
 
 /** The SIP-Version at text[start, end), checked: the constant for SIP/2.0 (nearly always), else as written. */
 function versionAt(text: string, start: number, end: number): string {
-  if (end - start === 7 && text.startsWith(SIP_2_0, start)) return SIP_2_0;
+  if (end - start === 7 && text.endsWith(SIP_2_0, end)) return SIP_2_0;
   const version = text.slice(start, end);
   checkVersion(version);
   return version;

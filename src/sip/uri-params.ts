@@ -2,7 +2,6 @@
  * The scanners of URI parts: runs of a char class with %-escapes, and uri-parameters (RFC 3261
  * 25.1), shared by the SIP and tel parsers of uri.ts.
  */
-import { isAt } from './chars.js';
 import * as chars from './chars.js';
 import { fail } from './fail.js';
 import type { Param } from './types.js';
@@ -38,7 +37,12 @@ for (const w of COMMON_WORDS) (WORDS_BY_LENGTH[w.length] ??= []).push(w);
 function wordAt(s: string, start: number, end: number): string {
   const candidates = WORDS_BY_LENGTH[end - start];
   if (candidates !== undefined) {
-    for (let k = 0; k < candidates.length; k++) if (isAt(s, start, candidates[k]!)) return candidates[k]!;
+    const c0 = s.charCodeAt(start);
+    for (let k = 0; k < candidates.length; k++) {
+      const w = candidates[k]!;
+      // endsWith at `end` (w is as long): a cheaper builtin than startsWith, or a loop over chars.
+      if (w.charCodeAt(0) === c0 && s.endsWith(w, end)) return w;
+    }
   }
   return s.substring(start, end);
 }

@@ -96,6 +96,9 @@ function parseSip(s: string, p: number, end: number, scheme: 'sip' | 'sips', req
   let host: string;
   let kind: HostKind;
   let i: number;
+  // The port's digits after s[i] = ':', when read already (by the IPv6 test): value pv, end pe.
+  let pv = 0;
+  let pe = -1;
   if (h < end && s.charCodeAt(h) === 0x5b) {
     i = h + 1;
     while (i < end && s.charCodeAt(i) !== 0x5d) i++;
@@ -106,8 +109,17 @@ function parseSip(s: string, p: number, end: number, scheme: 'sip' | 'sips', req
   } else {
     const k = scanHost(s, h, end);
     i = hostEnd;
-    if (i > h && i < end && s.charCodeAt(i) === 0x3a && looksLikeBareIPv6(s, i, end)) {
-      fail('IPv6 address in URI not enclosed in []', header); // RFC 5118 4.2
+    if (i > h && i < end && s.charCodeAt(i) === 0x3a) {
+      // RFC 5118 4.2: more IPv6 groups after the ':', not a port. A port's digits are hex
+      // digits too: only a ':' or a hex letter after them needs the full test.
+      pv = portDigits(s, i + 1, end);
+      pe = portEnd;
+      if (pe < end) {
+        const c = s.charCodeAt(pe);
+        if ((c === 0x3a || (CHAR[c]! & HEX) !== 0) && looksLikeBareIPv6(s, i, end)) {
+          fail('IPv6 address in URI not enclosed in []', header);
+        }
+      }
     }
     if (k === null) fail(i === h ? 'Missing URI host' : 'Invalid URI host', header);
     host = s.substring(h, i);
@@ -115,14 +127,14 @@ function parseSip(s: string, p: number, end: number, scheme: 'sip' | 'sips', req
   }
   let port: number | null = null;
   if (i < end && s.charCodeAt(i) === 0x3a) {
-    const from = ++i;
-    let v = 0;
-    while (i < end && (CHAR[s.charCodeAt(i)]! & DIGIT) !== 0) {
-      v = v * 10 + s.charCodeAt(i++) - 0x30;
-      if (v > 65535) fail('URI port out of range', header);
+    if (pe < 0) {
+      pv = portDigits(s, i + 1, end);
+      pe = portEnd;
     }
-    if (i === from) fail('Invalid URI port', header);
-    port = v;
+    if (pe === i + 1) fail('Invalid URI port', header);
+    if (pv > 65535) fail('URI port out of range', header);
+    port = pv;
+    i = pe;
   }
   // None or one parameter is the rule: the list is made at its size, not grown.
   let params: Param[];
@@ -157,6 +169,21 @@ function parseSip(s: string, p: number, end: number, scheme: 'sip' | 'sips', req
 
 /** Shared by every URI without `?headers` (nearly all): never mutated, frozen to be sure. */
 const NO_HEADERS: Param[] = Object.freeze([]) as unknown as Param[];
+
+/** Where the last portDigits() stopped. */
+let portEnd = 0;
+
+/** The value of the digits from s[i] (any number of them; 0 for none), read once; sets portEnd. */
+function portDigits(s: string, i: number, end: number): number {
+  let v = 0;
+  for (; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) break;
+    v = v * 10 + c - 0x30;
+  }
+  portEnd = i;
+  return v;
+}
 
 /** After a host at s[i] = ':', true when what follows reads as more IPv6 groups, not a port. */
 function looksLikeBareIPv6(s: string, i: number, end: number): boolean {

@@ -15,7 +15,7 @@ import type { HostKind, Param, Via } from './types.js';
 
 // Module-local copies: V8 folds a module's own constants into optimized code but re-reads
 // imported bindings at every use, which costs in per-char loops.
-const { CHAR, DIGIT } = chars;
+const { CHAR, DIGIT, TOKEN } = chars;
 
 const H = 'via';
 
@@ -26,6 +26,8 @@ export function parseVia(fieldValue: string): Via[] {
 
 /** parseVia of s[start, end), read in place (the message's header text: see parseRoutingHeaders). */
 export function parseViaRange(s: string, start: number, end: number): Via[] {
+  const common = commonVia(s, start, end);
+  if (common !== null) return [common];
   // One via-parm is the rule: it is returned without a list grown for it.
   let first: Via | null = null;
   let out: Via[] | null = null;
@@ -34,7 +36,7 @@ export function parseViaRange(s: string, start: number, end: number): Via[] {
   for (;;) {
     let protocol: string;
     let version: string;
-    if (i + 8 <= end && s.startsWith('SIP/2.0/', i)) {
+    if (i + 8 <= end && isSip20At(s, i)) {
       // What nearly every peer writes: read at once what the grammar reads piece by piece below.
       protocol = 'SIP';
       version = '2.0';
@@ -91,6 +93,98 @@ export function parseViaRange(s: string, start: number, end: number): Via[] {
     i = skipWs(s, i + 1, end);
     if (i === end || s.charCodeAt(i) === 0x2c) fail('Empty Via value', H);
   }
+}
+
+/**
+ * The via-parm nearly every peer writes (`SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK..;rport`),
+ * read in one pass over s[start, end): no whitespace but the one SP, an unbracketed host,
+ * parameters with token values, nothing after them. Null for anything else, which the general
+ * parse reads (and refuses) as the grammar says; what this takes, it reads as that parse does.
+ */
+function commonVia(s: string, start: number, end: number): Via | null {
+  if (end - start < 13 || !isSip20At(s, start)) return null;
+  const ts = start + 8;
+  let i = ts;
+  while (i < end && (CHAR[s.charCodeAt(i)]! & TOKEN) !== 0) i++;
+  if (i === ts || i >= end || s.charCodeAt(i) !== 0x20) return null;
+  const transport = transportOf(s, ts, i);
+  const hs = i + 1;
+  const kind = scanHost(s, hs, end);
+  if (kind === null) return null;
+  i = hostEnd;
+  const host = s.substring(hs, i);
+  let c = i < end ? s.charCodeAt(i) : -1;
+  let port: number | null = null;
+  if (c === 0x3a) {
+    const ds = ++i;
+    let v = 0;
+    for (; i < end; i++) {
+      c = s.charCodeAt(i);
+      if (c < 0x30 || c > 0x39) break;
+      v = v * 10 + c - 0x30;
+    }
+    if (i === ds || i - ds > 5 || v > 65535) return null;
+    if (i === end) c = -1;
+    port = v;
+  }
+  // One or two parameters are the rule: their list is made at its size (as scanParamList does).
+  let p1: Param | null = null;
+  let p2: Param | null = null;
+  let more: Param[] | null = null;
+  while (c === 0x3b) {
+    const ns = ++i;
+    for (; i < end; i++) {
+      c = s.charCodeAt(i);
+      if ((CHAR[c]! & TOKEN) === 0) break;
+    }
+    if (i === ns) return null;
+    const ne = i;
+    let value: string | null = null;
+    if (i < end && c === 0x3d) {
+      // A token, or a bare IPv6 received (colonValues in scanParams).
+      const vs = ++i;
+      for (; i < end; i++) {
+        c = s.charCodeAt(i);
+        if ((CHAR[c]! & TOKEN) === 0 && c !== 0x3a) break;
+      }
+      if (i === vs) return null;
+      value = s.substring(vs, i);
+    }
+    if (i === end) c = -1;
+    const p: Param = { name: viaParamName(s, ns, ne), value };
+    if (p1 === null) p1 = p;
+    else if (p2 === null) p2 = p;
+    else (more ??= [p1, p2]).push(p);
+  }
+  if (i !== end) return null;
+  const params = more !== null ? fit(more) : p2 !== null ? [p1!, p2] : p1 !== null ? [p1] : [];
+  return viaOf('SIP', '2.0', transport, host, kind, port, params);
+}
+
+/** 'SIP/2.0/' at s[i], compared without a call to String#startsWith (costly for so short a word). */
+function isSip20At(s: string, i: number): boolean {
+  return (
+    s.charCodeAt(i) === 0x53 &&
+    s.charCodeAt(i + 1) === 0x49 &&
+    s.charCodeAt(i + 2) === 0x50 &&
+    s.charCodeAt(i + 3) === 0x2f &&
+    s.charCodeAt(i + 4) === 0x32 &&
+    s.charCodeAt(i + 5) === 0x2e &&
+    s.charCodeAt(i + 6) === 0x30 &&
+    s.charCodeAt(i + 7) === 0x2f
+  );
+}
+
+/** Via's own parameter names as shared strings when written so (as scanParamList gives them). */
+const VIA_NAMES = ['branch', 'rport', 'received', 'maddr', 'ttl'];
+
+function viaParamName(s: string, start: number, end: number): string {
+  const n = end - start;
+  for (let k = 0; k < VIA_NAMES.length; k++) {
+    const w = VIA_NAMES[k]!;
+    if (w.length === n && s.endsWith(w, end)) return w;
+  }
+  return s.substring(start, end);
 }
 
 /** SWS "/" SWS */
