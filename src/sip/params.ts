@@ -146,19 +146,21 @@ const COMMON_NAMES = ['tag', 'branch', 'rport', 'received', 'lr', 'transport', '
 const COMMON_BY_LENGTH: string[][] = [];
 for (const n of COMMON_NAMES) (COMMON_BY_LENGTH[n.length] ??= []).push(n);
 
-/** The Param scanParam() found last, its name a shared string when it is a common one as written. */
-function lastParam(s: string): Param {
-  let name: string | undefined;
-  const candidates = COMMON_BY_LENGTH[nameEnd - nameStart];
+/** The parameter name at s[start, end): the shared string when it is a common one as written. */
+export function paramNameAt(s: string, start: number, end: number): string {
+  const candidates = COMMON_BY_LENGTH[end - start];
   if (candidates !== undefined) {
     for (let k = 0; k < candidates.length; k++) {
-      if (s.endsWith(candidates[k]!, nameEnd)) {
-        name = candidates[k]!;
-        break;
-      }
+      // endsWith at `end` (the candidate is as long): a cheaper builtin than startsWith.
+      if (s.endsWith(candidates[k]!, end)) return candidates[k]!;
     }
   }
-  return { name: name ?? s.substring(nameStart, nameEnd), value: valueStart < 0 ? null : s.substring(valueStart, valueEnd) };
+  return s.substring(start, end);
+}
+
+/** The Param scanParam() found last. */
+function lastParam(s: string): Param {
+  return { name: paramNameAt(s, nameStart, nameEnd), value: valueStart < 0 ? null : s.substring(valueStart, valueEnd) };
 }
 
 /**

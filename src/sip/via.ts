@@ -10,7 +10,7 @@ import * as chars from './chars.js';
 import { fail } from './fail.js';
 import { fit } from './fit.js';
 import { hostEnd, hostKind, isIPv4, parseIPv6, scanHost } from './host.js';
-import { paramsEnd, scanParamList, serializeParams } from './params.js';
+import { paramNameAt, paramsEnd, scanParamList, serializeParams } from './params.js';
 import type { HostKind, Param, Via } from './types.js';
 
 // Module-local copies: V8 folds a module's own constants into optimized code but re-reads
@@ -151,7 +151,7 @@ function commonVia(s: string, start: number, end: number): Via | null {
       value = s.substring(vs, i);
     }
     if (i === end) c = -1;
-    const p: Param = { name: viaParamName(s, ns, ne), value };
+    const p: Param = { name: paramNameAt(s, ns, ne), value };
     if (p1 === null) p1 = p;
     else if (p2 === null) p2 = p;
     else (more ??= [p1, p2]).push(p);
@@ -173,18 +173,6 @@ function isSip20At(s: string, i: number): boolean {
     s.charCodeAt(i + 6) === 0x30 &&
     s.charCodeAt(i + 7) === 0x2f
   );
-}
-
-/** Via's own parameter names as shared strings when written so (as scanParamList gives them). */
-const VIA_NAMES = ['branch', 'rport', 'received', 'maddr', 'ttl'];
-
-function viaParamName(s: string, start: number, end: number): string {
-  const n = end - start;
-  for (let k = 0; k < VIA_NAMES.length; k++) {
-    const w = VIA_NAMES[k]!;
-    if (w.length === n && s.endsWith(w, end)) return w;
-  }
-  return s.substring(start, end);
 }
 
 /** SWS "/" SWS */
