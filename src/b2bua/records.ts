@@ -3,7 +3,7 @@
  * frozen values, replaced rather than changed: the store shares them instead of copying them at
  * each save (state/plain-data.ts).
  */
-import { ownString, type SipRequest } from '../sip/index.js';
+import { flatString, ownString, type SipRequest } from '../sip/index.js';
 import type { MessageSource } from '../transaction/index.js';
 
 export interface CallRecord {
@@ -37,7 +37,7 @@ export function newCallRecord(id: string, realm: string, invite: SipRequest, sou
       callId: ownString(invite.callId),
       from: ownString(invite.header('from') ?? ''),
       to: ownString(invite.header('to') ?? ''),
-      source: flatSource(source),
+      source: flatString(`${source.address}:${source.port}`),
     }),
     callee: null,
     route: null,
@@ -50,11 +50,4 @@ export function newCallRecord(id: string, realm: string, invite: SipRequest, sou
     status: null,
     deadlines: Object.freeze({ maxDuration: null }),
   };
-}
-
-/** `address:port`, one flat string (a rope of three pieces otherwise, kept as long as the call). */
-function flatSource(source: MessageSource): string {
-  const text = `${source.address}:${source.port}`;
-  text.charCodeAt(0);
-  return text;
 }

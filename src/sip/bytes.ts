@@ -47,6 +47,17 @@ export function ownString(text: string): string {
 }
 
 /**
+ * `text` as one flat string: a string built by concatenation is a rope of its pieces, each an
+ * object of its own for as long as the string is kept; reading a character flattens it, and the
+ * garbage collector then keeps the flat copy alone. For strings of our own kept long (a call's
+ * Contact), not slices of a message (see ownString for those).
+ */
+export function flatString(text: string): string {
+  text.charCodeAt(0);
+  return text;
+}
+
+/**
  * A deep copy of plain (JSON) data that holds only its own characters (see ownString). It
  * follows JSON's rules for what it copies: an undefined property is left out, an undefined
  * array element becomes null; objects are copied by their own enumerable keys. A frozen object

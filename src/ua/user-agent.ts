@@ -8,7 +8,7 @@
 import { BoxedMap } from '../boxed-map.js';
 import type { Clock } from '../clock.js';
 import { dialogKeyOfIncomingRequest, type ViaSpec } from '../dialog/index.js';
-import { createResponse, isSipUri, ownString, parseUri, SipRequest, type SipResponse } from '../sip/index.js';
+import { createResponse, flatString, isSipUri, ownString, parseUri, SipRequest, type SipResponse } from '../sip/index.js';
 import {
   TransactionLayer,
   type Destination,
@@ -277,11 +277,8 @@ export class UserAgent implements TransactionCore {
     const address = this.options.advertise ?? local.address;
     const host = address.includes(':') ? `[${address}]` : address;
     const transport = peer.transport === 'UDP' ? '' : `;transport=${peer.transport.toLowerCase()}`;
-    const contact = `sip:${user}@${host}:${local.port}${transport}`;
-    // A call keeps it (our target in its dialogs): reading a character makes the rope of its
-    // pieces one flat string now, which the collector keeps alone.
-    contact.charCodeAt(0);
-    return contact;
+    // A call keeps it (our target in its dialogs) as long as it lasts.
+    return flatString(`sip:${user}@${host}:${local.port}${transport}`);
   }
 
   /**
