@@ -68,6 +68,9 @@ export class UacAcks {
       this.ua.sendAckBytes(Buffer.from(this.last.text, 'latin1'), this.last.destination);
       return;
     }
+    // A repeat of the 2xx whose ACK waits for its answer: that ACK answers it once sent (an ACK
+    // written now would carry no answer, and the callee would take it as the one).
+    if (this.pending !== null && this.pending.basis.seq === seq) return;
     if (defer && !basis.offer && response.body.length > 0) {
       this.pending = { basis, destination };
       return;
