@@ -340,22 +340,28 @@ static int grow(void **p, size_t *cap, size_t need, size_t size) {
 /*
  * send(sender, fd, family, bytes, port, address): queues a copy of the datagram for the socket
  * `fd` (of `family`, 4 or 6); returns its sequence number (a uint32, wrapping), or -errno when it
- * cannot be queued (a bad address: EINVAL; the queue full: ENOBUFS).
+ * cannot be queued (a bad address: EINVAL; the queue full: ENOBUFS). `bytes` is a Buffer, or a
+ * string of latin1 text (a byte per code unit, as SIP text is kept), written straight into the
+ * queue: no Buffer is made for it on the way.
  */
 static napi_value js_send(napi_env env, napi_callback_info info) {
   napi_value argv[6];
   sender_t *s = sender_arg(env, info, 6, argv);
   if (s == NULL) return NULL;
-  void *data;
+  void *data = NULL;
   size_t len;
   int32_t fd, family, port;
   /* An IPv6 address may carry a zone: fe80::1%eth0 (a name) or fe80::1%2 (an index). */
   char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
   size_t hostLen;
+  napi_valuetype bytesType;
+  int text = napi_typeof(env, argv[3], &bytesType) == napi_ok && bytesType == napi_string;
+  /* For text, only its length now (no buffer given: nothing is copied). */
+  napi_status bytesRead = text ? napi_get_value_string_latin1(env, argv[3], NULL, 0, &len) : napi_get_buffer_info(env, argv[3], &data, &len);
   if (napi_get_value_int32(env, argv[1], &fd) != napi_ok || napi_get_value_int32(env, argv[2], &family) != napi_ok ||
-      napi_get_buffer_info(env, argv[3], &data, &len) != napi_ok || napi_get_value_int32(env, argv[4], &port) != napi_ok ||
+      bytesRead != napi_ok || napi_get_value_int32(env, argv[4], &port) != napi_ok ||
       napi_get_value_string_latin1(env, argv[5], host, sizeof host, &hostLen) != napi_ok) {
-    napi_throw_error(env, "SLUICE_ERR_NATIVE", "send(sender, fd, family, buffer, port, address) expected");
+    napi_throw_error(env, "SLUICE_ERR_NATIVE", "send(sender, fd, family, buffer or latin1 string, port, address) expected");
     return NULL;
   }
   item_t it = {0};
@@ -385,12 +391,21 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   it.len = (uint32_t)len;
   pthread_mutex_lock(&s->mu);
   queue_t *q = &s->q[s->filling];
-  if (q->len + len > QUEUE_MAX_BYTES || !grow((void **)&q->bytes, &q->cap, q->len + len, 1) || !grow((void **)&q->items, &q->ncap, q->n + 1, sizeof(item_t))) {
+  /* Room for one byte more: napi writes text with a terminating NUL (the next datagram's first byte). */
+  if (q->len + len > QUEUE_MAX_BYTES || !grow((void **)&q->bytes, &q->cap, q->len + len + 1, 1) || !grow((void **)&q->items, &q->ncap, q->n + 1, sizeof(item_t))) {
     pthread_mutex_unlock(&s->mu);
     return num(env, -ENOBUFS);
   }
   it.off = (uint32_t)q->len;
-  memcpy(q->bytes + q->len, data, len);
+  if (!text) {
+    memcpy(q->bytes + q->len, data, len);
+  } else {
+    size_t copied = 0;
+    if (napi_get_value_string_latin1(env, argv[3], (char *)q->bytes + q->len, len + 1, &copied) != napi_ok || copied != len) {
+      pthread_mutex_unlock(&s->mu);
+      return num(env, -EINVAL);
+    }
+  }
   q->len += len;
   uint32_t seq = ++s->queued;
   if (q->n == 0) q->first = seq;

@@ -7,7 +7,7 @@
  */
 import type { Side } from '../media/index.js';
 import { inDialogRequestText, type DialogRecord } from '../dialog/index.js';
-import { latin1Bytes, ownString, responseText, type SipRequest, type SipResponse } from '../sip/index.js';
+import { ownString, responseText, type SipRequest, type SipResponse } from '../sip/index.js';
 import type { Destination, MessageSource } from '../transaction/index.js';
 import { responseDestinationFor } from '../transport/index.js';
 import type { UserAgent } from '../ua/index.js';
@@ -34,7 +34,7 @@ export class FlatByes {
   }
 
   private again(ua: UserAgent, bye: SipRequest, tag: string, source: MessageSource): void {
-    ua.transport.sendBytes(latin1Bytes(responseText(bye, { status: 200, toTag: tag })), responseDestinationFor(bye.topVia, source), ua.responseSent);
+    ua.transport.sendText(responseText(bye, { status: 200, toTag: tag }), responseDestinationFor(bye.topVia, source), ua.responseSent);
   }
 
   /** Our BYE in `dialog` to one leg (once per leg). */

@@ -20,7 +20,7 @@
 import type { Side } from '../media/index.js';
 import { createUasDialogAs, ownDialog, type DialogRecord } from '../dialog/index.js';
 import { parseSdp } from '../sdp/index.js';
-import { latin1Bytes, ownString, responseText, type SipRequest, type SipResponse } from '../sip/index.js';
+import { ownString, responseText, type SipRequest, type SipResponse } from '../sip/index.js';
 import type { Destination, Lingering, MessageSource } from '../transaction/index.js';
 import { responseDestinationFor } from '../transport/index.js';
 import { responseHeaders, timerState, uacFromResponse, type SessionTimerState, type UasDecision, type UserAgent } from '../ua/index.js';
@@ -210,7 +210,7 @@ export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents, Resend
   /** 9.2: 200 to the CANCEL, then 487 to the INVITE if it has no final, and the callee's INVITE cancelled. */
   private cancelled(cancel: SipRequest, source: MessageSource): boolean {
     if (cancel.topVia?.branch !== this.callerBranch) return false;
-    this.ua.transport.sendBytes(latin1Bytes(responseText(cancel, { status: 200, toTag: this.callerTag })), responseDestinationFor(cancel.topVia, source), this.ua.responseSent);
+    this.ua.transport.sendText(responseText(cancel, { status: 200, toTag: this.callerTag }), responseDestinationFor(cancel.topVia, source), this.ua.responseSent);
     if (this.phase !== 'calling') return true;
     this.rejectCaller(487, undefined);
     this.callee.cancel();
@@ -523,7 +523,7 @@ export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents, Resend
   }
 
   private sendToCaller(text: string): void {
-    this.ua.transport.sendBytes(latin1Bytes(text), this.callerReplies, this.ua.responseSent);
+    this.ua.transport.sendText(text, this.callerReplies, this.ua.responseSent);
   }
 
   /**

@@ -261,7 +261,7 @@ export class FlatCallee implements ResendOwner {
       // 13.2.2.4: the same 2xx again gets the same ACK; another fork's 2xx is ACKed and ended.
       if (tag === this.answeredBy) {
         this.ua.transactions.stats.absorbed++;
-        this.ua.sendAckBytes(latin1Bytes(this.ackText(ackOf.dialog, ackOf.branch)), this.destination);
+        this.ua.sendAckText(this.ackText(ackOf.dialog, ackOf.branch), this.destination);
       } else this.ackAndBye(r);
       return;
     }
@@ -283,7 +283,7 @@ export class FlatCallee implements ResendOwner {
     this.early = null;
     this.answeredBy = dialog.remoteTag;
     const branch = this.ua.transactions.newBranch();
-    this.ua.sendAckBytes(latin1Bytes(this.ackText(dialog, branch)), this.destination);
+    this.ua.sendAckText(this.ackText(dialog, branch), this.destination);
     this.ackOf = { dialog, branch };
     this.basis = null;
     this.text = null;
@@ -366,7 +366,7 @@ export class FlatCallee implements ResendOwner {
     const known = tag === null ? undefined : this.dropped?.get(tag);
     if (known !== undefined) {
       this.ua.transactions.stats.absorbed++;
-      this.ua.sendAckBytes(latin1Bytes(known.ack), this.destination);
+      this.ua.sendAckText(known.ack, this.destination);
       return;
     }
     if (this.base === null || tag === null) return;
@@ -377,7 +377,7 @@ export class FlatCallee implements ResendOwner {
       return;
     }
     const ack = ownString(this.ackText(dialog, this.ua.transactions.newBranch()));
-    this.ua.sendAckBytes(latin1Bytes(ack), this.destination);
+    this.ua.sendAckText(ack, this.destination);
     const destination = this.destinationOf(dialog);
     const ua = this.ua;
     const branch = ua.transactions.newBranch();

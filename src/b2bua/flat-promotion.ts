@@ -6,7 +6,7 @@
  */
 import type { Side } from '../media/index.js';
 import type { DialogRecord } from '../dialog/index.js';
-import { latin1Bytes, type SipRequest } from '../sip/index.js';
+import { type SipRequest } from '../sip/index.js';
 import type { Destination, MessageSource } from '../transaction/index.js';
 import { Session, type CallOptions, type RingingIncoming, type RingingOutgoing, type SessionTimerState, type UserAgent } from '../ua/index.js';
 import { Call, type CallTarget } from './call.js';
@@ -51,7 +51,7 @@ export function answeredCall(ctx: CallContext, flat: AnsweredFlatCall): Call {
   const pending = flat.unacknowledged;
   if (pending !== null) {
     const ua = flat.legs.a.ua;
-    a.awaitAck(flat.legs.a.dialog.inviteSeq, pending.text, { respond: (text: string) => ua.transport.sendBytes(latin1Bytes(text), pending.to, ua.responseSent) });
+    a.awaitAck(flat.legs.a.dialog.inviteSeq, pending.text, { respond: (text: string) => ua.transport.sendText(text, pending.to, ua.responseSent) });
   }
   const call = new Call(ctx, flat.realm, null, { record, origin: flat.origin });
   call.takeAnswered(flat.target, { a, b }, flat.dueAt);

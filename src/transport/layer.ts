@@ -4,6 +4,7 @@ import type { Logger } from '../observability/logger.js';
 import { silentLogger } from '../observability/logger.js';
 import {
   createResponse,
+  latin1Bytes,
   parseMessage,
   serializeMessage,
   SipParseError,
@@ -254,21 +255,37 @@ export class TransportLayer {
 
   /** Sends bytes to a destination; `done` is called once, asynchronously on failure. */
   sendBytes(bytes: Buffer, destination: Destination, done: SendDone = noop): void {
-    if (destination.transport === 'UDP') {
-      if (bytes.length > 65_507) return this.failSend(done, `message of ${bytes.length} bytes too large for UDP`);
-      const u = this.pickUdp(familyOf(destination.address), destination.local);
-      if (!u) return this.failSend(done, `no UDP listener for ${destination.address}`);
-      u.send(bytes, destination.port, destination.address, (err) => {
-        if (err) {
-          this.counters.sendErrors++;
-          done(new TransportError(`UDP send to ${destination.address}:${destination.port} failed: ${err.message}`, { cause: err }));
-        } else {
-          this.counters.sent++;
-          done(null);
-        }
-      });
-      return;
-    }
+    if (destination.transport === 'UDP') return this.sendUdp(bytes, destination, done);
+    this.sendStream(bytes, destination, done);
+  }
+
+  /**
+   * Sends a message kept as latin1 text (a byte per code unit: what responseText and the flat
+   * path's writers make), as sendBytes would its bytes. Over UDP with the send thread the text
+   * is copied straight into the thread's queue, with no Buffer made for it.
+   */
+  sendText(text: string, destination: Destination, done: SendDone = noop): void {
+    if (destination.transport === 'UDP') return this.sendUdp(text, destination, done);
+    this.sendStream(latin1Bytes(text), destination, done);
+  }
+
+  private sendUdp(data: Buffer | string, destination: Destination, done: SendDone): void {
+    // A latin1 string's length is its byte count.
+    if (data.length > 65_507) return this.failSend(done, `message of ${data.length} bytes too large for UDP`);
+    const u = this.pickUdp(familyOf(destination.address), destination.local);
+    if (!u) return this.failSend(done, `no UDP listener for ${destination.address}`);
+    u.send(data, destination.port, destination.address, (err) => {
+      if (err) {
+        this.counters.sendErrors++;
+        done(new TransportError(`UDP send to ${destination.address}:${destination.port} failed: ${err.message}`, { cause: err }));
+      } else {
+        this.counters.sent++;
+        done(null);
+      }
+    });
+  }
+
+  private sendStream(bytes: Buffer, destination: Destination, done: SendDone): void {
     let conn = destination.connectionId ? this.connections.get(destination.connectionId) : undefined;
     if (!conn || conn.isClosed) conn = this.byPeer.get(peerKey(destination.transport, destination.address, destination.port));
     if (!conn || conn.isClosed) {

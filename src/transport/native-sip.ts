@@ -19,7 +19,7 @@ export interface NativeReceiverHandle {
 export interface NativeSipModule {
   open(onFailure: (seq: number, errno: number) => void, inlineMax?: number): NativeSenderHandle;
   /** The datagram's sequence number (1, 2, ...; wraps at 2^32), or -errno. */
-  send(sender: NativeSenderHandle, fd: number, family: 4 | 6, bytes: Buffer, port: number, address: string): number;
+  send(sender: NativeSenderHandle, fd: number, family: 4 | 6, bytes: Buffer | string, port: number, address: string): number;
   flush(sender: NativeSenderHandle): void;
   drain(sender: NativeSenderHandle): void;
   completed(sender: NativeSenderHandle): number;

@@ -1,6 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIP, isIPv6 } from 'node:net';
+import { latin1Bytes } from '../sip/index.js';
 import { readInBatches, type NativeUdpReceiver, type ReceiveCounters } from './native-recv.js';
 import { socketFd, type NativeUdpSender } from './native-send.js';
 import type { LocalAddress } from './types.js';
@@ -87,13 +88,17 @@ export class UdpListener {
 
   /**
    * Sends one datagram; the callback gets the error, never a throw. The datagram goes out at the
-   * end of this turn of the event loop, with every other one sent in it (see flush).
+   * end of this turn of the event loop, with every other one sent in it (see flush). `data` is
+   * the datagram's bytes, or latin1 text (a byte per code unit), which the send thread copies
+   * without a Buffer between.
    */
-  send(bytes: Buffer, port: number, address: string, done: (err: Error | null) => void): void {
+  send(data: Buffer | string, port: number, address: string, done: (err: Error | null) => void): void {
     // Copied into the thread's queue now, handed over at the end of the turn; what the thread
     // cannot address (a name: dgram resolves it) goes the dgram way.
     const thread = this.thread;
-    if (thread !== null && thread.sender.send(thread.fd, this.family, bytes, port, address, done)) return;
+    if (thread !== null && thread.sender.send(thread.fd, this.family, data, port, address, done)) return;
+    // dgram would take a string as UTF-8.
+    const bytes = typeof data === 'string' ? latin1Bytes(data) : data;
     this.queued.push({ bytes, port, address, done });
     if (this.queued.length === 1) setImmediate(this.flush);
   }

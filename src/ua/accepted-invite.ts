@@ -64,7 +64,7 @@ export class AcceptedInvite {
       return;
     }
     if (ack !== undefined) {
-      if (ack !== null) this.ua.sendAckBytes(Buffer.from(ack.text, 'latin1'), ack.destination);
+      if (ack !== null) this.ua.sendAckText(ack.text, ack.destination);
       return;
     }
     // Another fork answered after the call ended: ACK it, then end it (13.2.2.4). One that was

@@ -173,7 +173,7 @@ export class LeanByes {
 
   /** The 200 to a BYE (its first or a retransmission), where 18.2.2 sends it. */
   private answer(bye: SipRequest, via: Via, source: MessageSource, localTag: string): void {
-    this.ua.transport.sendBytes(latin1Bytes(responseText(bye, { status: 200, toTag: localTag })), responseDestinationFor(via, source), this.ua.responseSent);
+    this.ua.transport.sendText(responseText(bye, { status: 200, toTag: localTag }), responseDestinationFor(via, source), this.ua.responseSent);
   }
 
   /** Sends a BYE (one attempt: sendWithAuth makes the next); resolves with its final, 408 or 503. */

@@ -13,7 +13,7 @@
  */
 import type { TimerHandle } from '../clock.js';
 import { createUasDialogAs, dialogWith, type DialogRecord } from '../dialog/index.js';
-import { latin1Bytes, responseText, type SipRequest } from '../sip/index.js';
+import { responseText, type SipRequest } from '../sip/index.js';
 import type { Destination, Lingering, MessageSource } from '../transaction/index.js';
 import { responseDestinationFor } from '../transport/index.js';
 import { UaError, UaErrorCode } from './errors.js';
@@ -277,7 +277,7 @@ export class LeanIncomingCall implements IncomingInvite, Lingering {
   }
 
   private send(response: string): void {
-    this.ua.transport.sendBytes(latin1Bytes(response), this.destination, this.ua.responseSent);
+    this.ua.transport.sendText(response, this.destination, this.ua.responseSent);
   }
 }
 

@@ -153,7 +153,7 @@ export class LeanOutgoingCall implements OutgoingInvite {
     this.key = clientKey(inv.branch, 'INVITE');
     this.table.placed(this, this.key, previous);
     // No Buffer is kept: one cut from Node's shared pool would keep it alive while the call rings.
-    ua.transport.sendBytes(latin1Bytes(inv.text), this.destination, this.sent);
+    ua.transport.sendText(inv.text, this.destination, this.sent);
     this.interval = ua.t1;
     this.deadline = ua.clock.now() + 64 * ua.t1;
     this.timerA = ua.clock.setTimer(this.interval, this.fireA);
@@ -169,7 +169,7 @@ export class LeanOutgoingCall implements OutgoingInvite {
       return;
     }
     this.ua.transactions.stats.retransmissions++;
-    this.ua.transport.sendBytes(latin1Bytes(this.text), this.destination, this.sent);
+    this.ua.transport.sendText(this.text, this.destination, this.sent);
     this.interval *= 2;
     this.timerA = this.ua.clock.setTimer(Math.min(this.interval, left), this.fireA);
   };

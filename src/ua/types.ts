@@ -5,12 +5,14 @@
 import type { Clock } from '../clock.js';
 import type { DialogRecord } from '../dialog/index.js';
 import type { SipRequest, SipUri } from '../sip/index.js';
-import type { Destination, LocalAddress, MessageSource, TimerConfig, TransactionLogger, TransportPort, TryingPolicy } from '../transaction/index.js';
+import type { Destination, LocalAddress, MessageSource, SendCallback, TimerConfig, TransactionLogger, TransportPort, TryingPolicy } from '../transaction/index.js';
 
 /** The transport as the UA core sees it: sending (through transactions) and its own addresses. */
 export interface UaTransport extends TransportPort {
   /** The local address a message to `destination` leaves from (Via sent-by, Contact). */
   localFor(destination: Pick<Destination, 'transport' | 'address' | 'local'>): LocalAddress;
+  /** Sends a message kept as latin1 text (a byte per code unit), as sendBytes its bytes. */
+  sendText(text: string, destination: Destination, done: SendCallback): void;
 }
 
 /** RFC 3263 resolution of a SIP URI to next hops, best first (TargetResolver fits). */

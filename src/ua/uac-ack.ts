@@ -6,7 +6,7 @@
  * other leg's).
  */
 import { ackFor2xxText, inviteCredentials, type Credential, type DialogRecord } from '../dialog/index.js';
-import { latin1Bytes, ownString, type SipRequest, type SipResponse } from '../sip/index.js';
+import { ownString, type SipRequest, type SipResponse } from '../sip/index.js';
 import type { Destination } from '../transaction/index.js';
 import type { MessageParts } from './types.js';
 import type { UserAgent } from './user-agent.js';
@@ -65,7 +65,7 @@ export class UacAcks {
   ack(dialog: DialogRecord, localSdp: string | null, basis: AckBasis, response: SipResponse, destination: Destination, defer: boolean): void {
     const seq = basis.seq;
     if (this.last !== null && this.last.seq === seq) {
-      this.ua.sendAckBytes(Buffer.from(this.last.text, 'latin1'), this.last.destination);
+      this.ua.sendAckText(this.last.text, this.last.destination);
       return;
     }
     // A repeat of the 2xx whose ACK waits for its answer: that ACK answers it once sent (an ACK
@@ -109,6 +109,6 @@ export class UacAcks {
   private send(seq: number, ack: string, destination: Destination): void {
     // Kept as one flat string: the text was joined from many pieces.
     this.last = { seq, text: ownString(ack), destination };
-    this.ua.sendAckBytes(latin1Bytes(ack), destination);
+    this.ua.sendAckText(ack, destination);
   }
 }

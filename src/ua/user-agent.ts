@@ -10,6 +10,7 @@ import type { Clock } from '../clock.js';
 import { dialogKeyOfIncomingRequest, type ViaSpec } from '../dialog/index.js';
 import { createResponse, flatString, isSipUri, ownString, parseUri, SipRequest, type SipResponse } from '../sip/index.js';
 import {
+  LingerQueue,
   TransactionLayer,
   type Destination,
   type InviteServerTransaction,
@@ -57,6 +58,13 @@ export class UserAgent implements TransactionCore {
   readonly random: () => number;
   readonly sessionTimer: SessionTimerConfig | null;
   readonly t1: number;
+  /**
+   * Entries falling due T1 after they were added: the first wait of a message resent outside the
+   * transaction layer (a flat call's, b2bua/flat-resend.ts), nearly always answered before it.
+   * One queue and one clock timer for them all, where a timer each was a Node Timeout made,
+   * unref'd and cleared per message.
+   */
+  readonly t1Queue: LingerQueue;
   readonly log: TransactionLogger;
   readonly credentials: CredentialLookup | undefined;
   handler: UaHandler;
@@ -100,6 +108,7 @@ export class UserAgent implements TransactionCore {
       branchIds: this.ids,
     });
     this.t1 = this.transactions.timers.t1;
+    this.t1Queue = new LingerQueue(options.clock, this.t1);
     // The lean UAS sends its 100 Trying at once: other policies keep INVITEs on the general path.
     this.lean = options.lean === true && (options.trying ?? 'immediate') === 'immediate' ? new LeanInvites(this) : null;
     this.leanByes = options.lean === true ? new LeanByes(this, (key) => this.sessions.get(key)) : null;
@@ -361,6 +370,11 @@ export class UserAgent implements TransactionCore {
     this.transport.sendBytes(bytes, destination, this.ackSent);
   }
 
+  /** sendAckBytes for an ACK kept as latin1 text. */
+  sendAckText(text: string, destination: Destination): void {
+    this.transport.sendText(text, destination, this.ackSent);
+  }
+
   private readonly ackSent = (err: Error | null): void => {
     if (err) this.log.debug({ err: err.message }, 'ACK not sent');
   };
@@ -379,6 +393,7 @@ export class UserAgent implements TransactionCore {
     this.pendingCalls.clear();
     this.lean?.dispose();
     this.leanByes?.dispose();
+    this.t1Queue.dispose();
     this.transactions.dispose();
   }
 

@@ -86,6 +86,36 @@ describe.skipIf(!built && process.env.CI === undefined)('the UDP send thread (na
     expect(c.batches).toBeGreaterThanOrEqual(1);
   });
 
+  it('copies latin1 text into its queue byte for byte, every byte value, between Buffers and in ropes', async () => {
+    const s = sender();
+    const l = await listener(s);
+    const peer = await receiver();
+    const dgram = vi.spyOn(Socket.prototype, 'send');
+    const done: (Error | null)[] = [];
+    const expected: Buffer[] = [];
+    let all = '';
+    for (let c = 0; c < 256; c++) all += String.fromCharCode(c);
+    for (let i = 0; i < 300; i++) {
+      if (i % 3 === 2) {
+        // A Buffer after text: the NUL napi writes after the text is this one's first byte.
+        const b = Buffer.alloc(1 + (i % 40), 0x41 + (i % 26));
+        expected.push(Buffer.from(b));
+        l.send(b, peer.port, '127.0.0.1', (err) => done.push(err));
+      } else {
+        // A rope of pieces (as a message is written), of every byte value, NUL included.
+        const text = `${i}:` + all.slice(i % 256) + all.slice(0, i % 256) + (i % 2 === 0 ? '' : 'é\u00ff');
+        expected.push(Buffer.from(text, 'latin1'));
+        l.send(text, peer.port, '127.0.0.1', (err) => done.push(err));
+      }
+      if (i % 50 === 49) await peer.arrived(i + 1);
+    }
+    expect(dgram).not.toHaveBeenCalled();
+    expect(peer.got).toHaveLength(300);
+    for (let i = 0; i < 300; i++) expect(peer.got[i]!.equals(expected[i]!)).toBe(true);
+    await vi.waitFor(() => expect(done).toHaveLength(300));
+    expect(done.every((e) => e === null)).toBe(true);
+  });
+
   it('sends a turn of few datagrams from the main thread while the thread sleeps, and wakes it for a larger one', async () => {
     // Every turn inline: the thread is never woken, and each datagram arrives in order, once.
     const inline = sender(1_024);
@@ -300,5 +330,19 @@ describe('a TransportLayer without udpSendThread', () => {
     await peer.arrived(1);
     expect(dgram).toHaveBeenCalledTimes(1);
     expect(layer.sendThreadCounters()).toBeNull();
+  });
+
+  it('sends text as its latin1 bytes through node:dgram too (dgram alone would write a string as UTF-8)', async () => {
+    const layer = new TransportLayer({ listeners: [{ transport: 'UDP', address: '127.0.0.1', port: 0 }] });
+    layer.setUser({ onMessage: () => undefined });
+    await layer.start();
+    open.push(layer);
+    const peer = await receiver();
+    const done: (Error | null)[] = [];
+    layer.sendText('caf\u00e9 \u00ff\u0000!', { transport: 'UDP', address: '127.0.0.1', port: peer.port, reliable: false }, (err) => done.push(err));
+    await peer.arrived(1);
+    expect([...peer.got[0]!]).toEqual([0x63, 0x61, 0x66, 0xe9, 0x20, 0xff, 0x00, 0x21]);
+    await vi.waitFor(() => expect(done).toEqual([null]));
+    expect(layer.counters.sent).toBe(1);
   });
 });

@@ -36,7 +36,7 @@ const to: Destination = { transport: 'UDP', address: '192.0.2.2', port: 5060, re
 function uaSending(sent: string[]): UserAgent {
   let n = 0;
   return {
-    sendAckBytes: (b: Buffer) => sent.push(b.toString('latin1')),
+    sendAckText: (text: string) => sent.push(text),
     transactions: { newBranch: () => `z9hG4bKack${++n}` },
     viaFor: () => ({ transport: 'UDP', host: '192.0.2.1', port: 5060, rport: true }),
   } as unknown as UserAgent;

@@ -47,6 +47,7 @@ export class Network {
         sendRequest: (r, d, done) => send(r, d, done),
         sendResponse: (r, source, done) => send(r, responseDestination(r, source), done),
         sendBytes,
+        sendText: (text, d, done) => sendBytes(Buffer.from(text, 'latin1'), d, done),
         responseDestination,
         localFor: () => local,
       },
