@@ -319,8 +319,9 @@ export function runB2buaFloor(port: number, nextHopPort: number, uses: FloorUses
     forget(call);
   };
 
-  const parse = (bytes: Buffer): FloorMessage | null => {
-    if (uses.parser !== true) return parseFloorMessage(bytes.toString('latin1'));
+  /** A datagram as dgram reads it (bytes) or as the batched reader does (latin1 text). */
+  const parse = (bytes: Buffer | string): FloorMessage | null => {
+    if (uses.parser !== true) return parseFloorMessage(typeof bytes === 'string' ? bytes : bytes.toString('latin1'));
     try {
       const msg = parseMessage(bytes);
       return {
@@ -339,7 +340,7 @@ export function runB2buaFloor(port: number, nextHopPort: number, uses: FloorUses
     }
   };
 
-  const onDatagram = (bytes: Buffer, address: string, rport: number): void => {
+  const onDatagram = (bytes: Buffer | string, address: string, rport: number): void => {
     counts.received++;
     try {
       const m = parse(bytes);

@@ -215,7 +215,7 @@ export class Call implements ActiveCall {
   private async provisional(response: SipResponse, early: Session | null): Promise<void> {
     if (this.over || response.status === 100 || this.incoming === null || this.incoming.answered) return;
     if (early !== null) this.linkEarly('b', early);
-    const sdp = response.body.length > 0 ? response.body.toString('utf8') : null;
+    const sdp = response.bodyLength > 0 ? response.bodyUtf8() : null;
     let body: string | undefined;
     try {
       // Early media: the answer in a 183 goes to the caller toward the relay.

@@ -250,7 +250,7 @@ export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents, Resend
     const status = r.status;
     let body: string | undefined;
     try {
-      body = r.body.length === 0 ? undefined : this.bridge('a', r.body.toString('utf8'));
+      body = r.bodyLength === 0 ? undefined : this.bridge('a', r.bodyUtf8());
     } catch (err) {
       this.ctx.log.warn({ err, call: this.id }, 'early media not bridged');
     }
@@ -266,7 +266,7 @@ export class FlatCall implements ActiveCall, Lingering, FlatCalleeEvents, Resend
     if (this.calleeUa.sessionTimer !== null) this.calleeTimer = this.timerOf(r);
     const invite = this.invite!;
     const sdp = this.sdp!;
-    const answer = r.body.length === 0 ? null : r.body.toString('utf8');
+    const answer = r.bodyLength === 0 ? null : r.bodyUtf8();
     let body: string | undefined;
     let dialog: DialogRecord;
     try {

@@ -97,7 +97,7 @@ export class FlatCalls implements FlatTable {
   }
 
   private start(invite: SipRequest, source: MessageSource, realm: string, ua: UserAgent): boolean {
-    if (!isCommonInvite(invite, source) || invite.body.length === 0) return false;
+    if (!isCommonInvite(invite, source) || invite.bodyLength === 0) return false;
     if (invite.fromTag === null || !invite.has('contact') || !isSdp(invite.header('content-type'))) return false;
     if (!ua.admit(invite, source)) {
       ua.transactions.stats.shed++;
@@ -124,7 +124,7 @@ export class FlatCalls implements FlatTable {
     record.media = 'direct';
     let call: FlatCall;
     try {
-      call = new FlatCall(engine, this, realm, target, { ua, invite, source, branch: ownString(invite.topVia!.branch!), offer: invite.body.toString('utf8'), target, calleeUa, destination, timer }, record);
+      call = new FlatCall(engine, this, realm, target, { ua, invite, source, branch: ownString(invite.topVia!.branch!), offer: invite.bodyUtf8(), target, calleeUa, destination, timer }, record);
     } catch {
       // An offer that does not parse: the general path answers it (488).
       this.declined.set(invite, routed);

@@ -89,7 +89,7 @@ async function offerlessReinvite(call: BridgedLegs, from: Side, offer: IncomingO
 
 /** The ACK of our 2xx on one leg: a late-offer answer is bridged, else an answer updates the relay. */
 export async function ackArrived(call: BridgedLegs, side: Side, ack: SipRequest): Promise<void> {
-  const body = ack.body.length > 0 ? ack.body.toString('utf8') : null;
+  const body = ack.bodyLength > 0 ? ack.bodyUtf8() : null;
   const b = call.sessions.b;
   if (side === 'a' && b?.ackPending) {
     await lateAnswer(call, body, b);
@@ -123,9 +123,9 @@ export async function passRequest(other: Session | undefined, incoming: Incoming
   try {
     const response = await other.request(incoming.method, {
       headers,
-      ...(r.body.length > 0 ? { body: r.body, contentType: r.header('content-type') ?? 'application/octet-stream' } : {}),
+      ...(r.bodyLength > 0 ? { body: r.body, contentType: r.header('content-type') ?? 'application/octet-stream' } : {}),
     });
-    incoming.respond(response.status, response.body.length > 0 ? { body: response.body, contentType: response.header('content-type') ?? 'application/octet-stream' } : undefined);
+    incoming.respond(response.status, response.bodyLength > 0 ? { body: response.body, contentType: response.header('content-type') ?? 'application/octet-stream' } : undefined);
   } catch {
     incoming.respond(500);
   }

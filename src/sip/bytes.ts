@@ -27,6 +27,16 @@ export function ownUtf8(text: string): Buffer {
   return out;
 }
 
+/**
+ * text[start, end) (latin1, a byte per code unit) as bytes in memory of their own, not cut from
+ * Node's shared pool (see ownUtf8): a received message's body or wire bytes, made from its text.
+ */
+export function ownLatin1(text: string, start: number, end: number): Buffer {
+  const out = Buffer.allocUnsafeSlow(end - start);
+  latin1Write(out, start === 0 && end === text.length ? text : text.slice(start, end), 0);
+  return out;
+}
+
 /** V8 copies a substring shorter than this instead of slicing its parent (SlicedString::kMinLength). */
 const SLICE_MIN = 13;
 

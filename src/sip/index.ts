@@ -18,6 +18,6 @@ export { getParam } from './params.js';
 export * from './header-values.js';
 export { canonicalName, displayName } from './header-names.js';
 export { utf8, byteString } from './utf8.js';
-export { deepFreeze, flatString, ownCopy, ownString, ownUtf8 } from './bytes.js';
+export { deepFreeze, flatString, latin1Slice, ownCopy, ownLatin1, ownString, ownUtf8 } from './bytes.js';
 export type * from './types.js';
 export * from './digest.js';

@@ -1,4 +1,5 @@
 /** SipMessage, the base of SipRequest and SipResponse: header access, mutation, cached routing-header views. */
+import { ownLatin1, ownString } from './bytes.js';
 import { SipParseError } from './errors.js';
 import { nameAddrOf, tagOf, tagOfValue } from './from-to.js';
 import { insertAfterLast, insertBeforeFirst, removeFields, replaceFields } from './field-list.js';
@@ -29,7 +30,12 @@ export abstract class SipMessage {
   protected wire: Buffer | null;
   /** The text (latin1) that field offsets point into: the header section (of a small message, the body after it too). */
   protected head: string;
-  private _body: Buffer;
+  /** Null: the body is head[bodyAt, bodyEnd), made a Buffer when first read (see fromText). */
+  private _body: Buffer | null;
+  private bodyAt = 0;
+  private bodyEnd = 0;
+  /** At least 0: the wire bytes are head[0, wireEnd), made a Buffer when first read; -1: none, or in `wire`. */
+  private wireEnd = -1;
   private _via: Via[] | undefined = NOT_PARSED;
   private _from: NameAddr | undefined = NOT_PARSED;
   private _to: NameAddr | undefined = NOT_PARSED;
@@ -49,13 +55,33 @@ export abstract class SipMessage {
     this.wire = wire;
   }
 
+  /**
+   * @internal For the parser, of a message parsed from text (a datagram read as latin1 text
+   * straight from the receive buffer, which is reused): the body is head[bodyAt, bodyEnd) and
+   * the wire bytes head[0, end), each a Buffer only once read. Most messages a call handles are
+   * never asked for either, and then no Buffer is made for them at all.
+   */
+  fromText(bodyAt: number, bodyEnd: number, end: number): void {
+    if (bodyEnd > bodyAt) {
+      this._body = null;
+      this.bodyAt = bodyAt;
+      this.bodyEnd = bodyEnd;
+    }
+    this.wire = null;
+    this.wireEnd = end;
+  }
+
   /** True while the message is exactly what was received (serializes to the same bytes). */
   get unchanged(): boolean {
-    return this.wire !== null;
+    return this.wire !== null || this.wireEnd >= 0;
   }
 
   /** The received bytes, or null once anything changed. */
   get wireBytes(): Buffer | null {
+    if (this.wireEnd >= 0) {
+      this.wire = ownLatin1(this.head, 0, this.wireEnd);
+      this.wireEnd = -1;
+    }
     return this.wire;
   }
 
@@ -65,13 +91,34 @@ export abstract class SipMessage {
   }
 
   get body(): Buffer {
-    return this._body;
+    return (this._body ??= ownLatin1(this.head, this.bodyAt, this.bodyEnd));
   }
 
   /** Replaces the body; Content-Length follows it. */
   set body(body: Buffer) {
     this._body = body;
     this.setHeader('content-length', String(body.length));
+  }
+
+  /** The body's length in bytes, without making a Buffer of a body still in the text. */
+  get bodyLength(): number {
+    return this._body === null ? this.bodyEnd - this.bodyAt : this._body.length;
+  }
+
+  /**
+   * The body as UTF-8 text (an SDP), as body.toString('utf8') reads it, a string of its own (a
+   * call may keep it). A body still in the text that is all ASCII (nearly every SDP) is copied
+   * from there, with no Buffer and no decoding.
+   */
+  bodyUtf8(): string {
+    if (this._body === null) {
+      const head = this.head;
+      const end = this.bodyEnd;
+      let i = this.bodyAt;
+      while (i < end && head.charCodeAt(i) < 0x80) i++;
+      if (i === end) return ownString(head.slice(this.bodyAt, end));
+    }
+    return this.body.toString('utf8');
   }
 
   // ---- raw access ------------------------------------------------------------------------
@@ -192,6 +239,7 @@ export abstract class SipMessage {
   /** Drops cached views of a header and forgets the received bytes. */
   protected changed(key: string): void {
     this.wire = null;
+    this.wireEnd = -1;
     switch (key) {
       case 'via':
         this._via = NOT_PARSED;
@@ -228,6 +276,7 @@ export abstract class SipMessage {
   /** Marks the start line changed (subclasses call it from their setters). */
   protected startLineChanged(): void {
     this.wire = null;
+    this.wireEnd = -1;
   }
 
   // ---- structured views of the headers routing needs ----------------------------------------

@@ -48,32 +48,40 @@ const SMALL_MESSAGE = 4096;
 let valueStarts: Int32Array = new Int32Array(64);
 
 /**
- * Parses one SIP message from bytes. Throws SipParseError, and nothing else, for any input
- * that is not a message this parser accepts; the error's `status` and `reason` are what a UAS
- * would answer with.
+ * Parses one SIP message from bytes, or from the same bytes as latin1 text (a code unit per
+ * byte: a datagram read straight from a receive buffer that is reused, native-recv.ts). Text is
+ * parsed in place, and its body and wire bytes become Buffers only when read. Throws
+ * SipParseError, and nothing else, for any input that is not a message this parser accepts; the
+ * error's `status` and `reason` are what a UAS would answer with.
  */
-export function parseMessage(bytes: Uint8Array, options?: ParseOptions): SipRequest | SipResponse {
+export function parseMessage(bytes: Uint8Array | string, options?: ParseOptions): SipRequest | SipResponse {
   const given = options?.limits;
   // A transport's limits come whole (completeLimits): filling them in per message cost a clone.
   const limits = given === undefined ? DEFAULT_LIMITS : isCompleteLimits(given) ? given : { ...DEFAULT_LIMITS, ...given };
   const mode = options?.mode ?? 'routing';
   const stream = options?.transport === 'stream';
-  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const len = buf.length;
+  const text = typeof bytes === 'string' ? bytes : null;
+  const buf = typeof bytes === 'string' ? EMPTY_BODY : Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const len = text !== null ? text.length : buf.length;
   if (len > limits.maxMessageBytes) {
     throw new SipParseError(`Message larger than ${limits.maxMessageBytes} bytes`, { status: 413 });
   }
 
   // RFC 3261 7.5: CRLFs before the start line are ignored.
   let start = 0;
-  while (start < len && (buf[start] === CR || buf[start] === LF)) start++;
+  if (text !== null) {
+    while (start < len && (text.charCodeAt(start) === CR || text.charCodeAt(start) === LF)) start++;
+  } else {
+    while (start < len && (buf[start] === CR || buf[start] === LF)) start++;
+  }
   if (start === len) throw new SipParseError('Empty message');
 
   // The header section ends at the first empty line; a CRLF message is found natively, and the
   // line loop below also finds an earlier LF-only empty line.
-  // A small message is taken whole (one copy is cheaper than a native search first).
-  const sep = len - start <= SMALL_MESSAGE ? -1 : buf.indexOf(CRLFCRLF, start);
-  const head = latin1Slice(buf, start, sep < 0 ? len : sep + 4);
+  // A small message is taken whole (one copy is cheaper than a native search first); text is
+  // taken whole whatever its size.
+  const sep = text !== null || len - start <= SMALL_MESSAGE ? -1 : buf.indexOf(CRLFCRLF, start);
+  const head = text !== null ? (start === 0 ? text : text.slice(start)) : latin1Slice(buf, start, sep < 0 ? len : sep + 4);
 
   // ---- start line ----
   const firstNl = head.indexOf('\n');
@@ -165,9 +173,9 @@ export function parseMessage(bytes: Uint8Array, options?: ParseOptions): SipRequ
     if (stream && bodyEnd !== len) throw new SipParseError('Bytes after the message body', { header: 'content-length' });
   }
   // No new view where none is needed: an empty body is the shared one, and a datagram that is
-  // exactly one message is its own wire bytes.
-  const body = bodyEnd === bodyStart ? EMPTY_BODY : buf.subarray(bodyStart, bodyEnd);
-  const wire = start === 0 && bodyEnd === len ? buf : buf.subarray(start, bodyEnd);
+  // exactly one message is its own wire bytes. Text has neither until they are read.
+  const body = bodyEnd === bodyStart || text !== null ? EMPTY_BODY : buf.subarray(bodyStart, bodyEnd);
+  const wire = text !== null ? null : start === 0 && bodyEnd === len ? buf : buf.subarray(start, bodyEnd);
   // The message keeps the whole text its field offsets point into (a slice of it would keep it
   // all the same); the body's bytes in it are never read.
 
@@ -175,6 +183,7 @@ export function parseMessage(bytes: Uint8Array, options?: ParseOptions): SipRequ
   const message = head.startsWith('SIP/')
     ? parseStatusLine(head, firstEnd, fields, body, head, wire)
     : parseRequestLine(head, firstEnd, fields, body, head, wire);
+  if (text !== null) message.fromText(bodyStart - start, bodyEnd - start, bodyEnd - start);
 
   if (mode !== 'framing') {
     if (mode === 'all') message.parseAllHeaders(valueStarts);
@@ -206,7 +215,7 @@ function parseRequestLine(
   fields: HeaderField[],
   body: Buffer,
   head: string,
-  wire: Buffer,
+  wire: Buffer | null,
 ): SipRequest {
   // Method SP Request-URI SP SIP-Version, single spaces (RFC 3261 7.1; RFC 4475 3.1.2.9/10).
   let sp1 = text.indexOf(' ');
@@ -230,7 +239,7 @@ function parseStatusLine(
   fields: HeaderField[],
   body: Buffer,
   head: string,
-  wire: Buffer,
+  wire: Buffer | null,
 ): SipResponse {
   // SIP-Version SP Status-Code SP Reason-Phrase (RFC 3261 7.2); the reason may be empty.
   const sp1 = text.indexOf(' ');

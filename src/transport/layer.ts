@@ -401,9 +401,10 @@ export class TransportLayer {
     this.log.info({ transport: l.transport, ...local }, 'listening');
   }
 
-  private onDatagram(bytes: Buffer, address: string, port: number, listener: UdpListener): void {
+  /** A datagram, as bytes (dgram) or as latin1 text (the batched reader). */
+  private onDatagram(data: Buffer | string, address: string, port: number, listener: UdpListener): void {
     // Keepalives (CRLF runs) over UDP: counted, never parsed or answered.
-    if (bytes.length <= 4 && bytes.every((b) => b === 13 || b === 10)) {
+    if (data.length <= 4 && isCrlfRun(data)) {
       this.counters.keepalives++;
       return;
     }
@@ -411,10 +412,10 @@ export class TransportLayer {
     // socket never reports an IPv4-mapped address (udp6 listeners are IPv6-only). The batched
     // reader's address is its table's string for the peer already; dgram's is new per datagram.
     const from = listener.readsInBatches ? address : this.addresses.of(stripMapped(address));
-    this.receive(bytes, { transport: 'UDP', address: from, port, local: listener.local, reliable: false }, listener);
+    this.receive(data, { transport: 'UDP', address: from, port, local: listener.local, reliable: false }, listener);
   }
 
-  private receive(bytes: Buffer, source: MessageSource, replyBy: UdpListener | ((b: Buffer) => void)): void {
+  private receive(bytes: Buffer | string, source: MessageSource, replyBy: UdpListener | ((b: Buffer) => void)): void {
     this.counters.received++;
     let message: SipRequest | SipResponse;
     try {
@@ -438,7 +439,7 @@ export class TransportLayer {
    * if enough of it survives to address a response; otherwise it is dropped and counted.
    * A malformed response or ACK is never answered.
    */
-  private answerMalformed(bytes: Buffer, err: SipParseError, reply: (b: Buffer) => void): void {
+  private answerMalformed(bytes: Buffer | string, err: SipParseError, reply: (b: Buffer) => void): void {
     try {
       const framing = parseMessage(bytes, { mode: 'framing', limits: { ...this.limits, maxMessageBytes: Math.max(this.limits.maxMessageBytes, bytes.length) } });
       if (framing.kind !== 'request' || framing.method === 'ACK' || framing.via.length === 0) throw err;
@@ -456,6 +457,15 @@ export class TransportLayer {
 }
 
 function noop(): void {}
+
+/** Whether a datagram (bytes, or latin1 text) is CR and LF only. */
+function isCrlfRun(data: Buffer | string): boolean {
+  for (let i = 0; i < data.length; i++) {
+    const c = typeof data === 'string' ? data.charCodeAt(i) : data[i]!;
+    if (c !== 13 && c !== 10) return false;
+  }
+  return true;
+}
 
 /**
  * 4 or 6 as net.isIPv6 tells, without its regular expression for what has no ':' (IPv4

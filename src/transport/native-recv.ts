@@ -4,14 +4,16 @@
  * buffer allocated and shrunk and an rinfo object built property by property; its main-thread work
  * per datagram outside Sluice's own code was about 7% of Sluice's CPU per call at 2,000 calls/s
  * (`npm run bench:perf`). This reads up to SLOTS datagrams with one recvmmsg into a slab, and
- * makes one callback for them; each datagram is then copied into a buffer of its own size (a
- * message keeps its bytes as long as it lives, so the slab cannot be lent), and its source address
- * comes from a small table of the peers' addresses as strings, made once per peer.
+ * makes one callback for them; each datagram is then read from the slab as latin1 text (a code
+ * unit per byte), the one copy the parser makes of it anyway, with no Buffer of its own (the slab
+ * is read into again, so no view of it can be lent), and its source address comes from a small
+ * table of the peers' addresses as strings, made once per peer.
  *
  * Optional like the send thread: without the addon, or with `sip.udpBatchReceive: false`, the
  * listener reads through dgram with the same behaviour.
  */
 import type { Socket } from 'node:dgram';
+import { latin1Slice } from '../sip/index.js';
 import { loadNativeSip, type NativeReceiverHandle, type NativeSipModule } from './native-sip.js';
 
 /** Datagrams one read takes at most. */
@@ -24,7 +26,8 @@ const TRUNCATED = 1;
 /** Peers' addresses kept as strings; a flood from many addresses costs no more than this. */
 const ADDRESS_CAPACITY = 4096;
 
-export type DatagramHandler = (bytes: Buffer, address: string, port: number) => void;
+/** A datagram as latin1 text (a code unit per byte: parseMessage reads it so), its source address and port. */
+export type DatagramHandler = (text: string, address: string, port: number) => void;
 
 export interface ReceiveCounters {
   /** Reads that returned datagrams (one callback each). */
@@ -96,12 +99,10 @@ export class NativeUdpReceiver {
     for (let i = 0; i < count && this.handle !== null; i++) {
       const at = i * WORDS;
       if ((table[at + 7]! & TRUNCATED) !== 0) continue;
-      const length = table[at]!;
       const start = i * SLOT_BYTES;
-      const bytes = Buffer.allocUnsafeSlow(length);
-      this.slab.copy(bytes, 0, start, start + length);
+      const text = latin1Slice(this.slab, start, start + table[at]!);
       try {
-        this.deliver(bytes, this.addressAt(at), table[at + 1]!);
+        this.deliver(text, this.addressAt(at), table[at + 1]!);
       } catch (err) {
         thrown ??= { err };
       }

@@ -23,7 +23,8 @@ export class UdpListener {
   constructor(
     private readonly address: string,
     private readonly port: number,
-    private readonly onDatagram: (bytes: Buffer, address: string, port: number, listener: UdpListener) => void,
+    /** A datagram as dgram reads it (bytes) or as the batched reader does (latin1 text). */
+    private readonly onDatagram: (data: Buffer | string, address: string, port: number, listener: UdpListener) => void,
     private readonly onError: (err: Error) => void,
     /** The transport's send thread (native-send.ts), if it has one. */
     private readonly sender: NativeUdpSender | null = null,
@@ -56,7 +57,7 @@ export class UdpListener {
     const fd = this.sender !== null || this.batchReceive ? socketFd(this.socket) : null;
     if (this.sender !== null && fd !== null) this.thread = { sender: this.sender, fd };
     if (this.batchReceive) {
-      const reader = readInBatches(this.socket, fd, (bytes, address, port) => this.onDatagram(bytes, address, port, this));
+      const reader = readInBatches(this.socket, fd, (text, address, port) => this.onDatagram(text, address, port, this));
       if (reader instanceof Error) this.batchReceiveUnavailable = reader.message;
       else this.reader = reader;
     }

@@ -22,7 +22,7 @@ export function addParts(message: SipRequest | SipResponse, parts: MessageParts 
 }
 
 export function bodyText(message: SipRequest | SipResponse): string | null {
-  return message.body.length === 0 ? null : message.body.toString('utf8');
+  return message.bodyLength === 0 ? null : message.bodyUtf8();
 }
 
 export class IncomingRequest {

@@ -28,7 +28,7 @@ export interface AckBasis {
 }
 
 export function ackBasisOf(invite: SipRequest): AckBasis {
-  return { seq: invite.cseq.seq, offer: invite.body.length > 0, credentials: inviteCredentials(invite) };
+  return { seq: invite.cseq.seq, offer: invite.bodyLength > 0, credentials: inviteCredentials(invite) };
 }
 
 /** One session's ACKs; a session makes it at its first ACK (a UAS leg never sends one). */
@@ -71,13 +71,13 @@ export class UacAcks {
     // A repeat of the 2xx whose ACK waits for its answer: that ACK answers it once sent (an ACK
     // written now would carry no answer, and the callee would take it as the one).
     if (this.pending !== null && this.pending.basis.seq === seq) return;
-    if (defer && !basis.offer && response.body.length > 0) {
+    if (defer && !basis.offer && response.bodyLength > 0) {
       this.pending = { basis, destination };
       return;
     }
     // An INVITE without an offer got one in the 2xx: the ACK carries our answer (the last SDP
     // we have; an application that wants another answers through reinvite's caller).
-    const answer = !basis.offer && response.body.length > 0 ? localSdp : null;
+    const answer = !basis.offer && response.bodyLength > 0 ? localSdp : null;
     const ack = ackFor2xxText(dialog, seq, {
       branch: this.ua.transactions.newBranch(),
       via: this.ua.viaFor(destination),
