@@ -17,7 +17,7 @@ import { Registrar } from '../../src/registrar/index.js';
 import { Dialplan } from '../../src/routing/index.js';
 import { MemoryStore } from '../../src/state/index.js';
 import { engineSuite, startEngine, stops, until } from './fixtures.js';
-import { branchOf, Callee, Caller, header, isRequest, isResponse, message, next, peer, received, sdp, send, tagOf, token, uriOf, type Msg } from './raw-sip.js';
+import { branchOf, Callee, Caller, header, isRequest, isResponse, message, next, parse, peer, received, sdp, send, tagOf, token, uriOf, type Msg } from './raw-sip.js';
 
 const suite = engineSuite('flat-edges');
 
@@ -144,6 +144,32 @@ describe('the flat path at its edges', () => {
     await hangUp(run, callee.tag);
     // One BYE in each of the callee's dialogs, and nothing more.
     expect(received(callee.p, isRequest('BYE')).map((m) => tagOf(header(m, 'to')))).toEqual([forkTag, callee.tag]);
+  });
+
+  it('answers the messages of a call over from where it lingers: a BYE again gets its 200 again, an INVITE again starts no call', async () => {
+    const run = await startRun();
+    const { caller, callee } = run;
+    await dial(run);
+    const invite = callee.invite!;
+    await ringAndAnswer(run);
+    const bye = caller.inDialog('BYE');
+    await next(caller.p, isResponse(200, 'BYE'), 'the 200 to the caller\'s BYE');
+    callee.reply(await next(callee.p, isRequest('BYE'), 'the callee\'s BYE'), 200, 'OK');
+    await until(() => run.engine.activeCalls === 0);
+    // Over, and held 64*T1 for what is sent again.
+    expect(run.engine.flatCallCount).toBe(1);
+    const before = { caller: caller.p.got.length, callee: callee.p.got.length };
+    send(caller.p, bye, caller.sluicePort);
+    await next(caller.p, isResponse(200, 'BYE'), 'the 200 to the caller\'s BYE again');
+    caller.sendInvite();
+    callee.reply(invite, 200, 'OK', { toTag: callee.tag });
+    await sleep(SETTLE_MS);
+    // The callee heard nothing new but, at most, the ACK of its repeated 200; no new call began.
+    const got = (p: typeof callee.p, from: number) => p.got.slice(from).map((g) => parse(g.raw, g.at));
+    expect(got(callee.p, before.callee).filter((m) => !isRequest('ACK')(m))).toEqual([]);
+    expect(run.engine.activeCalls).toBe(0);
+    expect(run.engine.flatCallCount).toBe(1);
+    expect(got(caller.p, before.caller).filter((m) => isResponse(100, 'INVITE')(m) || isResponse(180, 'INVITE')(m))).toEqual([]);
   });
 
   it('resends its BYE to the second fork until that BYE is answered', async () => {
