@@ -1,6 +1,7 @@
 /** SipMessage, the base of SipRequest and SipResponse: header access, mutation, cached routing-header views. */
 import { ownLatin1, ownString } from './bytes.js';
 import { SipParseError } from './errors.js';
+import { utf8 } from './utf8.js';
 import { nameAddrOf, tagOf, tagOfValue } from './from-to.js';
 import { insertAfterLast, insertBeforeFirst, removeFields, replaceFields } from './field-list.js';
 import { made, type HeaderField } from './header-field.js';
@@ -67,7 +68,6 @@ export abstract class SipMessage {
       this.bodyAt = bodyAt;
       this.bodyEnd = bodyEnd;
     }
-    this.wire = null;
     this.wireEnd = end;
   }
 
@@ -107,18 +107,12 @@ export abstract class SipMessage {
 
   /**
    * The body as UTF-8 text (an SDP), as body.toString('utf8') reads it, a string of its own (a
-   * call may keep it). A body still in the text that is all ASCII (nearly every SDP) is copied
-   * from there, with no Buffer and no decoding.
+   * call may keep it). A body still in the text is read there (utf8.ts: an all-ASCII one, nearly
+   * every SDP, with no decoding), with no Buffer made for it.
    */
   bodyUtf8(): string {
-    if (this._body === null) {
-      const head = this.head;
-      const end = this.bodyEnd;
-      let i = this.bodyAt;
-      while (i < end && head.charCodeAt(i) < 0x80) i++;
-      if (i === end) return ownString(head.slice(this.bodyAt, end));
-    }
-    return this.body.toString('utf8');
+    if (this._body === null) return ownString(utf8(this.head.slice(this.bodyAt, this.bodyEnd)));
+    return this._body.toString('utf8');
   }
 
   // ---- raw access ------------------------------------------------------------------------
