@@ -160,7 +160,7 @@ export class FlatCallee implements ResendOwner {
       early.push({ tag, dialog: e.dialog, rseq: e.prack === null ? e.rseq : e.rseq - 1 });
       e.prack?.stop();
     }
-    return { callId: this.callId, text: this.text, branch: this.branch, seq: this.seq, sessionExpires: this.sessionExpires, offer: this.options.body, basis: this.basis, base: this.base, provisionalSeen: this.provisionalSeen, lastProvisional: this.lastProvisional, early };
+    return { callId: this.callId, text: this.text, branch: this.branch, seq: this.seq, sessionExpires: this.sessionExpires, offer: this.options.body, basis: this.basis, base: this.base, provisionalSeen: this.provisionalSeen, lastProvisional: completed(this.lastProvisional), early };
   }
 
   /** The options of its INVITE (a promotion's LeanOutgoingCall takes them). */
@@ -394,5 +394,20 @@ export class FlatCallee implements ResendOwner {
   private invite(): SipRequest | null {
     if (this.text === null) return null;
     return (this.parsed ??= parseMessage(latin1Bytes(this.text)) as SipRequest);
+  }
+}
+
+/**
+ * A provisional as the general path would have it: parsed whole (the transport's parse left its
+ * Contact for whoever reads it, TransportUser); null for one whose Contact is malformed, which
+ * that path would never have seen.
+ */
+function completed(r: SipResponse | null): SipResponse | null {
+  if (r === null) return null;
+  try {
+    r.completeParse();
+    return r;
+  } catch {
+    return null;
   }
 }

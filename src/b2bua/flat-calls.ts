@@ -56,16 +56,33 @@ export class FlatCalls implements FlatTable {
   /**
    * Takes a message of a flat call, or an INVITE that starts one; false leaves it to the realm's
    * UA core. Like the UA core it lets nothing thrown reach the transport (DESIGN.md: no input may
-   * crash the process): the message is then dropped, and counted.
+   * crash the process): the message is then dropped, and counted. The one exception is an INVITE's
+   * completeParse (TransportUser): a malformed Contact or Request-URI is the transport's to
+   * answer (400), as on the UA core's path. A message of a call held here is not parsed further
+   * than the call reads it: an ACK or BYE never has its Contact or Request-URI parsed.
    */
   take(message: SipRequest | SipResponse, source: MessageSource, realm: string, ua: UserAgent): boolean {
-    try {
-      return this.dispatch(message, source, realm, ua);
-    } catch (err) {
-      ua.transactions.stats.errors++;
-      this.engine.log.error({ err }, `error while handling ${message.kind === 'request' ? `a ${message.method}` : 'a response'} of a flat call; dropped`);
-      return true;
+    const call = this.held === 0 ? undefined : this.byCallId.get(message.callId);
+    if (call === undefined) {
+      if (message.kind !== 'request' || message.method !== 'INVITE' || message.toTag !== null) return false;
+      message.completeParse();
+      try {
+        return this.start(message, source, realm, ua);
+      } catch (err) {
+        return this.failed(err, message, ua);
+      }
     }
+    try {
+      return this.dispatch(call, message, source, realm);
+    } catch (err) {
+      return this.failed(err, message, ua);
+    }
+  }
+
+  private failed(err: unknown, message: SipRequest | SipResponse, ua: UserAgent): true {
+    ua.transactions.stats.errors++;
+    this.engine.log.error({ err }, `error while handling ${message.kind === 'request' ? `a ${message.method}` : 'a response'} of a flat call; dropped`);
+    return true;
   }
 
   /** The dialplan's answer for an INVITE this table routed and declined, once. */
@@ -76,24 +93,19 @@ export class FlatCalls implements FlatTable {
     return routed;
   }
 
-  private dispatch(message: SipRequest | SipResponse, source: MessageSource, realm: string, ua: UserAgent): boolean {
+  private dispatch(call: FlatCall, message: SipRequest | SipResponse, source: MessageSource, realm: string): boolean {
     // A leg's messages count only from its own realm: one realm never learns the other's Call-IDs
     // and tags (topology hiding), and a look-alike from there is the UA core's to refuse.
-    const callId = message.callId;
-    const call = this.held === 0 ? undefined : this.byCallId.get(callId);
-    if (call !== undefined) {
-      if (callId === call.callerCallId) {
-        if (realm !== call.realm) return false;
-        if (message.kind === 'response') return message.fromTag === call.callerTag && call.callerResponse(message);
-        if (message.fromTag === call.callerFromTag) return call.callerRequest(message, source);
-      } else if (realm === call.calleeRealm) {
-        if (message.kind === 'response') return message.fromTag === call.callee.tag && call.calleeResponse(message);
-        return call.calleeRequest(message, source);
-      }
-      // A second call with a Call-ID held here (another From tag) goes the general way.
-      return false;
+    if (message.callId === call.callerCallId) {
+      if (realm !== call.realm) return false;
+      if (message.kind === 'response') return message.fromTag === call.callerTag && call.callerResponse(message);
+      if (message.fromTag === call.callerFromTag) return call.callerRequest(message, source);
+    } else if (realm === call.calleeRealm) {
+      if (message.kind === 'response') return message.fromTag === call.callee.tag && call.calleeResponse(message);
+      return call.calleeRequest(message, source);
     }
-    return message.kind === 'request' && message.method === 'INVITE' && message.toTag === null && this.start(message, source, realm, ua);
+    // A second call with a Call-ID held here (another From tag) goes the general way.
+    return false;
   }
 
   private start(invite: SipRequest, source: MessageSource, realm: string, ua: UserAgent): boolean {

@@ -45,6 +45,8 @@ export abstract class SipMessage {
   private _callId: string | undefined = NOT_PARSED;
   private _cseq: CSeq | undefined = NOT_PARSED;
   private _maxForwards: number | null | undefined = NOT_PARSED;
+  /** Parsed in the 'deferred' mode, and completeParse() not yet called. */
+  protected deferred = false;
   private _contact: '*' | NameAddr[] | undefined = NOT_PARSED;
   private _contentType: ContentType | null | undefined = NOT_PARSED;
   private _other: Map<string, unknown> | null = null;
@@ -378,8 +380,10 @@ export abstract class SipMessage {
    *
    * @param valueStarts internal: parseMessage's, right after framing, where each field's value
    *   starts in the header text (-1: read the value string), so values are read in place.
+   * @param defer the 'deferred' parse mode: Contact (and a request's Request-URI) wait for their
+   *   first read or completeParse().
    */
-  parseRoutingHeaders(valueStarts?: Int32Array): void {
+  parseRoutingHeaders(valueStarts?: Int32Array, defer = false): void {
     // One pass over the fields (the hot path of every received message); the getters below
     // then only check presence, and throw the "Missing ..." errors.
     if (this._via === NOT_PARSED) {
@@ -448,7 +452,8 @@ export abstract class SipMessage {
       this._via = via ?? [];
       if (this._maxForwards === NOT_PARSED) this._maxForwards = mf;
       if (this._contact === NOT_PARSED) {
-        this._contact = contacts !== null ? parseContactFields(contacts) : contact !== undefined ? contactAt(text, contactAtK, contact) : [];
+        if (contact === undefined) this._contact = [];
+        else if (!defer) this._contact = contacts !== null ? parseContactFields(contacts) : contactAt(text, contactAtK, contact);
       }
       // The loop saw whether From and To are there: no second search for them.
       if (from === undefined && this._from === NOT_PARSED) this.required('from');
@@ -460,6 +465,18 @@ export abstract class SipMessage {
     void this.callId;
     void this.cseq;
     void this.maxForwards;
+    if (defer) this.deferred = true;
+    else void this.contact;
+  }
+
+  /**
+   * What the 'deferred' parse mode left (Contact; a request's Request-URI too) parsed now: a
+   * malformed one throws the SipParseError the 'routing' mode would have thrown while parsing.
+   * Nothing to do for a message parsed otherwise, or completed already.
+   */
+  completeParse(): void {
+    if (!this.deferred) return;
+    this.deferred = false;
     void this.contact;
   }
 

@@ -135,11 +135,12 @@ function hasWs(s: string, start: number, end: number): boolean {
 
 /** Index of the '>' closing a URI that starts at i, or -1 (no URI char is '>' or '<'). */
 export function findGt(s: string, i: number, end: number): number {
-  // Two native searches cost less than a loop over the URI's chars. The first may run past
-  // `end` (to the next '>' of the text, or its end) only for a value that is refused.
+  // Two native forward searches cost less than a loop over the URI's chars (lastIndexOf would
+  // be a call into the runtime). Either may run past `end`, to the next '<' or '>' of the text.
   const gt = s.indexOf('>', i);
   if (gt < 0 || gt >= end) return -1;
-  return s.lastIndexOf('<', gt) < i ? gt : -1;
+  const lt = s.indexOf('<', i);
+  return lt < 0 || lt > gt ? gt : -1;
 }
 
 /** Chars that force the <> form for a URI. */

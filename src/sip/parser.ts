@@ -16,9 +16,13 @@ import { SipResponse } from './sip-response.js';
  * - 'routing' (default): also the Request-URI, Via, From, To, Call-ID, CSeq, Max-Forwards and
  *   Contact, and the checks RFC 3261 makes of them, so a malformed one is refused at once;
  *   other headers are parsed when first read;
+ * - 'deferred': as 'routing', but the Request-URI and Contact wait until they are first read, or
+ *   until completeParse() (SipMessage), which throws what 'routing' would have: for a transport
+ *   whose user finds a message's call first and needs neither of them for most (an ACK, a BYE,
+ *   a provisional of a call it holds), and completes the parse of the rest;
  * - 'all': every header the grammar knows.
  */
-export type ParseMode = 'framing' | 'routing' | 'all';
+export type ParseMode = 'framing' | 'routing' | 'deferred' | 'all';
 
 export interface ParseOptions {
   mode?: ParseMode;
@@ -187,7 +191,7 @@ export function parseMessage(bytes: Uint8Array | string, options?: ParseOptions)
 
   if (mode !== 'framing') {
     if (mode === 'all') message.parseAllHeaders(valueStarts);
-    else message.parseRoutingHeaders(valueStarts);
+    else message.parseRoutingHeaders(valueStarts, mode === 'deferred');
     checkMandatory(message);
   }
   return message;
@@ -220,7 +224,9 @@ function parseRequestLine(
   // Method SP Request-URI SP SIP-Version, single spaces (RFC 3261 7.1; RFC 4475 3.1.2.9/10).
   let sp1 = text.indexOf(' ');
   if (sp1 >= lineEnd) sp1 = -1;
-  const sp2 = text.lastIndexOf(' ', lineEnd - 1);
+  // The last SP, found from the line's end (the version is a few chars; lastIndexOf would be a call into the runtime).
+  let sp2 = lineEnd - 1;
+  while (sp2 >= 0 && text.charCodeAt(sp2) !== SP) sp2--;
   if (sp1 <= 0 || sp2 === sp1) throw new SipParseError('Malformed request line');
   const method = methodAt(text, 0, sp1);
   if (!isToken(method)) throw new SipParseError('Invalid method');

@@ -71,8 +71,14 @@ export class SipRequest extends SipMessage {
     return `${this._method} ${this._uriText} ${this._version}`;
   }
 
-  override parseRoutingHeaders(valueStarts?: Int32Array): void {
+  override parseRoutingHeaders(valueStarts?: Int32Array, defer = false): void {
+    if (!defer) void this.uri;
+    super.parseRoutingHeaders(valueStarts, defer);
+  }
+
+  override completeParse(): void {
+    if (!this.deferred) return;
     void this.uri;
-    super.parseRoutingHeaders(valueStarts);
+    super.completeParse();
   }
 }

@@ -45,7 +45,13 @@ export interface TransportOptions {
   logger?: Logger;
 }
 
-/** The layer above: gets every parsed message with its true source. */
+/**
+ * The layer above: gets every parsed message with its true source. The message comes parsed in
+ * the 'deferred' mode (sip/parser.ts): its Contact and Request-URI are parsed when first read, or
+ * by `completeParse()`, which a user calls before it acts on a message it does not know. That
+ * throws the SipParseError a full parse would have thrown; thrown on out of onMessage, it is
+ * answered as a message that fails to parse is (400, or a counted drop).
+ */
 export interface TransportUser {
   onMessage(message: SipRequest | SipResponse, source: MessageSource): void;
 }
@@ -419,7 +425,7 @@ export class TransportLayer {
     this.counters.received++;
     let message: SipRequest | SipResponse;
     try {
-      message = parseMessage(bytes, { limits: this.limits, transport: source.reliable ? 'stream' : 'datagram' });
+      message = parseMessage(bytes, { mode: 'deferred', limits: this.limits, transport: source.reliable ? 'stream' : 'datagram' });
     } catch (err) {
       if (!(err instanceof SipParseError)) throw err;
       this.counters.malformed++;
@@ -431,7 +437,15 @@ export class TransportLayer {
       this.counters.dropped++;
       return;
     }
-    this.user.onMessage(message, source);
+    try {
+      this.user.onMessage(message, source);
+    } catch (err) {
+      // What the deferred parse left (Contact, the Request-URI) failed where the user completed
+      // it (TransportUser): answered as a parse failure here would have been.
+      if (!(err instanceof SipParseError)) throw err;
+      this.counters.malformed++;
+      this.answerMalformed(bytes, err, replyBy instanceof UdpListener ? (b) => replyBy.send(b, source.port, source.address, noop) : replyBy);
+    }
   }
 
   /**

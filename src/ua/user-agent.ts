@@ -116,6 +116,8 @@ export class UserAgent implements TransactionCore {
 
   /** Feed for the transport (its TransportUser). */
   onMessage(message: SipRequest | SipResponse, source: MessageSource): void {
+    // A malformed Contact or Request-URI throws here, to the transport (TransportUser): 400.
+    message.completeParse();
     if (!this.disposed && this.takeLean(message, source)) return;
     this.transactions.onMessage(message, source);
   }

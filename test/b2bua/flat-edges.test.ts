@@ -172,6 +172,33 @@ describe('the flat path at its edges', () => {
     expect(got(caller.p, before.caller).filter((m) => isResponse(100, 'INVITE')(m) || isResponse(180, 'INVITE')(m))).toEqual([]);
   });
 
+  it('answers 400 to an INVITE whose Contact is malformed, and ends a call on a BYE whose Contact (never read) is', async () => {
+    const run = await startRun();
+    const { caller, callee } = run;
+    // The transport leaves Contact to whoever reads it; an INVITE's is read before a call starts.
+    const bad = caller.invite.replace(/Contact: [^\r]*/, 'Contact: <sip:x@[bad>').replace(/branch=[^;\r]*/, `branch=z9hG4bK${token()}`);
+    send(caller.p, bad, caller.sluicePort);
+    const refused = await next(caller.p, isResponse(400, 'INVITE'), 'the 400 to the INVITE with a malformed Contact');
+    expect(refused.start).toMatch(/contact/i);
+    expect(run.engine.flatCallCount).toBe(0);
+    await dial(run);
+    await ringAndAnswer(run);
+    // The caller's BYE: the flat call matches it by Call-ID and tags and reads neither its Contact nor its Request-URI.
+    const bye = message(`BYE ${caller.remoteTarget} SIP/2.0`, [
+      ['Via', caller.via(`z9hG4bK${token()}`)],
+      ['Max-Forwards', '70'],
+      ['From', caller.from],
+      ['To', `<${caller.uri}>;tag=${caller.remoteTag}`],
+      ['Call-ID', caller.callId],
+      ['CSeq', '2 BYE'],
+      ['Contact', '<sip:x@[bad>'],
+    ]);
+    send(caller.p, bye, caller.sluicePort);
+    await next(caller.p, isResponse(200, 'BYE'), 'the 200 to the caller\'s BYE');
+    callee.reply(await next(callee.p, isRequest('BYE'), 'the callee\'s BYE'), 200, 'OK');
+    await until(() => run.engine.activeCalls === 0);
+  });
+
   it('resends its BYE to the second fork until that BYE is answered', async () => {
     const run = await startRun();
     const { callee } = run;

@@ -147,6 +147,37 @@ describe('UDP', () => {
     expect(layer.counters).toMatchObject({ malformed: 2, answered400: 1, dropped: 1, keepalives: 1 });
   });
 
+  it('leaves Contact and the Request-URI to the user, and answers 400 when its completeParse finds one malformed', async () => {
+    const layer = await start([{ transport: 'UDP', address: '127.0.0.1', port: 0 }]);
+    const delivered: SipRequest[] = [];
+    // A user that completes the parse of OPTIONS only (as the SBC's flat calls complete an INVITE's).
+    layer.setUser({
+      onMessage(message) {
+        delivered.push(message as SipRequest);
+        if (message.kind === 'request' && message.method === 'OPTIONS') message.completeParse();
+      },
+    });
+    const peer = await udpPeer();
+    cleanups.push(() => peer.socket.close());
+    const port = layer.locals[0]!.port;
+    const badContact = request('SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKbc', 'Contact: <sip:a@[bad>');
+    peer.socket.send(badContact, port, '127.0.0.1');
+    const res = parseMessage(await peer.next()) as SipResponse;
+    expect(res.status).toBe(400);
+    expect(res.reason).toMatch(/contact/i);
+    expect(res.via[0]!.branch).toBe('z9hG4bKbc');
+    // A bad Request-URI, the same.
+    peer.socket.send(Buffer.from(request('SIP/2.0/UDP 127.0.0.1;branch=z9hG4bKbu').toString('latin1').replace('OPTIONS sip:sluice@127.0.0.1', 'OPTIONS sip:[::1'), 'latin1'), port, '127.0.0.1');
+    expect(((parseMessage(await peer.next()) as SipResponse).status)).toBe(400);
+    expect(layer.counters).toMatchObject({ malformed: 2, answered400: 2 });
+    // A message the user handles without reading its Contact is delivered and not answered.
+    peer.socket.send(Buffer.from(badContact.toString('latin1').replace(/OPTIONS/g, 'INFO'), 'latin1'), port, '127.0.0.1');
+    await until(() => delivered.length === 3);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(layer.counters).toMatchObject({ malformed: 2, answered400: 2 });
+    expect(() => delivered[2]!.contact).toThrow(/contact/i);
+  });
+
   it('sends a request to a peer and reports a send failure through the callback', async () => {
     const layer = await start([{ transport: 'UDP', address: '127.0.0.1', port: 0 }]);
     const peer = await udpPeer();
