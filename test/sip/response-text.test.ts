@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createResponse, latin1Bytes, parseMessage, responseText, serializeMessage, type ResponseText, type SipRequest, type SipResponse } from '../../src/sip/index.js';
 
@@ -83,5 +84,57 @@ describe('responseText', () => {
     const parsed = parseMessage(bytes) as SipResponse;
     expect(parsed.body.toString('utf8')).toBe(body);
     expect(parsed.header('content-length')).toBe(String(Buffer.byteLength(body)));
+  });
+  it('copies each field as createResponse writes it, however the request spelled and spaced it', () => {
+    // A line of the request in one of the ways a peer may write it: plain `Name: value` (copied
+    // from the request's text), or with other spacing, folded, ended by a bare LF, in compact form.
+    const style = fc.constantFrom('plain', 'plain', 'plain', 'no-space', 'spaces', 'trailing', 'folded', 'lf', 'compact');
+    const line = (name: string, compact: string, value: string, how: string): string => {
+      switch (how) {
+        case 'no-space':
+          return `${name}:${value}\r\n`;
+        case 'spaces':
+          return `${name} :  ${value}\r\n`;
+        case 'trailing':
+          return `${name}: ${value}  \r\n`;
+        case 'folded':
+          return `${name}: ${value.replace(' ', '\r\n  ')}\r\n`;
+        case 'lf':
+          return `${name}: ${value}\n`;
+        case 'compact':
+          return `${compact}: ${value}\r\n`;
+        default:
+          return `${name}: ${value}\r\n`;
+      }
+    };
+    const fields: [string, string, string][] = [
+      ['Via', 'v', 'SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK776;rport'],
+      ['Via', 'v', 'SIP/2.0/UDP 192.0.2.9;branch=z9hG4bK2'],
+      ['From', 'f', '"Alice" <sip:alice@a.example.com>;tag=1928301774'],
+      ['To', 't', 'Bob <sip:bob@b.example.com>'],
+      ['Call-ID', 'i', 'a84b4c76e66710@pc33.a.example.com'],
+      ['CSeq', 'CSeq', '314159 INVITE'],
+      ['Max-Forwards', 'Max-Forwards', '70'],
+      ['Subject', 's', 'a call'],
+    ];
+    fc.assert(
+      fc.property(fc.shuffledSubarray(fields.map((_, i) => i), { minLength: fields.length, maxLength: fields.length }), fc.array(style, { minLength: fields.length, maxLength: fields.length }), fc.boolean(), (order, styles, toTagged) => {
+        let head = 'INVITE sip:bob@b.example.com SIP/2.0\r\n';
+        order.forEach((k, i) => {
+          const [name, compact, value] = fields[k]!;
+          head += line(name, compact, name === 'To' && toTagged ? `${value};tag=theirs` : value, styles[i]!);
+        });
+        const req = parseMessage(`${head}Content-Length: 0\r\n\r\n`) as SipRequest;
+        const text = responseText(req, { status: 180, toTag: 'ours' });
+        // The copied fields as they were written before runs of lines were copied: name, ": ", value.
+        let expected = 'SIP/2.0 180 Ringing\r\n';
+        for (const f of req.headers) {
+          if (!['via', 'from', 'to', 'call-id', 'cseq'].includes(f.key)) continue;
+          expected += f.key === 'to' && !toTagged ? `${f.name}: ${f.value};tag=ours\r\n` : `${f.name}: ${f.value}\r\n`;
+        }
+        expect(text).toBe(`${expected}Content-Length: 0\r\n\r\n`);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
