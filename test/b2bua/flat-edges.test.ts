@@ -17,7 +17,7 @@ import { Registrar } from '../../src/registrar/index.js';
 import { Dialplan } from '../../src/routing/index.js';
 import { MemoryStore } from '../../src/state/index.js';
 import { engineSuite, startEngine, stops, until } from './fixtures.js';
-import { branchOf, Callee, Caller, header, isRequest, isResponse, message, next, parse, peer, received, sdp, send, tagOf, token, uriOf, type Msg } from './raw-sip.js';
+import { branchOf, Callee, Caller, header, isRequest, isResponse, next, parse, peer, received, sdp, send, tagOf, token, uriOf, type Msg } from './raw-sip.js';
 
 const suite = engineSuite('flat-edges');
 
@@ -184,15 +184,7 @@ describe('the flat path at its edges', () => {
     await dial(run);
     await ringAndAnswer(run);
     // The caller's BYE: the flat call matches it by Call-ID and tags and reads neither its Contact nor its Request-URI.
-    const bye = message(`BYE ${caller.remoteTarget} SIP/2.0`, [
-      ['Via', caller.via(`z9hG4bK${token()}`)],
-      ['Max-Forwards', '70'],
-      ['From', caller.from],
-      ['To', `<${caller.uri}>;tag=${caller.remoteTag}`],
-      ['Call-ID', caller.callId],
-      ['CSeq', '2 BYE'],
-      ['Contact', '<sip:x@[bad>'],
-    ]);
+    const bye = caller.dialogRequest('BYE', 2, [['Contact', '<sip:x@[bad>']]);
     send(caller.p, bye, caller.sluicePort);
     await next(caller.p, isResponse(200, 'BYE'), 'the 200 to the caller\'s BYE');
     callee.reply(await next(callee.p, isRequest('BYE'), 'the callee\'s BYE'), 200, 'OK');
@@ -249,14 +241,7 @@ describe('the flat path at its edges', () => {
     await dial(run);
     await ringAndAnswer(run);
     // The caller's BYE, as it would send it, but to the other realm's port.
-    const bye = message(`BYE ${caller.remoteTarget} SIP/2.0`, [
-      ['Via', caller.via(`z9hG4bK${token()}`)],
-      ['Max-Forwards', '70'],
-      ['From', caller.from],
-      ['To', `<${caller.uri}>;tag=${caller.remoteTag}`],
-      ['Call-ID', caller.callId],
-      ['CSeq', '9 BYE'],
-    ]);
+    const bye = caller.dialogRequest('BYE', 9);
     send(caller.p, bye, callee.sluicePort);
     const refused = await next(caller.p, isResponse(481, 'BYE'), 'the 481 to the BYE sent to the wrong realm');
     expect(header(refused, 'call-id')).toBe(caller.callId);

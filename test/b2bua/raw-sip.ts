@@ -240,17 +240,22 @@ export class Caller {
 
   /** A request in the dialog (the 2xx's ACK has the INVITE's CSeq); its text, for a retransmission. */
   inDialog(method: 'ACK' | 'BYE'): string {
-    const seq = method === 'ACK' ? 1 : ++this.seq;
-    const text = message(`${method} ${this.remoteTarget} SIP/2.0`, [
+    const text = this.dialogRequest(method, method === 'ACK' ? 1 : ++this.seq);
+    send(this.p, text, this.sluicePort);
+    return text;
+  }
+
+  /** A request in the dialog with CSeq `seq`, written and not sent; `extra` fields after the others. */
+  dialogRequest(method: string, seq: number, extra: [string, string][] = []): string {
+    return message(`${method} ${this.remoteTarget} SIP/2.0`, [
       ['Via', this.via(`z9hG4bK${token()}`)],
       ['Max-Forwards', '70'],
       ['From', this.from],
       ['To', `<${this.uri}>;tag=${this.remoteTag}`],
       ['Call-ID', this.callId],
       ['CSeq', `${seq} ${method}`],
+      ...extra,
     ]);
-    send(this.p, text, this.sluicePort);
-    return text;
   }
 
   reply(req: Msg, status: number, reason: string, opts: ReplyOptions = {}): void {
