@@ -224,7 +224,8 @@ function parseRequestLine(
   // Method SP Request-URI SP SIP-Version, single spaces (RFC 3261 7.1; RFC 4475 3.1.2.9/10).
   let sp1 = text.indexOf(' ');
   if (sp1 >= lineEnd) sp1 = -1;
-  // The last SP, found from the line's end (the version is a few chars; lastIndexOf would be a call into the runtime).
+  // The last SP, found from the line's end: the version is a few chars, and lastIndexOf would
+  // be a call into the runtime.
   let sp2 = lineEnd - 1;
   while (sp2 >= 0 && text.charCodeAt(sp2) !== SP) sp2--;
   if (sp1 <= 0 || sp2 === sp1) throw new SipParseError('Malformed request line');

@@ -49,8 +49,8 @@ export interface TransportOptions {
  * The layer above: gets every parsed message with its true source. The message comes parsed in
  * the 'deferred' mode (sip/parser.ts): its Contact and Request-URI are parsed when first read, or
  * by `completeParse()`, which a user calls before it acts on a message it does not know. That
- * throws the SipParseError a full parse would have thrown; thrown on out of onMessage, it is
- * answered as a message that fails to parse is (400, or a counted drop).
+ * throws the SipParseError a full parse would have thrown; let out of onMessage, it is answered
+ * as a message that fails to parse is (400, or a counted drop).
  */
 export interface TransportUser {
   onMessage(message: SipRequest | SipResponse, source: MessageSource): void;
