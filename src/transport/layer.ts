@@ -427,9 +427,7 @@ export class TransportLayer {
     try {
       message = parseMessage(bytes, { mode: 'deferred', limits: this.limits, transport: source.reliable ? 'stream' : 'datagram' });
     } catch (err) {
-      if (!(err instanceof SipParseError)) throw err;
-      this.counters.malformed++;
-      this.answerMalformed(bytes, err, replyBy instanceof UdpListener ? (b) => replyBy.send(b, source.port, source.address, noop) : replyBy);
+      this.refuse(bytes, err, source, replyBy);
       return;
     }
     if (message.kind === 'request') stampReceived(message, source);
@@ -441,11 +439,16 @@ export class TransportLayer {
       this.user.onMessage(message, source);
     } catch (err) {
       // What the deferred parse left (Contact, the Request-URI) failed where the user completed
-      // it (TransportUser): answered as a parse failure here would have been.
-      if (!(err instanceof SipParseError)) throw err;
-      this.counters.malformed++;
-      this.answerMalformed(bytes, err, replyBy instanceof UdpListener ? (b) => replyBy.send(b, source.port, source.address, noop) : replyBy);
+      // it (TransportUser): refused as a parse failure here is.
+      this.refuse(bytes, err, source, replyBy);
     }
+  }
+
+  /** A message that did not parse (SipParseError; anything else is thrown on): counted, and answered where it can be. */
+  private refuse(bytes: Buffer | string, err: unknown, source: MessageSource, replyBy: UdpListener | ((b: Buffer) => void)): void {
+    if (!(err instanceof SipParseError)) throw err;
+    this.counters.malformed++;
+    this.answerMalformed(bytes, err, replyBy instanceof UdpListener ? (b) => replyBy.send(b, source.port, source.address, noop) : replyBy);
   }
 
   /**

@@ -116,10 +116,10 @@ export class NativeUdpSender {
 
   /**
    * Queues a copy of `bytes` (a Buffer, or latin1 text written straight into the queue) for the
-   * socket `fd` (socketFd); it leaves at the end of this turn,
-   * with the turn's other datagrams. `done` is called once, never before this returns. Returns
-   * false, and leaves `done` alone, where `address` is no IP literal of the family (a name to
-   * resolve, a typo): the caller sends that one another way.
+   * socket `fd` (socketFd); it leaves at the end of this turn, with the turn's other datagrams.
+   * `done` is called once, never before this returns. Returns false, and leaves `done` alone,
+   * where `address` is no IP literal of the family (a name to resolve, a typo): the caller sends
+   * that one another way.
    */
   send(fd: number, family: 4 | 6, bytes: Buffer | string, port: number, address: string, done: Done): boolean {
     const seq = this.closed ? -9 /* EBADF */ : this.m.send(this.handle, fd, family, bytes, port, address);
