@@ -319,12 +319,17 @@ describe.skipIf(!built && process.env.CI === undefined)('the send thread of a pr
 });
 
 describe('a TransportLayer without udpSendThread', () => {
-  it('sends through node:dgram and has no send thread', async () => {
+  /** A started layer with one UDP listener and no send thread, and a peer to send to. */
+  const plain = async () => {
     const layer = new TransportLayer({ listeners: [{ transport: 'UDP', address: '127.0.0.1', port: 0 }] });
     layer.setUser({ onMessage: () => undefined });
     await layer.start();
     open.push(layer);
-    const peer = await receiver();
+    return { layer, peer: await receiver() };
+  };
+
+  it('sends through node:dgram and has no send thread', async () => {
+    const { layer, peer } = await plain();
     const dgram = vi.spyOn(Socket.prototype, 'send');
     layer.sendBytes(Buffer.from('plain'), { transport: 'UDP', address: '127.0.0.1', port: peer.port, reliable: false });
     await peer.arrived(1);
@@ -333,11 +338,7 @@ describe('a TransportLayer without udpSendThread', () => {
   });
 
   it('sends text as its latin1 bytes through node:dgram too (dgram alone would write a string as UTF-8)', async () => {
-    const layer = new TransportLayer({ listeners: [{ transport: 'UDP', address: '127.0.0.1', port: 0 }] });
-    layer.setUser({ onMessage: () => undefined });
-    await layer.start();
-    open.push(layer);
-    const peer = await receiver();
+    const { layer, peer } = await plain();
     const done: (Error | null)[] = [];
     layer.sendText('caf\u00e9 \u00ff\u0000!', { transport: 'UDP', address: '127.0.0.1', port: peer.port, reliable: false }, (err) => done.push(err));
     await peer.arrived(1);
