@@ -10,7 +10,7 @@ import { PortPool } from './port-pool.js';
 import { SlotTable, type SideIndex } from './slots.js';
 import { RelayStream, type StreamHost } from './stream.js';
 import type { RealmMedia, StreamSideSpec } from './types.js';
-import { monotonicMs, WorkerBackend, type WorkerInit } from './worker-host.js';
+import { monotonicOffsetMs, WorkerBackend, type WorkerInit } from './worker-host.js';
 
 export interface MediaRelayOptions {
   realms: Record<string, RealmMedia>;
@@ -111,7 +111,7 @@ export class MediaRelay {
       const log = this.logger;
       const fo: ForwarderOptions = { slots: this.slots, pools: [...this.pools.values()], strict: this.strict, now: () => clock.now(), debug: debugOn(log), log: (level, fields, msg) => log[level](fields, msg) };
       // performance.now() is the real clock's now(): the addon's stamps land on its scale.
-      this.backends.push(new LocalBackend(forwarderFor(native, fo, monotonicMs() - performance.now())));
+      this.backends.push(new LocalBackend(forwarderFor(native, fo, monotonicOffsetMs())));
     }
     for (let i = 0; i < workers; i++) {
       this.restarts.push([]);
@@ -297,7 +297,7 @@ export class MediaRelay {
       pools: [...this.pools.values()].map((p) => ({ first: p.first, pairs: p.pairs, address: p.address, wildcard: p.wildcard, taken: p.taken.buffer as SharedArrayBuffer })),
       strict: this.strict,
       debug: debugOn(this.logger),
-      mainOffsetMs: monotonicMs() - performance.now(),
+      mainOffsetMs: monotonicOffsetMs(),
       native: this.io === 'native',
     };
     return new WorkerBackend(index, init, this.logger, (dead, reason) => this.died(dead, reason));

@@ -36,6 +36,27 @@ export function monotonicMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
 
+/**
+ * This thread's monotonicMs() minus its performance.now(): read between two readings of the
+ * monotonic clock, the narrowest pair of a few. A thread preempted between a single pair of
+ * reads (a loaded machine) would take the delay into the offset, and the worker's packet stamps
+ * would then sit that far (a millisecond and more was seen) off the main thread's clock.
+ */
+export function monotonicOffsetMs(): number {
+  let best = Infinity;
+  let offset = 0;
+  for (let i = 0; i < 5; i++) {
+    const before = monotonicMs();
+    const now = performance.now();
+    const after = monotonicMs();
+    if (after - before < best) {
+      best = after - before;
+      offset = (before + after) / 2 - now;
+    }
+  }
+  return offset;
+}
+
 const STOP_MS = 2_000;
 /** Longest wait for an answer (a worker started from source compiles it first: a second or two). */
 const ASK_MS = 15_000;

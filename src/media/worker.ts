@@ -9,7 +9,7 @@ import type { ForwarderOptions } from './forwarder.js';
 import { loadNativeRelay } from './native.js';
 import { forwarderFor } from './native-forwarder.js';
 import { SlotTable } from './slots.js';
-import { monotonicMs, type WorkerInit, type WorkerReply, type WorkerRequest } from './worker-host.js';
+import { monotonicOffsetMs, type WorkerInit, type WorkerReply, type WorkerRequest } from './worker-host.js';
 
 const port = parentPort;
 if (port === null) throw new Error('media worker: not started as a worker thread');
@@ -18,7 +18,7 @@ const post = (m: WorkerReply): void => port.postMessage(m);
 
 // Packets are stamped on the main thread's performance.now() scale (each thread has its own
 // origin; the monotonic clock is common to both).
-const delta = monotonicMs() - performance.now() - init.mainOffsetMs;
+const delta = monotonicOffsetMs() - init.mainOffsetMs;
 
 const options: ForwarderOptions = {
   slots: new SlotTable(init.slots, init.capacity),
