@@ -6,7 +6,7 @@
  */
 import type { MediaRelay, RelayStream, Side } from '../media/index.js';
 import { SluiceError } from '../errors.js';
-import { parseSdp, type Sdp } from '../sdp/index.js';
+import { isDomainName, isIpv4Literal, isIpv6Literal, parseSdp, type Sdp } from '../sdp/index.js';
 import { deepFreeze } from '../sip/index.js';
 import { signalledStreams, type SignalledStream, type StreamTarget } from './sdp-bridge.js';
 
@@ -24,12 +24,23 @@ export class MediaRefused extends SluiceError {
   }
 }
 
-/** Direct media: each stream of the far party's SDP points at the party's own address (a disabled one stays so). */
+/**
+ * Direct media: each stream of the far party's SDP points at the party's own address (a disabled
+ * one stays so), an IP literal or a domain name as RFC 8866 allows in c=. Throws MediaRefused
+ * for an address that is neither (the parser takes any field there): 488.
+ */
 export function directTargets(streams: readonly SignalledStream[]): StreamTarget[] {
   const targets: StreamTarget[] = [];
   for (const s of streams) {
-    if (s.port === null) targets.push({ kind: 'disabled' });
-    else targets.push({ kind: 'direct', address: s.address ?? '0.0.0.0', rtpPort: s.port, rtcpPort: s.rtcpPort });
+    if (s.port === null) {
+      targets.push({ kind: 'disabled' });
+      continue;
+    }
+    const a = s.address;
+    if (a !== null && !isIpv4Literal(a) && !isIpv6Literal(a) && !isDomainName(a)) {
+      throw new MediaRefused(`stream ${s.index}: c= address ${JSON.stringify(a.slice(0, 64))} is neither an IP address nor a domain name`);
+    }
+    targets.push({ kind: 'direct', address: a ?? '0.0.0.0', rtpPort: s.port, rtcpPort: s.rtcpPort });
   }
   return targets;
 }

@@ -3,7 +3,7 @@
  * nothing of the sender's topology left. Each leg has its own o= line (our username, session id
  * and version, bumped on every change: RFC 3264 8), our media address in every c=, and each
  * stream's port replaced by the relay's (or by the far party's own, for direct media). ICE
- * and a=ssrc lines are dropped when media is anchored (see ANCHOR_DROPS).
+ * lines are dropped when media is anchored, a=ssrc lines always (see ANCHOR_DROPS, DIRECT_DROPS).
  */
 import {
   attributeName,
@@ -85,8 +85,19 @@ export function signalledStreams(sdp: Sdp): SignalledStream[] {
  */
 const ANCHOR_DROPS = new Set(['candidate', 'ice-ufrag', 'ice-pwd', 'ice-options', 'ice-lite', 'remote-candidates', 'end-of-candidates', 'ssrc', 'ssrc-group']);
 
+/**
+ * Dropped with direct media: a=ssrc, for its cname (above), which is SIP topology, not media. ICE
+ * stays: the parties' candidates are their media addresses, which direct media hands on anyway,
+ * and the far party needs them to reach the other. a=ssrc is optional (RFC 5576): RTP carries the
+ * SSRC itself.
+ */
+const DIRECT_DROPS = new Set(['ssrc', 'ssrc-group']);
+
 /** Whether a line stays when media is anchored (see ANCHOR_DROPS). */
 const kept = (l: SdpLine): boolean => l.type !== 'a' || !ANCHOR_DROPS.has(attributeName(l.value));
+
+/** Whether a line stays with direct media (see DIRECT_DROPS). */
+const keptDirect = (l: SdpLine): boolean => l.type !== 'a' || !DIRECT_DROPS.has(attributeName(l.value));
 
 const DISABLED: StreamTarget = { kind: 'disabled' };
 
@@ -101,18 +112,20 @@ export function regenerate(input: Sdp | string, origin: OriginState, ourAddress:
   setOrigin(sdp, { username: 'sluice', sessId: origin.sessId, sessVersion: String(origin.version), addrtype, address: ourAddress });
   const session = getSessionConnection(sdp);
   setSessionAddress(sdp, { addrtype, address: session !== null && isZeroAddress(session.addrtype, session.address) ? zero : ourAddress });
-  if (anchored) sdp.session = sdp.session.filter(kept);
+  const keep = anchored ? kept : keptDirect;
+  sdp.session = sdp.session.filter(keep);
   for (let i = 0; i < sdp.media.length; i++) {
     const m = sdp.media[i]!;
     const target = targets[i] ?? DISABLED;
+    m.lines = m.lines.filter(keep);
     if (target.kind === 'disabled') {
       setMediaPort(sdp, i, 0);
       continue;
     }
-    if (anchored) m.lines = m.lines.filter(kept);
     const c = effectiveConnection(sdp, i);
     const address = c !== null && isZeroAddress(c.addrtype, c.address) ? zero : target.address;
-    const spec = { addrtype: addrTypeOf(address), address };
+    // A domain name (direct media: the party's own) keeps the party's addrtype; a literal's is its own.
+    const spec = { addrtype: c !== null && !c.literal && address === c.address ? c.addrtype : addrTypeOf(address), address };
     setMediaAddress(sdp, i, spec);
     setMediaPort(sdp, i, target.rtpPort);
     if (getRtcp(sdp, i) !== null) setRtcp(sdp, i, target.rtcpPort === null ? null : { port: target.rtcpPort, address: spec });

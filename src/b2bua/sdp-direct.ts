@@ -66,6 +66,15 @@ function isRtcp(text: string, start: number, end: number): boolean {
   return i === end || text.charCodeAt(i) === 0x3a;
 }
 
+/**
+ * a=ssrc or a=ssrc-group (any name that starts so, after blanks): the full path drops them
+ * (sdp-bridge.ts, DIRECT_DROPS), so the fast path bails.
+ */
+function isSsrc(text: string, start: number, end: number): boolean {
+  const i = skipBlanks(text, start, end);
+  return end - i >= 4 && text.startsWith('ssrc', i);
+}
+
 /** Our address and the values made of it, once per address. */
 interface Ours {
   addrtype: 'IP4' | 'IP6';
@@ -172,8 +181,9 @@ function anyOrigin(text: string, start: number, end: number, sessId: string, ver
  *
  * The shape: `v=0`, `o=` (6 fields), `s=`, then at session level `t=`, `a=` and at most one
  * `c=`; then `m=` lines (port without /count) each followed by `a=` lines and at most one `c=`.
- * Every c= is `IN IP4|IP6 <literal>`; no a=rtcp anywhere. Line endings, a missing final one and
- * trailing blank lines are the parser's (kept as they were, new lines get the first line's).
+ * Every c= is `IN IP4|IP6 <literal>`; no a=rtcp and no a=ssrc anywhere. Line endings, a missing
+ * final one and trailing blank lines are the parser's (kept as they were, new lines get the
+ * first line's).
  *
  * What the full path writes for it, and so this: o= with our fields; the session c= set to our
  * address (0.0.0.0 or :: in our family when it was a zero address), or inserted after s= if
@@ -255,10 +265,13 @@ export function regenerateDirect(text: string, origin: OriginState, ourAddress: 
     }
 
     switch (c0) {
-      case 0x61: // a=
-        // (the first character tested inline: nearly every a= line is something else)
-        if ((text.charCodeAt(vs) === 0x72 || isBlank(text.charCodeAt(vs))) && isRtcp(text, vs, end)) return null;
+      case 0x61: {
+        // a=; the first character tested inline: nearly every a= line is something else
+        const a0 = text.charCodeAt(vs);
+        if ((a0 === 0x72 || isBlank(a0)) && isRtcp(text, vs, end)) return null;
+        if ((a0 === 0x73 || isBlank(a0)) && isSsrc(text, vs, end)) return null;
         break;
+      }
       case 0x63: {
         // c=
         if (sawConn) return null;

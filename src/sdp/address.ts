@@ -77,3 +77,19 @@ export function isZeroAddress(addrtype: 'IP4' | 'IP6', address: string): boolean
   }
   return true;
 }
+
+/**
+ * A domain name as RFC 8866 9 writes one (FQDN = 4*(alpha-numeric / "-" / ".")), which a c= may
+ * carry instead of a literal; with at least one letter, as a name's top label has, so that a
+ * malformed address of dotted digits (1.2.3, 010.0.0.1) is not taken for one.
+ */
+export function isDomainName(s: string): boolean {
+  if (s.length < 4 || s.length > 253) return false;
+  let letters = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)) letters++;
+    else if (!((c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e)) return false;
+  }
+  return letters > 0;
+}

@@ -46,7 +46,7 @@ export {
   type Rtcp,
   type Rtpmap,
 } from './attributes.js';
-export { isIpv4Literal, isIpv6Literal, isZeroAddress } from './address.js';
+export { isDomainName, isIpv4Literal, isIpv6Literal, isZeroAddress } from './address.js';
 export {
   effectiveConnection,
   getCandidates,

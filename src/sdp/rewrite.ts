@@ -1,3 +1,4 @@
+import { isDomainName } from './address.js';
 import { isAttribute, isDirection, parseAttribute } from './attributes.js';
 import { isLiteralOf } from './fields.js';
 import { mediaAt } from './media.js';
@@ -13,7 +14,10 @@ import { fieldBounds, isDigitRange, isDigits, isFieldText, tokenEnd, tokenStart 
 
 export interface AddressSpec {
   addrtype: AddrType;
-  /** An IP literal of `addrtype` (no hostname, no /ttl). */
+  /**
+   * An IP literal of `addrtype`, or a domain name (RFC 8866 allows one in c=: direct media hands a
+   * party's own on as it came); no /ttl.
+   */
   address: string;
 }
 
@@ -32,8 +36,8 @@ function connectionValue(spec: AddressSpec): string {
   if (spec.addrtype !== 'IP4' && spec.addrtype !== 'IP6') {
     throw new TypeError(`addrtype must be IP4 or IP6, not ${String(spec.addrtype)}`);
   }
-  if (typeof spec.address !== 'string' || !isLiteralOf(spec.addrtype, spec.address)) {
-    throw new TypeError(`not an ${spec.addrtype} literal: ${JSON.stringify(spec.address)}`);
+  if (typeof spec.address !== 'string' || !(isLiteralOf(spec.addrtype, spec.address) || isDomainName(spec.address))) {
+    throw new TypeError(`neither an ${spec.addrtype} literal nor a domain name: ${JSON.stringify(spec.address)}`);
   }
   return `IN ${spec.addrtype} ${spec.address}`;
 }

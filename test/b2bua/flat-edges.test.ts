@@ -83,6 +83,12 @@ async function hangUp(run: Run, tag = run.callee.tag): Promise<void> {
   await until(() => run.engine.activeCalls === 0);
 }
 
+/** `text` (a message) with `body` in place of its own, and its Content-Length. */
+function withBody(text: string, body: string): string {
+  const head = text.slice(0, text.indexOf('\r\n\r\n'));
+  return `${head.replace(/Content-Length: \d+/, `Content-Length: ${body.length}`)}\r\n\r\n${body}`;
+}
+
 // ---- the cases -----------------------------------------------------------------------------------
 
 describe('the flat path at its edges', () => {
@@ -299,6 +305,31 @@ describe('the flat path at its edges', () => {
     expect(received(callee.p, isRequest('BYE'))).toEqual([]);
     expect(run.engine.activeCalls).toBe(1);
     await hangUp(run);
+  });
+
+  it('hands the callee a domain name in the offer\'s c= as it came, and not the offer\'s a=ssrc (a cname that is the caller\'s Contact)', async () => {
+    const run = await startRun();
+    const { caller, callee } = run;
+    const offer = sdp(caller.user, CALLER_RTP).replace('c=IN IP4 127.0.0.1', 'c=IN IP4 media.example.com') + `a=ssrc:1 cname:sip:${caller.user}@10.0.0.5:5060\r\n`;
+    send(caller.p, withBody(caller.invite, offer), caller.sluicePort);
+    await next(caller.p, isResponse(100, 'INVITE'), 'the caller\'s 100');
+    callee.invite = await next(callee.p, isRequest('INVITE'), 'the callee\'s INVITE');
+    expect(run.engine.flatCallCount).toBeGreaterThan(0);
+    expect(callee.invite.body).toContain(`m=audio ${CALLER_RTP} RTP/AVP 0\r\nc=IN IP4 media.example.com\r\n`);
+    expect(callee.invite.body).not.toMatch(/ssrc|cname|10\.0\.0\.5/);
+    await ringAndAnswer(run);
+    await hangUp(run);
+  });
+
+  it('answers 488 to an offer whose c= address is neither an IP address nor a domain name, and calls no one', async () => {
+    const run = await startRun();
+    const { caller, callee } = run;
+    send(caller.p, withBody(caller.invite, sdp(caller.user, CALLER_RTP).replace('c=IN IP4 127.0.0.1', 'c=IN IP4 1.2.3')), caller.sluicePort);
+    const rejected = await next(caller.p, isResponse(488, 'INVITE'), 'the caller\'s 488');
+    caller.ackFailure(rejected);
+    await until(() => run.engine.activeCalls === 0);
+    await sleep(SETTLE_MS);
+    expect(received(callee.p, isRequest('INVITE'))).toEqual([]);
   });
 
   it('answers 488 to the caller and ends the callee\'s dialog when the callee\'s 200 has unreadable SDP', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MediaPlan, newOrigin, regenerate, signalledStreams } from '../../src/b2bua/index.js';
+import { directTargets, MediaRefused } from '../../src/b2bua/media-plan.js';
 import { parseSdp } from '../../src/sdp/index.js';
 
 const OFFER = [
@@ -27,6 +28,47 @@ describe('SDP regeneration for a leg', () => {
     expect(out).toContain('c=IN IP4 0.0.0.0');
     expect(signalledStreams(parseSdp(held))[0]).toMatchObject({ zeroAddress: true, address: null, port: 4000 });
     expect(signalledStreams(parseSdp(OFFER))[1]).toMatchObject({ port: null, media: 'video' });
+  });
+});
+
+describe('SDP regeneration for direct media', () => {
+  const direct = (sdp: string, ours = '192.0.2.10'): string => {
+    const parsed = parseSdp(sdp);
+    return regenerate(parsed, { sessId: '77', version: 3 }, ours, directTargets(signalledStreams(parsed)), false);
+  };
+
+  it("drops a=ssrc and a=ssrc-group (a cname is the phone's Contact), keeps ICE (the parties' own media addresses)", () => {
+    const offer = OFFER.replace('a=sendonly', 'a=ssrc-group:FID 1335173084 1335173085\r\na= ssrc:1335173085 cname:sip:bob@10.202.1.2\r\na=sendonly').replace('m=video 0 RTP/AVP 96', 'm=video 0 RTP/AVP 96\r\na=ssrc:7 cname:sip:bob@10.202.1.2');
+    const out = direct(offer);
+    expect(out).not.toMatch(/ssrc|cname|sip:bob/);
+    expect(out).toContain('a=candidate:1 1 UDP 2130706431 10.202.1.2 4000 typ host');
+    expect(out).toContain('a=ice-ufrag:abcd');
+    expect(out).toContain('m=audio 4000 RTP/AVP 0 101\r\nc=IN IP4 10.202.1.2\r\n');
+  });
+
+  it('hands a domain name in c= on as it came, with its addrtype, whatever our family', () => {
+    const offer = OFFER.replace('c=IN IP4 10.202.1.2', 'c=IN IP4 media.example.com');
+    expect(direct(offer)).toContain('m=audio 4000 RTP/AVP 0 101\r\nc=IN IP4 media.example.com\r\n');
+    const out6 = direct(offer, '2001:db8::10');
+    expect(out6).toContain('c=IN IP6 2001:db8::10\r\n');
+    expect(out6).toContain('m=audio 4000 RTP/AVP 0 101\r\nc=IN IP4 media.example.com\r\n');
+    expect(out6).toContain('a=rtcp:4001 IN IP4 media.example.com');
+  });
+
+  it('refuses an address that is neither an IP nor a domain name with MediaRefused (488), not a TypeError', () => {
+    for (const bad of ['1.2.3', 'host_1.example', '010.0.0.1', '2001:db8::zz']) {
+      const offer = OFFER.replace('c=IN IP4 10.202.1.2', `c=IN IP4 ${bad}`);
+      const plan = new MediaPlan(null, 'c1', { a: 'inside', b: 'outside' }, false);
+      let caught: unknown;
+      try {
+        plan.apply('a', offer);
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught, bad).toBeInstanceOf(MediaRefused);
+      expect((caught as MediaRefused).status).toBe(488);
+      expect((caught as MediaRefused).message).toContain('neither an IP address nor a domain name');
+    }
   });
 });
 

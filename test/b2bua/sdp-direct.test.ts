@@ -115,6 +115,8 @@ describe('regenerateDirect: variants, each equal to the full path', () => {
 
   const bailing: [string, string][] = [
     ['a=rtcp', crlf([...base, 'c=IN IP4 10.0.0.5', 't=0 0', 'm=audio 4000 RTP/AVP 0', 'a=rtcp:4001'])],
+    ['a=ssrc', crlf([...base, 'c=IN IP4 10.0.0.5', 't=0 0', 'm=audio 4000 RTP/AVP 0', 'a=ssrc:1 cname:sip:bob@10.0.0.5'])],
+    ['a= ssrc-group at session level', crlf([...base, 'c=IN IP4 10.0.0.5', 't=0 0', 'a= ssrc-group:FID 1 2', 'm=audio 4000 RTP/AVP 0'])],
     ['a= rtcp :4001', crlf([...base, 'c=IN IP4 10.0.0.5', 't=0 0', 'm=audio 4000 RTP/AVP 0', 'a= rtcp :4001'])],
     ['b=', crlf([...base, 'c=IN IP4 10.0.0.5', 't=0 0', 'm=audio 4000 RTP/AVP 0', 'b=AS:64'])],
     ['i= in media', crlf([...base, 't=0 0', 'm=audio 4000 RTP/AVP 0', 'i=voice'])],
@@ -202,7 +204,10 @@ const port = mostly(fc.oneof(fc.integer({ min: 1, max: 65535 }).map(String), fc.
 const media = fc
   .tuple(fc.constantFrom('audio', 'video'), port, mostly(fc.constantFrom('RTP/AVP', 'RTP/SAVP'), 'RTP/AVP', ''), mostly(fc.constantFrom('0', '0 8 101', '96'), '', ' 0'))
   .map(([m, p, proto, fmt]) => `${m} ${p} ${proto} ${fmt}`);
-const attribute = fc.constantFrom('rtpmap:0 PCMU/8000', 'fmtp:101 0-15', 'sendrecv', 'sendonly', 'ptime:20', 'rtcp-mux', 'rtcp:4001', 'rtcp:4001 IN IP4 10.0.0.5', '', 'x');
+const attribute = fc.oneof(
+  { weight: 12, arbitrary: fc.constantFrom('rtpmap:0 PCMU/8000', 'fmtp:101 0-15', 'sendrecv', 'sendonly', 'ptime:20', 'rtcp-mux', 'rtcp:4001', 'rtcp:4001 IN IP4 10.0.0.5', '', 'x') },
+  { weight: 1, arbitrary: fc.constantFrom('ssrc:1 cname:sip:bob@10.0.0.5', 'ssrc-group:FID 1 2', ' ssrc:2 cname:x', 'ssrcx') },
+);
 const oddLine = fc.constantFrom('b=AS:64', 'i=info', 'k=clear:x', 'r=1 2 3', 'z=0 0', 'garbage', '', 'x=1', 'v=0', 'o=- 1 1 IN IP4 1.2.3.4', 's=again', 't=0 0', 'c=IN IP4 10.0.0.9', 'A=b');
 
 /** A line, as type and value; rarely an odd one. */

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  isDomainName,
   isIpv4Literal,
   isIpv6Literal,
   isZeroAddress,
@@ -144,6 +145,16 @@ describe('address literals', () => {
     for (const a of [':', ':::', '1::2::3', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9', '12345::', 'g::1', '192.0.2.1', '1.2.3.4::', 'fe80::1%eth0', '']) {
       expect(isIpv6Literal(a), a).toBe(false);
     }
+  });
+
+  it('recognizes domain names (RFC 8866 FQDN, with a letter), and nothing that could break a line', () => {
+    for (const a of ['media.example.com', 'host', 'a-b.example', 'MEDIA.EXAMPLE', 'x123', '1.2.3.example']) expect(isDomainName(a), a).toBe(true);
+    for (const a of ['abc', '1.2.3', '010.0.0.1', '1.2.3.4', 'a b.example', 'a\r\nb.example', 'host:5060', 'a_b.example', 'x/16.example', '', 'a'.repeat(254)]) {
+      expect(isDomainName(a), a).toBe(false);
+    }
+    // Nothing outside the FQDN characters, whatever the code unit.
+    const any = fc.string({ unit: 'binary', minLength: 4, maxLength: 12 });
+    fc.assert(fc.property(any, (s) => !isDomainName(s) || /^[A-Za-z0-9.-]+$/.test(s)), { numRuns: 2000 });
   });
 
   it('recognizes the zero (hold) addresses', () => {

@@ -79,7 +79,15 @@ describe('setMediaAddress and setMediaPort over many streams', () => {
     expect(() => setMediaAddress(sdp, 0, { addrtype: 'IP4', address: '::1' })).toThrow(TypeError);
     expect(() => setMediaAddress(sdp, 0, { addrtype: 'IP4', address: '1.2.3.4\r\na=evil' })).toThrow(TypeError);
     expect(() => setMediaAddress(sdp, 0, { addrtype: 'IP5' as 'IP4', address: '1.2.3.4' })).toThrow(TypeError);
+    expect(() => setMediaAddress(sdp, 0, { addrtype: 'IP4', address: 'host.example\r\na=evil' })).toThrow(TypeError);
+    expect(() => setMediaAddress(sdp, 0, { addrtype: 'IP4', address: '1.2.3' })).toThrow(TypeError);
     expect(serializeSdp(sdp)).toBe(sdpText([...HEAD, 'm=audio 1 RTP/AVP 0']));
+  });
+
+  it('writes a domain name (RFC 8866 allows one in c=)', () => {
+    const sdp = parse([...HEAD, 'm=audio 1 RTP/AVP 0']);
+    setMediaAddress(sdp, 0, { addrtype: 'IP6', address: 'media.example.com' });
+    expect(serializeSdp(sdp)).toBe(sdpText([...HEAD, 'm=audio 1 RTP/AVP 0', 'c=IN IP6 media.example.com']));
   });
 });
 
