@@ -3,7 +3,7 @@ export { SipParseError } from './errors.js';
 export { parseMessage, type ParseMode, type ParseOptions } from './parser.js';
 export { serializeMessage } from './serializer.js';
 export { createResponse, REASON_PHRASES } from './response.js';
-export { latin1Bytes, responseText, utf8AsLatin1, type ResponseText } from './response-text.js';
+export { latin1Bytes, responseText, type ResponseText } from './response-text.js';
 export { StreamFramer, type StreamItem } from './stream.js';
 export { completeLimits, DEFAULT_LIMITS, type ParseLimits } from './limits.js';
 export { SipMessage } from './message.js';

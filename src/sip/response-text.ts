@@ -1,4 +1,5 @@
 import { latin1Write } from './bytes.js';
+import { byteString } from './utf8.js';
 import { addsToTag, REASON_PHRASES } from './response.js';
 import type { SipRequest } from './sip-request.js';
 
@@ -41,14 +42,9 @@ export function responseText(request: SipRequest, parts: ResponseText): string {
     for (const list of parts.headers) if (list !== undefined) for (const [name, value] of list) text += `${name}: ${value}\r\n`;
   }
   const given = parts.body;
-  const body = given === undefined || given.length === 0 ? '' : typeof given === 'string' ? utf8AsLatin1(given) : given.toString('latin1');
+  const body = given === undefined || given.length === 0 ? '' : typeof given === 'string' ? byteString(given) : given.toString('latin1');
   if (body !== '') text += `Content-Type: ${parts.contentType ?? 'application/sdp'}\r\n`;
   return `${text}Content-Length: ${body.length}\r\n\r\n${body}`;
-}
-
-/** The UTF-8 bytes of `text` as latin1 text: `text` itself when it is ASCII (an SDP nearly always is). */
-export function utf8AsLatin1(text: string): string {
-  return Buffer.byteLength(text, 'utf8') === text.length ? text : Buffer.from(text, 'utf8').toString('latin1');
 }
 
 /** The bytes of latin1 text (responseText's). */

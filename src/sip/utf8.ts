@@ -17,7 +17,12 @@ export function utf8(byteString: string): string {
   return Buffer.from(byteString, 'latin1').toString('utf8');
 }
 
-/** Encodes Unicode text as UTF-8 bytes, one char per byte (the form header values are kept in). */
+/**
+ * Encodes Unicode text as UTF-8 bytes, one char per byte (the form header values and the text a
+ * message is written to are kept in): a body given as text (an SDP) is written so. An all-ASCII
+ * text is scanned here rather than measured by Buffer.byteLength, a native call that takes its
+ * slow path for a text built by concatenation (a regenerated SDP is).
+ */
 export function byteString(text: string): string {
   if (isAscii(text)) return text;
   return Buffer.from(text, 'utf8').toString('latin1');
