@@ -27,7 +27,9 @@ export class MediaRefused extends SluiceError {
 /**
  * Direct media: each stream of the far party's SDP points at the party's own address (a disabled
  * one stays so), an IP literal or a domain name as RFC 8866 allows in c=. Throws MediaRefused
- * for an address that is neither (the parser takes any field there): 488.
+ * (488) for an address that is neither (the parser takes any field there), and for an active
+ * stream with no c= at all, which would otherwise reach the far party as 0.0.0.0: a hold nobody
+ * asked for.
  */
 export function directTargets(streams: readonly SignalledStream[]): StreamTarget[] {
   const targets: StreamTarget[] = [];
@@ -37,10 +39,18 @@ export function directTargets(streams: readonly SignalledStream[]): StreamTarget
       continue;
     }
     const a = s.address;
-    if (a !== null && !isIpv4Literal(a) && !isIpv6Literal(a) && !isDomainName(a)) {
+    if (a === null) {
+      // A zero address is a hold (0.0.0.0 goes on); none at all is an SDP that RFC 8866 5.7 does not allow.
+      if (s.zeroAddress) {
+        targets.push({ kind: 'direct', address: '0.0.0.0', rtpPort: s.port, rtcpPort: s.rtcpPort });
+        continue;
+      }
+      throw new MediaRefused(`stream ${s.index}: no c= address, for the stream or the session (RFC 8866 5.7)`);
+    }
+    if (!isIpv4Literal(a) && !isIpv6Literal(a) && !isDomainName(a)) {
       throw new MediaRefused(`stream ${s.index}: c= address ${JSON.stringify(a.slice(0, 64))} is neither an IP address nor a domain name`);
     }
-    targets.push({ kind: 'direct', address: a ?? '0.0.0.0', rtpPort: s.port, rtcpPort: s.rtcpPort });
+    targets.push({ kind: 'direct', address: a, rtpPort: s.port, rtcpPort: s.rtcpPort });
   }
   return targets;
 }

@@ -189,7 +189,8 @@ function anyOrigin(text: string, start: number, end: number, sessId: string, ver
  * address (0.0.0.0 or :: in our family when it was a zero address), or inserted after s= if
  * absent; per active stream, the port as a plain number and a media c= (inserted right after
  * m= when absent) of the party's own address, or our family's zero address for a zero one; a
- * disabled stream (port 0) keeps all but its port text.
+ * disabled stream (port 0) keeps all but its port text. An active stream with no c= at either
+ * level has no address to hand on: the full path refuses it (MediaRefused), so this is null.
  */
 export function regenerateDirect(text: string, origin: OriginState, ourAddress: string): string | null {
   const n = text.length;
@@ -300,7 +301,9 @@ export function regenerateDirect(text: string, origin: OriginState, ourAddress: 
       case 0x6d: {
         // m=: the level before it is complete
         if (!sawConn && (media === 0 || active)) {
-          out += insertion(text, copied, insertAt, insertBare, eol, media === 0 ? ourConn : streamConn(sessionConn, sessionZero, zeroConn));
+          // A stream with no address at all (no c= here nor at session level) is refused by the full path.
+          if (media !== 0 && sessionConn === null) return null;
+          out += insertion(text, copied, insertAt, insertBare, eol, media === 0 ? ourConn : streamConn(sessionConn!, sessionZero, zeroConn));
           copied = insertAt;
         }
         if (++media > SDP_LIMITS.maxMedia) return null;
@@ -337,19 +340,20 @@ export function regenerateDirect(text: string, origin: OriginState, ourAddress: 
 
   if (insertAt === -1) return null; // no s= line: v= and o= alone
   if (!sawConn && (media === 0 || active)) {
-    out += insertion(text, copied, insertAt, insertBare, eol, media === 0 ? ourConn : streamConn(sessionConn, sessionZero, zeroConn));
+    if (media !== 0 && sessionConn === null) return null;
+    out += insertion(text, copied, insertAt, insertBare, eol, media === 0 ? ourConn : streamConn(sessionConn!, sessionZero, zeroConn));
     copied = insertAt;
   }
   return out + text.slice(copied);
 }
 
 /**
- * The c= the full path adds to a stream that has none: it reads the session c= after rewriting
- * it (zero stays zero, in our family), but takes the address from the party's own (so it is
- * written back as the party wrote it); with no session c= at all the target is 0.0.0.0.
+ * The c= the full path adds to a stream that has none, from the session c= (there is one: a
+ * stream with no address at all is refused): it reads the session c= after rewriting it (zero
+ * stays zero, in our family), but takes the address from the party's own (so it is written back
+ * as the party wrote it).
  */
-function streamConn(sessionConn: string | null, sessionZero: boolean, zeroConn: string): string {
-  if (sessionConn === null) return 'IN IP4 0.0.0.0';
+function streamConn(sessionConn: string, sessionZero: boolean, zeroConn: string): string {
   return sessionZero ? zeroConn : sessionConn;
 }
 

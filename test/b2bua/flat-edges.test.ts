@@ -321,16 +321,22 @@ describe('the flat path at its edges', () => {
     await hangUp(run);
   });
 
-  it('answers 488 to an offer whose c= address is neither an IP address nor a domain name, and calls no one', async () => {
-    const run = await startRun();
-    const { caller, callee } = run;
-    send(caller.p, withBody(caller.invite, sdp(caller.user, CALLER_RTP).replace('c=IN IP4 127.0.0.1', 'c=IN IP4 1.2.3')), caller.sluicePort);
-    const rejected = await next(caller.p, isResponse(488, 'INVITE'), 'the caller\'s 488');
-    caller.ackFailure(rejected);
-    await until(() => run.engine.activeCalls === 0);
-    await sleep(SETTLE_MS);
-    expect(received(callee.p, isRequest('INVITE'))).toEqual([]);
-  });
+  const refused: [string, string][] = [
+    ['a c= address that is neither an IP address nor a domain name', 'c=IN IP4 1.2.3\r\n'],
+    ['no c= at all', ''],
+  ];
+  for (const [what, c] of refused) {
+    it(`answers 488 to an offer with ${what}, and calls no one`, async () => {
+      const run = await startRun();
+      const { caller, callee } = run;
+      send(caller.p, withBody(caller.invite, sdp(caller.user, CALLER_RTP).replace('c=IN IP4 127.0.0.1\r\n', c)), caller.sluicePort);
+      const rejected = await next(caller.p, isResponse(488, 'INVITE'), 'the caller\'s 488');
+      caller.ackFailure(rejected);
+      await until(() => run.engine.activeCalls === 0);
+      await sleep(SETTLE_MS);
+      expect(received(callee.p, isRequest('INVITE'))).toEqual([]);
+    });
+  }
 
   it('answers 488 to the caller and ends the callee\'s dialog when the callee\'s 200 has unreadable SDP', async () => {
     const run = await startRun();

@@ -58,19 +58,33 @@ describe('SDP regeneration for direct media', () => {
   it('refuses an address that is neither an IP nor a domain name with MediaRefused (488), not a TypeError', () => {
     for (const bad of ['1.2.3', 'host_1.example', '010.0.0.1', '2001:db8::zz']) {
       const offer = OFFER.replace('c=IN IP4 10.202.1.2', `c=IN IP4 ${bad}`);
-      const plan = new MediaPlan(null, 'c1', { a: 'inside', b: 'outside' }, false);
-      let caught: unknown;
-      try {
-        plan.apply('a', offer);
-      } catch (err) {
-        caught = err;
-      }
-      expect(caught, bad).toBeInstanceOf(MediaRefused);
-      expect((caught as MediaRefused).status).toBe(488);
-      expect((caught as MediaRefused).message).toContain('neither an IP address nor a domain name');
+      expect(refusal(offer), bad).toContain('neither an IP address nor a domain name');
     }
   });
+
+  it('refuses an active stream with no c= at all (a hold nobody asked for, were it passed on as 0.0.0.0), and keeps a hold a hold', () => {
+    const none = OFFER.replace('c=IN IP4 10.202.1.2\r\n', '');
+    expect(refusal(none)).toContain('stream 0: no c= address');
+    const held = OFFER.replace('c=IN IP4 10.202.1.2', 'c=IN IP4 0.0.0.0');
+    expect(direct(held)).toContain('m=audio 4000 RTP/AVP 0 101\r\nc=IN IP4 0.0.0.0\r\n');
+    // A disabled stream needs no address.
+    expect(direct(none.replace('m=audio 4000', 'm=audio 0'))).toContain('m=audio 0 RTP/AVP 0 101');
+  });
 });
+
+/** The MediaRefused (488) a direct-media plan throws for `offer`, as its message. */
+function refusal(offer: string): string {
+  const plan = new MediaPlan(null, 'c1', { a: 'inside', b: 'outside' }, false);
+  let caught: unknown;
+  try {
+    plan.apply('a', offer);
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(MediaRefused);
+  expect((caught as MediaRefused).status).toBe(488);
+  return (caught as MediaRefused).message;
+}
 
 describe('newOrigin', () => {
   it('makes a decimal session id of 10-16 digits without a leading zero, from the random source given', () => {

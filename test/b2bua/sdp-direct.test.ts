@@ -77,8 +77,7 @@ describe('regenerateDirect: variants, each equal to the full path', () => {
     ['media c= only', crlf([...base, 't=0 0', 'm=audio 4000 RTP/AVP 0', 'c=IN IP4 10.0.0.6', 'a=sendrecv'])],
     ['both', crlf([...base, 'c=IN IP4 10.0.0.5', 't=0 0', 'm=audio 4000 RTP/AVP 0', 'c=IN IP4 10.0.0.6'])],
     ['media c= after the attributes', crlf([...base, 'c=IN IP4 10.0.0.5', 't=0 0', 'm=audio 4000 RTP/AVP 0', 'a=ptime:20', 'c=IN IP4 10.0.0.6'])],
-    ['no c= at all', crlf([...base, 't=0 0', 'm=audio 4000 RTP/AVP 0'])],
-    ['no c= at all, IPv6 ours', crlf([...base, 't=0 0', 'm=audio 4000 RTP/AVP 0']), OURS6],
+    ['no c= at all, the stream disabled', crlf([...base, 't=0 0', 'm=audio 0 RTP/AVP 0'])],
     ['session c= after t= and a=', crlf([...base, 't=0 0', 'a=tool:x', 'c=IN IP4 10.0.0.5', 'm=audio 4000 RTP/AVP 0'])],
     ['two m= lines', crlf([...base, 'c=IN IP4 10.0.0.5', 't=0 0', 'm=audio 4000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', 'm=video 4002 RTP/AVP 96', 'c=IN IP4 10.0.0.7', 'a=rtpmap:96 H264/90000'])],
     ['hold: session c=0.0.0.0', crlf([...base, 'c=IN IP4 0.0.0.0', 't=0 0', 'm=audio 4000 RTP/AVP 0', 'a=sendonly'])],
@@ -116,6 +115,8 @@ describe('regenerateDirect: variants, each equal to the full path', () => {
   const bailing: [string, string][] = [
     ['a=rtcp', crlf([...base, 'c=IN IP4 10.0.0.5', 't=0 0', 'm=audio 4000 RTP/AVP 0', 'a=rtcp:4001'])],
     ['a=ssrc', crlf([...base, 'c=IN IP4 10.0.0.5', 't=0 0', 'm=audio 4000 RTP/AVP 0', 'a=ssrc:1 cname:sip:bob@10.0.0.5'])],
+    ['an active stream with no c= at all (refused)', crlf([...base, 't=0 0', 'm=audio 4000 RTP/AVP 0'])],
+    ['a second stream with no c= at all (refused)', crlf([...base, 't=0 0', 'm=audio 4000 RTP/AVP 0', 'c=IN IP4 10.0.0.6', 'm=video 4002 RTP/AVP 96'])],
     ['a= ssrc-group at session level', crlf([...base, 'c=IN IP4 10.0.0.5', 't=0 0', 'a= ssrc-group:FID 1 2', 'm=audio 4000 RTP/AVP 0'])],
     ['a= rtcp :4001', crlf([...base, 'c=IN IP4 10.0.0.5', 't=0 0', 'm=audio 4000 RTP/AVP 0', 'a= rtcp :4001'])],
     ['b=', crlf([...base, 'c=IN IP4 10.0.0.5', 't=0 0', 'm=audio 4000 RTP/AVP 0', 'b=AS:64'])],
