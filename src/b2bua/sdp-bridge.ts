@@ -8,6 +8,7 @@
 import {
   attributeName,
   effectiveConnection,
+  getMediaConnections,
   getMediaLine,
   getRtcp,
   getSessionConnection,
@@ -124,8 +125,11 @@ export function regenerate(input: Sdp | string, origin: OriginState, ourAddress:
     }
     const c = effectiveConnection(sdp, i);
     const address = c !== null && isZeroAddress(c.addrtype, c.address) ? zero : target.address;
-    // A domain name (direct media: the party's own) keeps the party's addrtype; a literal's is its own.
-    const spec = { addrtype: c !== null && !c.literal && address === c.address ? c.addrtype : addrTypeOf(address), address };
+    // A domain name (direct media: the party's own) keeps the addrtype the party gave it, in the
+    // stream's c= or else the session's as it came (that one is ours by now); a literal's is its own.
+    const own = getMediaConnections(sdp, i);
+    const party = own.length > 0 ? own[0]! : session;
+    const spec = { addrtype: party !== null && !party.literal && address === party.address ? party.addrtype : addrTypeOf(address), address };
     setMediaAddress(sdp, i, spec);
     setMediaPort(sdp, i, target.rtpPort);
     if (getRtcp(sdp, i) !== null) setRtcp(sdp, i, target.rtcpPort === null ? null : { port: target.rtcpPort, address: spec });

@@ -53,6 +53,10 @@ describe('SDP regeneration for direct media', () => {
     expect(out6).toContain('c=IN IP6 2001:db8::10\r\n');
     expect(out6).toContain('m=audio 4000 RTP/AVP 0 101\r\nc=IN IP4 media.example.com\r\n');
     expect(out6).toContain('a=rtcp:4001 IN IP4 media.example.com');
+    // An IPv6 party's name in the session c= (which becomes ours): the stream's c= keeps IP6.
+    const six = OFFER.replace('c=IN IP4 10.202.1.2', 'c=IN IP6 media.example.com');
+    expect(direct(six)).toContain('c=IN IP4 192.0.2.10\r\n');
+    expect(direct(six)).toContain('m=audio 4000 RTP/AVP 0 101\r\nc=IN IP6 media.example.com\r\n');
   });
 
   it('refuses an address that is neither an IP nor a domain name with MediaRefused (488), not a TypeError', () => {
