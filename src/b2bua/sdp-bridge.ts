@@ -123,12 +123,11 @@ export function regenerate(input: Sdp | string, origin: OriginState, ourAddress:
       setMediaPort(sdp, i, 0);
       continue;
     }
-    const c = effectiveConnection(sdp, i);
-    const address = c !== null && isZeroAddress(c.addrtype, c.address) ? zero : target.address;
-    // A domain name (direct media: the party's own) keeps the addrtype the party gave it, in the
-    // stream's c= or else the session's as it came (that one is ours by now); a literal's is its own.
+    // The party's c= for the stream: its own, else the session's as it came (that one is ours by now).
     const own = getMediaConnections(sdp, i);
     const party = own.length > 0 ? own[0]! : session;
+    const address = party !== null && isZeroAddress(party.addrtype, party.address) ? zero : target.address;
+    // A domain name (direct media: the party's own) keeps the addrtype the party gave it; a literal's is its own.
     const spec = { addrtype: party !== null && !party.literal && address === party.address ? party.addrtype : addrTypeOf(address), address };
     setMediaAddress(sdp, i, spec);
     setMediaPort(sdp, i, target.rtpPort);

@@ -301,9 +301,9 @@ export function regenerateDirect(text: string, origin: OriginState, ourAddress: 
       case 0x6d: {
         // m=: the level before it is complete
         if (!sawConn && (media === 0 || active)) {
-          // A stream with no address at all (no c= here nor at session level) is refused by the full path.
-          if (media !== 0 && sessionConn === null) return null;
-          out += insertion(text, copied, insertAt, insertBare, eol, media === 0 ? ourConn : streamConn(sessionConn!, sessionZero, zeroConn));
+          const value = media === 0 ? ourConn : streamConn(sessionConn, sessionZero, zeroConn);
+          if (value === null) return null;
+          out += insertion(text, copied, insertAt, insertBare, eol, value);
           copied = insertAt;
         }
         if (++media > SDP_LIMITS.maxMedia) return null;
@@ -340,20 +340,22 @@ export function regenerateDirect(text: string, origin: OriginState, ourAddress: 
 
   if (insertAt === -1) return null; // no s= line: v= and o= alone
   if (!sawConn && (media === 0 || active)) {
-    if (media !== 0 && sessionConn === null) return null;
-    out += insertion(text, copied, insertAt, insertBare, eol, media === 0 ? ourConn : streamConn(sessionConn!, sessionZero, zeroConn));
+    const value = media === 0 ? ourConn : streamConn(sessionConn, sessionZero, zeroConn);
+    if (value === null) return null;
+    out += insertion(text, copied, insertAt, insertBare, eol, value);
     copied = insertAt;
   }
   return out + text.slice(copied);
 }
 
 /**
- * The c= the full path adds to a stream that has none, from the session c= (there is one: a
- * stream with no address at all is refused): it reads the session c= after rewriting it (zero
- * stays zero, in our family), but takes the address from the party's own (so it is written back
- * as the party wrote it).
+ * The c= the full path adds to a stream that has none: it reads the session c= after rewriting
+ * it (zero stays zero, in our family), but takes the address from the party's own (so it is
+ * written back as the party wrote it). Null with no session c= either: the full path refuses a
+ * stream with no address at all.
  */
-function streamConn(sessionConn: string, sessionZero: boolean, zeroConn: string): string {
+function streamConn(sessionConn: string | null, sessionZero: boolean, zeroConn: string): string | null {
+  if (sessionConn === null) return null;
   return sessionZero ? zeroConn : sessionConn;
 }
 
