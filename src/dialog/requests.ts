@@ -2,7 +2,7 @@
  * Requests in a dialog (RFC 3261 12.2.1.1), the ACK of a 2xx (13.2.2.4), and, for the UA core,
  * CANCEL (9.1) and the ACK of a non-2xx final response (17.1.1.3).
  */
-import { byteString, ownUtf8, sentVia, sentViaText, SipRequest, splitList, type SipResponse, type Via } from '../sip/index.js';
+import { bodyByteString, ownUtf8, sentVia, sentViaText, SipRequest, splitList, type SipResponse, type Via } from '../sip/index.js';
 import { DialogError, DialogErrorCode } from './errors.js';
 import { asRequestUri, isLooseRoute, requestUriOf, requiredValue, routeUri } from './headers.js';
 import type { DialogRecord } from './record.js';
@@ -222,8 +222,7 @@ export function createAckFor2xx(dialog: DialogRecord, inviteSeq: number, options
  */
 export function ackFor2xxText(dialog: DialogRecord, inviteSeq: number, options: AckOptions): string {
   let text = dialogRequestText(dialog, 'ACK', inviteSeq, options) + fieldLines(options.credentials) + fieldLines(options.extraHeaders);
-  const given = options.body;
-  const body = given === undefined ? '' : typeof given === 'string' ? byteString(given) : toBuffer(given).toString('latin1');
+  const body = bodyByteString(options.body);
   if (body.length > 0) {
     if (options.contentType === undefined) throw new DialogError(DialogErrorCode.invalid, 'A body needs a Content-Type');
     text += `Content-Type: ${options.contentType}\r\n`;

@@ -17,7 +17,7 @@ export { parseVia, sentVia, sentViaText, serializeVia } from './via.js';
 export { getParam } from './params.js';
 export * from './header-values.js';
 export { canonicalName, displayName } from './header-names.js';
-export { utf8, byteString } from './utf8.js';
+export { utf8, byteString, bodyByteString } from './utf8.js';
 export { deepFreeze, flatString, latin1Slice, ownCopy, ownLatin1, ownString, ownUtf8 } from './bytes.js';
 export type * from './types.js';
 export * from './digest.js';

@@ -1,5 +1,5 @@
 import { latin1Write } from './bytes.js';
-import { byteString } from './utf8.js';
+import { bodyByteString } from './utf8.js';
 import { addsToTag, REASON_PHRASES } from './response.js';
 import type { SipRequest } from './sip-request.js';
 
@@ -41,8 +41,7 @@ export function responseText(request: SipRequest, parts: ResponseText): string {
   if (parts.headers !== undefined) {
     for (const list of parts.headers) if (list !== undefined) for (const [name, value] of list) text += `${name}: ${value}\r\n`;
   }
-  const given = parts.body;
-  const body = given === undefined || given.length === 0 ? '' : typeof given === 'string' ? byteString(given) : given.toString('latin1');
+  const body = bodyByteString(parts.body);
   if (body !== '') text += `Content-Type: ${parts.contentType ?? 'application/sdp'}\r\n`;
   return `${text}Content-Length: ${body.length}\r\n\r\n${body}`;
 }

@@ -27,3 +27,10 @@ export function byteString(text: string): string {
   if (isAscii(text)) return text;
   return Buffer.from(text, 'utf8').toString('latin1');
 }
+
+/** A message body, given as text (sent as UTF-8) or bytes, as the byte string a message's text carries; '' for none. */
+export function bodyByteString(body: string | Uint8Array | undefined): string {
+  if (body === undefined || body.length === 0) return '';
+  if (typeof body === 'string') return byteString(body);
+  return (Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength)).toString('latin1');
+}

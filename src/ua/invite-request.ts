@@ -4,7 +4,7 @@
  * (lean-outgoing-call.ts).
  */
 import { ourVia, ourViaText, type Credential, type UacDialogBase } from '../dialog/index.js';
-import { byteString, SipRequest, type SipResponse } from '../sip/index.js';
+import { bodyByteString, SipRequest, type SipResponse } from '../sip/index.js';
 import type { Destination } from '../transaction/index.js';
 import { answer401 } from './digest-client.js';
 import { addParts } from './incoming-request.js';
@@ -84,7 +84,7 @@ export function writeInvite(ua: UserAgent, destination: Destination, options: Ca
     text += `${name}: ${value}\r\n`;
   });
   const given = options.body;
-  const body = given === undefined || given.length === 0 ? '' : typeof given === 'string' ? byteString(given) : given.toString('latin1');
+  const body = bodyByteString(given);
   for (const [n, v] of options.headers ?? []) {
     // With a body, its Content-Type is the one written below (addParts sets it over any other).
     if (body === '' || n.toLowerCase() !== 'content-type') text += `${n}: ${v}\r\n`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SINGLE_VALUED, canonicalName, displayName, isValidHeaderName, singleBit } from '../../src/sip/header-names.js';
-import { byteString, utf8 } from '../../src/sip/utf8.js';
+import { bodyByteString, byteString, utf8 } from '../../src/sip/utf8.js';
 
 describe('canonicalName', () => {
   it('expands every compact form, in either case', () => {
@@ -124,5 +124,20 @@ describe('utf8 / byteString', () => {
     expect(byteString('ascii')).toBe('ascii');
     expect(utf8(byteString('\u{1F600} ok'))).toBe('\u{1F600} ok');
     expect(utf8('\xff')).toBe('\ufffd');
+  });
+});
+
+describe('bodyByteString', () => {
+  it('writes a body given as text as its UTF-8 bytes, and one given as bytes as they are', () => {
+    const bytes = '\xd0\xbf\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82'; // UTF-8 of привет
+    expect(bodyByteString(undefined)).toBe('');
+    expect(bodyByteString('')).toBe('');
+    expect(bodyByteString(new Uint8Array(0))).toBe('');
+    expect(bodyByteString('v=0\r\n')).toBe('v=0\r\n');
+    expect(bodyByteString('привет')).toBe(bytes);
+    expect(bodyByteString(Buffer.from('привет'))).toBe(bytes);
+    // A view into a larger buffer: only its own bytes.
+    const whole = new Uint8Array([0x78, 0xd0, 0xbf, 0xff, 0x79]);
+    expect(bodyByteString(whole.subarray(1, 4))).toBe('\xd0\xbf\xff');
   });
 });
